@@ -1,0 +1,15 @@
+/* Private: cleanup for jansson references. SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef VOLT_SHARED_JSON_CLEANUP_H
+#define VOLT_SHARED_JSON_CLEANUP_H
+
+#include <jansson.h>
+#include "macro.h"
+
+static inline void json_decrefp(json_t **j)
+{
+	json_decref(*j);
+}
+
+#define _cleanup_json_ _cleanup_(json_decrefp)
+
+#endif

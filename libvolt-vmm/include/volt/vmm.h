@@ -1,0 +1,24 @@
+/*
+ * libvolt-vmm: Neutron Stardust, the KVM micro-VMM.
+ *
+ * Link with `pkg-config --cflags --libs libvolt-vmm`. Errors follow
+ * libvolt-core's convention: negative errno, message in volt_error_message().
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VOLT_VMM_H
+#define VOLT_VMM_H
+
+#include <volt/core/common.h>
+
+VOLT_BEGIN_DECLS
+
+/**
+ * The version of the libvolt-vmm that is running, such as "0.1.0".
+ * Never NULL; static storage.
+ */
+VOLT_API const char *volt_vmm_version(void);
+
+VOLT_END_DECLS
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * Shared frontend code.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <volt/core.h>
+
+#include "cli.h"
+
+static void log_to_stderr(volt_log_level level, const char *msg, void *userdata)
+{
+	const char *program = userdata;
+
+	if (level <= VOLT_LOG_WARNING)
+		fprintf(stderr, "%s: %s: %s\n", program, volt_log_level_to_string(level), msg);
+	else
+		fprintf(stderr, "%s: %s\n", program, msg);
+}
+
+void cli_log_init(const char *program)
+{
+	const char *env = getenv("VOLT_LOG_LEVEL");
+	volt_log_level level;
+
+	volt_log_set_handler(log_to_stderr, (void *)program);
+	if (env && *env) {
+		if (volt_log_level_from_string(&level, env) == 0)
+			volt_log_set_level(level);
+		else
+			fprintf(stderr, "%s: warning: VOLT_LOG_LEVEL: %s\n", program, volt_error_message());
+	}
+}
+
+int cli_fail(const char *program)
+{
+	fprintf(stderr, "%s: error: %s\n", program, volt_error_message());
+	return CLI_EXIT_FAILURE;
+}
+
+int cli_usage_error(const char *program, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", program);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_print_json(const char *program, json_t *value)
+{
+	char *s = NULL;
+	int r;
+
+	r = volt_json_dump(&s, value, VOLT_JSON_PRETTY);
+	json_decref(value);
+	if (r < 0)
+		return cli_fail(program);
+	puts(s);
+	free(s);
+	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
+void cli_print_verbs(FILE *out, const struct cli_verb *verbs)
+{
+	int width = 0;
+
+	for (const struct cli_verb *v = verbs; v->name; v++) {
+		int w = (int)(strlen(v->name) + 1 + strlen(v->args));
+
+		if (w > width)
+			width = w;
+	}
+	for (const struct cli_verb *v = verbs; v->name; v++) {
+		char left[128];
+
+		snprintf(left, sizeof(left), "%s %s", v->name, v->args);
+		fprintf(out, "  %-*s  %s\n", width, left, v->summary);
+	}
+}
+
+bool cli_verb_wants_help(int argc, char **argv, const char *help)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(help, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+int cli_dispatch(struct cli_global *g, const struct cli_verb *verbs, void (*usage)(FILE *out),
+		 int argc, char **argv)
+{
+	enum { OPT_ROOT = 0x100, OPT_JSON, OPT_LOG_LEVEL };
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{},
+	};
+	volt_log_level level;
+	int c;
+
+	/* '+': stop at the verb; ':' lets us word missing-argument errors ourselves. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hVv", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("%s %s\n", g->program, volt_core_version());
+			return CLI_EXIT_OK;
+		case 'v':
+			volt_log_set_level(VOLT_LOG_DEBUG);
+			break;
+		case OPT_ROOT:
+			g->root = optarg;
+			break;
+		case OPT_JSON:
+			g->json = true;
+			break;
+		case OPT_LOG_LEVEL:
+			if (volt_log_level_from_string(&level, optarg) < 0)
+				return cli_usage_error(g->program, "%s", volt_error_message());
+			volt_log_set_level(level);
+			break;
+		case ':':
+			return cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return cli_usage_error(g->program, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	for (const struct cli_verb *v = verbs; v->name; v++) {
+		if (strcmp(v->name, argv[optind]) == 0) {
+			/* Verbs parse their own options from a fresh getopt state. */
+			char **vargv = argv + optind;
+			int vargc = argc - optind;
+
+			optind = 0;
+			return v->run(g, vargc, vargv);
+		}
+	}
+	return cli_usage_error(g->program, "unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,13 @@
+/* The verbs of volt(1), one file each. SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef VOLT_TOOLS_VOLT_H
+#define VOLT_TOOLS_VOLT_H
+
+#include "cli.h"
+
+int verb_version(const struct cli_global *g, int argc, char **argv);
+int verb_info(const struct cli_global *g, int argc, char **argv);
+
+/* Parse the options every verb accepts (--json, --help); returns -1 to go on, else an exit code. */
+int volt_verb_common_options(const struct cli_global *g, bool *json, int argc, char **argv, const char *help);
+
+#endif
