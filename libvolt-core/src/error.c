@@ -32,7 +32,7 @@ static void mark_truncated(char *buf, size_t size, int wanted)
 static void set_message(int err, const char *fmt, va_list ap, int append_errno)
 {
 	char tmp[VOLT_ERROR_MESSAGE_MAX];
-	int n;
+	int n, wanted;
 
 	slot.code = -err;
 	if (!fmt) {
@@ -40,14 +40,14 @@ static void set_message(int err, const char *fmt, va_list ap, int append_errno)
 		return;
 	}
 	/* Format into a copy: an argument may be the current message. */
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	if (n < 0)
-		snprintf(tmp, sizeof(tmp), "%s", strerror(err));
+	wanted = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	if (wanted < 0)
+		wanted = snprintf(tmp, sizeof(tmp), "%s", strerror(err));
 	if (append_errno)
 		n = snprintf(slot.message, sizeof(slot.message), "%s: %s", tmp, strerror(err));
 	else
 		n = snprintf(slot.message, sizeof(slot.message), "%s", tmp);
-	mark_truncated(slot.message, sizeof(slot.message), n);
+	mark_truncated(slot.message, sizeof(slot.message), wanted > n ? wanted : n);
 }
 
 VOLT_API int volt_error_set(int err, const char *fmt, ...)
