@@ -17,7 +17,11 @@ static const char help[] =
 	"Usage: volt info [--json]\n"
 	"\n"
 	"Show the state root that volt would use (from --root, $VOLT_ROOT or the\n"
-	"built-in default), whether it exists, and the running kernel.\n";
+	"built-in default), whether it exists, and the running kernel.\n"
+	"\n"
+	"Options:\n"
+	"  --json      print JSON instead of text\n"
+	"  -h, --help  show this help\n";
 
 int verb_info(const struct cli_global *g, int argc, char **argv)
 {

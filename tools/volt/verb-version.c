@@ -16,7 +16,11 @@
 static const char help[] =
 	"Usage: volt version [--json]\n"
 	"\n"
-	"Show the version of volt and of each Volt library loaded at run time.\n";
+	"Show the version of volt and of each Volt library loaded at run time.\n"
+	"\n"
+	"Options:\n"
+	"  --json      print JSON instead of text\n"
+	"  -h, --help  show this help\n";
 
 int verb_version(const struct cli_global *g, int argc, char **argv)
 {

@@ -1,0 +1,39 @@
+#!/bin/bash
+# The bash completion offers the tools' real verbs and options.
+# usage: completion.sh COMPLETION_SCRIPT TOOLS_BUILD_DIR
+set -u
+# shellcheck disable=SC1090
+source "$1"
+PATH=$2:$PATH
+failures=0
+
+complete_line() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	_volt_complete
+	echo "${COMPREPLY[*]}"
+}
+
+want() {
+	local expected=$1
+	shift
+	local got
+	got=$(complete_line "$@")
+	for w in $expected; do
+		case " $got " in
+		*" $w "*) ;;
+		*) echo "FAIL: completing '$*' gave '$got', lacking '$w'"; failures=$((failures + 1)) ;;
+		esac
+	done
+}
+
+want "info version" volt ""
+want "version" volt ver
+want "--root --json --log-level --help --version" volt --
+want "--json --help" volt info --
+want "info" volt --root /tmp ""
+want "error warning notice info debug" volt --log-level ""
+want "--help --version" voltvm --
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
