@@ -4,7 +4,8 @@
  * Policy lists map onto Landlock rights:
  *   fs_read    -> READ_FILE, READ_DIR
  *   fs_write   -> WRITE_FILE, REMOVE_*, MAKE_*, REFER (2), TRUNCATE (3), IOCTL_DEV (5)
- *   fs_execute -> EXECUTE
+ *   fs_execute -> EXECUTE, READ_FILE (the kernel opens what it executes,
+ *                 the ELF interpreter too, for reading)
  * Once any fs_* list is given, every filesystem right the ABI knows is
  * handled, so whatever is not granted is denied. Rules attach to opened
  * paths; a path that does not exist grants nothing and is skipped.
@@ -61,7 +62,7 @@ uint64_t landlock_fs_write_rights(int abi)
 
 uint64_t landlock_fs_execute_rights(int abi)
 {
-	return abi >= 1 ? LL_FS_EXECUTE : 0;
+	return abi >= 1 ? LL_FS_EXECUTE | LL_FS_READ_FILE : 0;
 }
 
 static int add_path_rules(int ruleset, const struct strv *paths, uint64_t rights, const char *list)
