@@ -5,11 +5,7 @@
 #include <jansson.h>
 #include "macro.h"
 
-static inline void json_decrefp(json_t **j)
-{
-	json_decref(*j);
-}
-
+/* jansson (>= 2.11, with GCC or clang) provides json_decrefp() for this. */
 #define _cleanup_json_ _cleanup_(json_decrefp)
 
 #endif
