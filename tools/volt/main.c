@@ -9,9 +9,17 @@
 
 #include <volt/core.h>
 
+#include "container.h"
 #include "volt.h"
 
 static const struct cli_verb verbs[] = {
+	{ "container", "create|start|stop|rm|list|logs|exec|run ...", "Manage containers", verb_container },
+	{ "run", "--rootfs DIR [OPTIONS] [-- CMD...]", "Create and run a container (volt container run)", container_run },
+	{ "ps", "[--json]", "List containers (volt container list)", container_list },
+	{ "logs", "NAME [-f] [-n LINES]", "Show a container's output (volt container logs)", container_logs },
+	{ "exec", "NAME -- CMD...", "Run a command in a container (volt container exec)", container_exec },
+	{ "stop", "NAME... [-t DURATION]", "Stop containers (volt container stop)", container_stop },
+	{ "rm", "NAME... [--force]", "Remove containers (volt container rm)", container_rm },
 	{ "info", "[--json]", "Show the state root and the running kernel", verb_info },
 	{ "version", "[--json]", "Show the versions of volt and its libraries", verb_version },
 	{ "policy", "validate|show|default|learn ...", "Check, show, print or learn sandbox policies", verb_policy },

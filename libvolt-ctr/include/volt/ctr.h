@@ -10,6 +10,7 @@
 #define VOLT_CTR_H
 
 #include <volt/core/common.h>
+#include <volt/ctr/container.h>
 
 VOLT_BEGIN_DECLS
 

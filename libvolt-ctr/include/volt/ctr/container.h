@@ -1,0 +1,201 @@
+/*
+ * Containers.
+ *
+ * A container is a directory under STATE_ROOT/containers/NAME holding its
+ * spec (config.json), its writable layer (upper/, work/) and its sandbox
+ * policy; its root file system is an overlay of that layer on a shared,
+ * read-only base of its image. It runs as systemd-nspawn, either as a
+ * transient systemd unit "volt-container-NAME.service" (volt_ctr_start())
+ * or as a child of the caller (volt_ctr_run()). Inside, a small static
+ * launcher applies the libvolt-sec policy just before it executes the
+ * workload, so that Landlock paths are paths inside the container.
+ *
+ * Root inside a container is mapped to an unprivileged range of host
+ * uids (VOLT_CTR_UID_BASE and up), with the image's files shifted into it.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VOLT_CTR_CONTAINER_H
+#define VOLT_CTR_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include <volt/core/common.h>
+
+VOLT_BEGIN_DECLS
+
+/* Host uid (and gid) that root inside every container maps to, and the range size. */
+#define VOLT_CTR_UID_BASE 524288u
+#define VOLT_CTR_UID_COUNT 65536u
+
+/** A handle on the containers of one state root. */
+typedef struct volt_ctr volt_ctr;
+
+/**
+ * Open the containers of the state root @root (an absolute path, e.g.
+ * from volt_root_resolve()). Nothing is created until it is needed.
+ *
+ * @param out  on success, a handle the caller frees with volt_ctr_free().
+ * @return 0; -EINVAL for a relative or malformed root; -ENOMEM.
+ */
+VOLT_API int volt_ctr_open(volt_ctr **out, const char *root);
+
+/** Free @ctr (NULL is fine). Returns NULL. */
+VOLT_API volt_ctr *volt_ctr_free(volt_ctr *ctr);
+
+/**
+ * True if PID 1 is systemd with a reachable system bus: the unit
+ * commands (start, stop, logs) need it; volt_ctr_run() does not.
+ */
+VOLT_API bool volt_ctr_have_systemd(void);
+
+typedef enum volt_ctr_network {
+	VOLT_CTR_NETWORK_PRIVATE = 0, /* own network namespace with only loopback */
+	VOLT_CTR_NETWORK_HOST = 1,    /* the host's network */
+} volt_ctr_network;
+
+/** What a container runs, and with what. Strings are copied. */
+typedef struct volt_ctr_spec {
+	unsigned int version;          /* VOLT_CTR_SPEC_VERSION */
+	/*
+	 * The root file system: a directory tree used as the image. Its
+	 * contents are copied once into a shared base (shifted to the
+	 * container uid range) keyed by the directory's path and mtime.
+	 */
+	const char *rootfs;
+	const char *const *argv;       /* NULL-terminated; NULL or empty: /bin/sh */
+	const char *const *env;        /* NULL-terminated "NAME=VALUE" list, or NULL */
+	const char *workdir;           /* absolute, inside the container; NULL: / */
+	const char *hostname;          /* NULL: the container name */
+	const char *user;              /* user name or uid inside; NULL: root */
+	const char *const *volumes;    /* "HOST:CONTAINER[:ro|rw]", NULL-terminated, or NULL */
+	volt_ctr_network network;
+	/* Resource limits, set as properties of the container's unit; 0: none. */
+	uint64_t memory_max;           /* bytes */
+	uint64_t tasks_max;
+	uint32_t cpu_quota_percent;    /* 100 = one CPU */
+	uint32_t io_weight;            /* 1..10000 */
+	/* The sandbox policy file (see volt-policy(5)); NULL: the default policy. */
+	const char *policy_file;
+	bool policy_strict;            /* refuse to run if a policy part cannot be enforced */
+} volt_ctr_spec;
+
+#define VOLT_CTR_SPEC_VERSION 1
+#define VOLT_CTR_SPEC_INIT { .version = VOLT_CTR_SPEC_VERSION }
+
+/**
+ * Create container @name from @spec: validate everything, prepare the
+ * shared base and the writable layer, and record the spec. Nothing runs.
+ * On failure nothing of the container is left behind.
+ *
+ * @return 0; -EEXIST if @name exists; -EINVAL for a bad name, spec,
+ *         volume or policy (the message names it); -ENOENT for a missing
+ *         rootfs or volume source; other errors from the file system.
+ */
+VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spec *spec);
+
+/**
+ * Remove container @name: its writable layer and its state, nothing of
+ * its image. A running container is refused unless @force, which stops
+ * it first (SIGKILL).
+ *
+ * @return 0; -ENOENT; -EBUSY when running and not @force.
+ */
+VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force);
+
+/**
+ * Start container @name as the transient unit volt-container-NAME.service
+ * and return once systemd has started it.
+ *
+ * @return 0; -ENOENT; -EALREADY when running; -EOPNOTSUPP without systemd
+ *         (see volt_ctr_have_systemd()); errors from systemd, with its
+ *         message.
+ */
+VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name);
+
+/**
+ * Stop container @name: SIGTERM to its workload, SIGKILL after
+ * @timeout_ns. Works for unit-started and foreground containers.
+ *
+ * @return 0; -ENOENT; -ESRCH when it is not running.
+ */
+VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns);
+
+/**
+ * Run container @name in the foreground, as a child of the calling
+ * process (no systemd needed), with standard input, output and error
+ * inherited. Returns when the workload exits.
+ *
+ * @param exit_status  on success, the workload's exit code (128+N when
+ *                     killed by signal N).
+ * @return 0; -ENOENT; -EALREADY when running; errors starting nspawn.
+ */
+VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status);
+
+/**
+ * Run @argv inside the running container @name: in its namespaces, as
+ * its user, under its sandbox policy. Standard streams are inherited.
+ *
+ * @param exit_status  on success, the command's exit code (128+N for signal N).
+ * @return 0; -ENOENT; -ESRCH when not running; -EINVAL for an empty argv.
+ */
+VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], int *exit_status);
+
+/** States in words, as volt_ctr_state_to_string() names them. */
+typedef enum volt_ctr_state {
+	VOLT_CTR_CREATED = 0,  /* never started, or stopped */
+	VOLT_CTR_RUNNING = 1,
+	VOLT_CTR_EXITED = 2,   /* the workload ended; the exit code is known */
+	VOLT_CTR_FAILED = 3,   /* the unit failed */
+} volt_ctr_state;
+
+/** "created", "running", "exited", "failed" or "unknown". Never NULL. */
+VOLT_API const char *volt_ctr_state_to_string(volt_ctr_state state);
+
+/** One line of a listing. */
+typedef struct volt_ctr_info {
+	char *name;
+	char *image;            /* the rootfs the container came from */
+	volt_ctr_state state;
+	int exit_status;        /* valid when EXITED */
+	pid_t main_pid;         /* nspawn's pid when running, else 0 */
+	uint64_t started_ns;    /* CLOCK_REALTIME of the start when running, else 0 */
+	uint64_t memory_bytes;  /* current memory of the unit; UINT64_MAX if unknown */
+	bool unit;              /* runs as a systemd unit (else in the foreground) */
+} volt_ctr_info;
+
+/**
+ * List every container, sorted by name.
+ *
+ * @param out    on success, an array the caller frees with volt_ctr_info_free().
+ * @param out_n  its length.
+ */
+VOLT_API int volt_ctr_list(volt_ctr *ctr, volt_ctr_info **out, size_t *out_n);
+
+/** Free an array from volt_ctr_list() (NULL is fine). */
+VOLT_API void volt_ctr_info_free(volt_ctr_info *infos, size_t n);
+
+/**
+ * Everything known of container @name as a JSON object: its spec, its
+ * paths, its unit, and its live state.
+ *
+ * @param out  on success, a new reference the caller json_decref()s.
+ * @return 0; -ENOENT.
+ */
+VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out);
+
+/**
+ * Write the journal of container @name's unit to @fd, one line per
+ * message: the last @lines (0: all), then, if @follow, new ones as they
+ * come until the unit stops or the caller is interrupted.
+ *
+ * @return 0; -ENOENT; -EOPNOTSUPP without systemd's journal.
+ */
+VOLT_API int volt_ctr_logs(volt_ctr *ctr, const char *name, int fd, unsigned lines, bool follow);
+
+VOLT_END_DECLS
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * Creating, removing, listing and inspecting containers.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <volt/core.h>
+#include <volt/sec.h>
+
+#include "ctr-internal.h"
+#include "shared/json-cleanup.h"
+#include "shared/macro.h"
+
+VOLT_API int volt_ctr_open(volt_ctr **out, const char *root)
+{
+	_cleanup_free_ char *norm = NULL;
+	volt_ctr *c;
+	int r;
+
+	assert_return(out, EINVAL);
+	assert_return(root, EINVAL);
+
+	if (root[0] != '/')
+		return volt_error_set(EINVAL, "state root '%s' must be absolute", root);
+	r = volt_path_normalize(&norm, root);
+	if (r < 0)
+		return r;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return volt_error_set(ENOMEM, NULL);
+	if (asprintf(&c->containers, "%s/containers", norm) < 0 || asprintf(&c->bases, "%s/ctr-bases", norm) < 0) {
+		volt_ctr_free(c);
+		return volt_error_set(ENOMEM, NULL);
+	}
+	c->root = TAKE_PTR(norm);
+	*out = c;
+	return 0;
+}
+
+VOLT_API volt_ctr *volt_ctr_free(volt_ctr *ctr)
+{
+	if (!ctr)
+		return NULL;
+	free(ctr->root);
+	free(ctr->containers);
+	free(ctr->bases);
+	free(ctr);
+	return NULL;
+}
+
+VOLT_API const char *volt_ctr_state_to_string(volt_ctr_state state)
+{
+	switch (state) {
+	case VOLT_CTR_CREATED:
+		return "created";
+	case VOLT_CTR_RUNNING:
+		return "running";
+	case VOLT_CTR_EXITED:
+		return "exited";
+	case VOLT_CTR_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+/* The effective policy is fixed at create time and shown to the launcher as a file. */
+static int write_policy(const ctr_record *rec, const char *policy_file, bool strict)
+{
+	_cleanup_json_ json_t *j = NULL, *gaps = NULL;
+	volt_sec_support support = VOLT_SEC_SUPPORT_INIT;
+	volt_sec_policy *p = NULL;
+	int r;
+
+	r = policy_file ? volt_sec_policy_load_file(&p, policy_file) : volt_sec_policy_new_default(&p);
+	if (r < 0)
+		return volt_error_prefix(r, "policy");
+	/* Strict containers fail at create time, not at every start. */
+	if (strict && volt_sec_probe(&support) == 0 && volt_sec_policy_gaps(p, &support, &gaps) == 0 &&
+	    json_array_size(gaps) > 0) {
+		volt_sec_policy_free(p);
+		return volt_error_set(EOPNOTSUPP, "policy: this kernel cannot enforce: %s",
+				      json_string_value(json_array_get(gaps, 0)));
+	}
+	r = volt_sec_policy_to_json(p, &j);
+	volt_sec_policy_free(p);
+	if (r < 0)
+		return r;
+	return volt_json_write_file(rec->policy, j, VOLT_JSON_PRETTY, 0644);
+}
+
+VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spec *spec)
+{
+	_cleanup_record_ ctr_record rec = {};
+	_cleanup_json_ json_t *config = NULL;
+	_cleanup_free_ char *base = NULL, *config_path = NULL;
+	int r;
+
+	assert_return(ctr, EINVAL);
+	assert_return(spec, EINVAL);
+
+	r = ctr_record_paths(&rec, ctr, name);
+	if (r < 0)
+		return r;
+	if (!spec->rootfs)
+		return volt_error_set(EINVAL, "container '%s': no image directory given", name);
+	if (access(rec.dir, F_OK) == 0)
+		return volt_error_set(EEXIST, "a container named '%s' already exists", name);
+
+	/* Check everything that can be checked before anything is written. */
+	r = ctr_spec_to_json(&config, name, spec, "(pending)");
+	if (r < 0)
+		return volt_error_prefix(r, "container '%s'", name);
+	r = ctr_base_prepare(ctr, spec->rootfs, &base);
+	if (r < 0)
+		return r;
+	json_object_set_new(config, "base", json_string(base));
+	json_object_set_new(config, "image", json_string(spec->rootfs));
+
+	r = volt_mkdir_p(ctr->containers, 0700);
+	if (r < 0)
+		return r;
+	/* mkdir is the lock: of two creators of one name, one gets EEXIST. */
+	if (mkdir(rec.dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return volt_error_set(EEXIST, "a container named '%s' already exists", name);
+		return volt_error_set_errno(errno, "mkdir %s", rec.dir);
+	}
+	if (mkdir(rec.upper, 0755) < 0 || mkdir(rec.work, 0700) < 0 || mkdir(rec.rootfs, 0755) < 0) {
+		r = volt_error_set_errno(errno, "create the layers of '%s'", name);
+		goto fail;
+	}
+	/* The upper layer's root is the container's "/": owned by its root. */
+	if (chown(rec.upper, VOLT_CTR_UID_BASE, VOLT_CTR_UID_BASE) < 0) {
+		r = volt_error_set_errno(errno, "chown %s", rec.upper);
+		goto fail;
+	}
+	r = write_policy(&rec, spec->policy_file, spec->policy_strict);
+	if (r < 0)
+		goto fail;
+	if (asprintf(&config_path, "%s/config.json", rec.dir) < 0) {
+		r = volt_error_set(ENOMEM, NULL);
+		goto fail;
+	}
+	/* config.json last: a container without it was never created. */
+	r = volt_json_write_file(config_path, config, VOLT_JSON_PRETTY, 0600);
+	if (r < 0)
+		goto fail;
+	return 0;
+
+fail:
+	ctr_rm_rf(rec.dir);
+	return r;
+}
+
+/* Live state from the unit, or from the foreground pid file. */
+static int live_state(const ctr_record *rec, volt_ctr_info *info)
+{
+	char unit[128];
+	pid_t pid = 0;
+	int r;
+
+	info->state = VOLT_CTR_CREATED;
+	info->memory_bytes = UINT64_MAX;
+	if (ctr_run_pid(rec, &pid) == 0 && pid > 0) {
+		struct stat st;
+		char proc[64];
+
+		info->state = VOLT_CTR_RUNNING;
+		info->main_pid = pid;
+		snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
+		if (stat(proc, &st) == 0)
+			info->started_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ULL + (uint64_t)st.st_mtim.tv_nsec;
+		return 0;
+	}
+	if (!volt_ctr_have_systemd())
+		return 0;
+	r = ctr_unit_name(unit, sizeof(unit), rec->name);
+	if (r < 0)
+		return r;
+	ctr_unit_status st;
+	r = ctr_unit_status_get(unit, &st);
+	if (r < 0 || !st.loaded)
+		return r;
+	info->unit = true;
+	info->memory_bytes = st.memory;
+	if (strcmp(st.active, "failed") == 0) {
+		info->state = VOLT_CTR_FAILED;
+	} else if (strcmp(st.sub, "exited") == 0) {
+		info->state = VOLT_CTR_EXITED;
+		info->exit_status = st.exec_code == CLD_EXITED ? st.exec_status : 128 + st.exec_status;
+	} else if (strcmp(st.active, "active") == 0 || strcmp(st.active, "activating") == 0 ||
+		   strcmp(st.active, "deactivating") == 0) {
+		info->state = VOLT_CTR_RUNNING;
+		info->main_pid = st.main_pid;
+		info->started_ns = st.active_enter_us * 1000;
+	}
+	return 0;
+}
+
+static int info_of(const volt_ctr *ctr, const char *name, volt_ctr_info *info)
+{
+	_cleanup_record_ ctr_record rec = {};
+	const char *image = "";
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	r = ctr_record_load(&rec, ctr, name);
+	if (r < 0)
+		return r;
+	(void)volt_json_get_string(rec.config, "image", false, "config.json", &image);
+	info->name = strdup(name);
+	info->image = strdup(image);
+	if (!info->name || !info->image)
+		return volt_error_set(ENOMEM, NULL);
+	return live_state(&rec, info);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const volt_ctr_info *)a)->name, ((const volt_ctr_info *)b)->name);
+}
+
+VOLT_API int volt_ctr_list(volt_ctr *ctr, volt_ctr_info **out, size_t *out_n)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	volt_ctr_info *infos = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	int r;
+
+	assert_return(ctr, EINVAL);
+	assert_return(out, EINVAL);
+	assert_return(out_n, EINVAL);
+
+	d = opendir(ctr->containers);
+	if (!d && errno != ENOENT)
+		return volt_error_set_errno(errno, "open %s", ctr->containers);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !volt_name_is_valid(e->d_name))
+			continue;
+		if (n == cap) {
+			volt_ctr_info *ni = realloc(infos, (cap = cap ? cap * 2 : 16) * sizeof(*ni));
+
+			if (!ni) {
+				volt_ctr_info_free(infos, n);
+				return volt_error_set(ENOMEM, NULL);
+			}
+			infos = ni;
+		}
+		r = info_of(ctr, e->d_name, &infos[n]);
+		if (r == -ENOENT) {
+			/* Being created or removed right now: not a container yet (or any more). */
+			free(infos[n].name);
+			free(infos[n].image);
+			continue;
+		}
+		n++;
+		if (r < 0) {
+			volt_ctr_info_free(infos, n);
+			return r;
+		}
+	}
+	if (n > 1)
+		qsort(infos, n, sizeof(*infos), by_name);
+	*out = infos;
+	*out_n = n;
+	return 0;
+}
+
+VOLT_API void volt_ctr_info_free(volt_ctr_info *infos, size_t n)
+{
+	if (!infos)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(infos[i].name);
+		free(infos[i].image);
+	}
+	if (n)
+		free(infos);
+}
+
+VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out)
+{
+	_cleanup_record_ ctr_record rec = {};
+	_cleanup_json_ json_t *o = NULL, *policy = NULL;
+	volt_ctr_info info = {};
+	char unit[128];
+	int r;
+
+	assert_return(ctr, EINVAL);
+	assert_return(out, EINVAL);
+
+	r = ctr_record_load(&rec, ctr, name);
+	if (r < 0)
+		return r;
+	r = live_state(&rec, &info);
+	if (r < 0)
+		return r;
+	r = ctr_unit_name(unit, sizeof(unit), name);
+	if (r < 0)
+		return r;
+	if (volt_json_load_file(&policy, rec.policy) < 0)
+		policy = json_null();
+	o = json_pack("{s:s, s:O, s:O, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:I, s:b}}", "name", name, "config",
+		      rec.config, "policy", policy, "paths", "directory", rec.dir, "upper", rec.upper, "base",
+		      rec.base, "rootfs", rec.rootfs, "state", "status", volt_ctr_state_to_string(info.state), "unit",
+		      unit, "main_pid", (json_int_t)info.main_pid, "systemd_unit", info.unit);
+	if (!o)
+		return volt_error_set(ENOMEM, NULL);
+	if (info.state == VOLT_CTR_EXITED)
+		json_object_set_new(json_object_get(o, "state"), "exit_status", json_integer(info.exit_status));
+	if (info.started_ns)
+		json_object_set_new(json_object_get(o, "state"), "started_ns", json_integer((json_int_t)info.started_ns));
+	if (info.memory_bytes != UINT64_MAX)
+		json_object_set_new(json_object_get(o, "state"), "memory_bytes",
+				    json_integer((json_int_t)info.memory_bytes));
+	*out = TAKE_PTR(o);
+	return 0;
+}
+
+VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force)
+{
+	_cleanup_record_ ctr_record rec = {};
+	volt_ctr_info info = {};
+	char unit[128];
+	int r;
+
+	assert_return(ctr, EINVAL);
+
+	r = ctr_record_load(&rec, ctr, name);
+	if (r < 0)
+		return r;
+	r = live_state(&rec, &info);
+	if (r < 0)
+		return r;
+	if (info.state == VOLT_CTR_RUNNING) {
+		if (!force)
+			return volt_error_set(EBUSY, "container '%s' is running: stop it first, or use --force", name);
+		r = volt_ctr_stop(ctr, name, 0);
+		if (r < 0 && r != -ESRCH)
+			return r;
+	}
+	if (info.unit) {
+		r = ctr_unit_name(unit, sizeof(unit), name);
+		if (r < 0 || (r = ctr_unit_reset(unit)) < 0)
+			return r;
+	}
+	/* The writable layer and the state go; the shared base stays. */
+	r = ctr_rm_rf(rec.dir);
+	if (r < 0)
+		return volt_error_prefix(r, "remove container '%s'", name);
+	return 0;
+}

@@ -1,0 +1,92 @@
+/*
+ * Private parts of libvolt-ctr.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VOLT_CTR_INTERNAL_H
+#define VOLT_CTR_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include <volt/ctr.h>
+
+/* Where the launcher and the policy appear inside every container. */
+#define CTR_LAUNCH_PATH "/run/volt/launch"
+#define CTR_POLICY_PATH "/run/volt/policy.json"
+
+struct volt_ctr {
+	char *root;         /* the state root */
+	char *containers;   /* ROOT/containers */
+	char *bases;        /* ROOT/ctr-bases: shared read-only image bases */
+};
+
+/* One container's record: its spec as stored, and its paths. */
+typedef struct ctr_record {
+	char *name;
+	json_t *config;     /* config.json */
+	char *dir;          /* ROOT/containers/NAME */
+	char *upper, *work, *rootfs, *policy, *run_file, *base;
+} ctr_record;
+
+/* record.c */
+int ctr_record_paths(ctr_record *rec, const volt_ctr *ctr, const char *name);
+int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name);
+void ctr_record_done(ctr_record *rec);
+int ctr_unit_name(char *buf, size_t size, const char *name);
+
+/* spec.c: the spec as stored in config.json */
+int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base);
+
+/* base.c: shared, uid-shifted copies of image trees */
+int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base);
+
+/* rmrf.c: remove a tree without crossing into other file systems */
+int ctr_rm_rf(const char *path);
+
+/* nspawn.c */
+int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out);
+int ctr_overlay_options(const ctr_record *rec, char **out);
+const char *ctr_launcher_path(void);
+const char *ctr_nspawn_path(void);
+
+/* systemd.c */
+typedef struct ctr_unit_status {
+	bool loaded;            /* the unit exists */
+	char active[32];        /* ActiveState */
+	char sub[32];           /* SubState */
+	pid_t main_pid;
+	int exec_code, exec_status;  /* ExecMainCode (CLD_*), ExecMainStatus */
+	uint64_t active_enter_us;    /* ActiveEnterTimestamp, CLOCK_REALTIME µs */
+	uint64_t memory;             /* MemoryCurrent, UINT64_MAX if unknown */
+} ctr_unit_status;
+
+int ctr_unit_start(const ctr_record *rec);
+int ctr_unit_status_get(const char *unit, ctr_unit_status *out);
+int ctr_unit_stop(const char *unit, uint64_t timeout_ns);
+int ctr_unit_kill(const char *unit, int sig);
+int ctr_unit_reset(const char *unit);
+
+/* run.c: foreground containers' pid file */
+int ctr_run_pid(const ctr_record *rec, pid_t *out);
+
+/* strv.c */
+char **ctr_strv_from_json(const json_t *array);
+void ctr_strv_free(char **v);
+size_t ctr_strv_len(char *const *v);
+
+static inline void ctr_strv_freep(char ***v)
+{
+	ctr_strv_free(*v);
+}
+#define _cleanup_strv_ __attribute__((cleanup(ctr_strv_freep)))
+
+static inline void ctr_record_donep(ctr_record *rec)
+{
+	ctr_record_done(rec);
+}
+#define _cleanup_record_ __attribute__((cleanup(ctr_record_donep)))
+
+#endif

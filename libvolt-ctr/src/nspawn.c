@@ -1,0 +1,145 @@
+/*
+ * The systemd-nspawn command line of a container.
+ *
+ * Both ways of running (a unit, or a child in the foreground) use this
+ * one command line, so they give the same security and storage.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <volt/core.h>
+
+#include "ctr-internal.h"
+#include "shared/macro.h"
+
+/* Overridable for tests and odd installs; the default is the installed one. */
+const char *ctr_launcher_path(void)
+{
+	const char *p = secure_getenv("VOLT_CTR_LAUNCHER");
+
+	return p && *p ? p : VOLT_CTR_LAUNCHER_DEFAULT;
+}
+
+const char *ctr_nspawn_path(void)
+{
+	const char *p = secure_getenv("VOLT_CTR_NSPAWN");
+
+	return p && *p ? p : "/usr/bin/systemd-nspawn";
+}
+
+int ctr_overlay_options(const ctr_record *rec, char **out)
+{
+	/* overlayfs separates its options with ',' and layers with ':'. */
+	if (strpbrk(rec->base, ",:") || strpbrk(rec->upper, ",:") || strpbrk(rec->work, ",:"))
+		return volt_error_set(EINVAL, "state paths must not contain ',' or ':' (state root %s)", rec->dir);
+	if (asprintf(out, "lowerdir=%s,upperdir=%s,workdir=%s", rec->base, rec->upper, rec->work) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	return 0;
+}
+
+struct argv_builder {
+	char **v;
+	size_t n, cap;
+	int failed;
+};
+
+static void add(struct argv_builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct argv_builder *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (b->failed)
+		return;
+	if (b->n + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		char **v = realloc(b->v, cap * sizeof(char *));
+
+		if (!v) {
+			b->failed = 1;
+			return;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		b->failed = 1;
+		va_end(ap);
+		return;
+	}
+	va_end(ap);
+	b->v[b->n++] = s;
+	b->v[b->n] = NULL;
+}
+
+int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
+{
+	struct argv_builder b = {};
+	const char *hostname, *workdir, *user, *network;
+	json_t *volumes, *v, *argv, *env;
+	bool strict;
+	size_t i;
+
+	if (volt_json_get_string(rec->config, "hostname", true, "config.json", &hostname) < 0 ||
+	    volt_json_get_string(rec->config, "workdir", true, "config.json", &workdir) < 0 ||
+	    volt_json_get_string(rec->config, "user", true, "config.json", &user) < 0 ||
+	    volt_json_get_string(rec->config, "network", true, "config.json", &network) < 0 ||
+	    volt_json_get_bool(rec->config, "policy_strict", true, "config.json", &strict) < 0)
+		return volt_error_prefix(-EINVAL, "container '%s'", rec->name);
+	argv = json_object_get(rec->config, "argv");
+	env = json_object_get(rec->config, "env");
+	volumes = json_object_get(rec->config, "volumes");
+
+	add(&b, "%s", ctr_nspawn_path());
+	add(&b, "--quiet");
+	/* No machined here: the unit (or our child) is the container's home. */
+	add(&b, "--register=no");
+	add(&b, "--keep-unit");
+	add(&b, "--machine=%s", rec->name);
+	add(&b, "--hostname=%s", hostname);
+	add(&b, "--directory=%s", rec->rootfs);
+	add(&b, "--console=%s", interactive ? "interactive" : "pipe");
+	add(&b, "--link-journal=no");
+	/* Root inside is VOLT_CTR_UID_BASE outside; the base is already shifted. */
+	add(&b, "--private-users=%u:%u", VOLT_CTR_UID_BASE, VOLT_CTR_UID_COUNT);
+	add(&b, "--private-users-ownership=off");
+	/* SIGTERM reaches the workload; the caller escalates to SIGKILL. */
+	add(&b, "--kill-signal=SIGTERM");
+	/* nspawn's own filter predates Landlock: let the launcher use it. */
+	add(&b, "--system-call-filter=landlock_create_ruleset landlock_add_rule landlock_restrict_self");
+	if (strcmp(network, "private") == 0)
+		add(&b, "--private-network");
+	add(&b, "--chdir=%s", workdir);
+	json_array_foreach(env, i, v)
+		add(&b, "--setenv=%s", json_string_value(v));
+	json_array_foreach(volumes, i, v) {
+		add(&b, "--bind%s=%s:%s", json_is_true(json_object_get(v, "read_only")) ? "-ro" : "",
+		    json_string_value(json_object_get(v, "source")),
+		    json_string_value(json_object_get(v, "target")));
+	}
+	add(&b, "--bind-ro=%s:%s", ctr_launcher_path(), CTR_LAUNCH_PATH);
+	add(&b, "--bind-ro=%s:%s", rec->policy, CTR_POLICY_PATH);
+	add(&b, "--");
+	add(&b, "%s", CTR_LAUNCH_PATH);
+	if (strict)
+		add(&b, "--strict");
+	if (strcmp(user, "root") != 0)
+		add(&b, "--user=%s", user);
+	add(&b, "%s", CTR_POLICY_PATH);
+	add(&b, "--");
+	json_array_foreach(argv, i, v)
+		add(&b, "%s", json_string_value(v));
+
+	if (b.failed) {
+		ctr_strv_free(b.v);
+		return volt_error_set(ENOMEM, NULL);
+	}
+	*out = b.v;
+	return 0;
+}

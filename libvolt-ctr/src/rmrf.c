@@ -1,0 +1,39 @@
+/*
+ * Removing a tree: never follows symlinks, never crosses mount points
+ * (a container's bind mounts or a live overlay must not be emptied).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <volt/core.h>
+
+#include "ctr-internal.h"
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP ? rmdir(path) : unlink(path)) {
+		if (errno == ENOENT)
+			return 0;
+		return volt_error_set_errno(errno, "remove %s", path);
+	}
+	return 0;
+}
+
+int ctr_rm_rf(const char *path)
+{
+	int r;
+
+	errno = 0;
+	r = nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (r < 0 && errno == ENOENT)
+		return 0;
+	if (r == -1)
+		return volt_error_set_errno(errno, "remove %s", path);
+	return r;
+}

@@ -1,0 +1,208 @@
+/*
+ * Containers in the foreground, and starting and stopping them.
+ *
+ * A foreground container is a child of the caller: the child enters a
+ * mount namespace of its own, mounts the overlay there (so it vanishes
+ * with the container, even after a crash) and executes nspawn. Its pid
+ * sits in run.pid while it runs, for list, stop and exec.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <volt/core.h>
+
+#include "ctr-internal.h"
+#include "shared/macro.h"
+
+int ctr_run_pid(const ctr_record *rec, pid_t *out)
+{
+	_cleanup_free_ char *text = NULL;
+	char proc[64];
+	long pid;
+
+	*out = 0;
+	if (volt_file_read(&text, NULL, rec->run_file, 64) < 0) {
+		volt_error_clear();
+		return 0;
+	}
+	pid = strtol(text, NULL, 10);
+	if (pid <= 1)
+		return 0;
+	/* A stale file from a crashed caller: the pid is gone or is not nspawn. */
+	snprintf(proc, sizeof(proc), "/proc/%ld/comm", pid);
+	free(text);
+	text = NULL;
+	if (volt_file_read(&text, NULL, proc, 64) < 0 || strncmp(text, "systemd-nspawn", 14) != 0) {
+		volt_error_clear();
+		unlink(rec->run_file);
+		return 0;
+	}
+	*out = (pid_t)pid;
+	return 0;
+}
+
+static int wait_status(pid_t pid, int *exit_status)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return volt_error_set_errno(errno, "wait for the container");
+	*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 0;
+}
+
+/* In the child: private mounts, the overlay, then nspawn. Never returns. */
+static void child_exec(const ctr_record *rec, const char *overlay, char **argv)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		fprintf(stderr, "volt: cannot make a private mount namespace: %m\n");
+		_exit(125);
+	}
+	if (mount("overlay", rec->rootfs, "overlay", 0, overlay) < 0) {
+		fprintf(stderr, "volt: cannot mount the container's root (overlay on %s): %m\n", rec->rootfs);
+		_exit(125);
+	}
+	execv(argv[0], argv);
+	fprintf(stderr, "volt: cannot execute %s: %m\n", argv[0]);
+	_exit(125);
+}
+
+VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
+{
+	_cleanup_record_ ctr_record rec = {};
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_free_ char *overlay = NULL;
+	struct sigaction old_int, old_quit;
+	char pidbuf[32], unit[128];
+	ctr_unit_status st;
+	pid_t pid, running;
+	int r;
+
+	assert_return(ctr, EINVAL);
+	assert_return(exit_status, EINVAL);
+
+	r = ctr_record_load(&rec, ctr, name);
+	if (r < 0)
+		return r;
+	if (ctr_run_pid(&rec, &running) == 0 && running > 0)
+		return volt_error_set(EALREADY, "container '%s' is already running (pid %d)", name, (int)running);
+	if (volt_ctr_have_systemd() && ctr_unit_name(unit, sizeof(unit), name) == 0 &&
+	    ctr_unit_status_get(unit, &st) == 0 && st.loaded && strcmp(st.active, "active") == 0 &&
+	    strcmp(st.sub, "exited") != 0)
+		return volt_error_set(EALREADY, "container '%s' is already running as %s", name, unit);
+
+	r = ctr_nspawn_argv(&rec, isatty(STDIN_FILENO) && isatty(STDOUT_FILENO), &argv);
+	if (r < 0 || (r = ctr_overlay_options(&rec, &overlay)) < 0)
+		return r;
+
+	pid = fork();
+	if (pid < 0)
+		return volt_error_set_errno(errno, "fork");
+	if (pid == 0)
+		child_exec(&rec, overlay, argv);
+
+	/* Like system(3): the terminal's ^C and ^\\ are for the container. */
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_int);
+	sigaction(SIGQUIT, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_quit);
+	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
+	r = volt_file_write_atomic(rec.run_file, pidbuf, strlen(pidbuf), 0600);
+	if (r < 0)
+		volt_log(VOLT_LOG_WARNING, "cannot record the container's pid: %s", volt_error_message());
+	r = wait_status(pid, exit_status);
+	unlink(rec.run_file);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	return r;
+}
+
+VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
+{
+	_cleanup_record_ ctr_record rec = {};
+	ctr_unit_status st;
+	char unit[128];
+	pid_t running;
+	int r;
+
+	assert_return(ctr, EINVAL);
+
+	r = ctr_record_load(&rec, ctr, name);
+	if (r < 0 || (r = ctr_unit_name(unit, sizeof(unit), name)) < 0)
+		return r;
+	if (ctr_run_pid(&rec, &running) == 0 && running > 0)
+		return volt_error_set(EALREADY, "container '%s' is already running in the foreground (pid %d)", name,
+				      (int)running);
+	r = ctr_unit_status_get(unit, &st);
+	if (r < 0)
+		return r;
+	if (st.loaded && strcmp(st.active, "active") == 0 && strcmp(st.sub, "exited") != 0)
+		return volt_error_set(EALREADY, "container '%s' is already running", name);
+	/* A unit left over from a previous run (exited or failed) goes first. */
+	if (st.loaded && (r = ctr_unit_reset(unit)) < 0)
+		return r;
+	r = ctr_unit_start(&rec);
+	if (r < 0)
+		return volt_error_prefix(r, "start container '%s'", name);
+	return 0;
+}
+
+VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
+{
+	_cleanup_record_ ctr_record rec = {};
+	ctr_unit_status st;
+	char unit[128];
+	pid_t pid;
+	int r;
+
+	assert_return(ctr, EINVAL);
+
+	r = ctr_record_load(&rec, ctr, name);
+	if (r < 0)
+		return r;
+	if (ctr_run_pid(&rec, &pid) == 0 && pid > 0) {
+		struct timespec start, now;
+
+		/* nspawn passes SIGTERM on to the workload (--kill-signal). */
+		kill(pid, SIGTERM);
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		for (;;) {
+			if (kill(pid, 0) < 0)
+				return 0;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if ((uint64_t)(now.tv_sec - start.tv_sec) * 1000000000ULL + (uint64_t)now.tv_nsec -
+				    (uint64_t)start.tv_nsec >= timeout_ns)
+				break;
+			usleep(5000);
+		}
+		kill(pid, SIGKILL);
+		for (int i = 0; i < 2000 && kill(pid, 0) == 0; i++)
+			usleep(5000);
+		return 0;
+	}
+	if (!volt_ctr_have_systemd())
+		return volt_error_set(ESRCH, "container '%s' is not running", name);
+	r = ctr_unit_name(unit, sizeof(unit), name);
+	if (r < 0 || (r = ctr_unit_status_get(unit, &st)) < 0)
+		return r;
+	if (!st.loaded || strcmp(st.active, "inactive") == 0)
+		return volt_error_set(ESRCH, "container '%s' is not running", name);
+	if (strcmp(st.sub, "exited") == 0 || strcmp(st.active, "failed") == 0) {
+		/* Nothing runs; tidy the leftover unit, but say so. */
+		r = ctr_unit_reset(unit);
+		if (r < 0)
+			return r;
+		return volt_error_set(ESRCH, "container '%s' is not running (its workload has ended)", name);
+	}
+	return ctr_unit_stop(unit, timeout_ns);
+}

@@ -1,0 +1,163 @@
+/*
+ * Validating a container spec and turning it into config.json.
+ *
+ * Everything a container needs at run time is decided here, at create
+ * time, so that start and run never meet a bad value.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <volt/core.h>
+
+#include "ctr-internal.h"
+#include "shared/json-cleanup.h"
+#include "shared/macro.h"
+
+static int strv_to_json(json_t *obj, const char *key, const char *const *v)
+{
+	json_t *a = json_array();
+
+	if (!a)
+		return volt_error_set(ENOMEM, NULL);
+	for (; v && *v; v++)
+		if (json_array_append_new(a, json_string(*v)) < 0) {
+			json_decref(a);
+			return volt_error_set(EINVAL, "%s: '%s' is not valid UTF-8", key, *v);
+		}
+	if (json_object_set_new(obj, key, a) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	return 0;
+}
+
+static int check_env(const char *const *env)
+{
+	for (; env && *env; env++) {
+		const char *eq = strchr(*env, '=');
+
+		if (!eq || eq == *env)
+			return volt_error_set(EINVAL, "environment entry '%s' is not NAME=VALUE", *env);
+		for (const char *p = *env; p < eq; p++)
+			if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			      (p > *env && *p >= '0' && *p <= '9')))
+				return volt_error_set(EINVAL, "environment name in '%s' is not valid", *env);
+	}
+	return 0;
+}
+
+/* "HOST:CONTAINER[:ro|rw]" into {"source","target","read_only"}. */
+static int parse_volume(const char *s, json_t **out)
+{
+	_cleanup_free_ char *copy = strdup(s);
+	_cleanup_free_ char *src = NULL, *dst = NULL;
+	char *target, *mode;
+	bool ro = false;
+	struct stat st;
+	int r;
+
+	if (!copy)
+		return volt_error_set(ENOMEM, NULL);
+	target = strchr(copy, ':');
+	if (!target)
+		return volt_error_set(EINVAL, "volume '%s' is not HOST:CONTAINER[:ro|rw]", s);
+	*target++ = '\0';
+	mode = strchr(target, ':');
+	if (mode) {
+		*mode++ = '\0';
+		if (strcmp(mode, "ro") == 0)
+			ro = true;
+		else if (strcmp(mode, "rw") != 0)
+			return volt_error_set(EINVAL, "volume '%s': mode must be ro or rw, not '%s'", s, mode);
+	}
+	if (copy[0] != '/' || target[0] != '/')
+		return volt_error_set(EINVAL, "volume '%s': both paths must be absolute", s);
+	if ((r = volt_path_normalize(&src, copy)) < 0 || (r = volt_path_normalize(&dst, target)) < 0)
+		return volt_error_prefix(r, "volume '%s'", s);
+	if (strcmp(dst, "/") == 0)
+		return volt_error_set(EINVAL, "volume '%s': cannot replace the container's root", s);
+	/* nspawn's --bind separates with ':' and treats ',' specially. */
+	if (strpbrk(src, ":,") || strpbrk(dst, ":,"))
+		return volt_error_set(EINVAL, "volume '%s': paths must not contain ':' or ','", s);
+	if (stat(src, &st) < 0)
+		return volt_error_set_errno(errno, "volume source %s", src);
+	*out = json_pack("{s:s, s:s, s:b}", "source", src, "target", dst, "read_only", ro);
+	if (!*out)
+		return volt_error_set(ENOMEM, NULL);
+	return 0;
+}
+
+int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base)
+{
+	_cleanup_json_ json_t *o = NULL;
+	json_t *volumes, *limits;
+	struct timespec now;
+	int r;
+
+	if (spec->version != VOLT_CTR_SPEC_VERSION)
+		return volt_error_set(EINVAL, "container spec version %u is not supported (expected %u)",
+				      spec->version, VOLT_CTR_SPEC_VERSION);
+	if (spec->workdir && spec->workdir[0] != '/')
+		return volt_error_set(EINVAL, "working directory '%s' must be absolute", spec->workdir);
+	if (spec->hostname && volt_name_validate(spec->hostname) < 0)
+		return volt_error_prefix(-EINVAL, "hostname");
+	if (spec->user && (!spec->user[0] || strpbrk(spec->user, "/\n ")))
+		return volt_error_set(EINVAL, "user '%s' is not a user name or uid", spec->user);
+	if (spec->network != VOLT_CTR_NETWORK_PRIVATE && spec->network != VOLT_CTR_NETWORK_HOST)
+		return volt_error_set(EINVAL, "unknown network mode %d", (int)spec->network);
+	if (spec->io_weight && (spec->io_weight < 1 || spec->io_weight > 10000))
+		return volt_error_set(ERANGE, "IO weight %u is outside 1..10000", spec->io_weight);
+	if (spec->cpu_quota_percent > 100000)
+		return volt_error_set(ERANGE, "CPU quota %u%% is too large", spec->cpu_quota_percent);
+	r = check_env(spec->env);
+	if (r < 0)
+		return r;
+	for (const char *const *a = spec->argv; a && *a; a++)
+		if (!**a && a == spec->argv)
+			return volt_error_set(EINVAL, "the command is empty");
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:I}", "version", 1, "name", name, "rootfs", spec->rootfs,
+		      "base", base, "network", spec->network == VOLT_CTR_NETWORK_HOST ? "host" : "private",
+		      "policy_strict", spec->policy_strict, "created_ns",
+		      (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec);
+	if (!o)
+		return volt_error_set(ENOMEM, NULL);
+	if (spec->argv && spec->argv[0])
+		r = strv_to_json(o, "argv", spec->argv);
+	else
+		r = strv_to_json(o, "argv", (const char *const[]){ "/bin/sh", NULL });
+	if (r < 0 || (r = strv_to_json(o, "env", spec->env)) < 0)
+		return r;
+	if (json_object_set_new(o, "workdir", json_string(spec->workdir ? spec->workdir : "/")) < 0 ||
+	    json_object_set_new(o, "hostname", json_string(spec->hostname ? spec->hostname : name)) < 0 ||
+	    json_object_set_new(o, "user", json_string(spec->user ? spec->user : "root")) < 0)
+		return volt_error_set(ENOMEM, NULL);
+
+	volumes = json_array();
+	if (!volumes || json_object_set_new(o, "volumes", volumes) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	for (const char *const *v = spec->volumes; v && *v; v++) {
+		json_t *vol;
+
+		r = parse_volume(*v, &vol);
+		if (r < 0)
+			return r;
+		json_array_append_new(volumes, vol);
+	}
+
+	limits = json_pack("{s:I, s:I, s:I, s:I}", "memory_max", (json_int_t)spec->memory_max, "tasks_max",
+			   (json_int_t)spec->tasks_max, "cpu_quota_percent", (json_int_t)spec->cpu_quota_percent,
+			   "io_weight", (json_int_t)spec->io_weight);
+	if (!limits || json_object_set_new(o, "limits", limits) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	if (spec->memory_max > (uint64_t)INT64_MAX || spec->tasks_max > (uint64_t)INT64_MAX)
+		return volt_error_set(ERANGE, "limit too large");
+
+	*out = TAKE_PTR(o);
+	return 0;
+}

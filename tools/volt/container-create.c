@@ -1,0 +1,244 @@
+/*
+ * volt container create, and the options it shares with volt run.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <volt/core.h>
+
+#include "container.h"
+
+#define SPEC_OPTIONS_HELP                                                                             \
+	"  --rootfs DIR         the image: a directory holding an OS tree (with /usr)\n"              \
+	"  -e, --env NAME=VAL   set an environment variable (repeatable)\n"                          \
+	"  -w, --workdir DIR    working directory inside the container (default /)\n"               \
+	"  --hostname NAME      host name inside (default: the container's name)\n"                \
+	"  -u, --user USER      user name or UID[:GID] inside (default root)\n"                     \
+	"  -v, --volume SRC:DST[:ro|rw]\n"                                                           \
+	"                       bind a host path into the container (repeatable)\n"                 \
+	"  --network MODE       none (default: loopback only) or host\n"                            \
+	"  -m, --memory SIZE    memory limit, e.g. 256M (unit property MemoryMax)\n"               \
+	"  --cpus N             CPU limit in CPUs, e.g. 0.5 (unit property CPUQuota)\n"             \
+	"  --pids-limit N       limit on tasks (unit property TasksMax)\n"                          \
+	"  --io-weight N        IO weight 1..10000 (unit property IOWeight)\n"                      \
+	"  --policy FILE        sandbox policy, see volt-policy(5) (default: volt policy default)\n" \
+	"  --strict             refuse to run if the kernel cannot enforce the whole policy\n"
+
+static const char create_help[] =
+	"Usage: volt container create NAME --rootfs DIR [OPTIONS] [-- CMD [ARGS...]]\n"
+	"\n"
+	"Create container NAME from an OS tree. Its root file system is a private\n"
+	"writable layer over a read-only base shared by every container of that\n"
+	"tree. Nothing runs until 'volt container start NAME'. CMD defaults to /bin/sh.\n"
+	"\n"
+	"Options:\n" SPEC_OPTIONS_HELP "  -h, --help           show this help\n";
+
+static int push(const char ***list, size_t *n, const char *s)
+{
+	const char **l = realloc(*list, (*n + 2) * sizeof(char *));
+
+	if (!l)
+		return -ENOMEM;
+	l[(*n)++] = s;
+	l[*n] = NULL;
+	*list = l;
+	return 0;
+}
+
+/* "1.5" CPUs as a percentage of one CPU (150); two decimals at most. */
+static int parse_cpus(const char *s, uint32_t *out)
+{
+	uint64_t whole = 0, frac = 0;
+	const char *p = s;
+	int digits = 0;
+
+	for (; *p >= '0' && *p <= '9' && whole <= 1000; p++, digits++)
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	if (*p == '.')
+		for (int i = 0, f = 10; *++p >= '0' && *p <= '9'; i++, f /= 10, digits++)
+			if (i < 2)
+				frac += (uint64_t)(*p - '0') * (uint64_t)f;
+	if (!digits || *p)
+		return volt_error_set(EINVAL, "--cpus '%s' is not a number of CPUs", s);
+	if (whole > 1000 || whole * 100 + frac == 0)
+		return volt_error_set(ERANGE, "--cpus '%s' is out of range (0.01..1000)", s);
+	*out = (uint32_t)(whole * 100 + frac);
+	return 0;
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || !*s || *end || s[0] == '-')
+		return volt_error_set(EINVAL, "%s '%s' is not a number", opt, s);
+	return 0;
+}
+
+int container_parse_spec(const struct cli_global *g, struct spec_options *o, bool run, int argc, char **argv,
+			 const char *help, int *first_arg, int *n_args)
+{
+	enum { OPT_ROOTFS = 0x100, OPT_HOSTNAME, OPT_NETWORK, OPT_CPUS, OPT_PIDS, OPT_IO, OPT_POLICY,
+	       OPT_STRICT, OPT_NAME, OPT_RM };
+	static const struct option options[] = {
+		{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+		{ "user", required_argument, NULL, 'u' },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "network", required_argument, NULL, OPT_NETWORK },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "pids-limit", required_argument, NULL, OPT_PIDS },
+		{ "io-weight", required_argument, NULL, OPT_IO },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "rm", no_argument, NULL, OPT_RM },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	uint64_t v;
+	int c, dashdash = -1;
+
+	memset(o, 0, sizeof(*o));
+	o->spec = (volt_ctr_spec)VOLT_CTR_SPEC_INIT;
+
+	/* Everything after "--" is the command, untouched by getopt. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dashdash = i;
+			break;
+		}
+	if (dashdash >= 0) {
+		o->argv = (const char **)argv + dashdash + 1;
+		argc = dashdash;
+	}
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+e:w:u:v:m:dh", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOTFS:
+			o->spec.rootfs = optarg;
+			break;
+		case 'e':
+			if (push(&o->env, &o->n_env, optarg) < 0)
+				return cli_fail(g->program);
+			break;
+		case 'w':
+			o->spec.workdir = optarg;
+			break;
+		case OPT_HOSTNAME:
+			o->spec.hostname = optarg;
+			break;
+		case 'u':
+			o->spec.user = optarg;
+			break;
+		case 'v':
+			if (push(&o->volumes, &o->n_volumes, optarg) < 0)
+				return cli_fail(g->program);
+			break;
+		case OPT_NETWORK:
+			if (strcmp(optarg, "none") == 0)
+				o->spec.network = VOLT_CTR_NETWORK_PRIVATE;
+			else if (strcmp(optarg, "host") == 0)
+				o->spec.network = VOLT_CTR_NETWORK_HOST;
+			else
+				return cli_usage_error(g->program, "--network: '%s' is not none or host", optarg);
+			break;
+		case 'm':
+			if (volt_parse_size(&o->spec.memory_max, optarg) < 0)
+				return cli_usage_error(g->program, "--memory: %s", volt_error_message());
+			break;
+		case OPT_CPUS:
+			if (parse_cpus(optarg, &o->spec.cpu_quota_percent) < 0)
+				return cli_usage_error(g->program, "%s", volt_error_message());
+			break;
+		case OPT_PIDS:
+			if (parse_u64("--pids-limit", optarg, &o->spec.tasks_max) < 0)
+				return cli_usage_error(g->program, "%s", volt_error_message());
+			break;
+		case OPT_IO:
+			if (parse_u64("--io-weight", optarg, &v) < 0 || v < 1 || v > 10000)
+				return cli_usage_error(g->program, "--io-weight '%s' must be 1..10000", optarg);
+			o->spec.io_weight = (uint32_t)v;
+			break;
+		case OPT_POLICY:
+			o->spec.policy_file = optarg;
+			break;
+		case OPT_STRICT:
+			o->spec.policy_strict = true;
+			break;
+		case OPT_NAME:
+		case OPT_RM:
+		case 'd':
+			if (!run)
+				return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+			if (c == OPT_NAME)
+				o->name = optarg;
+			else if (c == OPT_RM)
+				o->rm = true;
+			else
+				o->detach = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return CLI_EXIT_OK;
+		case ':':
+			return cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+		}
+	}
+	o->spec.env = o->env;
+	o->spec.volumes = o->volumes;
+	o->spec.argv = o->argv;
+	*first_arg = optind;
+	*n_args = argc - optind;
+	if (!o->spec.rootfs)
+		return cli_usage_error(g->program, "%s: --rootfs DIR is required", argv[0]);
+	return -1;
+}
+
+void container_spec_done(struct spec_options *o)
+{
+	free(o->env);
+	free(o->volumes);
+}
+
+int container_create(const struct cli_global *g, int argc, char **argv)
+{
+	struct spec_options o;
+	volt_ctr *ctr = NULL;
+	int r, first, n;
+
+	r = container_parse_spec(g, &o, false, argc, argv, create_help, &first, &n);
+	if (r >= 0) {
+		container_spec_done(&o);
+		return r;
+	}
+	if (n != 1) {
+		container_spec_done(&o);
+		return cli_usage_error(g->program, "create: give exactly one NAME (the command goes after '--')");
+	}
+	r = container_open(g, &ctr);
+	if (r < 0) {
+		r = volt_ctr_create(ctr, argv[first], &o.spec);
+		r = r < 0 ? cli_fail(g->program) : CLI_EXIT_OK;
+		if (r == CLI_EXIT_OK && !g->json)
+			printf("%s\n", argv[first]);
+	}
+	volt_ctr_free(ctr);
+	container_spec_done(&o);
+	return r;
+}

@@ -1,0 +1,42 @@
+/* The container verbs of volt(1). SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef VOLT_TOOLS_CONTAINER_H
+#define VOLT_TOOLS_CONTAINER_H
+
+#include <volt/ctr.h>
+
+#include "volt.h"
+
+/* A spec with the storage for the lists the options fill. */
+struct spec_options {
+	volt_ctr_spec spec;
+	const char **env, **volumes, **argv;
+	size_t n_env, n_volumes;
+	const char *name;       /* --name (run) */
+	bool rm, detach;        /* run only */
+};
+
+/* Open the containers of the state root chosen by --root / VOLT_ROOT. */
+int container_open(const struct cli_global *g, volt_ctr **out);
+
+/*
+ * Parse create/run options into @o; @run enables --name, --rm and -d.
+ * Positional arguments before "--" are argv[*first_arg] and the
+ * *n_args after it; the command after "--" goes to o->argv. Returns -1
+ * to go on, else an exit code.
+ */
+int container_parse_spec(const struct cli_global *g, struct spec_options *o, bool run, int argc, char **argv,
+			 const char *help, int *first_arg, int *n_args);
+void container_spec_done(struct spec_options *o);
+
+int container_create(const struct cli_global *g, int argc, char **argv);
+int container_run(const struct cli_global *g, int argc, char **argv);
+int container_start(const struct cli_global *g, int argc, char **argv);
+int container_stop(const struct cli_global *g, int argc, char **argv);
+int container_restart(const struct cli_global *g, int argc, char **argv);
+int container_rm(const struct cli_global *g, int argc, char **argv);
+int container_list(const struct cli_global *g, int argc, char **argv);
+int container_inspect(const struct cli_global *g, int argc, char **argv);
+int container_logs(const struct cli_global *g, int argc, char **argv);
+int container_exec(const struct cli_global *g, int argc, char **argv);
+
+#endif
