@@ -15,6 +15,13 @@
  * Exit status: the workload's; 126 when the sandbox could not be applied
  * or the command could not run; 127 when the command was not found.
  *
+ * On the host, as the main process of a container's unit, it has one more
+ * job: mount the container's overlay root in the unit's private mount
+ * namespace, then execute systemd-nspawn (so the unit's main process is
+ * nspawn, and the mount vanishes with the unit):
+ *
+ *   volt-launch --mount-overlay=OPTIONS --target=DIR -- NSPAWN [ARGS...]
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
@@ -23,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -141,6 +149,24 @@ static int switch_user(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* Host side: mount the overlay root, then become systemd-nspawn. */
+static int mount_and_exec(int argc, char **argv)
+{
+	const char *options = argv[1] + strlen("--mount-overlay=");
+
+	if (argc < 5 || strncmp(argv[2], "--target=", 9) != 0 || strcmp(argv[3], "--") != 0) {
+		fprintf(stderr, "usage: volt-launch --mount-overlay=OPTIONS --target=DIR -- NSPAWN [ARGS...]\n");
+		return 126;
+	}
+	if (mount("overlay", argv[2] + 9, "overlay", 0, options) < 0) {
+		fprintf(stderr, "volt-launch: error: mount the container's root on %s: %m\n", argv[2] + 9);
+		return 126;
+	}
+	execv(argv[4], argv + 4);
+	fprintf(stderr, "volt-launch: error: execute %s: %m\n", argv[4]);
+	return 126;
+}
+
 int main(int argc, char **argv)
 {
 	volt_sec_apply_options opts = VOLT_SEC_APPLY_OPTIONS_INIT;
@@ -149,6 +175,8 @@ int main(int argc, char **argv)
 	int i = 1, r;
 
 	volt_log_set_handler(log_to_stderr, NULL);
+	if (argc > 1 && strncmp(argv[1], "--mount-overlay=", 16) == 0)
+		return mount_and_exec(argc, argv);
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2]; i++) {
 		if (strcmp(argv[i], "--strict") == 0)
 			opts.flags |= VOLT_SEC_APPLY_STRICT;

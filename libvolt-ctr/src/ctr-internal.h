@@ -71,6 +71,7 @@ int ctr_unit_reset(const char *unit);
 
 /* run.c: foreground containers' pid file */
 int ctr_run_pid(const ctr_record *rec, pid_t *out);
+void ctr_signal_descendants(pid_t pid, int sig);
 
 /* strv.c */
 char **ctr_strv_from_json(const json_t *array);

@@ -71,7 +71,9 @@ VOLT_API int volt_ctr_logs(volt_ctr *ctr, const char *name, int fd, unsigned lin
 	if (!volt_ctr_have_systemd())
 		return volt_error_set(EOPNOTSUPP,
 				      "logs come from the systemd journal, and systemd is not PID 1 here; foreground containers write to the terminal");
-	r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+	/* Not SD_JOURNAL_SYSTEM: the workload runs as uid VOLT_CTR_UID_BASE on
+	 * the host, and journald files its output in user-524288.journal. */
+	r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
 	if (r < 0)
 		return volt_error_set_errno(r, "open the journal");
 	snprintf(match, sizeof(match), "_SYSTEMD_UNIT=%s", unit);
@@ -79,17 +81,16 @@ VOLT_API int volt_ctr_logs(volt_ctr *ctr, const char *name, int fd, unsigned lin
 		return volt_error_set_errno(r, "filter the journal");
 
 	if (lines > 0) {
-		/* Back up @lines entries from the end, then read forward. */
+		unsigned back = 0;
+
+		/* Step back @lines entries from the end; read forward from there. */
 		if ((r = sd_journal_seek_tail(j)) < 0)
 			return volt_error_set_errno(r, "seek the journal");
-		r = sd_journal_previous_skip(j, lines);
+		while (back < lines && (r = sd_journal_previous(j)) > 0)
+			back++;
 		if (r < 0)
-			return volt_error_set_errno(r, "seek the journal");
-		if ((unsigned)r < lines && (r = sd_journal_seek_head(j)) < 0)
-			return volt_error_set_errno(r, "seek the journal");
-		if ((unsigned)r >= lines)
-			r = emit(j, fd);
-		if (r < 0)
+			return volt_error_set_errno(r, "read the journal");
+		if (back > 0 && (r = emit(j, fd)) < 0)
 			return r;
 	} else if ((r = sd_journal_seek_head(j)) < 0) {
 		return volt_error_set_errno(r, "seek the journal");

@@ -111,6 +111,8 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 	add(&b, "--private-users-ownership=off");
 	/* SIGTERM reaches the workload; the caller escalates to SIGKILL. */
 	add(&b, "--kill-signal=SIGTERM");
+	/* A stub init as PID 1 lets the workload get SIGTERM like any process. */
+	add(&b, "--as-pid2");
 	/* nspawn's own filter predates Landlock: let the launcher use it. */
 	add(&b, "--system-call-filter=landlock_create_ruleset landlock_add_rule landlock_restrict_self");
 	if (strcmp(network, "private") == 0)

@@ -25,6 +25,29 @@
 #include "ctr-internal.h"
 #include "shared/macro.h"
 
+/* Signal every descendant of @pid (not @pid itself), deepest last. */
+void ctr_signal_descendants(pid_t pid, int sig)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	if (volt_file_read(&text, NULL, path, 65536) < 0) {
+		volt_error_clear();
+		return;
+	}
+	for (char *p = text, *end; *p; p = end) {
+		long child = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (child > 1) {
+			kill((pid_t)child, sig);
+			ctr_signal_descendants((pid_t)child, sig);
+		}
+	}
+}
+
 int ctr_run_pid(const ctr_record *rec, pid_t *out)
 {
 	_cleanup_free_ char *text = NULL;
@@ -173,8 +196,10 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 	if (ctr_run_pid(&rec, &pid) == 0 && pid > 0) {
 		struct timespec start, now;
 
-		/* nspawn passes SIGTERM on to the workload (--kill-signal). */
-		kill(pid, SIGTERM);
+		/* PID 1 of the container (nspawn's stub init) ignores SIGTERM:
+		 * the workload and its children get it directly, as under a
+		 * unit with KillMode=control-group. */
+		ctr_signal_descendants(pid, SIGTERM);
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		for (;;) {
 			if (kill(pid, 0) < 0)

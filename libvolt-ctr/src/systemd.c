@@ -8,6 +8,10 @@
  * volt-container-NAME.service; `systemctl status` and `journalctl -u`
  * see it like any other.
  *
+ * KillMode=control-group: a stop sends SIGTERM to every process of the
+ * container, since its PID 1 (nspawn's stub init, --as-pid2) would not
+ * pass it on.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
@@ -139,9 +143,9 @@ static int append_exec(sd_bus_message *m, const char *prop, const char *path, ch
 
 	if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
 	    (r = sd_bus_message_append(m, "s", prop)) < 0 ||
-	    (r = sd_bus_message_open_container(m, 'v', "a(sbas)")) < 0 ||
-	    (r = sd_bus_message_open_container(m, 'a', "(sbas)")) < 0 ||
-	    (r = sd_bus_message_open_container(m, 'r', "sbas")) < 0 ||
+	    (r = sd_bus_message_open_container(m, 'v', "a(sasb)")) < 0 ||
+	    (r = sd_bus_message_open_container(m, 'a', "(sasb)")) < 0 ||
+	    (r = sd_bus_message_open_container(m, 'r', "sasb")) < 0 ||
 	    (r = sd_bus_message_append(m, "s", path)) < 0 || (r = sd_bus_message_append_strv(m, argv)) < 0 ||
 	    (r = sd_bus_message_append(m, "b", 0)) < 0 || (r = sd_bus_message_close_container(m)) < 0 ||
 	    (r = sd_bus_message_close_container(m)) < 0 || (r = sd_bus_message_close_container(m)) < 0 ||
@@ -206,7 +210,8 @@ int ctr_unit_start(const ctr_record *rec)
 	_cleanup_bus_ sd_bus *bus = NULL;
 	_cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_strv_ char **argv = NULL;
-	_cleanup_free_ char *overlay = NULL, *desc = NULL;
+	_cleanup_free_ char *overlay = NULL, *desc = NULL, *mount_opt = NULL, *target_opt = NULL;
+	_cleanup_free_ char **exec = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char unit[128];
 	int r;
@@ -224,13 +229,28 @@ int ctr_unit_start(const ctr_record *rec)
 	    (r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
 	    (r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", desc, "Type", "s",
 				       "notify", "RemainAfterExit", "b", 1, "PrivateMounts", "b", 1, "Delegate",
-				       "b", 1, "KillMode", "s", "mixed", "Slice", "s", "machine.slice")) < 0)
+				       "b", 1, "KillMode", "s", "control-group", "Slice", "s", "machine.slice")) < 0)
 		goto fail;
-	/* The overlay is mounted in the unit's private mount namespace: it
-	 * is nspawn's root, and it vanishes with the unit. */
-	r = append_exec(m, "ExecStartPre", "/bin/mount",
-			(char *[]){ "/bin/mount", "-t", "overlay", "overlay", "-o", overlay, rec->rootfs, NULL });
-	if (r < 0 || (r = append_exec(m, "ExecStart", argv[0], argv)) < 0 ||
+	/* The launcher mounts the overlay in the unit's private mount namespace
+	 * and then executes nspawn: a mount by ExecStartPre= would happen in
+	 * a namespace of its own and be lost. */
+	if (asprintf(&mount_opt, "--mount-overlay=%s", overlay) < 0 ||
+	    asprintf(&target_opt, "--target=%s", rec->rootfs) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	exec = calloc(ctr_strv_len(argv) + 5, sizeof(char *));
+	if (!exec) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	exec[0] = (char *)ctr_launcher_path();
+	exec[1] = mount_opt;
+	exec[2] = target_opt;
+	exec[3] = (char *)"--";
+	memcpy(exec + 4, argv, ctr_strv_len(argv) * sizeof(char *));
+	r = append_exec(m, "ExecStart", exec[0], exec);
+	if (r < 0 ||
 	    (r = append_limits(m, json_object_get(rec->config, "limits"))) < 0 ||
 	    (r = sd_bus_message_close_container(m)) < 0 || (r = sd_bus_message_append(m, "a(sa(sv))", 0)) < 0)
 		goto fail;

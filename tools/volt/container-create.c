@@ -126,7 +126,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+e:w:u:v:m:dh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":e:w:u:v:m:dh", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			o->spec.rootfs = optarg;
