@@ -62,13 +62,13 @@ int ctr_run_pid(const ctr_record *rec, pid_t *out)
 	pid = strtol(text, NULL, 10);
 	if (pid <= 1)
 		return 0;
-	/* A stale file from a crashed caller: the pid is gone or is not nspawn. */
+	/* A stale file from a crashed caller: the pid is gone or is not nspawn.
+	 * (The file is written only once nspawn runs; the next run replaces it.) */
 	snprintf(proc, sizeof(proc), "/proc/%ld/comm", pid);
 	free(text);
 	text = NULL;
 	if (volt_file_read(&text, NULL, proc, 64) < 0 || strncmp(text, "systemd-nspawn", 14) != 0) {
 		volt_error_clear();
-		unlink(rec->run_file);
 		return 0;
 	}
 	*out = (pid_t)pid;
@@ -86,9 +86,13 @@ static int wait_status(pid_t pid, int *exit_status)
 	return 0;
 }
 
-/* In the child: private mounts, the overlay, then nspawn. Never returns. */
-static void child_exec(const ctr_record *rec, const char *overlay, char **argv)
+/*
+ * In the child: private mounts, the overlay, then nspawn. Never returns.
+ * @ready closes on exec (O_CLOEXEC), which tells the parent nspawn runs.
+ */
+static void child_exec(const ctr_record *rec, const char *overlay, char **argv, int ready)
 {
+	(void)ready;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		fprintf(stderr, "volt: cannot make a private mount namespace: %m\n");
 		_exit(125);
@@ -109,6 +113,7 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 	_cleanup_free_ char *overlay = NULL;
 	struct sigaction old_int, old_quit;
 	char pidbuf[32], unit[128];
+	int ready[2];
 	ctr_unit_status st;
 	pid_t pid, running;
 	int r;
@@ -130,11 +135,23 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 	if (r < 0 || (r = ctr_overlay_options(&rec, &overlay)) < 0)
 		return r;
 
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return volt_error_set_errno(errno, "pipe");
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(ready[0]);
+		close(ready[1]);
 		return volt_error_set_errno(errno, "fork");
-	if (pid == 0)
-		child_exec(&rec, overlay, argv);
+	}
+	if (pid == 0) {
+		close(ready[0]);
+		child_exec(&rec, overlay, argv, ready[1]);
+	}
+	/* Wait for the exec (or the child's death) so that run.pid names nspawn. */
+	close(ready[1]);
+	while (read(ready[0], pidbuf, 1) < 0 && errno == EINTR)
+		;
+	close(ready[0]);
 
 	/* Like system(3): the terminal's ^C and ^\\ are for the container. */
 	sigaction(SIGINT, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_int);
