@@ -92,6 +92,13 @@ VOLT_API int volt_sec_policy_apply(const volt_sec_policy *p, const volt_sec_appl
 	if (opts->flags & ~VOLT_SEC_APPLY_STRICT)
 		return volt_error_set(EINVAL, "apply: unknown flags %#x", opts->flags);
 	strict = opts->flags & VOLT_SEC_APPLY_STRICT;
+	/*
+	 * Capabilities, Landlock and seccomp are per thread: other threads
+	 * would keep their privileges, so refuse rather than half-sandbox.
+	 */
+	if (count_threads() != 1)
+		return volt_error_set(EINVAL, "apply: the calling process must have a single thread "
+					      "(sandbox before starting threads)");
 
 	r = volt_sec_probe(&support);
 	if (r < 0)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -363,6 +364,31 @@ START_TEST(test_seccomp_cache_is_filled_and_used)
 }
 END_TEST
 
+static void *idle_thread(void *arg)
+{
+	pause();
+	return arg;
+}
+
+static void child_threads_refused(void *arg)
+{
+	pthread_t t;
+
+	child_check(1, pthread_create(&t, NULL, idle_thread, NULL) == 0, "pthread_create");
+	child_check(2, volt_sec_policy_apply(arg, NULL) == -EINVAL, "apply with two threads must be refused");
+	child_check(3, strstr(volt_error_message(), "single thread") != NULL, "%s", volt_error_message());
+	child_check(4, prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0, "nothing changed");
+}
+
+START_TEST(test_multithreaded_caller_is_refused)
+{
+	volt_sec_policy *p = policy_from("{}");
+
+	assert_exited_ok(run_child(child_threads_refused, p));
+	volt_sec_policy_free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sec-apply");
@@ -381,6 +407,7 @@ int main(void)
 	tcase_add_test(tc, test_user_namespace_maps_root_to_a_range);
 	tcase_add_test(tc, test_strict_mode_refuses_unenforceable_policy);
 	tcase_add_test(tc, test_seccomp_cache_is_filled_and_used);
+	tcase_add_test(tc, test_multithreaded_caller_is_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
