@@ -358,6 +358,11 @@ static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 			grant(l, &l->write, t->path[i], false);
 			grant(l, &l->read, t->path[i], false);
 			break;
+		case ACCESS_EXEC:
+			/* The path given to execve: a script, where /proc/PID/exe shows its interpreter. */
+			if (ret == 0)
+				grant(l, &l->exec, t->path[i], false);
+			break;
 		default:
 			break;
 		}
