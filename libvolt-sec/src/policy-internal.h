@@ -25,6 +25,10 @@ struct id_range {
 	uint32_t inside, outside, count;
 };
 
+/* Landlock scopes a policy can ask for. */
+#define SCOPE_ABSTRACT_UNIX_SOCKET (1u << 0)
+#define SCOPE_SIGNAL (1u << 1)
+
 /* The kernel accepts at most this many lines in uid_map. */
 #define ID_RANGES_MAX 340
 
@@ -41,6 +45,8 @@ struct volt_sec_policy {
 	/* Landlock TCP: each off when its key was not given (or null). */
 	bool bind_restricted, connect_restricted;
 	struct portv net_bind, net_connect;
+	/* Landlock scoping (ABI 6): SCOPE_* bits. */
+	unsigned scope;
 
 	enum seccomp_profile profile;
 	volt_sec_action action;

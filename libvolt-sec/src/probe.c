@@ -99,6 +99,9 @@ VOLT_API int volt_sec_policy_gaps(const volt_sec_policy *p, const volt_sec_suppo
 	if (abi < 4 && (p->bind_restricted || p->connect_restricted))
 		r |= add_gap(gaps, "net_bind/net_connect need Landlock ABI 4 (Linux 6.7); this kernel has %s",
 			     abi ? (abi == 1 ? "ABI 1" : abi == 2 ? "ABI 2" : "ABI 3") : "no Landlock");
+	if (abi < 6 && p->scope)
+		r |= add_gap(gaps, "scope (signals, abstract unix sockets) needs Landlock ABI 6 (Linux 6.12); "
+				   "this kernel has %s", abi ? "an older ABI" : "no Landlock");
 	if (abi >= 1 && abi < 3 && p->fs_restricted)
 		r |= add_gap(gaps, "truncating files outside fs_write cannot be prevented below Landlock ABI 3 "
 				   "(this kernel has ABI %d)", abi);

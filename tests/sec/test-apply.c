@@ -17,6 +17,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <signal.h>
+#include <stddef.h>
 
 #include <volt/core.h>
 #include <volt/sec.h>
@@ -219,6 +222,58 @@ START_TEST(test_fs_and_net_denials)
 }
 END_TEST
 
+static int abstract_socket(const char *name, bool do_listen)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+	memcpy(a.sun_path + 1, name, strlen(name));
+	if (fd < 0)
+		return -errno;
+	if (do_listen)
+		r = bind(fd, (struct sockaddr *)&a, len) == 0 && listen(fd, 4) == 0 ? fd : -errno;
+	else {
+		r = connect(fd, (struct sockaddr *)&a, len) == 0 ? 0 : -errno;
+		close(fd);
+	}
+	return r;
+}
+
+static void child_scoped(void *arg)
+{
+	pid_t kid;
+	int status, own;
+
+	apply_or_die(arg, VOLT_SEC_APPLY_STRICT);
+	child_check(1, kill(getppid(), 0) < 0 && errno == EPERM, "signal to a process outside the sandbox: %m");
+	kid = fork();
+	if (kid == 0) {
+		pause();
+		_exit(0);
+	}
+	child_check(2, kid > 0 && kill(kid, SIGKILL) == 0, "signal to its own child: %m");
+	waitpid(kid, &status, 0);
+	child_check(3, abstract_socket("volt-sec-test-outside", false) == -EPERM, "connect to an outside abstract socket");
+	own = abstract_socket("volt-sec-test-inside", true);
+	child_check(4, own >= 0, "listen on an abstract socket inside: %d", own);
+	child_check(5, abstract_socket("volt-sec-test-inside", false) == 0, "connect to its own abstract socket");
+}
+
+START_TEST(test_scope_keeps_signals_and_abstract_sockets_inside)
+{
+	volt_sec_policy *p = policy_from("{\"scope\": [\"signal\", \"abstract_unix_socket\"]}");
+	int outside = abstract_socket("volt-sec-test-outside", true);
+
+	ck_assert_int_ge(outside, 0);
+	/* The control: without the policy the same connection works. */
+	ck_assert_int_eq(abstract_socket("volt-sec-test-outside", false), 0);
+	assert_exited_ok(run_child(child_scoped, p));
+	close(outside);
+	volt_sec_policy_free(p);
+}
+END_TEST
+
 static void become_nobody(void)
 {
 	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
@@ -403,6 +458,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_fs_and_net_denials);
 	tcase_add_test(tc, test_setuid_binary_gains_nothing);
+	tcase_add_test(tc, test_scope_keeps_signals_and_abstract_sockets_inside);
 	tcase_add_test(tc, test_capability_kept_by_name);
 	tcase_add_test(tc, test_user_namespace_maps_root_to_a_range);
 	tcase_add_test(tc, test_strict_mode_refuses_unenforceable_policy);
