@@ -102,6 +102,31 @@ START_TEST(test_learned_policy_lets_the_same_run_succeed)
 }
 END_TEST
 
+START_TEST(test_clone_untraced_cannot_escape)
+{
+	char marker[] = "/tmp/volt-untraced-XXXXXX", *argv[] = { SEC_HELPER, "untraced", marker, NULL };
+	char *argv3[] = { SEC_HELPER, "clone3", NULL };
+	volt_sec_policy *p = NULL;
+	int fd = mkstemp(marker), status = -1;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(marker);
+	setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+	/* The control: unobserved, the untraced child runs. */
+	ck_assert_int_eq(system(SEC_HELPER " untraced /dev/null"), 0);
+
+	ck_assert_msg(volt_sec_learn_run(&p, &status, argv, NULL) == 0, "%s", volt_error_message());
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 20 + EPERM, "clone(CLONE_UNTRACED): status %#x", status);
+	ck_assert_int_eq(access(marker, F_OK), -1);
+	volt_sec_policy_free(p);
+
+	ck_assert_msg(volt_sec_learn_run(&p, &status, argv3, NULL) == 0, "%s", volt_error_message());
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 20 + ENOSYS, "clone3: status %#x", status);
+	volt_sec_policy_free(p);
+}
+END_TEST
+
 START_TEST(test_learn_reports_a_missing_program)
 {
 	char *argv[] = { "/nonexistent/volt-test-program", NULL };
@@ -121,6 +146,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, test_learned_policy_lets_the_same_run_succeed);
+	tcase_add_test(tc, test_clone_untraced_cannot_escape);
 	tcase_add_test(tc, test_learn_reports_a_missing_program);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
