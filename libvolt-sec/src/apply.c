@@ -100,9 +100,7 @@ VOLT_API int volt_sec_policy_apply(const volt_sec_policy *p, const volt_sec_appl
 		return volt_error_set(EINVAL, "apply: the calling process must have a single thread "
 					      "(sandbox before starting threads)");
 
-	r = volt_sec_probe(&support);
-	if (r < 0)
-		return r;
+	probe_fill(&support, p->userns);
 	r = check_gaps(p, &support, strict);
 	if (r < 0)
 		return r;

@@ -72,6 +72,9 @@ int portv_add(struct portv *v, uint16_t port);
 /* Allocate an empty policy (everything off, no_new_privs on). */
 volt_sec_policy *policy_alloc(void);
 
+/* Probe the kernel; user namespaces only if @user_namespaces (it forks). */
+void probe_fill(volt_sec_support *out, bool user_namespaces);
+
 /* Build the seccomp filter a policy asks for, or NULL with 0 for profile "none". */
 int policy_build_filter(const volt_sec_policy *p, volt_sec_filter **out);
 

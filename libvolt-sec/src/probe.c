@@ -45,13 +45,19 @@ static bool probe_seccomp(void)
 	       syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
 }
 
+void probe_fill(volt_sec_support *out, bool user_namespaces)
+{
+	out->landlock_abi = landlock_probe_abi(&out->landlock_errno);
+	out->seccomp = probe_seccomp();
+	/* The only probe that costs a fork. */
+	out->user_namespaces = user_namespaces && probe_user_namespaces();
+}
+
 VOLT_API int volt_sec_probe(volt_sec_support *out)
 {
 	assert_return(out, -EINVAL);
 	assert_return(out->version == VOLT_SEC_SUPPORT_VERSION, -EINVAL);
-	out->landlock_abi = landlock_probe_abi(&out->landlock_errno);
-	out->seccomp = probe_seccomp();
-	out->user_namespaces = probe_user_namespaces();
+	probe_fill(out, true);
 	return 0;
 }
 
