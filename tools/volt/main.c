@@ -14,6 +14,8 @@
 static const struct cli_verb verbs[] = {
 	{ "info", "[--json]", "Show the state root and the running kernel", verb_info },
 	{ "version", "[--json]", "Show the versions of volt and its libraries", verb_version },
+	{ "policy", "validate|show|default|learn ...", "Check, show, print or learn sandbox policies", verb_policy },
+	{ "sandbox", "run [--policy FILE] -- CMD...", "Run a command under a sandbox policy", verb_sandbox },
 	{},
 };
 

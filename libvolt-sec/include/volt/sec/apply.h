@@ -1,0 +1,67 @@
+/*
+ * Applying a policy to the calling process.
+ *
+ * Meant to be called just before execve() of the workload, in a process
+ * with a single thread (a multi-threaded caller is refused: the other
+ * threads would keep their privileges; a multi-threaded program such as
+ * the VMM uses volt_sec_filter_load() with VOLT_SEC_LOAD_TSYNC). Steps, in this order:
+ *   1. user namespace (when the policy maps uid/gid ranges): the process
+ *      moves into a new user namespace whose maps a short-lived helper
+ *      child writes from the parent namespace, then becomes uid/gid 0
+ *      inside it;
+ *   2. capabilities: all dropped from the bounding, permitted, effective,
+ *      inheritable and ambient sets except those the policy keeps (which
+ *      are also raised in the ambient set so that they survive exec);
+ *   3. no_new_privs;
+ *   4. Landlock (filesystem and TCP port rules), with the best ABI the
+ *      kernel offers;
+ *   5. seccomp, last, so that the filter does not stand in the way of the
+ *      steps before it.
+ * The seccomp filter and the Landlock ruleset are prepared before the
+ * first step, so a policy that cannot be built fails before the process
+ * has been changed at all.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VOLT_SEC_APPLY_H
+#define VOLT_SEC_APPLY_H
+
+#include <volt/core/common.h>
+#include <volt/sec/policy.h>
+
+VOLT_BEGIN_DECLS
+
+/* Refuse to apply a policy of which this kernel cannot enforce every part. */
+#define VOLT_SEC_APPLY_STRICT (1u << 0)
+
+typedef struct volt_sec_apply_options {
+	unsigned int version;          /* VOLT_SEC_APPLY_OPTIONS_VERSION */
+	unsigned int flags;            /* VOLT_SEC_APPLY_* */
+	/*
+	 * If not NULL, a directory (created 0700 if missing) where compiled
+	 * seccomp programs are cached, keyed by the filter's contents.
+	 */
+	const char *seccomp_cache_dir;
+} volt_sec_apply_options;
+
+#define VOLT_SEC_APPLY_OPTIONS_VERSION 1
+#define VOLT_SEC_APPLY_OPTIONS_INIT { .version = VOLT_SEC_APPLY_OPTIONS_VERSION }
+
+/**
+ * Apply @policy to the calling process (see above). Every part this
+ * kernel cannot enforce is logged as a warning, or, with
+ * VOLT_SEC_APPLY_STRICT, makes the call fail before anything changed.
+ * A step that fails after the first change leaves the process partly
+ * sandboxed: the caller must then not run the workload (exit instead).
+ *
+ * @param options  NULL for defaults.
+ * @return 0; -EOPNOTSUPP in strict mode when something is not
+ *         enforceable; -EINVAL for a multi-threaded caller (capabilities,
+ *         Landlock and seccomp are per thread), or bad options; -EPERM and others from the
+ *         kernel, with the failing step in the message.
+ */
+VOLT_API int volt_sec_policy_apply(const volt_sec_policy *policy, const volt_sec_apply_options *options);
+
+VOLT_END_DECLS
+
+#endif
