@@ -14,7 +14,7 @@
 #include <volt/core.h>
 
 #include "caps.h"
-#include "sec-json.h"
+#include "shared/json-cleanup.h"
 #include "landlock.h"
 #include "shared/macro.h"
 #include "policy-internal.h"

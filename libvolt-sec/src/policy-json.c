@@ -8,7 +8,7 @@
 
 #include <volt/core.h>
 
-#include "sec-json.h"
+#include "shared/json-cleanup.h"
 #include "shared/macro.h"
 #include "policy-internal.h"
 

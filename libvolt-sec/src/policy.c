@@ -14,7 +14,7 @@
 #include <seccomp.h>
 #include <volt/core.h>
 
-#include "sec-json.h"
+#include "shared/json-cleanup.h"
 #include "shared/macro.h"
 #include "policy-internal.h"
 

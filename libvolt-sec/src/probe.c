@@ -16,7 +16,7 @@
 
 #include <volt/core.h>
 
-#include "sec-json.h"
+#include "shared/json-cleanup.h"
 #include "landlock.h"
 #include "shared/macro.h"
 #include "policy-internal.h"
