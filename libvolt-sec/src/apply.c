@@ -14,7 +14,7 @@
 #include <volt/core.h>
 
 #include "caps.h"
-#include "sec-json.h"
+#include "shared/json-cleanup.h"
 #include "landlock.h"
 #include "shared/macro.h"
 #include "policy-internal.h"
@@ -92,10 +92,15 @@ VOLT_API int volt_sec_policy_apply(const volt_sec_policy *p, const volt_sec_appl
 	if (opts->flags & ~VOLT_SEC_APPLY_STRICT)
 		return volt_error_set(EINVAL, "apply: unknown flags %#x", opts->flags);
 	strict = opts->flags & VOLT_SEC_APPLY_STRICT;
+	/*
+	 * Capabilities, Landlock and seccomp are per thread: other threads
+	 * would keep their privileges, so refuse rather than half-sandbox.
+	 */
+	if (count_threads() != 1)
+		return volt_error_set(EINVAL, "apply: the calling process must have a single thread "
+					      "(sandbox before starting threads)");
 
-	r = volt_sec_probe(&support);
-	if (r < 0)
-		return r;
+	probe_fill(&support, p->userns);
 	r = check_gaps(p, &support, strict);
 	if (r < 0)
 		return r;

@@ -31,6 +31,18 @@ static int last_cap(void)
 	return n;
 }
 
+int count_threads(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	int n = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	return n;
+}
+
 int caps_read(struct cap_sets *out)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");

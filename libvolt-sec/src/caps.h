@@ -21,6 +21,9 @@ int caps_read(struct cap_sets *out);
  */
 int caps_apply(uint64_t keep, bool strict);
 
+/* Threads of the calling process (from /proc/self/status), or -1. */
+int count_threads(void);
+
 /* Move the calling (single-threaded) process into a new user namespace mapped as @p says. */
 int userns_enter(const volt_sec_policy *p);
 

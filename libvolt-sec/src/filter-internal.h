@@ -7,6 +7,12 @@
 /* libseccomp's optimisation level: 1 linear (its default), 2 binary tree (Volt's). */
 void filter_set_optimize(volt_sec_filter *filter, int level);
 
+/*
+ * Also accept the x86 and x32 ABIs with the same rules, as Docker's
+ * default profile does on x86_64 (for benchmarks that compare with it).
+ */
+void filter_set_compat_arches(volt_sec_filter *filter, bool on);
+
 /* Number of syscalls allowed (conditional ones included). */
 size_t filter_count_allowed(const volt_sec_filter *filter);
 

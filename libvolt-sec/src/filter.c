@@ -34,6 +34,7 @@
 struct volt_sec_filter {
 	volt_sec_action action;
 	int optimize;
+	bool compat_arches;
 	bool allowed[SYSCALL_SLOTS];
 	/* clone/unshare allowed only without namespace flags. */
 	bool guard_clone, guard_unshare;
@@ -178,6 +179,11 @@ void filter_set_optimize(volt_sec_filter *f, int level)
 	f->optimize = level;
 }
 
+void filter_set_compat_arches(volt_sec_filter *f, bool on)
+{
+	f->compat_arches = on;
+}
+
 size_t filter_count_allowed(const volt_sec_filter *f)
 {
 	size_t n = 0;
@@ -194,9 +200,9 @@ char *filter_describe(const volt_sec_filter *f)
 
 	if (!s)
 		return NULL;
-	len += (size_t)snprintf(s + len, cap - len, "seccomp %u.%u.%u action=%d opt=%d guards=%d%d%d ioctls=",
+	len += (size_t)snprintf(s + len, cap - len, "seccomp %u.%u.%u action=%d opt=%d compat=%d guards=%d%d%d ioctls=",
 				seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro,
-				(int)f->action, f->optimize, f->guard_clone, f->guard_unshare, f->clone3_enosys);
+				(int)f->action, f->optimize, f->compat_arches, f->guard_clone, f->guard_unshare, f->clone3_enosys);
 	for (size_t i = 0; i < f->n_ioctls; i++)
 		len += (size_t)snprintf(s + len, cap - len, "%x,", f->ioctls[i]);
 	len += (size_t)snprintf(s + len, cap - len, " allow=");
@@ -230,6 +236,9 @@ static int build_ctx(const volt_sec_filter *f, scmp_filter_ctx *out)
 	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
 	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, (uint32_t)f->optimize)) < 0)
 		return volt_error_set(-r, "seccomp: cannot set filter attributes");
+	if (f->compat_arches && seccomp_arch_native() == SCMP_ARCH_X86_64 &&
+	    ((r = seccomp_arch_add(ctx, SCMP_ARCH_X86)) < 0 || (r = seccomp_arch_add(ctx, SCMP_ARCH_X32)) < 0))
+		return volt_error_set(-r, "seccomp: cannot add the x86 and x32 ABIs");
 
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
 		if (!f->allowed[nr])

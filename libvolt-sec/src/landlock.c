@@ -6,6 +6,9 @@
  *   fs_write   -> WRITE_FILE, REMOVE_*, MAKE_*, REFER (2), TRUNCATE (3), IOCTL_DEV (5)
  *   fs_execute -> EXECUTE, READ_FILE (the kernel opens what it executes,
  *                 the ELF interpreter too, for reading)
+ *   scope      -> SCOPED signal and abstract unix sockets (ABI 6): no
+ *                 signals to, no connections to abstract sockets of,
+ *                 processes outside the sandbox
  * Once any fs_* list is given, every filesystem right the ABI knows is
  * handled, so whatever is not granted is denied. Rules attach to opened
  * paths; a path that does not exist grants nothing and is skipped.
@@ -110,7 +113,8 @@ int landlock_prepare(const volt_sec_policy *p, int abi, int *out_fd)
 {
 	struct ll_ruleset_attr attr = { 0 };
 	_cleanup_close_ int fd = -1;
-	size_t attr_size = abi >= 4 ? sizeof(attr) : sizeof(attr.handled_access_fs);
+	/* Older kernels refuse a larger attribute with non-zero fields they do not know. */
+	size_t attr_size = abi >= 6 ? sizeof(attr) : abi >= 4 ? 2 * sizeof(uint64_t) : sizeof(uint64_t);
 	int r;
 
 	*out_fd = -1;
@@ -123,7 +127,13 @@ int landlock_prepare(const volt_sec_policy *p, int abi, int *out_fd)
 		if (p->connect_restricted)
 			attr.handled_access_net |= LL_NET_CONNECT_TCP;
 	}
-	if (!attr.handled_access_fs && !attr.handled_access_net)
+	if (abi >= 6) {
+		if (p->scope & SCOPE_SIGNAL)
+			attr.scoped |= LL_SCOPE_SIGNAL;
+		if (p->scope & SCOPE_ABSTRACT_UNIX_SOCKET)
+			attr.scoped |= LL_SCOPE_ABSTRACT_UNIX_SOCKET;
+	}
+	if (!attr.handled_access_fs && !attr.handled_access_net && !attr.scoped)
 		return 0;
 
 	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);

@@ -20,10 +20,17 @@
  *   - IPv4/IPv6 ports passed to bind and connect -> net_bind, net_connect;
  *   - every syscall number -> a "custom" seccomp allow list.
  *
+ * One way out of ptrace remains by design: clone(CLONE_UNTRACED) makes a
+ * child the tracer is not attached to. The tracer refuses such a clone
+ * (EPERM), and answers clone3 with ENOSYS (its flags sit in memory that
+ * another thread could change after the tracer read it), so that the C
+ * library falls back to clone, whose flags are in a register.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
@@ -52,8 +59,10 @@ enum access_kind { ACCESS_NONE, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC, ACCESS_R
 
 struct tracee {
 	pid_t tid;
+	bool started;           /* its initial SIGSTOP was seen */
 	bool in_syscall;
 	long nr;
+	long forced_ret;        /* if not 0, the result to give the skipped syscall */
 	/* Up to two paths of the current syscall, resolved at entry. */
 	char *path[2];
 	enum access_kind kind[2];
@@ -218,7 +227,18 @@ static void note_sockaddr(struct tracee *t, pid_t tid, unsigned long addr, unsig
 	t->is_bind = is_bind;
 }
 
-static void syscall_entry(struct tracee *t, const struct user_regs_struct *regs)
+/* Refuse the syscall at entry: it is skipped, and at exit gets @err. */
+static void skip_syscall(struct tracee *t, struct user_regs_struct *regs, int err)
+{
+	regs->orig_rax = (unsigned long long)-1;
+	if (ptrace(PTRACE_SETREGS, t->tid, NULL, regs) == 0)
+		t->forced_ret = -err;
+	else
+		/* Cannot refuse it: kill the program rather than lose it. */
+		kill(t->tid, SIGKILL);
+}
+
+static void syscall_entry(struct tracee *t, struct user_regs_struct *regs)
 {
 	pid_t tid = t->tid;
 	unsigned long a0 = regs->rdi, a1 = regs->rsi, a2 = regs->rdx, a3 = regs->r10;
@@ -227,6 +247,13 @@ static void syscall_entry(struct tracee *t, const struct user_regs_struct *regs)
 	tracee_clear(t);
 	t->nr = (long)regs->orig_rax;
 	switch (t->nr) {
+	case SYS_clone:
+		if (a0 & CLONE_UNTRACED)
+			skip_syscall(t, regs, EPERM);
+		break;
+	case SYS_clone3:
+		skip_syscall(t, regs, ENOSYS);
+		break;
 	case SYS_open:
 		note_path(t, 0, tid, AT_FDCWD, a0, open_kind(a1));
 		break;
@@ -357,6 +384,11 @@ static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 		case ACCESS_WRITE:
 			grant(l, &l->write, t->path[i], false);
 			grant(l, &l->read, t->path[i], false);
+			break;
+		case ACCESS_EXEC:
+			/* The path given to execve: a script, where /proc/PID/exe shows its interpreter. */
+			if (ret == 0)
+				grant(l, &l->exec, t->path[i], false);
 			break;
 		default:
 			break;
@@ -490,10 +522,17 @@ static int trace_loop(struct learner *l, pid_t main_pid, int *main_status)
 		event = status >> 16;
 		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
 			if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) == 0) {
-				if (!t->in_syscall)
+				if (!t->in_syscall) {
 					syscall_entry(t, &regs);
-				else
+				} else if (t->forced_ret) {
+					regs.rax = (unsigned long long)t->forced_ret;
+					t->forced_ret = 0;
+					if (ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0)
+						kill(tid, SIGKILL);
 					syscall_exit(l, t, (long)regs.rax);
+				} else {
+					syscall_exit(l, t, (long)regs.rax);
+				}
 				t->in_syscall = !t->in_syscall;
 			}
 		} else if (WSTOPSIG(status) == SIGTRAP && event) {
@@ -503,9 +542,9 @@ static int trace_loop(struct learner *l, pid_t main_pid, int *main_status)
 				t->in_syscall = true;
 				exec_event(l, tid);
 			}
-		} else if (WSTOPSIG(status) == SIGSTOP && !t->in_syscall && t->nr == 0) {
+		} else if (WSTOPSIG(status) == SIGSTOP && !t->started) {
 			/* The initial stop of a newly attached thread or child. */
-			t->nr = -1;
+			t->started = true;
 		} else {
 			sig = WSTOPSIG(status);
 		}
@@ -556,7 +595,17 @@ VOLT_API int volt_sec_learn_run(volt_sec_policy **out, int *exit_status, char *c
 		close(pipefd[0]);
 		return r;
 	}
-	tracee_get(&l, pid)->nr = -1;
+	{
+		struct tracee *first = tracee_get(&l, pid);
+
+		if (!first) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			close(pipefd[0]);
+			return volt_error_set(ENOMEM, NULL);
+		}
+		first->started = true;
+	}
 	ptrace(PTRACE_SYSCALL, pid, NULL, NULL);
 	r = trace_loop(&l, pid, &main_status);
 

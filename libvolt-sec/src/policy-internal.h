@@ -25,6 +25,10 @@ struct id_range {
 	uint32_t inside, outside, count;
 };
 
+/* Landlock scopes a policy can ask for. */
+#define SCOPE_ABSTRACT_UNIX_SOCKET (1u << 0)
+#define SCOPE_SIGNAL (1u << 1)
+
 /* The kernel accepts at most this many lines in uid_map. */
 #define ID_RANGES_MAX 340
 
@@ -41,6 +45,8 @@ struct volt_sec_policy {
 	/* Landlock TCP: each off when its key was not given (or null). */
 	bool bind_restricted, connect_restricted;
 	struct portv net_bind, net_connect;
+	/* Landlock scoping (ABI 6): SCOPE_* bits. */
+	unsigned scope;
 
 	enum seccomp_profile profile;
 	volt_sec_action action;
@@ -65,6 +71,9 @@ int portv_add(struct portv *v, uint16_t port);
 
 /* Allocate an empty policy (everything off, no_new_privs on). */
 volt_sec_policy *policy_alloc(void);
+
+/* Probe the kernel; user namespaces only if @user_namespaces (it forks). */
+void probe_fill(volt_sec_support *out, bool user_namespaces);
 
 /* Build the seccomp filter a policy asks for, or NULL with 0 for profile "none". */
 int policy_build_filter(const volt_sec_policy *p, volt_sec_filter **out);

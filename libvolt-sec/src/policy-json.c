@@ -8,7 +8,7 @@
 
 #include <volt/core.h>
 
-#include "sec-json.h"
+#include "shared/json-cleanup.h"
 #include "shared/macro.h"
 #include "policy-internal.h"
 
@@ -17,7 +17,9 @@
  * write its scratch space and a few harmless devices, and execute system
  * programs (with /usr/lib, where the dynamic loader lives: Landlock
  * checks the ELF interpreter for execute access too). Whole /dev is not
- * writable: uid 0 without capabilities still owns /dev/sda.
+ * writable: uid 0 without capabilities still owns /dev/sda. It can
+ * neither signal processes outside its sandbox nor reach abstract unix
+ * sockets made outside it.
  */
 static const char *const default_read[] = {
 	"/bin", "/etc", "/lib", "/lib32", "/lib64", "/opt", "/proc", "/run", "/sbin", "/srv", "/sys",
@@ -49,6 +51,7 @@ VOLT_API int volt_sec_policy_new_default(volt_sec_policy **out)
 	if (!p)
 		return volt_error_set(ENOMEM, NULL);
 	p->fs_restricted = true;
+	p->scope = SCOPE_SIGNAL | SCOPE_ABSTRACT_UNIX_SOCKET;
 	if (add_all(&p->fs_read, default_read) < 0 || add_all(&p->fs_write, default_write) < 0 ||
 	    add_all(&p->fs_execute, default_execute) < 0) {
 		volt_sec_policy_free(p);
@@ -104,6 +107,20 @@ static json_t *ranges_to_json(const struct id_range *r, size_t n)
 	return a;
 }
 
+static json_t *scope_to_json(unsigned scope)
+{
+	json_t *a = json_array();
+
+	if (a && (scope & SCOPE_ABSTRACT_UNIX_SOCKET) && json_array_append_new(a, json_string("abstract_unix_socket")) < 0)
+		goto fail;
+	if (a && (scope & SCOPE_SIGNAL) && json_array_append_new(a, json_string("signal")) < 0)
+		goto fail;
+	return a;
+fail:
+	json_decref(a);
+	return NULL;
+}
+
 static const char *const profile_names[] = {
 	[SECCOMP_PROFILE_DEFAULT] = "default",
 	[SECCOMP_PROFILE_CUSTOM] = "custom",
@@ -124,12 +141,13 @@ VOLT_API int volt_sec_policy_to_json(const volt_sec_policy *p, json_t **out)
 	else
 		userns = json_null();
 	/* "o" steals references, and json_pack frees them all when it fails. */
-	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s, s:o, s:o}, s:o, s:o, s:b}",
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s, s:o, s:o}, s:o, s:o, s:b}",
 		      "fs_read", paths_to_json(p->fs_restricted, &p->fs_read),
 		      "fs_write", paths_to_json(p->fs_restricted, &p->fs_write),
 		      "fs_execute", paths_to_json(p->fs_restricted, &p->fs_execute),
 		      "net_bind", ports_to_json(p->bind_restricted, &p->net_bind),
 		      "net_connect", ports_to_json(p->connect_restricted, &p->net_connect),
+		      "scope", scope_to_json(p->scope),
 		      "seccomp",
 		      "profile", profile_names[p->profile],
 		      "action", p->action == VOLT_SEC_ACTION_KILL ? "kill" : "errno",

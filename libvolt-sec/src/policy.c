@@ -14,7 +14,7 @@
 #include <seccomp.h>
 #include <volt/core.h>
 
-#include "sec-json.h"
+#include "shared/json-cleanup.h"
 #include "shared/macro.h"
 #include "policy-internal.h"
 
@@ -206,6 +206,31 @@ static int parse_seccomp(volt_sec_policy *p, const json_t *obj)
 	return 0;
 }
 
+static int parse_scope(volt_sec_policy *p, const json_t *obj)
+{
+	json_t *arr = NULL, *item;
+	size_t i;
+	int r;
+
+	r = get_array(obj, "scope", "policy", &arr);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	json_array_foreach(arr, i, item) {
+		const char *s = json_string_value(item);
+
+		if (!s)
+			return volt_error_set(EINVAL, "policy: scope[%zu] must be a string", i);
+		if (strcmp(s, "signal") == 0)
+			p->scope |= SCOPE_SIGNAL;
+		else if (strcmp(s, "abstract_unix_socket") == 0)
+			p->scope |= SCOPE_ABSTRACT_UNIX_SOCKET;
+		else
+			return volt_error_set(EINVAL, "policy: scope[%zu]: '%s' is not one of signal, abstract_unix_socket",
+					      i, s);
+	}
+	return 0;
+}
+
 static int parse_capabilities(volt_sec_policy *p, const json_t *obj)
 {
 	json_t *arr = NULL, *item;
@@ -314,7 +339,7 @@ static int parse_userns(volt_sec_policy *p, const json_t *obj)
 /* Combinations that cannot work, refused now rather than at apply time. */
 static int check_consistency(const volt_sec_policy *p)
 {
-	bool confines = p->fs_restricted || p->bind_restricted || p->connect_restricted ||
+	bool confines = p->fs_restricted || p->bind_restricted || p->connect_restricted || p->scope ||
 			p->profile != SECCOMP_PROFILE_NONE;
 
 	if (!p->no_new_privs && confines && !(p->caps_mask & (1ULL << CAP_SYS_ADMIN)))
@@ -327,7 +352,8 @@ static int check_consistency(const volt_sec_policy *p)
 static int policy_from_json(volt_sec_policy **out, const json_t *root)
 {
 	static const char *const keys[] = { "fs_read", "fs_write", "fs_execute", "net_bind", "net_connect",
-					    "seccomp", "capabilities", "user_namespace", "no_new_privs", NULL };
+					    "scope", "seccomp", "capabilities", "user_namespace", "no_new_privs",
+					    NULL };
 	_cleanup_(policy_freep) volt_sec_policy *p = NULL;
 	int r;
 
@@ -345,7 +371,7 @@ static int policy_from_json(volt_sec_policy **out, const json_t *root)
 	    (r = parse_paths(root, "fs_execute", &p->fs_execute, &p->fs_restricted)) < 0 ||
 	    (r = parse_ports(root, "net_bind", 0, &p->net_bind, &p->bind_restricted)) < 0 ||
 	    (r = parse_ports(root, "net_connect", 1, &p->net_connect, &p->connect_restricted)) < 0 ||
-	    (r = parse_seccomp(p, root)) < 0 || (r = parse_capabilities(p, root)) < 0 ||
+	    (r = parse_scope(p, root)) < 0 || (r = parse_seccomp(p, root)) < 0 || (r = parse_capabilities(p, root)) < 0 ||
 	    (r = parse_userns(p, root)) < 0)
 		return r;
 	r = volt_json_get_bool(root, "no_new_privs", false, "policy", &p->no_new_privs);

@@ -16,7 +16,7 @@
 
 #include <volt/core.h>
 
-#include "sec-json.h"
+#include "shared/json-cleanup.h"
 #include "landlock.h"
 #include "shared/macro.h"
 #include "policy-internal.h"
@@ -45,13 +45,19 @@ static bool probe_seccomp(void)
 	       syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
 }
 
+void probe_fill(volt_sec_support *out, bool user_namespaces)
+{
+	out->landlock_abi = landlock_probe_abi(&out->landlock_errno);
+	out->seccomp = probe_seccomp();
+	/* The only probe that costs a fork. */
+	out->user_namespaces = user_namespaces && probe_user_namespaces();
+}
+
 VOLT_API int volt_sec_probe(volt_sec_support *out)
 {
 	assert_return(out, -EINVAL);
 	assert_return(out->version == VOLT_SEC_SUPPORT_VERSION, -EINVAL);
-	out->landlock_abi = landlock_probe_abi(&out->landlock_errno);
-	out->seccomp = probe_seccomp();
-	out->user_namespaces = probe_user_namespaces();
+	probe_fill(out, true);
 	return 0;
 }
 
@@ -99,6 +105,9 @@ VOLT_API int volt_sec_policy_gaps(const volt_sec_policy *p, const volt_sec_suppo
 	if (abi < 4 && (p->bind_restricted || p->connect_restricted))
 		r |= add_gap(gaps, "net_bind/net_connect need Landlock ABI 4 (Linux 6.7); this kernel has %s",
 			     abi ? (abi == 1 ? "ABI 1" : abi == 2 ? "ABI 2" : "ABI 3") : "no Landlock");
+	if (abi < 6 && p->scope)
+		r |= add_gap(gaps, "scope (signals, abstract unix sockets) needs Landlock ABI 6 (Linux 6.12); "
+				   "this kernel has %s", abi ? "an older ABI" : "no Landlock");
 	if (abi >= 1 && abi < 3 && p->fs_restricted)
 		r |= add_gap(gaps, "truncating files outside fs_write cannot be prevented below Landlock ABI 3 "
 				   "(this kernel has ABI %d)", abi);

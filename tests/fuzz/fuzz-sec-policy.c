@@ -3,6 +3,16 @@
  * message or parsed into a policy whose JSON form parses back to the
  * same JSON.
  *
+ * The test suite replays tests/fuzz/corpus-sec-policy through it. To fuzz
+ * for real, from the top of the tree with a configured build/:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+ *     -DVOLT_VERSION='"0"' -DVOLT_DEFAULT_ROOT='"/var/lib/volt"' \
+ *     -Ilibvolt-core/include -Ibuild/libvolt-core/include -Ilibvolt-core/src \
+ *     -Ilibvolt-sec/include -Ilibvolt-sec/src libvolt-core/src/[a-z]*.c \
+ *     libvolt-sec/src/[a-z]*.c tests/fuzz/fuzz-sec-policy.c \
+ *     -ljansson -lseccomp -lcap-ng -o fuzz-sec-policy
+ *   ./fuzz-sec-policy -max_total_time=120 -max_len=2048 CORPUS_COPY_DIR
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <stdint.h>

@@ -10,12 +10,16 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <signal.h>
+#include <stddef.h>
 
 #include <volt/core.h>
 #include <volt/sec.h>
@@ -218,6 +222,58 @@ START_TEST(test_fs_and_net_denials)
 }
 END_TEST
 
+static int abstract_socket(const char *name, bool do_listen)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+	memcpy(a.sun_path + 1, name, strlen(name));
+	if (fd < 0)
+		return -errno;
+	if (do_listen)
+		r = bind(fd, (struct sockaddr *)&a, len) == 0 && listen(fd, 4) == 0 ? fd : -errno;
+	else {
+		r = connect(fd, (struct sockaddr *)&a, len) == 0 ? 0 : -errno;
+		close(fd);
+	}
+	return r;
+}
+
+static void child_scoped(void *arg)
+{
+	pid_t kid;
+	int status, own;
+
+	apply_or_die(arg, VOLT_SEC_APPLY_STRICT);
+	child_check(1, kill(getppid(), 0) < 0 && errno == EPERM, "signal to a process outside the sandbox: %m");
+	kid = fork();
+	if (kid == 0) {
+		pause();
+		_exit(0);
+	}
+	child_check(2, kid > 0 && kill(kid, SIGKILL) == 0, "signal to its own child: %m");
+	waitpid(kid, &status, 0);
+	child_check(3, abstract_socket("volt-sec-test-outside", false) == -EPERM, "connect to an outside abstract socket");
+	own = abstract_socket("volt-sec-test-inside", true);
+	child_check(4, own >= 0, "listen on an abstract socket inside: %d", own);
+	child_check(5, abstract_socket("volt-sec-test-inside", false) == 0, "connect to its own abstract socket");
+}
+
+START_TEST(test_scope_keeps_signals_and_abstract_sockets_inside)
+{
+	volt_sec_policy *p = policy_from("{\"scope\": [\"signal\", \"abstract_unix_socket\"]}");
+	int outside = abstract_socket("volt-sec-test-outside", true);
+
+	ck_assert_int_ge(outside, 0);
+	/* The control: without the policy the same connection works. */
+	ck_assert_int_eq(abstract_socket("volt-sec-test-outside", false), 0);
+	assert_exited_ok(run_child(child_scoped, p));
+	close(outside);
+	volt_sec_policy_free(p);
+}
+END_TEST
+
 static void become_nobody(void)
 {
 	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
@@ -363,6 +419,31 @@ START_TEST(test_seccomp_cache_is_filled_and_used)
 }
 END_TEST
 
+static void *idle_thread(void *arg)
+{
+	pause();
+	return arg;
+}
+
+static void child_threads_refused(void *arg)
+{
+	pthread_t t;
+
+	child_check(1, pthread_create(&t, NULL, idle_thread, NULL) == 0, "pthread_create");
+	child_check(2, volt_sec_policy_apply(arg, NULL) == -EINVAL, "apply with two threads must be refused");
+	child_check(3, strstr(volt_error_message(), "single thread") != NULL, "%s", volt_error_message());
+	child_check(4, prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0, "nothing changed");
+}
+
+START_TEST(test_multithreaded_caller_is_refused)
+{
+	volt_sec_policy *p = policy_from("{}");
+
+	assert_exited_ok(run_child(child_threads_refused, p));
+	volt_sec_policy_free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sec-apply");
@@ -377,10 +458,12 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_fs_and_net_denials);
 	tcase_add_test(tc, test_setuid_binary_gains_nothing);
+	tcase_add_test(tc, test_scope_keeps_signals_and_abstract_sockets_inside);
 	tcase_add_test(tc, test_capability_kept_by_name);
 	tcase_add_test(tc, test_user_namespace_maps_root_to_a_range);
 	tcase_add_test(tc, test_strict_mode_refuses_unenforceable_policy);
 	tcase_add_test(tc, test_seccomp_cache_is_filled_and_used);
+	tcase_add_test(tc, test_multithreaded_caller_is_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -95,6 +95,15 @@ check "the subshell's work (a forked child) was learned" grep -q data "$T/out/li
 expect_denied "the learned policy denies reading elsewhere" "Permission denied" \
 	"$VOLT" sandbox run --policy "$T/learned.json" -- sh -c "cat $T/secret/data"
 
+# A script: its interpreter and the script itself need execute access.
+mkdir -p "$T/bin"
+printf '#!/bin/sh\ncat %s/in/data\n' "$T" >"$T/bin/show"
+chmod 755 "$T/bin/show"
+"$VOLT" policy learn -o "$T/script.json" -- "$T/bin/show" >/dev/null 2>&1
+check "the script's directory is learned for execute" grep -q "\"$T/bin\"" "$T/script.json"
+"$VOLT" sandbox run --strict --policy "$T/script.json" -- "$T/bin/show" >"$T/script.out"
+check "a learned script runs under its policy" grep -q data "$T/script.out"
+
 # The observed program cannot outlive the observer: kill volt, and the
 # kernel kills the program (PTRACE_O_EXITKILL).
 "$VOLT" policy learn -o "$T/killed.json" -- sh -c "echo \$\$ > $T/pid; exec sleep 60" 2>/dev/null &

@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <linux/reboot.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -214,6 +215,41 @@ START_TEST(test_compiled_program_loads)
 }
 END_TEST
 
+static int thread_result = -1;
+static volatile int go;
+
+static void *other_thread(void *arg)
+{
+	(void)arg;
+	while (!go)
+		sched_yield();
+	/* bpf(-1) is EINVAL unfiltered, EPERM under the default profile. */
+	thread_result = syscall(SYS_bpf, -1, NULL, 0) < 0 ? errno : 0;
+	return NULL;
+}
+
+/* The VMM sandboxes itself with threads already running: TSYNC covers them. */
+static void child_tsync(void *arg)
+{
+	volt_sec_filter *f = NULL;
+	pthread_t t;
+
+	(void)arg;
+	if (pthread_create(&t, NULL, other_thread, NULL) != 0 || volt_sec_filter_new_default(&f, VOLT_SEC_ACTION_ERRNO) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || volt_sec_filter_load(f, VOLT_SEC_LOAD_TSYNC) < 0)
+		_exit(CHILD_SETUP);
+	go = 1;
+	pthread_join(t, NULL);
+	child_check(1, thread_result == EPERM, "bpf from the other thread: errno %d", thread_result);
+	volt_sec_filter_free(f);
+}
+
+START_TEST(test_tsync_covers_other_threads)
+{
+	assert_exited_ok(run_child(child_tsync, NULL));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sec-filter");
@@ -228,6 +264,7 @@ int main(void)
 	tcase_add_test(tc, test_custom_allow_list_with_ioctls);
 	tcase_add_test(tc, test_allow_deny_and_names);
 	tcase_add_test(tc, test_compiled_program_loads);
+	tcase_add_test(tc, test_tsync_covers_other_threads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

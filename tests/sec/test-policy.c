@@ -83,7 +83,7 @@ START_TEST(test_full_policy_round_trips)
 {
 	const char *text =
 		"{\"fs_read\": [\"/b\", \"/a\", \"/a\"], \"fs_write\": [], \"fs_execute\": [\"/usr\"],"
-		" \"net_bind\": [0, 8080], \"net_connect\": null,"
+		" \"net_bind\": [0, 8080], \"net_connect\": null, \"scope\": [\"signal\", \"abstract_unix_socket\", \"signal\"],"
 		" \"seccomp\": {\"profile\": \"custom\", \"action\": \"kill\", \"allow\": [\"read\", \"write\", \"exit_group\"], \"deny\": [\"ptrace\"]},"
 		" \"capabilities\": [\"net_bind_service\", \"CAP_CHOWN\", \"cap_net_bind_service\"],"
 		" \"user_namespace\": {\"uid_map\": [{\"inside\": 0, \"outside\": 100000, \"count\": 65536}]},"
@@ -97,6 +97,7 @@ START_TEST(test_full_policy_round_trips)
 	ck_assert_msg(strstr(s, "\"fs_read\":[\"/a\",\"/b\"]") != NULL, "%s", s);
 	ck_assert_msg(strstr(s, "\"capabilities\":[\"CAP_CHOWN\",\"CAP_NET_BIND_SERVICE\"]") != NULL, "%s", s);
 	ck_assert_msg(strstr(s, "\"net_connect\":null") != NULL, "%s", s);
+	ck_assert_msg(strstr(s, "\"scope\":[\"abstract_unix_socket\",\"signal\"]") != NULL, "%s", s);
 	/* gid_map defaults to the uid_map. */
 	ck_assert_msg(strstr(s, "\"gid_map\":[{\"count\":65536,\"inside\":0,\"outside\":100000}]") != NULL, "%s", s);
 	q = parse_ok(s);
@@ -156,6 +157,8 @@ START_TEST(test_bad_policies_are_refused_by_name)
 	assert_refused("{\"seccomp\": {\"allow\": [\"readd\"]}}", EINVAL, "allow[0]: 'readd' is not a syscall");
 	assert_refused("{\"seccomp\": {\"allow\": [\"read\"], \"deny\": [\"read\"]}}", EINVAL, "both allowed and denied");
 	assert_refused("{\"seccomp\": {\"profile\": \"none\", \"deny\": [\"read\"]}}", EINVAL, "profile 'none'");
+	assert_refused("{\"scope\": [\"signals\"]}", EINVAL, "scope[0]: 'signals' is not one of");
+	assert_refused("{\"scope\": [1]}", EINVAL, "scope[0] must be a string");
 	assert_refused("{\"capabilities\": [\"CAP_FLY\"]}", EINVAL, "capabilities[0]: unknown capability 'CAP_FLY'");
 	assert_refused("{\"capabilities\": [\"CAP_\"]}", EINVAL, "unknown capability");
 	assert_refused("{\"no_new_privs\": 1}", EINVAL, "no_new_privs");
@@ -207,14 +210,27 @@ END_TEST
 
 START_TEST(test_gaps_on_older_kernels)
 {
-	volt_sec_policy *p = parse_ok("{\"fs_read\": [\"/\"], \"net_bind\": [80], \"user_namespace\": "
-				      "{\"uid_map\": [{\"inside\": 0, \"outside\": 100000, \"count\": 1}]}}");
+	volt_sec_policy *p = parse_ok("{\"fs_read\": [\"/\"], \"net_bind\": [80]}");
 	volt_sec_support s = VOLT_SEC_SUPPORT_INIT;
 	json_t *gaps = NULL;
 	char *dump = NULL;
 
-	s.landlock_abi = 3;
+	s.landlock_abi = 5;
 	s.seccomp = true;
+	s.user_namespaces = true;
+	ck_assert_int_eq(volt_sec_policy_gaps(p, &s, &gaps), 0);
+	ck_assert_uint_eq(json_array_size(gaps), 0);
+	json_decref(gaps);
+	volt_sec_policy_free(p);
+	p = parse_ok("{\"fs_read\": [\"/\"], \"net_bind\": [80], \"scope\": [\"signal\"], \"user_namespace\": "
+		     "{\"uid_map\": [{\"inside\": 0, \"outside\": 100000, \"count\": 1}]}}");
+	ck_assert_int_eq(volt_sec_policy_gaps(p, &s, &gaps), 0);
+	ck_assert_int_eq(volt_json_dump(&dump, gaps, 0), 0);
+	ck_assert_msg(strstr(dump, "needs Landlock ABI 6"), "%s", dump);
+	free(dump);
+	json_decref(gaps);
+
+	s.landlock_abi = 3;
 	s.user_namespaces = false;
 	ck_assert_int_eq(volt_sec_policy_gaps(p, &s, &gaps), 0);
 	ck_assert_int_eq(volt_json_dump(&dump, gaps, 0), 0);

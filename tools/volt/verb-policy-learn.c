@@ -52,7 +52,7 @@ int verb_policy_learn(const struct cli_global *g, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+ho:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:ho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);

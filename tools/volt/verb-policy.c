@@ -128,6 +128,8 @@ static void print_human(const char *path, const json_t *o)
 	printf("Network (Landlock, TCP):\n");
 	print_list("bind", json_object_get(pol, "net_bind"), "any port (not restricted)");
 	print_list("connect", json_object_get(pol, "net_connect"), "any port (not restricted)");
+	printf("Isolation (Landlock scope):\n");
+	print_list("scoped", json_object_get(pol, "scope"), "");
 	printf("Seccomp:\n");
 	printf("  %-12s%s, refused calls %s\n", "profile", json_string_value(json_object_get(sc, "profile")),
 	       strcmp(json_string_value(json_object_get(sc, "action")), "kill") == 0 ? "kill the process"

@@ -59,7 +59,7 @@ int verb_sandbox(const struct cli_global *g, int argc, char **argv)
 	argc--;
 	argv++;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hp:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hp:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);

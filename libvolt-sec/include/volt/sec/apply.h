@@ -2,7 +2,9 @@
  * Applying a policy to the calling process.
  *
  * Meant to be called just before execve() of the workload, in a process
- * with a single thread. Steps, in this order:
+ * with a single thread (a multi-threaded caller is refused: the other
+ * threads would keep their privileges; a multi-threaded program such as
+ * the VMM uses volt_sec_filter_load() with VOLT_SEC_LOAD_TSYNC). Steps, in this order:
  *   1. user namespace (when the policy maps uid/gid ranges): the process
  *      moves into a new user namespace whose maps a short-lived helper
  *      child writes from the parent namespace, then becomes uid/gid 0
@@ -54,8 +56,8 @@ typedef struct volt_sec_apply_options {
  *
  * @param options  NULL for defaults.
  * @return 0; -EOPNOTSUPP in strict mode when something is not
- *         enforceable; -EINVAL for a multi-threaded caller that asks for
- *         a user namespace, or bad options; -EPERM and others from the
+ *         enforceable; -EINVAL for a multi-threaded caller (capabilities,
+ *         Landlock and seccomp are per thread), or bad options; -EPERM and others from the
  *         kernel, with the failing step in the message.
  */
 VOLT_API int volt_sec_policy_apply(const volt_sec_policy *policy, const volt_sec_apply_options *options);

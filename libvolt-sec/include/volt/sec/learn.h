@@ -31,6 +31,11 @@ typedef struct volt_sec_learn_options {
  * executed from, TCP/UDP ports it bound and connected to, syscalls it
  * made (a "custom" seccomp profile).
  *
+ * The observed processes are reported to the caller with waitpid(-1):
+ * call this from a process that has no other children it waits for (they
+ * would be reaped here). The program inherits the caller's environment,
+ * file descriptors and working directory.
+ *
  * @param out          on success, a new policy the caller frees.
  * @param exit_status  if not NULL, receives the program's wait status.
  * @param options      NULL for defaults.
