@@ -192,11 +192,15 @@ static int live_state(const ctr_record *rec, volt_ctr_info *info)
 		return r;
 	info->unit = true;
 	info->memory_bytes = st.memory;
-	if (strcmp(st.active, "failed") == 0) {
-		info->state = VOLT_CTR_FAILED;
-	} else if (strcmp(st.sub, "exited") == 0) {
+	/* A workload that exited non-zero fails its unit; to us it has exited
+	 * with that status. Only a unit whose main process never ran failed. */
+	if (strcmp(st.sub, "exited") == 0 ||
+	    (strcmp(st.active, "failed") == 0 && (st.exec_code == CLD_EXITED || st.exec_code == CLD_KILLED ||
+						  st.exec_code == CLD_DUMPED))) {
 		info->state = VOLT_CTR_EXITED;
 		info->exit_status = st.exec_code == CLD_EXITED ? st.exec_status : 128 + st.exec_status;
+	} else if (strcmp(st.active, "failed") == 0) {
+		info->state = VOLT_CTR_FAILED;
 	} else if (strcmp(st.active, "active") == 0 || strcmp(st.active, "activating") == 0 ||
 		   strcmp(st.active, "deactivating") == 0) {
 		info->state = VOLT_CTR_RUNNING;

@@ -1,0 +1,99 @@
+#!/bin/sh
+# Inside the systemd test environment: the unit path of containers,
+# against a real systemd PID 1 and its journal.
+# usage: units-inner.sh VOLT LAUNCHER SRCDIR WORKDIR
+set -u
+volt=$1 launcher=$2 src=$3 tmp=$4
+export VOLT_CTR_LAUNCHER="$launcher" VOLT_ROOT="$tmp/root"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect() {
+	want=$1 pattern=$2
+	shift 2
+	"$@" >"$tmp/out" 2>&1
+	got=$?
+	if [ "$got" -ne "$want" ] || { [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/out"; }; then
+		fail "$* exited $got (want $want), output lacks '$pattern' or differs:"
+		sed 's/^/  | /' "$tmp/out"
+	fi
+}
+wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
+	n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
+
+[ -d /run/systemd/system ] || { echo "FAIL: not inside systemd"; exit 1; }
+unit=volt-container-web.service
+
+echo "== create and start as a unit, with limits"
+expect 0 "" "$volt" container create web --rootfs "$tmp/image" -m 64M --pids-limit 50 --cpus 0.5 --io-weight 200 \
+	-- /bin/sh -c 'echo started; i=0; trap "echo stopping; exit 0" TERM; while true; do echo tick $i; i=$((i+1)); sleep 0.3; done'
+expect 0 "" "$volt" container start web
+expect 0 "^active" systemctl is-active "$unit"
+expect 0 "web .*running" "$volt" ps
+expect 1 "already running" "$volt" container start web
+systemctl show -p MemoryMax -p TasksMax -p CPUQuotaPerSecUSec -p IOWeight "$unit" >"$tmp/props"
+for want in MemoryMax=67108864 TasksMax=50 CPUQuotaPerSecUSec=500ms IOWeight=200; do
+	grep -qx "$want" "$tmp/props" || fail "unit property $want not set: $(tr '\n' ' ' <"$tmp/props")"
+done
+cg=$(systemctl show -p ControlGroup --value "$unit")
+if [ -r "/sys/fs/cgroup$cg/memory.max" ]; then
+	[ "$(cat "/sys/fs/cgroup$cg/memory.max")" = 67108864 ] || fail "memory.max of $cg is $(cat "/sys/fs/cgroup$cg/memory.max")"
+	[ "$(cat "/sys/fs/cgroup$cg/pids.max")" = 50 ] || fail "pids.max of $cg is $(cat "/sys/fs/cgroup$cg/pids.max")"
+	echo "  cgroup $cg: memory.max and pids.max enforced"
+elif [ -r "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes" ]; then
+	[ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" = 67108864 ] || fail "memory limit of $cg"
+	echo "  cgroup v1 $cg: memory limit enforced"
+else
+	echo "  NOTE: no memory controller for $cg in this environment (hybrid cgroups with read-only"
+	echo "        v1 controllers inside nspawn): limits are checked as unit properties only"
+fi
+
+echo "== visible to ordinary systemd tools"
+expect 0 "Volt container web" systemctl status --no-pager "$unit"
+wait_for 10 sh -c "journalctl -u $unit -o cat | grep -q 'tick 2'" || fail "journalctl -u $unit does not show the output"
+expect 0 "^started" "$volt" logs web
+expect 0 "tick" "$volt" logs -n 2 web
+[ "$(wc -l <"$tmp/out")" = 2 ] || fail "logs -n 2 printed $(wc -l <"$tmp/out") lines"
+
+echo "== exec: namespaces, user, sandbox"
+expect 0 "inside web" "$volt" exec web -- /bin/sh -c 'echo inside $(hostname)'
+expect 0 "0 *524288 *65536" "$volt" exec web -- /bin/cat /proc/self/uid_map
+expect 1 "Permission denied\|Operation not permitted" "$volt" exec web -- /bin/sh -c 'echo x > /usr/evil'
+expect 1 "permission denied\|Operation not permitted" "$volt" exec web -- /bin/mount -t tmpfs x /mnt
+expect 0 '"fs_write"' "$volt" container inspect web
+expect 0 '"status": "running"' "$volt" container inspect web
+
+echo "== stop, restart, exit status, rm"
+expect 1 "is running: stop it first, or use --force" "$volt" rm web
+expect 0 "" "$volt" stop -t 5s web
+expect 0 "web .*created" "$volt" ps
+expect 1 "not running" "$volt" stop web
+wait_for 5 sh -c "journalctl -u $unit -o cat | grep -q stopping" || fail "the workload did not get SIGTERM on stop"
+expect 0 "" "$volt" container restart web
+expect 0 "web .*running" "$volt" ps
+expect 0 "" "$volt" rm --force web
+expect 1 "no container named 'web'" "$volt" container inspect web
+systemctl is-active "$unit" >/dev/null 2>&1 && fail "$unit still active after rm --force"
+
+expect 0 "" "$volt" container create short --rootfs "$tmp/image" -- /bin/sh -c 'echo bye; exit 5'
+expect 0 "" "$volt" container start short
+wait_for 10 sh -c "\"$volt\" ps | grep -q 'short .*exited (5)'" || { fail "short did not show 'exited (5)'"; "$volt" ps; }
+expect 0 "^bye" "$volt" logs short
+expect 1 "not running" "$volt" stop short
+expect 0 "" "$volt" container start short
+wait_for 10 sh -c "\"$volt\" ps | grep -q 'short .*exited (5)'" || fail "short did not exit again after a second start"
+expect 0 "" "$volt" rm short
+
+echo "== run --detach"
+expect 0 "^det$" "$volt" run -d --name det --rootfs "$tmp/image" -- /bin/sleep 60
+expect 0 '"state": "running"' "$volt" ps --json
+grep -q '"unit": true' "$tmp/out" || fail "det does not run as a unit"
+expect 0 "" "$volt" rm -f det
+expect 1 "already exists\|No such file" "$volt" run -d --name det --rootfs "$tmp/nonexistent" -- /bin/true
+[ ! -e "$tmp/root/containers/det" ] || fail "a failed run -d left its container behind"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,74 @@
+#!/bin/sh
+# A real systemd as PID 1 for tests, on a machine whose PID 1 is not
+# systemd: boot this host's own OS in a container (volatile: nothing it
+# writes survives), with the given directories bound in, then run a
+# command inside it with nsenter, and shut it down.
+#
+#   systemd-env.sh BIND_DIR... -- COMMAND [ARGS...]
+#
+# Exit status: COMMAND's; 77 (skip) when the environment cannot boot here.
+# nspawn's own seccomp filter predates Landlock: the boot allows the
+# Landlock calls so that containers nested inside can use them.
+set -u
+binds=""
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+	binds="$binds --bind=$1"
+	shift
+done
+[ $# -gt 1 ] || { echo "usage: systemd-env.sh BIND_DIR... -- COMMAND [ARGS...]"; exit 2; }
+shift
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root to boot a systemd container"; exit 77; }
+command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn is not installed"; exit 77; }
+[ -x /lib/systemd/systemd ] || { echo "SKIP: systemd is not installed"; exit 77; }
+
+machine=volt-sd-$$
+log=$(mktemp /tmp/volt-systemd-env-XXXXXX.log)
+# shellcheck disable=SC2086
+systemd-nspawn --register=no --keep-unit -q --volatile=yes -D / -b --machine="$machine" $binds \
+	--system-call-filter='landlock_create_ruleset landlock_add_rule landlock_restrict_self' \
+	-- systemd.firstboot=off systemd.show_status=false >"$log" 2>&1 </dev/null &
+nspawn=$!
+
+stop() {
+	kill -TERM "$nspawn" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.2; done
+	kill -KILL "$nspawn" 2>/dev/null
+	wait "$nspawn" 2>/dev/null
+	rm -f "$log"
+}
+
+# systemd is nspawn's child once the container is up.
+sd=
+for _ in $(seq 150); do
+	sd=$(pgrep -P "$nspawn" -x systemd | head -n 1)
+	[ -n "$sd" ] && break
+	kill -0 "$nspawn" 2>/dev/null || break
+	sleep 0.2
+done
+if [ -z "$sd" ]; then
+	echo "SKIP: the systemd test environment did not boot:"
+	sed 's/^/  | /' "$log" | tail -20
+	stop
+	exit 77
+fi
+# The bus comes up a moment after PID 1: ask until systemd answers.
+state=
+for _ in $(seq 300); do
+	state=$(timeout 90 nsenter -t "$sd" -a systemctl is-system-running --wait 2>/dev/null)
+	case $state in running|degraded|maintenance|stopping) break ;; esac
+	sleep 0.2
+done
+echo "systemd test environment: PID 1 is systemd (host pid $sd), state $state"
+case $state in
+running|degraded) ;;
+*)
+	echo "SKIP: the systemd test environment did not come up (state '$state')"
+	sed 's/^/  | /' "$log" | tail -20
+	stop
+	exit 77 ;;
+esac
+
+nsenter -t "$sd" -a "$@"
+status=$?
+stop
+exit $status
