@@ -32,13 +32,20 @@ static int container_leader(pid_t nspawn, pid_t *out)
 	long pid;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)nspawn, (int)nspawn);
-	if (volt_file_read(&text, NULL, path, 4096) < 0)
-		return volt_error_prefix(-ESRCH, "find the container's processes");
-	pid = strtol(text, NULL, 10);
-	if (pid <= 0)
-		return volt_error_set(ESRCH, "the container has no process yet");
-	*out = (pid_t)pid;
-	return 0;
+	/* Just after a start, nspawn may still be setting the container up. */
+	for (int tries = 0; tries < 500; tries++) {
+		free(text);
+		text = NULL;
+		if (volt_file_read(&text, NULL, path, 4096) < 0)
+			return volt_error_prefix(-ESRCH, "find the container's processes");
+		pid = strtol(text, NULL, 10);
+		if (pid > 0) {
+			*out = (pid_t)pid;
+			return 0;
+		}
+		usleep(10000);
+	}
+	return volt_error_set(ESRCH, "the container has no process after 5s");
 }
 
 static int running_nspawn(const volt_ctr *ctr, const ctr_record *rec, pid_t *out)

@@ -8,6 +8,10 @@
  * volt-container-NAME.service; `systemctl status` and `journalctl -u`
  * see it like any other.
  *
+ * Type=exec, not notify: nspawn sends STOPPING=1 when its container
+ * ends, which would make systemd stop the unit and forget
+ * RemainAfterExit, and with it the workload's exit status.
+ *
  * KillMode=control-group: a stop sends SIGTERM to every process of the
  * container, since its PID 1 (nspawn's stub init, --as-pid2) would not
  * pass it on.
@@ -228,7 +232,7 @@ int ctr_unit_start(const ctr_record *rec)
 	if ((r = sd_bus_message_append(m, "ss", unit, "fail")) < 0 ||
 	    (r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
 	    (r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", desc, "Type", "s",
-				       "notify", "RemainAfterExit", "b", 1, "PrivateMounts", "b", 1, "Delegate",
+				       "exec", "RemainAfterExit", "b", 1, "PrivateMounts", "b", 1, "Delegate",
 				       "b", 1, "KillMode", "s", "control-group", "Slice", "s", "machine.slice")) < 0)
 		goto fail;
 	/* The launcher mounts the overlay in the unit's private mount namespace

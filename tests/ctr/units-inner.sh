@@ -87,6 +87,11 @@ expect 0 "" "$volt" container start short
 wait_for 10 sh -c "\"$volt\" ps | grep -q 'short .*exited (5)'" || fail "short did not exit again after a second start"
 expect 0 "" "$volt" rm short
 
+expect 0 "" "$volt" container create ok0 --rootfs "$tmp/image" -- /bin/true
+expect 0 "" "$volt" container start ok0
+wait_for 10 sh -c "\"$volt\" ps | grep -q 'ok0 .*exited (0)'" || { fail "ok0 did not show 'exited (0)'"; "$volt" ps; }
+expect 0 "" "$volt" rm ok0
+
 echo "== run --detach"
 expect 0 "^det$" "$volt" run -d --name det --rootfs "$tmp/image" -- /bin/sleep 60
 expect 0 '"state": "running"' "$volt" ps --json
