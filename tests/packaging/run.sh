@@ -70,7 +70,8 @@ done
 volt --version
 volt version
 for page in /usr/share/man/man1/volt.1.gz /usr/share/man/man1/voltvm.1.gz \
-	    /usr/share/man/man1/stellarium.1.gz /usr/share/man/man3/libvolt.3.gz; do
+	    /usr/share/man/man1/stellarium.1.gz /usr/share/man/man5/volt-policy.5.gz \
+	    /usr/share/man/man3/libvolt.3.gz; do
 	man -l "$page" 2>/dev/null | grep -q '^NAME' || { echo "man -l $page does not render"; exit 1; }
 	echo "man -l $page: ok"
 done
