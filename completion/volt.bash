@@ -6,7 +6,7 @@
 
 _volt_help_verbs()
 {
-	"$1" --help 2>/dev/null | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'
+	"$@" --help 2>/dev/null | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p'
 }
 
 _volt_help_options()
@@ -52,6 +52,15 @@ _volt_complete()
 		*) verb=${COMP_WORDS[i]}; break ;;
 		esac
 	done
+	# Right after a verb that has commands of its own (volt container ...).
+	if [[ -n $verb && $cur != -* ]] && ((i == COMP_CWORD - 1)); then
+		local sub
+		sub=$(_volt_help_verbs "$cmd" "$verb")
+		if [[ -n $sub ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "$sub" -- "$cur")
+			return
+		fi
+	fi
 
 	if [[ $cur == -* ]]; then
 		if [[ -n $verb ]]; then

@@ -35,5 +35,7 @@ want "--json --help" volt info --
 want "info" volt --root /tmp ""
 want "error warning notice info debug" volt --log-level ""
 want "--help --version" voltvm --
+want "create start stop rm list logs exec run" volt container ""
+want "validate show default learn" volt policy ""
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
