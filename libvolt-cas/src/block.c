@@ -82,6 +82,10 @@ int cas_block_decode(void **out, size_t *out_len, const void *file, size_t file_
 	plen = file_len - CAS_BLOCK_HEADER;
 	if (len > CAS_BLOCK_MAX)
 		return volt_error_set(EBADMSG, "block claims %u bytes, more than the maximum", len);
+	/* Refuse lengths the payload cannot produce before allocating for
+	 * them (LZ4 expands at most about 255:1). */
+	if ((f[1] == CODEC_RAW && plen != len) || (f[1] == CODEC_LZ4 && len > plen * 255 + 64))
+		return volt_error_set(EBADMSG, "block length %u does not fit its %zu-byte payload", len, plen);
 	raw = malloc(len ? len : 1);
 	if (!raw)
 		return volt_error_set(ENOMEM, NULL);
