@@ -30,6 +30,8 @@ now() { date +%s.%N; }
 timed() {
 	name=$1
 	shift
+	# Nobody pays for flushing what came before.
+	sync
 	t0=$(now)
 	if ! "$@" >>"$LOG" 2>&1; then
 		echo "FAILED: $name (see $LOG)" >&2
@@ -39,6 +41,7 @@ timed() {
 	echo "$t1 - $t0" | bc -l
 }
 disk() { du -s --block-size=1 "$@" | awk '{s += $1} END {print s}'; }
+bytes() { du -s --block-size=1 --apparent-size "$@" | awk '{s += $1} END {print s}'; }
 logical() { du -s --block-size=1 --apparent-size "$1" | awk '{print $1}'; }
 
 echo "== preparing tree 2 (modified copy of $SRC)"
@@ -82,67 +85,73 @@ N1=$(find "$SRC" | wc -l)
 echo "tree 1: $L1 bytes, $N1 entries; tree 2: $L2 bytes"
 
 echo "== SHA-256 ceiling (openssl, 64 KiB buffers)"
-sha1=$(openssl speed -evp sha256 -bytes 65536 -seconds 3 2>/dev/null | awk '/^sha256/ {print $2}')
-sha2=$(openssl speed -multi 2 -evp sha256 -bytes 65536 -seconds 3 2>/dev/null | awk '/^evp/ || /^sha256/ {v=$2} END {print v}')
+sha1=$(openssl speed -evp sha256 -bytes 65536 -seconds 3 2>/dev/null | awk '/^sha256/ {sub("k", "", $2); print $2}')
+# Two processes at once, summed: the ceiling for both cores.
+openssl speed -evp sha256 -bytes 65536 -seconds 3 >"$W/sha-a" 2>/dev/null &
+openssl speed -evp sha256 -bytes 65536 -seconds 3 >"$W/sha-b" 2>/dev/null
+wait
+sha2=$(cat "$W/sha-a" "$W/sha-b" | awk '/^sha256/ {sub("k", "", $2); s += $2} END {printf "%.0f", s}')
 echo "one core: ${sha1} kB/s; two cores: ${sha2} kB/s"
 
 results=$W/results
 : >"$results"
-# record TOOL INGEST1 INGEST2 CHECKOUT STORE1 GROWTH2
+# record TOOL INGEST1 INGEST2 CHECKOUT STORE1 GROWTH2 (disk usage) STORE1 GROWTH2 (apparent bytes)
 record() { echo "$*" >>"$results"; }
 
 echo "== stellarium"
 V=$W/volt
 a=$(timed "stellarium import 1" "$ST" --root "$V" import --tag t1 "$SRC")
-s1=$(disk "$V")
+s1=$(disk "$V"); a1=$(bytes "$V")
 b=$(timed "stellarium import 2" "$ST" --root "$V" import --tag t2 "$W/tree2")
-s2=$(disk "$V")
+s2=$(disk "$V"); a2=$(bytes "$V")
 c=$(timed "stellarium checkout" "$ST" --root "$V" checkout t1 "$W/co")
 rm -rf "$W/co"
-record stellarium "$a" "$b" "$c" "$s1" $((s2 - s1))
+record stellarium "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 "$ST" --root "$V" stats >>"$LOG"
 
 echo "== casync"
 C=$W/casync
+mkdir -p "$C"
 a=$(timed "casync make 1" casync make --store="$C/store.castr" "$C/t1.caidx" "$SRC")
-s1=$(disk "$C")
+s1=$(disk "$C"); a1=$(bytes "$C")
 b=$(timed "casync make 2" casync make --store="$C/store.castr" "$C/t2.caidx" "$W/tree2")
-s2=$(disk "$C")
+s2=$(disk "$C"); a2=$(bytes "$C")
 c=$(timed "casync extract" casync extract --store="$C/store.castr" "$C/t1.caidx" "$W/co")
 rm -rf "$W/co"
-record casync "$a" "$b" "$c" "$s1" $((s2 - s1))
+record casync "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 
 echo "== ostree (bare)"
 O=$W/ostree
 ostree --repo="$O" init --mode=bare
 a=$(timed "ostree commit 1" ostree --repo="$O" commit -b t1 --tree=dir="$SRC")
-s1=$(disk "$O")
+s1=$(disk "$O"); a1=$(bytes "$O")
 b=$(timed "ostree commit 2" ostree --repo="$O" commit -b t2 --tree=dir="$W/tree2")
-s2=$(disk "$O")
+s2=$(disk "$O"); a2=$(bytes "$O")
 c=$(timed "ostree checkout copy" ostree --repo="$O" checkout --force-copy t1 "$W/co")
 rm -rf "$W/co"
 h=$(timed "ostree checkout hardlink" ostree --repo="$O" checkout t1 "$W/co")
 rm -rf "$W/co"
-record ostree "$a" "$b" "$c" "$s1" $((s2 - s1))
+record ostree "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 echo "ostree hard-link checkout: $h s" >>"$results.notes"
 
 echo "== restic"
 R=$W/restic
 restic init -q -r "$R"
 a=$(timed "restic backup 1" restic -q -r "$R" backup "$SRC")
-s1=$(disk "$R")
+s1=$(disk "$R"); a1=$(bytes "$R")
 b=$(timed "restic backup 2" restic -q -r "$R" backup "$W/tree2")
-s2=$(disk "$R")
+s2=$(disk "$R"); a2=$(bytes "$R")
 c=$(timed "restic restore" restic -q -r "$R" restore latest --path "$SRC" --target "$W/co")
 rm -rf "$W/co"
-record restic "$a" "$b" "$c" "$s1" $((s2 - s1))
+record restic "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 
 python3 - "$results" "$L1" "$L2" "$sha1" "$sha2" "$results.notes" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 L1, L2 = int(sys.argv[2]), int(sys.argv[3])
 sha1, sha2 = float(sys.argv[4] or 0) * 1000, float(sys.argv[5] or 0) * 1000
-t = {r[0]: dict(i1=float(r[1]), i2=float(r[2]), co=float(r[3]), s1=int(r[4]), g2=int(r[5])) for r in rows}
+t = {r[0]: dict(i1=float(r[1]), i2=float(r[2]), co=float(r[3]), s1=int(r[4]), g2=int(r[5]),
+               b1=int(r[6]), h2=int(r[7])) for r in rows}
 mb = 1e6
 print()
 print(f"tree 1 {L1/mb:.0f} MB, tree 2 {L2/mb:.0f} MB; SHA-256 ceiling {sha1/mb:.0f} MB/s one core, {sha2/mb:.0f} MB/s two cores")
@@ -150,6 +159,10 @@ print(f"{'tool':<11}{'ingest 1':>16}{'ingest 2':>16}{'checkout':>16}{'store 1 MB
 for name, r in t.items():
     print(f"{name:<11}{r['i1']:7.1f}s {L1/r['i1']/mb:5.0f}MB/s{r['i2']:7.1f}s {L2/r['i2']/mb:5.0f}MB/s"
           f"{r['co']:7.1f}s {L1/r['co']/mb:5.0f}MB/s{r['s1']/mb:12.0f}{r['g2']/mb:13.1f}{L2/max(r['g2'],1):9.1f}x")
+print()
+print("same, counting apparent file sizes instead of disk usage (no block-size rounding):")
+for name, r in t.items():
+    print(f"  {name:<11} store 1 {r['b1']/mb:8.0f} MB   growth 2 {r['h2']/mb:8.1f} MB   dedup 2 {L2/max(r['h2'],1):5.1f}x")
 v = t["stellarium"]
 print()
 print("stellarium / peer (>1 means stellarium is better: faster, smaller, deduplicates more)")
@@ -157,7 +170,8 @@ for name, r in t.items():
     if name == "stellarium":
         continue
     print(f"  vs {name:<8} ingest 1 {r['i1']/v['i1']:5.2f}x  ingest 2 {r['i2']/v['i2']:5.2f}x  "
-          f"checkout {r['co']/v['co']:5.2f}x  store 1 {r['s1']/v['s1']:5.2f}x  dedup 2 {r['g2']/max(v['g2'],1):5.2f}x")
+          f"checkout {r['co']/v['co']:5.2f}x  store 1 {r['s1']/v['s1']:5.2f}x  dedup 2 {r['g2']/max(v['g2'],1):5.2f}x"
+          f" (apparent: store 1 {r['b1']/v['b1']:5.2f}x, dedup 2 {r['h2']/max(v['h2'],1):5.2f}x)")
 try:
     print(open(sys.argv[6]).read().strip())
 except OSError:

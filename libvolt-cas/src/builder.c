@@ -73,7 +73,8 @@ int cas_node_store(volt_cas *cas, struct cas_node *root, struct cas_counters *c,
 	size_t len;
 	int r;
 
-	qsort(root->children, root->n_children, sizeof(*root->children), node_cmp);
+	if (root->n_children > 1)
+		qsort(root->children, root->n_children, sizeof(*root->children), node_cmp);
 	entries = calloc(root->n_children ? root->n_children : 1, sizeof(*entries));
 	if (!entries)
 		return volt_error_set(ENOMEM, NULL);

@@ -206,6 +206,7 @@ static int checkout_entry(struct checkout *co, struct cas_entry *e, int dfd, con
 		j->fd = fd;
 		j->e = *e;
 		memset(e, 0, sizeof(*e)); /* the job owns it now */
+		free(j->e.name);          /* messages name the whole path */
 		j->e.name = TAKE_PTR(path);
 		return cas_pool_submit(co->pool, file_job_run, j, file_job_free);
 	}
@@ -366,7 +367,7 @@ VOLT_API int volt_cas_checkout(volt_cas *cas, const char *spec, const char *dest
 		if (r >= 0)
 			r = cas_pool_wait_progress(co.pool, &co.ps, &co.c);
 		else
-			cas_pool_wait(co.pool);
+			cas_pool_drain(co.pool);
 		cas_pool_free(co.pool);
 	}
 	close(co.root_fd);

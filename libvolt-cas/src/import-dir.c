@@ -315,7 +315,8 @@ static int walk(struct dir_import *imp, int dfd, const char *path, struct cas_no
 		}
 		n++;
 	}
-	qsort(names, n, sizeof(char *), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(char *), name_cmp);
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		r = add_entry(imp, dfd, path, names[i], dir);
 		if (r >= 0 && cas_pool_failed(imp->pool))
@@ -365,7 +366,7 @@ VOLT_API int volt_cas_import_dir(volt_cas *cas, const char *dir, const volt_cas_
 	if (r >= 0)
 		r = cas_pool_wait_progress(imp.pool, &imp.ps, &imp.c);
 	else
-		cas_pool_wait(imp.pool);
+		cas_pool_drain(imp.pool);
 	cas_pool_free(imp.pool);
 	if (r >= 0)
 		r = cas_node_store(cas, root, &imp.c, &h);

@@ -151,7 +151,7 @@ VOLT_API int volt_cas_import_image(volt_cas *cas, const char *path, const volt_c
 	if (r >= 0)
 		r = cas_pool_wait_progress(pool, &ps, &c);
 	else
-		cas_pool_wait(pool);
+		cas_pool_drain(pool);
 	cas_pool_free(pool);
 	if (r >= 0)
 		r = cas_image_serialize(&img, &obj, &obj_len);

@@ -136,6 +136,14 @@ unsigned cas_pool_pending(struct cas_pool *p)
 	return n;
 }
 
+void cas_pool_drain(struct cas_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->head || p->running)
+		pthread_cond_wait(&p->idle, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
 int cas_pool_wait(struct cas_pool *p)
 {
 	int r;

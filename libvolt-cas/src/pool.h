@@ -18,6 +18,8 @@ int cas_pool_new(struct cas_pool **out, unsigned workers, unsigned queue_max);
 int cas_pool_submit(struct cas_pool *p, cas_job_fn fn, void *arg, void (*arg_free)(void *));
 /* Wait until every queued job finished; returns the first failure (and sets the error slot). */
 int cas_pool_wait(struct cas_pool *p);
+/* Wait like cas_pool_wait() but leave the error slot alone (for cleanup after a failure). */
+void cas_pool_drain(struct cas_pool *p);
 /* Non-zero once a job failed: producers can stop early. */
 int cas_pool_failed(struct cas_pool *p);
 /* Jobs queued or running. */

@@ -28,7 +28,7 @@ PY
 
 # Create the store (gc alone would refuse a store that does not exist yet).
 mkdir "$T/empty"
-$S import "$T/empty" >/dev/null 2>&1
+$S import "$T/empty" >/dev/null
 
 round=0
 while [ $round -lt 3 ]; do
