@@ -12,6 +12,13 @@
 # peer. Page caches are warmed first so every tool reads from memory.
 # Needs root (OSTree bare mode, ownership) and the Debian packages
 # casync, ostree, restic; STELLARIUM overrides the binary.
+#
+# Nothing is deleted during the run: on this machine's ext4 (no journal)
+# creating inodes is slow for minutes after many were deleted
+# (ext4's "recently deleted" inode check), which would penalise whichever
+# tool runs after a deletion. Checkouts stay in WORKDIR/co-TOOL; give the
+# run a WORKDIR on a file system with room for two copies of SRC, four
+# checkouts and four stores, and delete it afterwards.
 set -eu
 SRC=${1:-/usr}
 W=${2:-/var/tmp/volt-cas-bench}
@@ -21,7 +28,10 @@ for t in casync ostree restic python3 "$ST"; do
 	command -v "$t" >/dev/null || { echo "missing: $t"; exit 1; }
 done
 export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR="$W/restic-cache"
-rm -rf "$W"
+if [ -e "$W" ]; then
+	echo "$W exists: remove it first (and let the file system settle), or pick another WORKDIR"
+	exit 1
+fi
 mkdir -p "$W"
 LOG=$W/log
 
@@ -104,8 +114,7 @@ a=$(timed "stellarium import 1" "$ST" --root "$V" import --tag t1 "$SRC")
 s1=$(disk "$V"); a1=$(bytes "$V")
 b=$(timed "stellarium import 2" "$ST" --root "$V" import --tag t2 "$W/tree2")
 s2=$(disk "$V"); a2=$(bytes "$V")
-c=$(timed "stellarium checkout" "$ST" --root "$V" checkout t1 "$W/co")
-rm -rf "$W/co"
+c=$(timed "stellarium checkout" "$ST" --root "$V" checkout t1 "$W/co-stellarium")
 record stellarium "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 "$ST" --root "$V" stats >>"$LOG"
 
@@ -116,8 +125,7 @@ a=$(timed "casync make 1" casync make --store="$C/store.castr" "$C/t1.caidx" "$S
 s1=$(disk "$C"); a1=$(bytes "$C")
 b=$(timed "casync make 2" casync make --store="$C/store.castr" "$C/t2.caidx" "$W/tree2")
 s2=$(disk "$C"); a2=$(bytes "$C")
-c=$(timed "casync extract" casync extract --store="$C/store.castr" "$C/t1.caidx" "$W/co")
-rm -rf "$W/co"
+c=$(timed "casync extract" casync extract --store="$C/store.castr" "$C/t1.caidx" "$W/co-casync")
 record casync "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 
 echo "== ostree (bare)"
@@ -127,10 +135,8 @@ a=$(timed "ostree commit 1" ostree --repo="$O" commit -b t1 --tree=dir="$SRC")
 s1=$(disk "$O"); a1=$(bytes "$O")
 b=$(timed "ostree commit 2" ostree --repo="$O" commit -b t2 --tree=dir="$W/tree2")
 s2=$(disk "$O"); a2=$(bytes "$O")
-c=$(timed "ostree checkout copy" ostree --repo="$O" checkout --force-copy t1 "$W/co")
-rm -rf "$W/co"
-h=$(timed "ostree checkout hardlink" ostree --repo="$O" checkout t1 "$W/co")
-rm -rf "$W/co"
+c=$(timed "ostree checkout copy" ostree --repo="$O" checkout --force-copy t1 "$W/co-ostree")
+h=$(timed "ostree checkout hardlink" ostree --repo="$O" checkout t1 "$W/co-ostree-hardlinks")
 record ostree "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 echo "ostree hard-link checkout: $h s" >>"$results.notes"
 
@@ -141,8 +147,7 @@ a=$(timed "restic backup 1" restic -q -r "$R" backup "$SRC")
 s1=$(disk "$R"); a1=$(bytes "$R")
 b=$(timed "restic backup 2" restic -q -r "$R" backup "$W/tree2")
 s2=$(disk "$R"); a2=$(bytes "$R")
-c=$(timed "restic restore" restic -q -r "$R" restore latest --path "$SRC" --target "$W/co")
-rm -rf "$W/co"
+c=$(timed "restic restore" restic -q -r "$R" restore latest --path "$SRC" --target "$W/co-restic")
 record restic "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 
 python3 - "$results" "$L1" "$L2" "$sha1" "$sha2" "$results.notes" <<'PY'
