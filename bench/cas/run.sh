@@ -28,10 +28,16 @@ for t in casync ostree restic python3 "$ST"; do
 	command -v "$t" >/dev/null || { echo "missing: $t"; exit 1; }
 done
 export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR="$W/restic-cache"
-if [ -e "$W" ]; then
+# A WORKDIR whose tree 2 is ready (tree2.done) is reused for a new run as
+# long as no store or checkout is left in it (move them aside: deleting
+# would slow the next run, see above).
+if [ -e "$W" ] && ! [ -e "$W/tree2.done" ]; then
 	echo "$W exists: remove it first (and let the file system settle), or pick another WORKDIR"
 	exit 1
 fi
+for d in volt casync ostree restic co-stellarium co-casync co-ostree co-ostree-hardlinks co-restic; do
+	[ ! -e "$W/$d" ] || { echo "$W/$d exists: move it aside first"; exit 1; }
+done
 mkdir -p "$W"
 LOG=$W/log
 
@@ -50,10 +56,11 @@ timed() {
 	t1=$(now)
 	echo "$t1 - $t0" | bc -l
 }
-disk() { du -s --block-size=1 "$@" | awk '{s += $1} END {print s}'; }
-bytes() { du -s --block-size=1 --apparent-size "$@" | awk '{s += $1} END {print s}'; }
+disk() { du -s --block-size=1 "$@" | awk '{s += $1} END {printf "%.0f\n", s}'; }
+bytes() { du -s --block-size=1 --apparent-size "$@" | awk '{s += $1} END {printf "%.0f\n", s}'; }
 logical() { du -s --block-size=1 --apparent-size "$1" | awk '{print $1}'; }
 
+if [ ! -e "$W/tree2.done" ]; then
 echo "== preparing tree 2 (modified copy of $SRC)"
 cp -a "$SRC" "$W/tree2"
 python3 - "$W/tree2" <<'PY'
@@ -86,6 +93,8 @@ for i in range(40):
         f.write(rnd.randbytes(5 << 20))
 print(f"tree 2: {changed} files changed, {deleted} deleted, 40 x 5 MB added")
 PY
+touch "$W/tree2.done"
+fi
 echo "== warming the page cache"
 tar -C "$SRC" -cf - . | cat >/dev/null
 tar -C "$W/tree2" -cf - . | cat >/dev/null
@@ -105,6 +114,7 @@ echo "one core: ${sha1} kB/s; two cores: ${sha2} kB/s"
 
 results=$W/results
 : >"$results"
+: >"$results.notes"
 # record TOOL INGEST1 INGEST2 CHECKOUT STORE1 GROWTH2 (disk usage) STORE1 GROWTH2 (apparent bytes)
 record() { echo "$*" >>"$results"; }
 
