@@ -8,10 +8,20 @@
 #include <volt/cas.h>
 #include <volt/core.h>
 
-#include "cli.h"
+#include "stellarium.h"
 
-/* Store commands join this table as libvolt-cas implements them. */
 static const struct cli_verb verbs[] = {
+	{ "import", "[--tag NAME] DIR|--image FILE|--tar FILE", "store a directory, disk image or tar stream", verb_import },
+	{ "checkout", "SPEC[:PATH] DEST", "write a tree or image out of the store", verb_checkout },
+	{ "cat", "[--offset N] [--length N] SPEC[:PATH]", "print a stored file or image", verb_cat },
+	{ "ls", "SPEC[:PATH]", "list a stored directory", verb_ls },
+	{ "stat", "SPEC[:PATH]", "describe one stored entry", verb_stat },
+	{ "tag", "NAME SPEC", "point a ref at a root", verb_tag },
+	{ "refs", "", "list refs", verb_refs },
+	{ "untag", "NAME...", "delete refs", verb_untag },
+	{ "gc", "[--dry-run] [--no-wait]", "delete blocks no ref reaches", verb_gc },
+	{ "fsck", "[--quarantine]", "verify every block and ref", verb_fsck },
+	{ "stats", "", "logical, unique and stored bytes; ratios", verb_stats },
 	{},
 };
 
@@ -21,6 +31,8 @@ static void usage(FILE *out)
 		"Usage: stellarium [OPTIONS] COMMAND [ARGS...]\n"
 		"\n"
 		"Stellarium is Volt's block-level content-addressed store (libvolt-cas %s).\n"
+		"The store lives in ROOT/cas. SPEC is a ref name or a 64-digit root hash;\n"
+		"SPEC:PATH names an entry inside a tree.\n"
 		"\n"
 		"Commands:\n",
 		volt_cas_version());

@@ -1,0 +1,76 @@
+/*
+ * Private declarations shared by the files of libvolt-cas.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VOLT_CAS_INTERNAL_H
+#define VOLT_CAS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <volt/cas.h>
+#include <volt/core.h>
+
+#include "shared/macro.h"
+
+/* Largest raw block; also bounds objects (a tree or image object is one block). */
+#define CAS_BLOCK_MAX (64u * 1024 * 1024)
+/* Bytes before the payload of a block file (docs/cas-format.md). */
+#define CAS_BLOCK_HEADER 8
+/* "ab/cdef...": two hex digits, a slash, 62 hex digits, NUL. */
+#define CAS_BLOCK_RELPATH_SIZE 66
+
+struct volt_cas {
+	char *path;
+	int dir_fd;       /* the store directory */
+	int blocks_fd;    /* blocks/ */
+	int refs_fd;      /* refs/ */
+	unsigned workers;
+};
+
+/* hash.c */
+void cas_sha256(volt_cas_hash *out, const void *data, size_t len);
+bool cas_hash_is_zero(const volt_cas_hash *h);
+void cas_block_relpath(char out[CAS_BLOCK_RELPATH_SIZE], const volt_cas_hash *h);
+
+/* Counters updated from worker threads (atomically). */
+struct cas_counters {
+	uint64_t blocks, blocks_new, bytes_new, bytes_stored;
+	uint64_t bytes, files;
+};
+
+#define cas_count(c, field, n) __atomic_add_fetch(&(c)->field, (n), __ATOMIC_RELAXED)
+
+/* block.c */
+int cas_block_encode(void **out, size_t *out_len, const void *raw, size_t len);
+int cas_block_decode(void **out, size_t *out_len, const void *file, size_t file_len,
+		     const volt_cas_hash *expect);
+int cas_block_put(volt_cas *cas, const void *data, size_t len, volt_cas_hash *out, struct cas_counters *c);
+int cas_block_get(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out_len);
+int cas_block_exists(volt_cas *cas, const volt_cas_hash *h);
+
+/* lock.c: the store's lock file (shared for writers of data, exclusive for gc). */
+int cas_lock(volt_cas *cas, bool exclusive, bool wait, int *out_fd);
+int cas_sync(volt_cas *cas);
+
+/* store.c */
+int cas_ref_name_check(const char *name);
+/* Sync the store, then write ref @name; the caller holds the shared lock. */
+int cas_ref_set_locked(volt_cas *cas, const char *name, const volt_cas_hash *root);
+/* Split "SPEC[:path]" and resolve SPEC; @out_path gets the path part or NULL. */
+int cas_resolve_spec(volt_cas *cas, const char *spec, volt_cas_hash *out, char **out_path);
+
+/* progress, rate-limited */
+struct cas_progress_state {
+	volt_cas_progress p;
+	volt_cas_progress_fn fn;
+	void *userdata;
+	uint64_t last_ns;
+};
+void cas_progress_init(struct cas_progress_state *s, volt_cas_progress_fn fn, void *userdata);
+void cas_progress_update(struct cas_progress_state *s, const struct cas_counters *c, bool done);
+uint64_t cas_now_ns(void);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * Import a directory tree. The walk (metadata, in sorted name order so
+ * that hard-link groups and the result are reproducible) runs in the
+ * calling thread; reading, chunking, hashing, compressing and writing
+ * each regular file is a job for the worker pool.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "import.h"
+
+struct inode_slot {
+	dev_t dev;
+	ino_t ino;
+	struct cas_node *leader;
+};
+
+struct dir_import {
+	volt_cas *cas;
+	struct cas_pool *pool;
+	struct cas_chunker ch;
+	struct cas_counters c;
+	struct cas_progress_state ps;
+	struct inode_slot *inodes;
+	size_t n_inodes, cap_inodes;
+	uint32_t next_group;
+};
+
+struct file_job {
+	struct dir_import *imp;
+	struct cas_node *node;
+	char *path;
+};
+
+static void file_job_free(void *arg)
+{
+	struct file_job *j = arg;
+
+	free(j->path);
+	free(j);
+}
+
+static ssize_t fd_read(void *ctx, void *buf, size_t len)
+{
+	int fd = *(int *)ctx;
+
+	for (;;) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int file_job_run(void *arg)
+{
+	struct file_job *j = arg;
+	_cleanup_close_ int fd = open(j->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return volt_error_set_errno(errno, "open %s", j->path);
+	r = cas_store_stream(j->imp->cas, &j->imp->ch, fd_read, &fd, j->node->e.size, &j->imp->c, &j->node->e);
+	if (r < 0)
+		return volt_error_prefix(r, "%s", j->path);
+	return 0;
+}
+
+/* Hard links: the first path of an inode leads, later ones share its content. */
+static struct inode_slot *inode_lookup(struct dir_import *imp, dev_t dev, ino_t ino, bool *found)
+{
+	size_t i;
+
+	if (imp->n_inodes * 2 >= imp->cap_inodes) {
+		size_t cap = imp->cap_inodes ? 2 * imp->cap_inodes : 256;
+		struct inode_slot *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return NULL;
+		for (size_t k = 0; k < imp->cap_inodes; k++) {
+			struct inode_slot *s = &imp->inodes[k];
+
+			if (!s->leader)
+				continue;
+			i = (size_t)(s->ino * 0x9e3779b97f4a7c15ull ^ s->dev) & (cap - 1);
+			while (t[i].leader)
+				i = (i + 1) & (cap - 1);
+			t[i] = *s;
+		}
+		free(imp->inodes);
+		imp->inodes = t;
+		imp->cap_inodes = cap;
+	}
+	i = (size_t)(ino * 0x9e3779b97f4a7c15ull ^ dev) & (imp->cap_inodes - 1);
+	while (imp->inodes[i].leader) {
+		if (imp->inodes[i].dev == dev && imp->inodes[i].ino == ino) {
+			*found = true;
+			return &imp->inodes[i];
+		}
+		i = (i + 1) & (imp->cap_inodes - 1);
+	}
+	*found = false;
+	imp->inodes[i].dev = dev;
+	imp->inodes[i].ino = ino;
+	return &imp->inodes[i];
+}
+
+static int read_xattrs(struct cas_entry *e, const char *path)
+{
+	_cleanup_free_ char *names = NULL;
+	ssize_t len, n = 0;
+
+	len = llistxattr(path, NULL, 0);
+	if (len < 0) {
+		if (errno == ENOTSUP || errno == ENODATA)
+			return 0;
+		return volt_error_set_errno(errno, "list xattrs of %s", path);
+	}
+	if (len == 0)
+		return 0;
+	names = malloc((size_t)len + 1);
+	if (!names)
+		return volt_error_set(ENOMEM, NULL);
+	len = llistxattr(path, names, (size_t)len);
+	if (len < 0)
+		return volt_error_set_errno(errno, "list xattrs of %s", path);
+	for (char *p = names; p < names + len; p += strlen(p) + 1)
+		n++;
+	e->xattrs = calloc((size_t)n, sizeof(*e->xattrs));
+	if (!e->xattrs)
+		return volt_error_set(ENOMEM, NULL);
+	for (char *p = names; p < names + len; p += strlen(p) + 1) {
+		struct cas_xattr *x = &e->xattrs[e->n_xattrs];
+		ssize_t vl = lgetxattr(path, p, NULL, 0);
+
+		if (vl < 0) {
+			if (errno == ENODATA) /* removed meanwhile */
+				continue;
+			return volt_error_set_errno(errno, "read xattr %s of %s", p, path);
+		}
+		x->name = strdup(p);
+		x->value = malloc((size_t)vl + 1);
+		if (!x->name || !x->value) {
+			free(x->name);
+			free(x->value);
+			return volt_error_set(ENOMEM, NULL);
+		}
+		e->n_xattrs++;
+		vl = lgetxattr(path, p, x->value, (size_t)vl);
+		if (vl < 0)
+			return volt_error_set_errno(errno, "read xattr %s of %s", p, path);
+		x->size = (uint32_t)vl;
+	}
+	/* Sorted, as the format requires. */
+	for (size_t i = 1; i < e->n_xattrs; i++)
+		for (size_t k = i; k > 0 && strcmp(e->xattrs[k - 1].name, e->xattrs[k].name) > 0; k--) {
+			struct cas_xattr t = e->xattrs[k];
+
+			e->xattrs[k] = e->xattrs[k - 1];
+			e->xattrs[k - 1] = t;
+		}
+	return 0;
+}
+
+static void fill_meta(struct cas_entry *e, const struct stat *st)
+{
+	e->mode = st->st_mode & 07777;
+	e->uid = st->st_uid;
+	e->gid = st->st_gid;
+	e->mtime_sec = st->st_mtim.tv_sec;
+	e->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(struct dir_import *imp, int dfd, const char *path, struct cas_node *dir);
+
+static int add_entry(struct dir_import *imp, int dfd, const char *path, const char *name, struct cas_node *dir)
+{
+	_cleanup_free_ char *full = NULL;
+	struct cas_node *node = NULL;
+	struct stat st;
+	uint8_t type;
+	int r;
+
+	if (asprintf(&full, "%s/%s", path, name) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return volt_error_set_errno(errno, "stat %s", full);
+	r = cas_entry_name_check(name, strlen(name));
+	if (r < 0)
+		return volt_error_prefix(r, "%s", full);
+	switch (st.st_mode & S_IFMT) {
+	case S_IFREG: type = VOLT_CAS_ENTRY_REGULAR; break;
+	case S_IFDIR: type = VOLT_CAS_ENTRY_DIRECTORY; break;
+	case S_IFLNK: type = VOLT_CAS_ENTRY_SYMLINK; break;
+	case S_IFCHR: type = VOLT_CAS_ENTRY_CHAR_DEVICE; break;
+	case S_IFBLK: type = VOLT_CAS_ENTRY_BLOCK_DEVICE; break;
+	case S_IFIFO: type = VOLT_CAS_ENTRY_FIFO; break;
+	case S_IFSOCK: type = VOLT_CAS_ENTRY_SOCKET; break;
+	default: return volt_error_set(EINVAL, "%s: unknown file type", full);
+	}
+	r = cas_node_new(&node, name, type);
+	if (r < 0)
+		return r;
+	r = cas_node_add_child(dir, node);
+	if (r < 0) {
+		cas_node_free(node);
+		return r;
+	}
+	fill_meta(&node->e, &st);
+	r = read_xattrs(&node->e, full);
+	if (r < 0)
+		return r;
+	cas_count(&imp->c, files, 1);
+
+	switch (type) {
+	case VOLT_CAS_ENTRY_REGULAR: {
+		struct file_job *j;
+
+		node->e.size = (uint64_t)st.st_size;
+		if (st.st_nlink > 1) {
+			bool found;
+			struct inode_slot *s = inode_lookup(imp, st.st_dev, st.st_ino, &found);
+
+			if (!s)
+				return volt_error_set(ENOMEM, NULL);
+			if (found) {
+				if (!s->leader->e.link_group)
+					s->leader->e.link_group = ++imp->next_group;
+				node->link_leader = s->leader;
+				return 0;
+			}
+			s->leader = node;
+		}
+		j = calloc(1, sizeof(*j));
+		if (!j)
+			return volt_error_set(ENOMEM, NULL);
+		j->imp = imp;
+		j->node = node;
+		j->path = TAKE_PTR(full);
+		return cas_pool_submit(imp->pool, file_job_run, j, file_job_free);
+	}
+	case VOLT_CAS_ENTRY_DIRECTORY: {
+		_cleanup_close_ int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (sub < 0)
+			return volt_error_set_errno(errno, "open %s", full);
+		return walk(imp, sub, full, node);
+	}
+	case VOLT_CAS_ENTRY_SYMLINK: {
+		char target[CAS_TARGET_MAX + 2];
+		ssize_t n = readlinkat(dfd, name, target, sizeof(target));
+
+		if (n < 0)
+			return volt_error_set_errno(errno, "readlink %s", full);
+		if (cas_target_check(target, (size_t)n) < 0)
+			return volt_error_prefix(-EINVAL, "%s", full);
+		node->e.target = strndup(target, (size_t)n);
+		return node->e.target ? 0 : volt_error_set(ENOMEM, NULL);
+	}
+	case VOLT_CAS_ENTRY_CHAR_DEVICE:
+	case VOLT_CAS_ENTRY_BLOCK_DEVICE:
+		node->e.rdev = st.st_rdev;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int walk(struct dir_import *imp, int dfd, const char *path, struct cas_node *dir)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int fd, r = 0;
+
+	fd = dup(dfd);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return volt_error_set_errno(errno, "open directory %s", path);
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			char **nn;
+
+			cap = cap ? 2 * cap : 32;
+			nn = realloc(names, cap * sizeof(char *));
+			if (!nn) {
+				r = volt_error_set(ENOMEM, NULL);
+				goto out;
+			}
+			names = nn;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			r = volt_error_set(ENOMEM, NULL);
+			goto out;
+		}
+		n++;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(char *), name_cmp);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		r = add_entry(imp, dfd, path, names[i], dir);
+		if (r >= 0 && cas_pool_failed(imp->pool))
+			r = cas_pool_wait(imp->pool);
+		cas_progress_update(&imp->ps, &imp->c, false);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+VOLT_API int volt_cas_import_dir(volt_cas *cas, const char *dir, const volt_cas_import_options *opts,
+				 volt_cas_hash *out_root, volt_cas_progress *out_stats)
+{
+	struct dir_import imp = { .cas = cas };
+	volt_cas_import_options o;
+	struct cas_node *root = NULL;
+	_cleanup_close_ int lock = -1, dfd = -1;
+	struct stat st;
+	volt_cas_hash h;
+	int r;
+
+	assert_return(cas, EINVAL);
+	assert_return(dir, EINVAL);
+	assert_return(out_root, EINVAL);
+	r = cas_import_options(&o, opts, &imp.ch);
+	if (r < 0)
+		return r;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fstat(dfd, &st) < 0)
+		return volt_error_set_errno(errno, "open directory %s", dir);
+	r = cas_lock(cas, false, true, &lock);
+	if (r < 0)
+		return r;
+	cas_progress_init(&imp.ps, o.progress, o.userdata);
+	r = cas_pool_new(&imp.pool, cas->workers, 4 * cas->workers);
+	if (r < 0)
+		return r;
+	r = cas_node_new(&root, "", VOLT_CAS_ENTRY_DIRECTORY);
+	if (r >= 0) {
+		fill_meta(&root->e, &st);
+		r = walk(&imp, dfd, dir, root);
+	}
+	/* Always drain the pool: jobs point into the tree. */
+	if (r >= 0)
+		r = cas_pool_wait_progress(imp.pool, &imp.ps, &imp.c);
+	else
+		cas_pool_drain(imp.pool);
+	cas_pool_free(imp.pool);
+	if (r >= 0)
+		r = cas_node_store(cas, root, &imp.c, &h);
+	cas_node_free(root);
+	free(imp.inodes);
+	if (r < 0)
+		return volt_error_prefix(r, "import %s", dir);
+	r = cas_import_finish(cas, &o, &h, &imp.ps, &imp.c, out_stats);
+	if (r < 0)
+		return r;
+	*out_root = h;
+	return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * Reachability: visit every object and block under a root, each once.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VOLT_CAS_WALK_H
+#define VOLT_CAS_WALK_H
+
+#include "hashset.h"
+#include "object.h"
+
+struct cas_walk {
+	volt_cas *cas;
+	struct cas_hashset seen;      /* every hash visited, value: raw length */
+	uint64_t logical;             /* file and image bytes, shared subtrees counted once per ref */
+	uint64_t unique;              /* raw bytes of distinct data blocks and objects */
+	/* Called for an object that cannot be read or parsed; return 0 to
+	 * skip it and go on, negative to stop. NULL: stop. */
+	int (*on_bad_object)(struct cas_walk *w, const volt_cas_hash *h, int err);
+	/* Called for each new data block; NULL: nothing. */
+	int (*on_block)(struct cas_walk *w, const volt_cas_hash *h, uint32_t len);
+	void *userdata;
+	/* Stats: walk shared subtrees again so that logical bytes count them per ref. */
+	bool count_shared;
+};
+
+int cas_walk_root(struct cas_walk *w, const volt_cas_hash *root);
+/* Walk every ref; @on_bad_ref may skip unreadable refs (return 0). */
+int cas_walk_refs(struct cas_walk *w, int (*on_bad_ref)(struct cas_walk *w, const char *name, int err),
+		  uint64_t *n_refs);
+
+#endif
