@@ -110,8 +110,8 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	r = ctr_record_paths(&rec, ctr, name);
 	if (r < 0)
 		return r;
-	if (!spec->rootfs)
-		return volt_error_set(EINVAL, "container '%s': no image directory given", name);
+	if (!spec->rootfs == !spec->image)
+		return volt_error_set(EINVAL, "container '%s': give an image or a root directory (one of them)", name);
 	if (access(rec.dir, F_OK) == 0)
 		return volt_error_set(EEXIST, "a container named '%s' already exists", name);
 
@@ -119,11 +119,20 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	r = ctr_spec_to_json(&config, name, spec, "(pending)");
 	if (r < 0)
 		return volt_error_prefix(r, "container '%s'", name);
-	r = ctr_base_prepare(ctr, spec->rootfs, &base);
-	if (r < 0)
-		return r;
+	if (spec->image) {
+		_cleanup_free_ char *tree = NULL;
+
+		r = ctr_base_prepare_image(ctr, spec->image, &base, &tree);
+		if (r < 0)
+			return r;
+		json_object_set_new(config, "image_tree", json_string(tree));
+	} else {
+		r = ctr_base_prepare(ctr, spec->rootfs, &base);
+		if (r < 0)
+			return r;
+	}
 	json_object_set_new(config, "base", json_string(base));
-	json_object_set_new(config, "image", json_string(spec->rootfs));
+	json_object_set_new(config, "image", json_string(spec->image ? spec->image : spec->rootfs));
 
 	r = volt_mkdir_p(ctr->containers, 0700);
 	if (r < 0)

@@ -42,6 +42,8 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 
 /* base.c: shared, uid-shifted copies of image trees */
 int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base);
+/* base-image.c: @out_root receives the image's tree hash in hex */
+int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_base, char **out_root);
 
 /* rmrf.c: remove a tree without crossing into other file systems */
 int ctr_rm_rf(const char *path);

@@ -121,7 +121,7 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 			return volt_error_set(EINVAL, "the command is empty");
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:b, s:I}", "version", 1, "name", name, "rootfs", spec->rootfs,
+	o = json_pack("{s:i, s:s, s:s?, s:s, s:s, s:b, s:I}", "version", 1, "name", name, "rootfs", spec->rootfs,
 		      "base", base, "network", spec->network == VOLT_CTR_NETWORK_HOST ? "host" : "private",
 		      "policy_strict", spec->policy_strict, "created_ns",
 		      (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec);

@@ -10,7 +10,7 @@ command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn (systemd-co
 
 tmp=$(mktemp -d /tmp/volt-ctr-test-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-sh "$src/make-rootfs.sh" "$tmp/image" || exit $?
+sh "$src/../../images/busybox-rootfs.sh" "$tmp/image" || exit $?
 echo "host secret" >"$tmp/secret"
 export VOLT_CTR_LAUNCHER="$launcher" VOLT_ROOT="$tmp/root"
 failures=0
@@ -81,6 +81,19 @@ echo "  foreground container fg ended with status $? after stop"
 expect 1 "not running" "$volt" stop fg
 expect 0 "fg .*created" "$volt" ps
 
+echo "== images from Stellarium: the built-in image, shared by tag and by hash"
+expect 0 "hello from busybox" "$volt" run --rm busybox -- /bin/echo hello from busybox
+expect 0 "" "$volt" container create i1 --image busybox
+tree=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["image_tree"])' <<JSON
+$("$volt" container inspect i1)
+JSON
+)
+expect 0 "" "$volt" container create i2 --image "$tree"
+[ "$(ls -d "$tmp"/root/ctr-bases/cas-* | wc -l)" = 1 ] || fail "one image checked out more than once: $(ls "$tmp/root/ctr-bases")"
+expect 1 "no image 'nosuch' in the store" "$volt" container create i3 --image nosuch
+expect 2 "one of them" "$volt" container create i4 --image busybox --rootfs "$tmp/image"
+expect 0 "" "$volt" rm i1 i2
+
 echo "== bad input: clear errors, nothing half-created"
 expect 1 "already exists" "$volt" container create a1 --rootfs "$tmp/image"
 expect 1 "contains '_'" "$volt" container create bad_name --rootfs "$tmp/image"
@@ -91,12 +104,12 @@ expect 1 "fs_raed" "$volt" container create x3 --rootfs "$tmp/image" --policy "$
 expect 1 "volume source" "$volt" container create x4 --rootfs "$tmp/image" -v /nonexistent:/data
 expect 1 "mode must be ro or rw" "$volt" container create x5 --rootfs "$tmp/image" -v /tmp:/data:rx
 expect 2 "--memory" "$volt" container create x6 --rootfs "$tmp/image" -m lots
-expect 2 "--rootfs DIR is required" "$volt" container create x7
+expect 2 "give the image" "$volt" container create x7
 expect 1 "no container named 'ghost'" "$volt" container start ghost
 expect 1 "no container named 'ghost'" "$volt" stop ghost
 expect 1 "no container named 'ghost'" "$volt" rm ghost
 expect 2 "unknown container command" "$volt" container frobnicate
-for x in x1 x2 x3 x4 x5 x6 x7; do
+for x in x1 x2 x3 x4 x5 x6 x7 i3 i4; do
 	[ ! -e "$tmp/root/containers/$x" ] || fail "failed create left $x behind"
 done
 if [ ! -d /run/systemd/system ]; then

@@ -7,7 +7,7 @@ set -u
 volt=$(realpath "$1") launcher=$(realpath "$2") src=$(realpath "$3") top=$(realpath "$4") build=$(realpath "$5")
 tmp=$(mktemp -d /var/tmp/volt-units-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-sh "$src/make-rootfs.sh" "$tmp/image" || exit $?
+sh "$src/../../images/busybox-rootfs.sh" "$tmp/image" || exit $?
 binds="$top $tmp"
 case $build in "$top"/*) ;; *) binds="$binds $build" ;; esac
 # shellcheck disable=SC2086

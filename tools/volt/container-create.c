@@ -14,7 +14,8 @@
 #include "container.h"
 
 #define SPEC_OPTIONS_HELP                                                                             \
-	"  --rootfs DIR         the image: a directory holding an OS tree (with /usr)\n"              \
+	"  --image REF          the image: a Stellarium tag or hash (built-in: busybox)\n"             \
+	"  --rootfs DIR         or a directory holding an OS tree (with /usr) as the image\n"         \
 	"  -e, --env NAME=VAL   set an environment variable (repeatable)\n"                          \
 	"  -w, --workdir DIR    working directory inside the container (default /)\n"               \
 	"  --hostname NAME      host name inside (default: the container's name)\n"                \
@@ -30,11 +31,12 @@
 	"  --strict             refuse to run if the kernel cannot enforce the whole policy\n"
 
 static const char create_help[] =
-	"Usage: volt container create NAME --rootfs DIR [OPTIONS] [-- CMD [ARGS...]]\n"
+	"Usage: volt container create NAME (--image REF | --rootfs DIR) [OPTIONS] [-- CMD [ARGS...]]\n"
 	"\n"
-	"Create container NAME from an OS tree. Its root file system is a private\n"
+	"Create container NAME from an image. Its root file system is a private\n"
 	"writable layer over a read-only base shared by every container of that\n"
-	"tree. Nothing runs until 'volt container start NAME'. CMD defaults to /bin/sh.\n"
+	"image. Nothing runs until 'volt container start NAME'. CMD defaults to\n"
+	"/bin/sh. The built-in image 'busybox' is imported into the store on first use.\n"
 	"\n"
 	"Options:\n" SPEC_OPTIONS_HELP "  -h, --help           show this help\n";
 
@@ -85,10 +87,11 @@ static int parse_u64(const char *opt, const char *s, uint64_t *out)
 int container_parse_spec(const struct cli_global *g, struct spec_options *o, bool run, int argc, char **argv,
 			 const char *help, int *first_arg, int *n_args)
 {
-	enum { OPT_ROOTFS = 0x100, OPT_HOSTNAME, OPT_NETWORK, OPT_CPUS, OPT_PIDS, OPT_IO, OPT_POLICY,
+	enum { OPT_ROOTFS = 0x100, OPT_IMAGE, OPT_HOSTNAME, OPT_NETWORK, OPT_CPUS, OPT_PIDS, OPT_IO, OPT_POLICY,
 	       OPT_STRICT, OPT_NAME, OPT_RM };
 	static const struct option options[] = {
 		{ "rootfs", required_argument, NULL, OPT_ROOTFS },
+		{ "image", required_argument, NULL, OPT_IMAGE },
 		{ "env", required_argument, NULL, 'e' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
@@ -130,6 +133,9 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		switch (c) {
 		case OPT_ROOTFS:
 			o->spec.rootfs = optarg;
+			break;
+		case OPT_IMAGE:
+			o->spec.image = optarg;
 			break;
 		case 'e':
 			if (push(&o->env, &o->n_env, optarg) < 0)
@@ -205,8 +211,14 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 	o->spec.argv = o->argv;
 	*first_arg = optind;
 	*n_args = argc - optind;
-	if (!o->spec.rootfs)
-		return cli_usage_error(g->program, "%s: --rootfs DIR is required", argv[0]);
+	/* volt run takes the image as its argument too: volt run busybox -- sh */
+	if (run && *n_args == 1 && !o->spec.image && !o->spec.rootfs) {
+		o->spec.image = argv[optind];
+		*n_args = 0;
+	}
+	if (!o->spec.rootfs == !o->spec.image)
+		return cli_usage_error(g->program, "%s: give the image: --image REF or --rootfs DIR (one of them)",
+				       argv[0]);
 	return -1;
 }
 

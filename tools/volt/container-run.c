@@ -13,9 +13,11 @@
 #include "container.h"
 
 static const char run_help[] =
-	"Usage: volt run --rootfs DIR [OPTIONS] [-- CMD [ARGS...]]\n"
+	"Usage: volt run [OPTIONS] IMAGE [-- CMD [ARGS...]]\n"
+	"       volt run [OPTIONS] --rootfs DIR [-- CMD [ARGS...]]\n"
 	"\n"
-	"Create a container and run CMD (default /bin/sh) in it. In the foreground\n"
+	"Create a container of IMAGE (a Stellarium tag or hash; 'busybox' is built\n"
+	"in) and run CMD (default /bin/sh) in it. In the foreground\n"
 	"(the default) the container is a child of volt: no systemd is needed, its\n"
 	"output goes to this terminal, and volt exits with the workload's exit\n"
 	"status. With --detach it starts as the systemd unit\n"
@@ -25,7 +27,8 @@ static const char run_help[] =
 	"  --name NAME          the container's name (default: run-<random>)\n"
 	"  --rm                 remove the container when it exits (foreground only)\n"
 	"  -d, --detach         start it as a systemd unit and return\n"
-	"  --rootfs DIR         the image: a directory holding an OS tree (with /usr)\n"
+	"  --image REF          the image, as an option rather than an argument\n"
+	"  --rootfs DIR         a directory holding an OS tree (with /usr) as the image\n"
 	"  -e, --env, -w, --workdir, --hostname, -u, --user, -v, --volume, --network,\n"
 	"  -m, --memory, --cpus, --pids-limit, --io-weight, --policy, --strict:\n"
 	"                       as for 'volt container create'\n"

@@ -14,7 +14,7 @@
 
 static const struct cli_verb verbs[] = {
 	{ "container", "create|start|stop|rm|list|logs|exec|run ...", "Manage containers", verb_container },
-	{ "run", "--rootfs DIR [OPTIONS] [-- CMD...]", "Create and run a container (volt container run)", container_run },
+	{ "run", "[OPTIONS] IMAGE [-- CMD...]", "Create and run a container (volt container run)", container_run },
 	{ "ps", "[--json]", "List containers (volt container list)", container_list },
 	{ "logs", "NAME [-f] [-n LINES]", "Show a container's output (volt container logs)", container_logs },
 	{ "exec", "NAME -- CMD...", "Run a command in a container (volt container exec)", container_exec },

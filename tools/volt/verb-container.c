@@ -12,7 +12,7 @@
 #include "container.h"
 
 static const struct cli_verb verbs[] = {
-	{ "create", "NAME --rootfs DIR [OPTIONS] [-- CMD...]", "Create a container (nothing runs yet)", container_create },
+	{ "create", "NAME --image REF [OPTIONS] [-- CMD...]", "Create a container (nothing runs yet)", container_create },
 	{ "start", "NAME", "Start a container as a systemd unit", container_start },
 	{ "stop", "NAME [-t SECONDS]", "Stop a container: SIGTERM, then SIGKILL", container_stop },
 	{ "restart", "NAME [-t SECONDS]", "Stop, then start a container", container_restart },
@@ -22,7 +22,7 @@ static const struct cli_verb verbs[] = {
 	{ "inspect", "NAME", "Show everything about a container, as JSON", container_inspect },
 	{ "logs", "NAME [-f] [-n LINES]", "Show a container's output from the journal", container_logs },
 	{ "exec", "NAME -- CMD...", "Run a command inside a running container", container_exec },
-	{ "run", "--rootfs DIR [OPTIONS] [-- CMD...]", "Create and run a container", container_run },
+	{ "run", "[OPTIONS] IMAGE [-- CMD...]", "Create and run a container", container_run },
 	{},
 };
 

@@ -31,6 +31,9 @@ VOLT_BEGIN_DECLS
 #define VOLT_CTR_UID_BASE 524288u
 #define VOLT_CTR_UID_COUNT 65536u
 
+/* The built-in image, shipped with Volt and imported on first use. */
+#define VOLT_CTR_DEFAULT_IMAGE "busybox"
+
 /** A handle on the containers of one state root. */
 typedef struct volt_ctr volt_ctr;
 
@@ -61,10 +64,15 @@ typedef enum volt_ctr_network {
 typedef struct volt_ctr_spec {
 	unsigned int version;          /* VOLT_CTR_SPEC_VERSION */
 	/*
-	 * The root file system: a directory tree used as the image. Its
-	 * contents are copied once into a shared base (shifted to the
-	 * container uid range) keyed by the directory's path and mtime.
+	 * The image, one of two kinds:
+	 * - @image: a Stellarium reference (tag or 64-digit hash) of a tree
+	 *   in the store STATE_ROOT/cas. VOLT_CTR_DEFAULT_IMAGE names the
+	 *   built-in busybox image, imported into the store on first use.
+	 * - @rootfs: a directory holding an OS tree.
+	 * Either way it becomes a read-only base shared by every container of
+	 * that image, shifted to the container uid range.
 	 */
+	const char *image;
 	const char *rootfs;
 	const char *const *argv;       /* NULL-terminated; NULL or empty: /bin/sh */
 	const char *const *env;        /* NULL-terminated "NAME=VALUE" list, or NULL */
@@ -92,8 +100,9 @@ typedef struct volt_ctr_spec {
  * On failure nothing of the container is left behind.
  *
  * @return 0; -EEXIST if @name exists; -EINVAL for a bad name, spec,
- *         volume or policy (the message names it); -ENOENT for a missing
- *         rootfs or volume source; other errors from the file system.
+ *         volume or policy (the message names it); -ENOENT for an unknown
+ *         image, a missing rootfs or volume source; -EBADMSG for a corrupt
+ *         image in the store; other errors from the file system.
  */
 VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spec *spec);
 

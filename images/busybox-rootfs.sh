@@ -1,6 +1,7 @@
 #!/bin/sh
-# Make a minimal OS tree from Debian's busybox-static, for container tests.
-# usage: make-rootfs.sh DIR
+# Make a minimal OS tree from Debian's busybox-static: the built-in image
+# ("busybox") and the tree container tests run.
+# usage: busybox-rootfs.sh DIR
 set -eu
 dir=$1
 # Debian's busybox-static puts a static busybox at /bin/busybox.
