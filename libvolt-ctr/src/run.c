@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,11 +94,19 @@ static int wait_status(pid_t pid, int *exit_status)
  */
 static void child_exec(const ctr_record *rec, const char *overlay, char **argv, int ready)
 {
+	struct statfs sfs;
+
 	(void)ready;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		fprintf(stderr, "volt: cannot make a private mount namespace: %m\n");
 		_exit(125);
 	}
+	/* nspawn keeps per-container state in /run/systemd/nspawn and refuses to
+	 * clean it up unless it is on tmpfs, as /run is under systemd: give it
+	 * a tmpfs of its own in this namespace where /run is not one. */
+	if (statfs("/run", &sfs) == 0 && sfs.f_type != TMPFS_MAGIC &&
+	    volt_mkdir_p("/run/systemd/nspawn", 0755) == 0)
+		(void)mount("tmpfs", "/run/systemd/nspawn", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	if (mount("overlay", rec->rootfs, "overlay", 0, overlay) < 0) {
 		fprintf(stderr, "volt: cannot mount the container's root (overlay on %s): %m\n", rec->rootfs);
 		_exit(125);
