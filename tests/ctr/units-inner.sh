@@ -92,6 +92,15 @@ expect 0 "" "$volt" container start ok0
 wait_for 10 sh -c "\"$volt\" ps | grep -q 'ok0 .*exited (0)'" || { fail "ok0 did not show 'exited (0)'"; "$volt" ps; }
 expect 0 "" "$volt" rm ok0
 
+echo "== two containers of one Stellarium image, as units"
+expect 0 "" "$volt" container create img1 --image busybox -- /bin/sleep 30
+expect 0 "" "$volt" container create img2 --image busybox -- /bin/sleep 30
+expect 0 "" "$volt" container start img1 img2
+expect 0 "img2 .*running" "$volt" ps
+[ "$(ls -d "$tmp"/root/ctr-bases/cas-* | wc -l)" = 1 ] || fail "two containers of one image have more than one base"
+expect 0 "Refs: *1" "$(dirname "$volt")/stellarium" stats
+expect 0 "" "$volt" rm -f img1 img2
+
 echo "== run --detach"
 expect 0 "^det$" "$volt" run -d --name det --rootfs "$tmp/image" -- /bin/sleep 60
 expect 0 '"state": "running"' "$volt" ps --json
