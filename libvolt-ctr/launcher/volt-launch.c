@@ -10,7 +10,7 @@
  *
  * It is linked statically: an image need not contain a C library.
  *
- *   volt-launch [--strict] [--user=NAME|UID[:GID]] POLICY -- COMMAND [ARGS...]
+ *   volt-launch [--strict] [--user=NAME|UID[:GID]] [--net=IF,ADDR/LEN,GW] POLICY -- COMMAND [ARGS...]
  *
  * Exit status: the workload's; 126 when the sandbox could not be applied
  * or the command could not run; 127 when the command was not found.
@@ -20,7 +20,11 @@
  * namespace, then execute systemd-nspawn (so the unit's main process is
  * nspawn, and the mount vanishes with the unit):
  *
- *   volt-launch --mount-overlay=OPTIONS --target=DIR -- NSPAWN [ARGS...]
+ *   volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN] -- NSPAWN [ARGS...]
+ *
+ * With --host-veth it also gives the host end of the container's veth
+ * pair its address once nspawn has made it. Inside, --net=IF,ADDR/LEN,GW
+ * configures the container's end and its default route.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -30,7 +34,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -149,21 +162,144 @@ static int switch_user(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* "10.0.0.2/30" into an address and a netmask. */
+static int parse_cidr(const char *cidr, struct in_addr *addr, struct in_addr *mask)
+{
+	char buf[32];
+	char *slash;
+	long len;
+
+	if (strlen(cidr) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, cidr);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	len = strtol(slash + 1, NULL, 10);
+	if (len < 1 || len > 32 || inet_pton(AF_INET, buf, addr) != 1)
+		return -EINVAL;
+	mask->s_addr = htonl(0xffffffffu << (32 - len));
+	return 0;
+}
+
+static void sockaddr_of(struct sockaddr *sa, struct in_addr a)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = a };
+
+	memcpy(sa, &sin, sizeof(sin));
+}
+
+/* Address @ifname, bring it up, and optionally route everything via @gateway. */
+static int if_configure(const char *ifname, const char *cidr, const char *gateway)
+{
+	struct in_addr addr, mask, gw;
+	struct ifreq ifr = {};
+	int fd, r = 0;
+
+	if (parse_cidr(cidr, &addr, &mask) < 0 || (gateway && inet_pton(AF_INET, gateway, &gw) != 1))
+		return volt_error_set(EINVAL, "bad network address '%s'", cidr);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sockaddr_of(&ifr.ifr_addr, addr);
+	if (ioctl(fd, SIOCSIFADDR, &ifr) < 0)
+		r = volt_error_set_errno(errno, "set the address of %s", ifname);
+	sockaddr_of(&ifr.ifr_netmask, mask);
+	if (!r && ioctl(fd, SIOCSIFNETMASK, &ifr) < 0)
+		r = volt_error_set_errno(errno, "set the netmask of %s", ifname);
+	if (!r && ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		r = volt_error_set_errno(errno, "read the flags of %s", ifname);
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (!r && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		r = volt_error_set_errno(errno, "bring %s up", ifname);
+	if (!r && gateway) {
+		struct rtentry rt = { .rt_flags = RTF_UP | RTF_GATEWAY, .rt_dev = ifr.ifr_name };
+
+		sockaddr_of(&rt.rt_dst, (struct in_addr){ 0 });
+		sockaddr_of(&rt.rt_genmask, (struct in_addr){ 0 });
+		sockaddr_of(&rt.rt_gateway, gw);
+		if (ioctl(fd, SIOCADDRT, &rt) < 0 && errno != EEXIST)
+			r = volt_error_set_errno(errno, "add the default route via %s", gateway);
+	}
+	close(fd);
+	return r;
+}
+
+/*
+ * Host end of the veth pair: nspawn makes it after we have become nspawn,
+ * so a detached grandchild waits for it (at most 10s) and addresses it.
+ */
+static void configure_host_veth(const char *spec)
+{
+	char ifname[IF_NAMESIZE], cidr[32];
+	const char *comma = strchr(spec, ',');
+	pid_t child;
+
+	if (!comma || (size_t)(comma - spec) >= sizeof(ifname) || strlen(comma + 1) >= sizeof(cidr)) {
+		fprintf(stderr, "volt-launch: error: bad --host-veth '%s'\n", spec);
+		return;
+	}
+	memcpy(ifname, spec, (size_t)(comma - spec));
+	ifname[comma - spec] = '\0';
+	strcpy(cidr, comma + 1);
+
+	child = fork();
+	if (child < 0)
+		return;
+	if (child > 0) {
+		waitpid(child, NULL, 0);
+		return;
+	}
+	if (fork() != 0)
+		_exit(0);
+	for (int i = 0; i < 1000; i++) {
+		if (if_nametoindex(ifname) != 0) {
+			if (if_configure(ifname, cidr, NULL) < 0)
+				fprintf(stderr, "volt-launch: error: %s\n", volt_error_message());
+			_exit(0);
+		}
+		usleep(10000);
+	}
+	fprintf(stderr, "volt-launch: error: the container's network interface %s did not appear\n", ifname);
+	_exit(1);
+}
+
 /* Host side: mount the overlay root, then become systemd-nspawn. */
 static int mount_and_exec(int argc, char **argv)
 {
 	const char *options = argv[1] + strlen("--mount-overlay=");
+	const char *target, *veth = NULL;
+	struct statfs sfs;
+	int i = 2;
 
-	if (argc < 5 || strncmp(argv[2], "--target=", 9) != 0 || strcmp(argv[3], "--") != 0) {
-		fprintf(stderr, "usage: volt-launch --mount-overlay=OPTIONS --target=DIR -- NSPAWN [ARGS...]\n");
+	if (argc < 5 || strncmp(argv[2], "--target=", 9) != 0)
+		goto usage;
+	target = argv[i++] + 9;
+	if (strncmp(argv[i], "--host-veth=", 12) == 0)
+		veth = argv[i++] + 12;
+	if (i + 1 >= argc || strcmp(argv[i], "--") != 0)
+		goto usage;
+	i++;
+
+	/* nspawn keeps per-container state in /run/systemd/nspawn and will not
+	 * clean it up unless it is on tmpfs, as /run is under systemd: where
+	 * it is not, give it a tmpfs of its own (we run in a private mount
+	 * namespace: the unit's, or the one volt made for a foreground run). */
+	if (statfs("/run", &sfs) == 0 && sfs.f_type != TMPFS_MAGIC && volt_mkdir_p("/run/systemd/nspawn", 0755) == 0)
+		(void)mount("tmpfs", "/run/systemd/nspawn", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+	if (mount("overlay", target, "overlay", 0, options) < 0) {
+		fprintf(stderr, "volt-launch: error: mount the container's root on %s: %m\n", target);
 		return 126;
 	}
-	if (mount("overlay", argv[2] + 9, "overlay", 0, options) < 0) {
-		fprintf(stderr, "volt-launch: error: mount the container's root on %s: %m\n", argv[2] + 9);
-		return 126;
-	}
-	execv(argv[4], argv + 4);
-	fprintf(stderr, "volt-launch: error: execute %s: %m\n", argv[4]);
+	if (veth)
+		configure_host_veth(veth);
+	execv(argv[i], argv + i);
+	fprintf(stderr, "volt-launch: error: execute %s: %m\n", argv[i]);
+	return 126;
+usage:
+	fprintf(stderr, "usage: volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN] -- NSPAWN [ARGS...]\n");
 	return 126;
 }
 
@@ -171,7 +307,7 @@ int main(int argc, char **argv)
 {
 	volt_sec_apply_options opts = VOLT_SEC_APPLY_OPTIONS_INIT;
 	volt_sec_policy *policy = NULL;
-	const char *user = NULL, *policy_path;
+	const char *user = NULL, *net = NULL, *policy_path;
 	int i = 1, r;
 
 	volt_log_set_handler(log_to_stderr, NULL);
@@ -182,6 +318,8 @@ int main(int argc, char **argv)
 			opts.flags |= VOLT_SEC_APPLY_STRICT;
 		else if (strncmp(argv[i], "--user=", 7) == 0)
 			user = argv[i] + 7;
+		else if (strncmp(argv[i], "--net=", 6) == 0)
+			net = argv[i] + 6;
 		else {
 			fprintf(stderr, "volt-launch: unknown option '%s'\n", argv[i]);
 			return 126;
@@ -197,6 +335,17 @@ int main(int argc, char **argv)
 	r = volt_sec_policy_load_file(&policy, policy_path);
 	if (r < 0)
 		return fail(126, "policy");
+	/* The network first, while the container's root still has CAP_NET_ADMIN. */
+	if (net) {
+		char ifname[IF_NAMESIZE] = "", cidr[32] = "", gw[INET_ADDRSTRLEN] = "";
+
+		if (sscanf(net, "%15[^,],%31[^,],%15s", ifname, cidr, gw) != 3) {
+			volt_error_set(EINVAL, "bad --net '%s'", net);
+			return fail(126, "network");
+		}
+		if (if_configure("lo", "127.0.0.1/8", NULL) < 0 || if_configure(ifname, cidr, gw) < 0)
+			return fail(126, "network");
+	}
 	if (user) {
 		uid_t uid;
 		gid_t gid;

@@ -102,6 +102,8 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_json_ json_t *config = NULL;
 	_cleanup_free_ char *base = NULL, *config_path = NULL;
+	_cleanup_close_ int net_lock = -1;
+	unsigned net_index = 0;
 	int r;
 
 	assert_return(ctr, EINVAL);
@@ -137,6 +139,13 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	r = volt_mkdir_p(ctr->containers, 0700);
 	if (r < 0)
 		return r;
+	if (spec->network == VOLT_CTR_NETWORK_PRIVATE) {
+		/* Held until config.json names the network: no two get one. */
+		r = ctr_network_lock(ctr, &net_lock);
+		if (r < 0 || (r = ctr_network_allocate(ctr, &net_index)) < 0)
+			return r;
+		json_object_set_new(config, "network_index", json_integer(net_index));
+	}
 	/* mkdir is the lock: of two creators of one name, one gets EEXIST. */
 	if (mkdir(rec.dir, 0700) < 0) {
 		if (errno == EEXIST)

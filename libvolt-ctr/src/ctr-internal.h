@@ -45,11 +45,19 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base);
 /* base-image.c: @out_root receives the image's tree hash in hex */
 int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_base, char **out_root);
 
+/* network.c */
+#define INET_ADDR_BUF 20
+void ctr_network_addresses(unsigned index, char host[INET_ADDR_BUF], char container[INET_ADDR_BUF]);
+int ctr_network_lock(const volt_ctr *ctr, int *out_fd);
+int ctr_network_allocate(const volt_ctr *ctr, unsigned *out_index);
+
 /* rmrf.c: remove a tree without crossing into other file systems */
 int ctr_rm_rf(const char *path);
 
 /* nspawn.c */
 int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out);
+/* The unit's (or foreground child's) command: the launcher's host side, then nspawn. */
+int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out);
 int ctr_overlay_options(const ctr_record *rec, char **out);
 const char *ctr_launcher_path(void);
 const char *ctr_nspawn_path(void);

@@ -115,8 +115,11 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 	add(&b, "--as-pid2");
 	/* nspawn's own filter predates Landlock: let the launcher use it. */
 	add(&b, "--system-call-filter=landlock_create_ruleset landlock_add_rule landlock_restrict_self");
-	if (strcmp(network, "private") == 0)
+	if (strcmp(network, "none") == 0 || strcmp(network, "private") == 0)
 		add(&b, "--private-network");
+	if (strcmp(network, "private") == 0)
+		add(&b, "--network-veth-extra=volt%lld:host0",
+		    (long long)json_integer_value(json_object_get(rec->config, "network_index")));
 	add(&b, "--chdir=%s", workdir);
 	json_array_foreach(env, i, v)
 		add(&b, "--setenv=%s", json_string_value(v));
@@ -131,6 +134,13 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 	add(&b, "%s", CTR_LAUNCH_PATH);
 	if (strict)
 		add(&b, "--strict");
+	if (strcmp(network, "private") == 0) {
+		char host[INET_ADDR_BUF], inside[INET_ADDR_BUF];
+
+		ctr_network_addresses((unsigned)json_integer_value(json_object_get(rec->config, "network_index")), host,
+				      inside);
+		add(&b, "--net=host0,%s/30,%s", inside, host);
+	}
 	if (strcmp(user, "root") != 0)
 		add(&b, "--user=%s", user);
 	add(&b, "%s", CTR_POLICY_PATH);
@@ -138,6 +148,40 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 	json_array_foreach(argv, i, v)
 		add(&b, "%s", json_string_value(v));
 
+	if (b.failed) {
+		ctr_strv_free(b.v);
+		return volt_error_set(ENOMEM, NULL);
+	}
+	*out = b.v;
+	return 0;
+}
+
+int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out)
+{
+	_cleanup_strv_ char **nspawn = NULL;
+	_cleanup_free_ char *overlay = NULL;
+	struct argv_builder b = {};
+	const char *network = "none";
+	int r;
+
+	r = ctr_nspawn_argv(rec, interactive, &nspawn);
+	if (r < 0 || (r = ctr_overlay_options(rec, &overlay)) < 0)
+		return r;
+	(void)volt_json_get_string(rec->config, "network", false, "config.json", &network);
+
+	add(&b, "%s", ctr_launcher_path());
+	add(&b, "--mount-overlay=%s", overlay);
+	add(&b, "--target=%s", rec->rootfs);
+	if (strcmp(network, "private") == 0) {
+		char host[INET_ADDR_BUF], inside[INET_ADDR_BUF];
+		long long idx = json_integer_value(json_object_get(rec->config, "network_index"));
+
+		ctr_network_addresses((unsigned)idx, host, inside);
+		add(&b, "--host-veth=volt%lld,%s/30", idx, host);
+	}
+	add(&b, "--");
+	for (char **a = nspawn; *a; a++)
+		add(&b, "%s", *a);
 	if (b.failed) {
 		ctr_strv_free(b.v);
 		return volt_error_set(ENOMEM, NULL);

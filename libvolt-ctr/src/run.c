@@ -89,26 +89,14 @@ static int wait_status(pid_t pid, int *exit_status)
 }
 
 /*
- * In the child: private mounts, the overlay, then nspawn. Never returns.
- * @ready closes on exec (O_CLOEXEC), which tells the parent nspawn runs.
+ * In the child: a private mount namespace, then the launcher's host side
+ * (overlay, then nspawn), as in a unit. Never returns. @ready closes on
+ * exec (O_CLOEXEC), which tells the parent the launcher runs.
  */
-static void child_exec(const ctr_record *rec, const char *overlay, char **argv, int ready)
+static void child_exec(char **argv)
 {
-	struct statfs sfs;
-
-	(void)ready;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		fprintf(stderr, "volt: cannot make a private mount namespace: %m\n");
-		_exit(125);
-	}
-	/* nspawn keeps per-container state in /run/systemd/nspawn and refuses to
-	 * clean it up unless it is on tmpfs, as /run is under systemd: give it
-	 * a tmpfs of its own in this namespace where /run is not one. */
-	if (statfs("/run", &sfs) == 0 && sfs.f_type != TMPFS_MAGIC &&
-	    volt_mkdir_p("/run/systemd/nspawn", 0755) == 0)
-		(void)mount("tmpfs", "/run/systemd/nspawn", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
-	if (mount("overlay", rec->rootfs, "overlay", 0, overlay) < 0) {
-		fprintf(stderr, "volt: cannot mount the container's root (overlay on %s): %m\n", rec->rootfs);
 		_exit(125);
 	}
 	execv(argv[0], argv);
@@ -120,7 +108,6 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 {
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **argv = NULL;
-	_cleanup_free_ char *overlay = NULL;
 	struct sigaction old_int, old_quit;
 	char pidbuf[32], unit[128];
 	int ready[2];
@@ -141,8 +128,8 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 	    strcmp(st.sub, "exited") != 0)
 		return volt_error_set(EALREADY, "container '%s' is already running as %s", name, unit);
 
-	r = ctr_nspawn_argv(&rec, isatty(STDIN_FILENO) && isatty(STDOUT_FILENO), &argv);
-	if (r < 0 || (r = ctr_overlay_options(&rec, &overlay)) < 0)
+	r = ctr_host_argv(&rec, isatty(STDIN_FILENO) && isatty(STDOUT_FILENO), &argv);
+	if (r < 0)
 		return r;
 
 	if (pipe2(ready, O_CLOEXEC) < 0)
@@ -155,9 +142,10 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		child_exec(&rec, overlay, argv, ready[1]);
+		child_exec(argv);
 	}
-	/* Wait for the exec (or the child's death) so that run.pid names nspawn. */
+	/* Wait for the exec (or the child's death); the launcher then becomes
+	 * nspawn with the same pid, which run.pid names. */
 	close(ready[1]);
 	while (read(ready[0], pidbuf, 1) < 0 && errno == EINTR)
 		;

@@ -107,7 +107,8 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 		return volt_error_prefix(-EINVAL, "hostname");
 	if (spec->user && (!spec->user[0] || strpbrk(spec->user, "/\n ")))
 		return volt_error_set(EINVAL, "user '%s' is not a user name or uid", spec->user);
-	if (spec->network != VOLT_CTR_NETWORK_PRIVATE && spec->network != VOLT_CTR_NETWORK_HOST)
+	if (spec->network != VOLT_CTR_NETWORK_NONE && spec->network != VOLT_CTR_NETWORK_HOST &&
+	    spec->network != VOLT_CTR_NETWORK_PRIVATE)
 		return volt_error_set(EINVAL, "unknown network mode %d", (int)spec->network);
 	if (spec->io_weight && (spec->io_weight < 1 || spec->io_weight > 10000))
 		return volt_error_set(ERANGE, "IO weight %u is outside 1..10000", spec->io_weight);
@@ -122,7 +123,8 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	o = json_pack("{s:i, s:s, s:s?, s:s, s:s, s:b, s:I}", "version", 1, "name", name, "rootfs", spec->rootfs,
-		      "base", base, "network", spec->network == VOLT_CTR_NETWORK_HOST ? "host" : "private",
+		      "base", base, "network",
+		      spec->network == VOLT_CTR_NETWORK_HOST ? "host" : spec->network == VOLT_CTR_NETWORK_PRIVATE ? "private" : "none",
 		      "policy_strict", spec->policy_strict, "created_ns",
 		      (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec);
 	if (!o)

@@ -214,14 +214,13 @@ int ctr_unit_start(const ctr_record *rec)
 	_cleanup_bus_ sd_bus *bus = NULL;
 	_cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_strv_ char **argv = NULL;
-	_cleanup_free_ char *overlay = NULL, *desc = NULL, *mount_opt = NULL, *target_opt = NULL;
-	_cleanup_free_ char **exec = NULL;
+	_cleanup_free_ char *desc = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char unit[128];
 	int r;
 
 	if ((r = ctr_unit_name(unit, sizeof(unit), rec->name)) < 0 || (r = bus_open(&bus)) < 0 ||
-	    (r = ctr_nspawn_argv(rec, false, &argv)) < 0 || (r = ctr_overlay_options(rec, &overlay)) < 0)
+	    (r = ctr_host_argv(rec, false, &argv)) < 0)
 		return r;
 	if (asprintf(&desc, "Volt container %s", rec->name) < 0)
 		return volt_error_set(ENOMEM, NULL);
@@ -238,22 +237,7 @@ int ctr_unit_start(const ctr_record *rec)
 	/* The launcher mounts the overlay in the unit's private mount namespace
 	 * and then executes nspawn: a mount by ExecStartPre= would happen in
 	 * a namespace of its own and be lost. */
-	if (asprintf(&mount_opt, "--mount-overlay=%s", overlay) < 0 ||
-	    asprintf(&target_opt, "--target=%s", rec->rootfs) < 0) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	exec = calloc(ctr_strv_len(argv) + 5, sizeof(char *));
-	if (!exec) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	exec[0] = (char *)ctr_launcher_path();
-	exec[1] = mount_opt;
-	exec[2] = target_opt;
-	exec[3] = (char *)"--";
-	memcpy(exec + 4, argv, ctr_strv_len(argv) * sizeof(char *));
-	r = append_exec(m, "ExecStart", exec[0], exec);
+	r = append_exec(m, "ExecStart", argv[0], argv);
 	if (r < 0 ||
 	    (r = append_limits(m, json_object_get(rec->config, "limits"))) < 0 ||
 	    (r = sd_bus_message_close_container(m)) < 0 || (r = sd_bus_message_append(m, "a(sa(sv))", 0)) < 0)

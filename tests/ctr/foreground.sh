@@ -81,6 +81,26 @@ echo "  foreground container fg ended with status $? after stop"
 expect 1 "not running" "$volt" stop fg
 expect 0 "fg .*created" "$volt" ps
 
+echo "== private network: a veth pair, TCP between host and container"
+"$volt" run --rm --name net1 --network private busybox -- /bin/sh -c 'trap "exit 0" TERM; while true; do echo hello over veth | nc -l -p 8080; done' >"$tmp/net.out" 2>&1 &
+netpid=$!
+addr=
+for i in $(seq 50); do
+	addr=$(python3 -c 'import json,sys,subprocess
+d = json.loads(subprocess.run([sys.argv[1], "container", "inspect", "net1"], capture_output=True, text=True).stdout or "{}")
+i = d.get("config", {}).get("network_index")
+print("10.213.%d.%d" % ((i * 4) >> 8 & 255, (i * 4 & 255) + 2) if i else "")' "$volt" 2>/dev/null)
+	[ -n "$addr" ] && python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], 8080), timeout=0.2).close()' "$addr" 2>/dev/null && break
+	sleep 0.1
+done
+got=$(python3 -c 'import socket,sys; s = socket.create_connection((sys.argv[1], 8080), timeout=5); print(s.recv(100).decode().strip())' "$addr" 2>&1)
+[ "$got" = "hello over veth" ] || fail "TCP from the host to the container at $addr:8080 gave '$got'"
+"$volt" stop -t 2s net1 >/dev/null 2>&1
+wait $netpid
+expect 0 "default via 10.213" "$volt" run --rm --network private busybox -- /bin/ip route
+expect 0 "^1 *lo" "$volt" run --rm --network none busybox -- /bin/sh -c 'ip -o link | cut -d: -f1,2 | tr -d :'
+grep -q host0 "$tmp/out" && fail "--network none has more than loopback"
+
 echo "== images from Stellarium: the built-in image, shared by tag and by hash"
 expect 0 "hello from busybox" "$volt" run --rm busybox -- /bin/echo hello from busybox
 expect 0 "" "$volt" container create i1 --image busybox

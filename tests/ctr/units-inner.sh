@@ -101,6 +101,18 @@ expect 0 "img2 .*running" "$volt" ps
 expect 0 "Refs: *1" "$(dirname "$volt")/stellarium" stats
 expect 0 "" "$volt" rm -f img1 img2
 
+echo "== private network as a unit"
+expect 0 "" "$volt" container create netu --network private --image busybox -- /bin/sh -c 'while true; do echo hello unit | nc -l -p 8081; done'
+expect 0 "" "$volt" container start netu
+i=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["network_index"])' <<JSON
+$("$volt" container inspect netu)
+JSON
+)
+addr=$(python3 -c 'import sys; i = int(sys.argv[1]) * 4; print("10.213.%d.%d" % (i >> 8 & 255, (i & 255) + 2))' "$i")
+wait_for 10 python3 -c 'import socket,sys; s = socket.create_connection((sys.argv[1], 8081), timeout=0.3); assert s.recv(100).startswith(b"hello unit")' "$addr" ||
+	fail "no TCP from the host to the unit container at $addr"
+expect 0 "" "$volt" rm -f netu
+
 echo "== run --detach"
 expect 0 "^det$" "$volt" run -d --name det --rootfs "$tmp/image" -- /bin/sleep 60
 expect 0 '"state": "running"' "$volt" ps --json

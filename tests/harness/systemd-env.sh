@@ -7,7 +7,8 @@
 #   systemd-env.sh BIND_DIR... -- COMMAND [ARGS...]
 #
 # Exit status: COMMAND's; 77 (skip) when the environment cannot boot here.
-# nspawn's own seccomp filter predates Landlock: the boot allows the
+# It has a network namespace of its own (so containers inside may make
+# veth pairs), and nspawn's own seccomp filter predates Landlock: the boot allows the
 # Landlock calls so that containers nested inside can use them.
 set -u
 binds=""
@@ -25,7 +26,7 @@ machine=volt-sd-$$
 log=$(mktemp /tmp/volt-systemd-env-XXXXXX.log)
 # shellcheck disable=SC2086
 systemd-nspawn --register=no --keep-unit -q --volatile=yes -D / -b --machine="$machine" $binds \
-	--system-call-filter='landlock_create_ruleset landlock_add_rule landlock_restrict_self' \
+	--system-call-filter='landlock_create_ruleset landlock_add_rule landlock_restrict_self' --private-network \
 	-- systemd.firstboot=off systemd.show_status=false >"$log" 2>&1 </dev/null &
 nspawn=$!
 

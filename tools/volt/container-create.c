@@ -22,7 +22,8 @@
 	"  -u, --user USER      user name or UID[:GID] inside (default root)\n"                     \
 	"  -v, --volume SRC:DST[:ro|rw]\n"                                                           \
 	"                       bind a host path into the container (repeatable)\n"                 \
-	"  --network MODE       none (default: loopback only) or host\n"                            \
+	"  --network MODE       none (default: loopback only), private (a veth pair with\n"        \
+	"                       addresses, host end as gateway) or host\n"                         \
 	"  -m, --memory SIZE    memory limit, e.g. 256M (unit property MemoryMax)\n"               \
 	"  --cpus N             CPU limit in CPUs, e.g. 0.5 (unit property CPUQuota)\n"             \
 	"  --pids-limit N       limit on tasks (unit property TasksMax)\n"                          \
@@ -156,11 +157,13 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			break;
 		case OPT_NETWORK:
 			if (strcmp(optarg, "none") == 0)
+				o->spec.network = VOLT_CTR_NETWORK_NONE;
+			else if (strcmp(optarg, "private") == 0)
 				o->spec.network = VOLT_CTR_NETWORK_PRIVATE;
 			else if (strcmp(optarg, "host") == 0)
 				o->spec.network = VOLT_CTR_NETWORK_HOST;
 			else
-				return cli_usage_error(g->program, "--network: '%s' is not none or host", optarg);
+				return cli_usage_error(g->program, "--network: '%s' is not none, private or host", optarg);
 			break;
 		case 'm':
 			if (volt_parse_size(&o->spec.memory_max, optarg) < 0)

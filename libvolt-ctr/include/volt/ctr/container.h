@@ -56,9 +56,18 @@ VOLT_API volt_ctr *volt_ctr_free(volt_ctr *ctr);
 VOLT_API bool volt_ctr_have_systemd(void);
 
 typedef enum volt_ctr_network {
-	VOLT_CTR_NETWORK_PRIVATE = 0, /* own network namespace with only loopback */
+	VOLT_CTR_NETWORK_NONE = 0,    /* own network namespace with only loopback */
 	VOLT_CTR_NETWORK_HOST = 1,    /* the host's network */
+	/*
+	 * Own network namespace with a veth pair: "host0" inside, "voltN" on
+	 * the host, a /30 of VOLT_CTR_NETWORK_PREFIX for the two ends (the
+	 * host end is the container's default gateway).
+	 */
+	VOLT_CTR_NETWORK_PRIVATE = 2,
 } volt_ctr_network;
+
+/* Private networks are /30s carved from this /16. */
+#define VOLT_CTR_NETWORK_PREFIX "10.213.0.0/16"
 
 /** What a container runs, and with what. Strings are copied. */
 typedef struct volt_ctr_spec {
