@@ -23,6 +23,7 @@ chmod +x "$work/root/init"
 (cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.cpio.gz"
 
 cmdline="console=ttyS0 reboot=k panic=-1 volt.token=stardust-42"
+quiet="$cmdline quiet"
 
 run_case() {
 	name=$1
@@ -35,9 +36,9 @@ run_case() {
 }
 
 run_case bzimage --kernel "$KERNEL" --cmdline "$cmdline"
-run_case bzimage-smp --kernel "$KERNEL" --cmdline "$cmdline" --cpus 2
+run_case bzimage-smp --kernel "$KERNEL" --cmdline "$quiet" --cpus 2
 if [ -n "${VMLINUX:-}" ] && [ -r "$VMLINUX" ]; then
-	run_case pvh --kernel "$VMLINUX" --cmdline "$cmdline"
+	run_case pvh --kernel "$VMLINUX" --cmdline "$quiet"
 else
 	echo "VOLT-CASE pvh skipped: no vmlinux"
 fi
