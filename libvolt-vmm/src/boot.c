@@ -6,16 +6,18 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <volt/core/error.h>
-#include <volt/core/file.h>
 
 #include "boot-bzimage.h"
 #include "boot-pvh.h"
 #include "layout.h"
 #include "mptable.h"
-#include "shared/macro.h"
 #include "vm-internal.h"
 #include "x86-cpu-state.h"
 
@@ -32,28 +34,94 @@ static int write_cmdline(struct volt_vmm *vm, const char *cmdline, size_t *out_l
 	return guest_mem_write(&vm->mem, GUEST_CMDLINE_ADDR, cmdline, len + 1, "command line");
 }
 
-static int load_initrd(struct volt_vmm *vm, const volt_vmm_config *config,
-		       uint8_t **out_data, size_t *out_size)
-{
-	char *data = NULL;
-	size_t size = 0;
-	int r;
+/*
+ * The files, opened once: the kernel mapped read-only (parsed in place,
+ * copied once into guest memory), the initrd only sized here and later
+ * read straight into its place in guest memory.
+ */
+struct boot_files {
+	const uint8_t *kernel;
+	size_t kernel_size;
+	int initrd_fd;
+	uint64_t initrd_size;
+};
 
-	*out_data = NULL;
-	*out_size = 0;
-	if (!config->initrd_path)
-		return 0;
-	r = volt_file_read(&data, &size, config->initrd_path, BOOT_FILE_MAX);
-	if (r < 0)
-		return volt_error_prefix(r, "initrd %s", config->initrd_path);
-	*out_data = (uint8_t *)data;
-	*out_size = size;
+static void boot_files_close(struct boot_files *f)
+{
+	if (f->kernel)
+		munmap((void *)f->kernel, f->kernel_size);
+	if (f->initrd_fd >= 0)
+		close(f->initrd_fd);
+}
+
+static int open_regular(const char *path, const char *what, uint64_t *out_size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return volt_error_set_errno(errno, "%s %s", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > BOOT_FILE_MAX) {
+		close(fd);
+		return volt_error_set(EINVAL, "%s %s: not a regular file of 1 byte to %llu MiB", what,
+				      path, BOOT_FILE_MAX >> 20);
+	}
+	*out_size = (uint64_t)st.st_size;
+	return fd;
+}
+
+static int boot_files_open(struct boot_files *f, const volt_vmm_config *config)
+{
+	uint64_t size;
+	void *map;
+	int fd;
+
+	fd = open_regular(config->kernel_path, "kernel", &size);
+	if (fd < 0)
+		return fd;
+	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return volt_error_set_errno(errno, "map kernel %s", config->kernel_path);
+	f->kernel = map;
+	f->kernel_size = size;
+	if (config->initrd_path) {
+		fd = open_regular(config->initrd_path, "initrd", &f->initrd_size);
+		if (fd < 0)
+			return fd;
+		f->initrd_fd = fd;
+	}
 	return 0;
 }
 
-static int load_bzimage(struct volt_vmm *vm, const uint8_t *image, size_t size,
-			const uint8_t *initrd, size_t initrd_size, size_t cmdline_len)
+/* Read the initrd into guest memory at @gpa; the bounds were checked by the caller's placement. */
+static int read_initrd(struct volt_vmm *vm, const struct boot_files *f, uint64_t gpa)
 {
+	uint8_t *dst = guest_mem_ptr(&vm->mem, gpa, f->initrd_size);
+	uint64_t done = 0;
+
+	if (!dst)
+		return volt_error_set(EFAULT, "initrd does not fit in guest memory");
+	while (done < f->initrd_size) {
+		ssize_t n = pread(f->initrd_fd, dst + done, f->initrd_size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return volt_error_set_errno(errno, "read initrd");
+		if (n == 0)
+			return volt_error_set(EIO, "initrd shrank while being read");
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int load_bzimage(struct volt_vmm *vm, const struct boot_files *f, size_t cmdline_len)
+{
+	const uint8_t *image = f->kernel;
+	size_t size = f->kernel_size;
+	uint64_t initrd_size = f->initrd_size;
 	struct bzimage_info info;
 	uint64_t initrd_gpa = 0;
 	int r;
@@ -68,7 +136,7 @@ static int load_bzimage(struct volt_vmm *vm, const uint8_t *image, size_t size,
 		r = bzimage_initrd_addr(&initrd_gpa, &info, vm->mem.size, initrd_size);
 		if (r < 0)
 			return r;
-		r = guest_mem_write(&vm->mem, initrd_gpa, initrd, initrd_size, "initrd");
+		r = read_initrd(vm, f, initrd_gpa);
 		if (r < 0)
 			return r;
 	}
@@ -81,9 +149,11 @@ static int load_bzimage(struct volt_vmm *vm, const uint8_t *image, size_t size,
 	return x86_write_identity_map(&vm->mem, GUEST_PML4_ADDR);
 }
 
-static int load_pvh(struct volt_vmm *vm, const uint8_t *image, size_t size,
-		    const uint8_t *initrd, size_t initrd_size)
+static int load_pvh(struct volt_vmm *vm, const struct boot_files *f)
 {
+	const uint8_t *image = f->kernel;
+	size_t size = f->kernel_size;
+	uint64_t initrd_size = f->initrd_size;
 	struct pvh_image img;
 	uint64_t initrd_gpa = 0;
 	int r;
@@ -98,7 +168,7 @@ static int load_pvh(struct volt_vmm *vm, const uint8_t *image, size_t size,
 		r = pvh_initrd_addr(&initrd_gpa, &img, vm->mem.size, initrd_size);
 		if (r < 0)
 			return r;
-		r = guest_mem_write(&vm->mem, initrd_gpa, initrd, initrd_size, "initrd");
+		r = read_initrd(vm, f, initrd_gpa);
 		if (r < 0)
 			return r;
 	}
@@ -112,31 +182,23 @@ static int load_pvh(struct volt_vmm *vm, const uint8_t *image, size_t size,
 	return 0;
 }
 
-int vm_load_guest(struct volt_vmm *vm, const volt_vmm_config *config)
+static int load_files(struct volt_vmm *vm, const volt_vmm_config *config,
+		      const struct boot_files *f)
 {
-	_cleanup_free_ char *image = NULL;
-	_cleanup_free_ uint8_t *initrd = NULL;
-	size_t size = 0, initrd_size = 0, cmdline_len = 0;
 	volt_vmm_boot protocol = config->boot;
+	size_t cmdline_len = 0;
 	int r;
 
-	r = volt_file_read(&image, &size, config->kernel_path, BOOT_FILE_MAX);
-	if (r < 0)
-		return volt_error_prefix(r, "kernel %s", config->kernel_path);
-	r = load_initrd(vm, config, &initrd, &initrd_size);
-	if (r < 0)
-		return r;
 	r = write_cmdline(vm, config->cmdline ? config->cmdline : "console=ttyS0", &cmdline_len);
 	if (r < 0)
 		return r;
-
 	if (protocol == VOLT_VMM_BOOT_AUTO)
-		protocol = pvh_is_elf((const uint8_t *)image, size) ? VOLT_VMM_BOOT_PVH
-								    : VOLT_VMM_BOOT_BZIMAGE;
+		protocol = pvh_is_elf(f->kernel, f->kernel_size) ? VOLT_VMM_BOOT_PVH
+								 : VOLT_VMM_BOOT_BZIMAGE;
 	if (protocol == VOLT_VMM_BOOT_PVH)
-		r = load_pvh(vm, (const uint8_t *)image, size, initrd, initrd_size);
+		r = load_pvh(vm, f);
 	else
-		r = load_bzimage(vm, (const uint8_t *)image, size, initrd, initrd_size, cmdline_len);
+		r = load_bzimage(vm, f, cmdline_len);
 	if (r < 0)
 		return volt_error_prefix(r, "kernel %s", config->kernel_path);
 
@@ -144,4 +206,16 @@ int vm_load_guest(struct volt_vmm *vm, const volt_vmm_config *config)
 	if (r < 0)
 		return r;
 	return x86_write_gdt(&vm->mem, GUEST_GDT_ADDR);
+}
+
+int vm_load_guest(struct volt_vmm *vm, const volt_vmm_config *config)
+{
+	struct boot_files files = { .initrd_fd = -1 };
+	int r;
+
+	r = boot_files_open(&files, config);
+	if (r >= 0)
+		r = load_files(vm, config, &files);
+	boot_files_close(&files);
+	return r;
 }
