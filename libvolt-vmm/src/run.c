@@ -194,7 +194,10 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 	sigaddset(&kick, KICK_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &kick, &old_mask);
 
-	for (unsigned int i = 0; i < vm->cpus; i++) {
+	r = console_input_start(vm);
+	if (r < 0)
+		vm_request_stop(vm, VOLT_VMM_EXIT_ERROR, r, "%s", volt_error_message());
+	for (unsigned int i = 0; r >= 0 && i < vm->cpus; i++) {
 		int e = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
 		if (e) {
 			vm_request_stop(vm, VOLT_VMM_EXIT_ERROR, -e, "start vCPU thread %u: %s", i,
@@ -223,6 +226,7 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 		v->thread_started = false;
 	}
 
+	console_input_stop(vm);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(KICK_SIGNAL, &old_sa, NULL);
 

@@ -40,6 +40,10 @@ struct volt_vmm {
 	unsigned int cpus;
 	unsigned int flags;
 	int console_fd;
+	int console_in_fd;
+	pthread_t input_thread;
+	bool input_started;
+	int input_wake[2];               /* pipe: a byte here ends the input thread */
 	volt_vmm_before_run_fn before_run;
 	void *userdata;
 
@@ -80,6 +84,10 @@ void vcpu_destroy(struct vcpu *vcpu);
 bool io_bus_access(struct volt_vmm *vm, uint16_t port, bool is_write, uint8_t *data,
 		   unsigned int size);
 void io_bus_init(struct volt_vmm *vm);
+
+/* console-input.c: the thread that feeds host input to the UART. */
+int console_input_start(struct volt_vmm *vm);
+void console_input_stop(struct volt_vmm *vm);
 
 /* run.c: record the end of the run (first caller wins) and wake volt_vmm_run(). */
 void vm_request_stop(struct volt_vmm *vm, volt_vmm_exit reason, int error, const char *fmt, ...)

@@ -114,6 +114,8 @@ VOLT_API int volt_vmm_new(volt_vmm **out, const volt_vmm_config *config)
 	vm->cpus = config->cpus ? config->cpus : 1;
 	vm->flags = config->flags;
 	vm->console_fd = config->console_fd;
+	vm->console_in_fd = config->console_in_fd;
+	vm->input_wake[0] = vm->input_wake[1] = -1;
 	vm->before_run = config->before_run;
 	vm->userdata = config->userdata;
 	pthread_mutex_init(&vm->bus_lock, NULL);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,9 +46,11 @@ static void usage(FILE *out)
 		"                         from 16M to 3G (default 256M)\n"
 		"  -n, --cpus N           vCPUs, 1 to %d (default 1)\n"
 		"      --boot PROTOCOL    auto (default: ELF means PVH), bzimage or pvh\n"
-		"      --console TARGET   where the console goes: stdio (default), file:PATH\n"
-		"                         (created or truncated), socket:PATH (connect to a\n"
-		"                         listening Unix stream socket), or none\n"
+		"      --console TARGET   the guest's console: stdio (default: output to stdout,\n"
+		"                         input from stdin, a terminal in raw mode but Ctrl-C\n"
+		"                         still stops voltvm), file:PATH (output only, created\n"
+		"                         or truncated), socket:PATH (both ways, connecting to\n"
+		"                         a listening Unix stream socket), or none\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
 		"      --timing           on exit, print to stderr the time from process start\n"
 		"                         to the first KVM_RUN and the VMM's resident memory\n"
@@ -97,10 +100,42 @@ static uint64_t process_start_boottime_ns(void)
 	return start * (1000000000ULL / (unsigned long long)sysconf(_SC_CLK_TCK));
 }
 
-static int open_console(const char *spec, int *out_fd)
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void restore_terminal(void)
 {
+	if (termios_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+}
+
+/*
+ * Keystrokes go to the guest as typed, and the guest echoes them; Ctrl-C
+ * and friends still signal voltvm, so a person can always get out.
+ */
+static void terminal_to_guest(void)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) < 0)
+		return;
+	raw = saved_termios;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | IEXTEN);
+	raw.c_iflag &= ~(tcflag_t)(ICRNL | IXON);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) {
+		termios_saved = true;
+		atexit(restore_terminal);
+	}
+}
+
+static int open_console(const char *spec, int *out_fd, int *out_in_fd)
+{
+	*out_in_fd = -1;
 	if (strcmp(spec, "stdio") == 0) {
 		*out_fd = STDOUT_FILENO;
+		*out_in_fd = STDIN_FILENO;
 		return 0;
 	}
 	if (strcmp(spec, "none") == 0) {
@@ -130,6 +165,7 @@ static int open_console(const char *spec, int *out_fd)
 			return volt_error_set_errno(e, "connect to console socket %s", spec + 7);
 		}
 		*out_fd = fd;
+		*out_in_fd = fd;
 		return 0;
 	}
 	return volt_error_set(EINVAL, "unknown console '%s' (expected stdio, file:PATH, socket:PATH or none)",
@@ -259,7 +295,7 @@ int main(int argc, char **argv)
 	if (!config.kernel_path)
 		return cli_usage_error("voltvm", "no kernel: --kernel FILE is required");
 
-	r = open_console(console, &config.console_fd);
+	r = open_console(console, &config.console_fd, &config.console_in_fd);
 	if (r < 0)
 		return cli_fail("voltvm");
 
@@ -273,7 +309,10 @@ int main(int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 
+	if (config.console_in_fd == STDIN_FILENO)
+		terminal_to_guest();
 	r = volt_vmm_run(vm);
+	restore_terminal();
 	if (r < 0) {
 		volt_vmm_exit why = volt_vmm_exit_reason(vm);
 		exit_code = cli_fail("voltvm");

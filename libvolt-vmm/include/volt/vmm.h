@@ -85,12 +85,19 @@ typedef struct volt_vmm_config {
 	 * library writes to (not closed by it), or -1 to discard it.
 	 */
 	int console_fd;
+	/**
+	 * Where the guest's console input comes from: a file descriptor the
+	 * library reads from a thread of its own while the VM runs (not
+	 * closed by it; may equal console_fd for a socket), or -1 for none.
+	 */
+	int console_in_fd;
 	/** Called before the first KVM_RUN; NULL for none. */
 	volt_vmm_before_run_fn before_run;
 	void *userdata;            /**< passed to before_run */
 } volt_vmm_config;
 
-#define VOLT_VMM_CONFIG_INIT { .version = VOLT_VMM_CONFIG_VERSION, .console_fd = -1 }
+#define VOLT_VMM_CONFIG_INIT \
+	{ .version = VOLT_VMM_CONFIG_VERSION, .console_fd = -1, .console_in_fd = -1 }
 
 /** Why a VM stopped. */
 typedef enum volt_vmm_exit {
@@ -142,7 +149,8 @@ VOLT_API int volt_vmm_new(volt_vmm **out, const volt_vmm_config *config);
  * Run the VM until it ends. Blocks; runs one thread per vCPU. Call once.
  *
  * Installs a handler for SIGUSR2 (used to interrupt vCPU threads) for
- * the duration of the call.
+ * the duration of the call. With a console_in_fd, a further thread
+ * feeds the UART from it until the VM ends.
  *
  * @return 0 when the guest ended cleanly (volt_vmm_exit_reason() says
  *         RESET or POWEROFF); -EFAULT for a triple fault, -EPROTO for an
