@@ -7,9 +7,9 @@
 # Environment: VOLTVM (binary), KERNEL (bzImage), VMLINUX (ELF with PVH note, optional).
 set -u
 work=$(mktemp -d /tmp/volt-l2.XXXXXX)
-mkdir -p "$work/root/bin" "$work/root/proc"
+mkdir -p "$work/root/bin" "$work/root/proc" "$work/root/dev"
 cp /bin/busybox "$work/root/bin/busybox"
-for app in sh mount cat echo grep reboot; do ln -s busybox "$work/root/bin/$app"; done
+for app in sh mount cat echo grep reboot sleep; do ln -s busybox "$work/root/bin/$app"; done
 cat > "$work/root/init" <<'INIT'
 #!/bin/sh
 export PATH=/bin
@@ -17,6 +17,12 @@ mount -t proc proc /proc
 echo "VOLT-GUEST-MARKER init is running"
 echo "VOLT-GUEST-CMDLINE $(cat /proc/cmdline)"
 echo "VOLT-GUEST-CPUS $(grep -c ^processor /proc/cpuinfo)"
+if grep -q volt.input=1 /proc/cmdline; then
+	mount -t devtmpfs dev /dev
+	echo "VOLT-GUEST-WAITING-FOR-INPUT"
+	read -t 100 -r line < /dev/ttyS0
+	echo "VOLT-GUEST-READ [$line]"
+fi
 reboot -f
 INIT
 chmod +x "$work/root/init"
@@ -29,13 +35,37 @@ run_case() {
 	name=$1
 	shift
 	timeout "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
-		--timing "$@" > "$work/$name.out" 2>&1
+		--timing "$@" < /dev/null > "$work/$name.out" 2>&1
 	rc=$?
 	sed "s/^/[$name] /" "$work/$name.out" | tr -d '\r'
 	echo "VOLT-CASE $name rc=$rc"
 }
 
-run_case bzimage --kernel "$KERNEL" --cmdline "$cmdline"
+# The console both ways: once the guest waits for a line, type one into
+# voltvm's standard input (a FIFO) and let the guest print it back.
+run_input_case() {
+	name=$1
+	shift
+	rm -f "$work/in" "$work/$name.out"
+	mkfifo "$work/in"
+	(timeout "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
+		--timing "$@" < "$work/in" > "$work/$name.out" 2>&1
+	 echo $? > "$work/$name.rc") &
+	exec 3> "$work/in"
+	i=0
+	while ! grep -q VOLT-GUEST-WAITING-FOR-INPUT "$work/$name.out" 2>/dev/null &&
+		[ $i -lt "${VOLT_CASE_TIMEOUT:-120}" ] && [ ! -e "$work/$name.rc" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "typed-by-the-host 42" >&3
+	wait
+	exec 3>&-
+	sed "s/^/[$name] /" "$work/$name.out" | tr -d '\r'
+	echo "VOLT-CASE $name rc=$(cat "$work/$name.rc")"
+}
+
+run_input_case bzimage --kernel "$KERNEL" --cmdline "$cmdline volt.input=1"
 run_case bzimage-smp --kernel "$KERNEL" --cmdline "$quiet" --cpus 2
 if [ -n "${VMLINUX:-}" ] && [ -r "$VMLINUX" ]; then
 	run_case pvh --kernel "$VMLINUX" --cmdline "$quiet"

@@ -43,8 +43,16 @@ if [ "${VOLT_TEST_KVM:-nested}" = direct ]; then
 	sh "$work/cases.sh" > "$work/console" 2>&1
 	rc=$?
 else
-	sh "$here/harness/run-nested.sh" "$work/cases.sh" 480 > "$work/console" 2>&1
-	rc=$?
+	# Nested TCG under a loaded host has been seen to stall the level-1
+	# kernel's timers (soft lockups, no progress): a level-1 timeout is
+	# retried once, and said so. A VMM bug fails both attempts.
+	for attempt in 1 2; do
+		sh "$here/harness/run-nested.sh" "$work/cases.sh" 420 > "$work/console" 2>&1
+		rc=$?
+		grep -q "level-1 guest timed out" "$work/console" || break
+		[ $attempt -eq 1 ] && cp "$work/console" "$work/console.attempt1" &&
+			echo "note: the level-1 guest timed out (attempt 1); retrying once"
+	done
 fi
 cat "$work/console"
 [ $rc -eq 77 ] && exit 77
@@ -74,6 +82,7 @@ check_case() {
 
 check_case bzimage
 check "bzimage" "one vCPU" "VOLT-GUEST-CPUS 1"
+check "bzimage" "console input reached the guest" "VOLT-GUEST-READ \\[typed-by-the-host 42\\]"
 check_case bzimage-smp
 check "bzimage-smp" "two vCPUs came up" "VOLT-GUEST-CPUS 2"
 if [ -n "$vmlinux" ]; then
