@@ -72,5 +72,10 @@ if [ -n "${VMLINUX:-}" ] && [ -r "$VMLINUX" ]; then
 else
 	echo "VOLT-CASE pvh skipped: no vmlinux"
 fi
+# The VMM's own exits, no Linux (files from harness/make-tiny-guest.py).
+if [ -n "${TINY_DIR:-}" ]; then
+	run_case tiny-reset --kernel "$TINY_DIR/reset" --memory 16M
+	run_case tiny-triple-fault --kernel "$TINY_DIR/triple-fault" --memory 16M
+fi
 rm -rf "$work"
 exit 0

@@ -31,8 +31,13 @@ mkdir -p "$work"
 vmlinux=$work/vmlinux
 python3 "$here/harness/extract-vmlinux.py" "$kernel" "$vmlinux" || vmlinux=""
 
+mkdir -p "$work/tiny"
+python3 "$here/harness/make-tiny-guest.py" reset "$work/tiny/reset"
+python3 "$here/harness/make-tiny-guest.py" triple-fault "$work/tiny/triple-fault"
+
 cat > "$work/cases.sh" <<CASES
 export VOLTVM='$voltvm' KERNEL='$kernel' VMLINUX='$vmlinux' VOLT_CASE_TIMEOUT=150
+export TINY_DIR='$work/tiny'
 # LeakSanitizer needs ptrace, which the level-1 chroot may not allow.
 export ASAN_OPTIONS=detect_leaks=0
 sh '$here/kvm-boot-cases.sh'
@@ -90,6 +95,20 @@ if [ -n "$vmlinux" ]; then
 	check "pvh" "one vCPU" "VOLT-GUEST-CPUS 1"
 else
 	echo "FAIL: no vmlinux for the PVH case"
+	failed=1
+fi
+if grep -q "^VOLT-CASE tiny-reset rc=0\$" "$work/console" &&
+	grep -q "^\[tiny-reset\] VOLT-TINY-HELLO" "$work/console"; then
+	echo "PASS: tiny-reset: UART output, then i8042 reset: exit 0"
+else
+	echo "FAIL: tiny-reset: $(grep "^VOLT-CASE tiny-reset " "$work/console" || echo 'did not run')"
+	failed=1
+fi
+if grep -q "^VOLT-CASE tiny-triple-fault rc=3\$" "$work/console" &&
+	grep -q "^\[tiny-triple-fault\] .*triple fault (KVM_EXIT_SHUTDOWN)" "$work/console"; then
+	echo "PASS: tiny-triple-fault: exit 3 with a message"
+else
+	echo "FAIL: tiny-triple-fault: $(grep "^VOLT-CASE tiny-triple-fault " "$work/console" || echo 'did not run')"
 	failed=1
 fi
 [ $failed -eq 0 ] && rm -rf "$work"
