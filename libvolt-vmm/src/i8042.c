@@ -3,9 +3,9 @@
 
 uint8_t i8042_read(uint16_t port)
 {
-	/* Status 0: output buffer empty, input buffer empty; data 0. */
-	(void)port;
-	return 0;
+	if (port == I8042_COMMAND_PORT)
+		return I8042_STATUS_OBF; /* see i8042.h: "no controller here", reset still works */
+	return 0xff;
 }
 
 bool i8042_write(uint16_t port, uint8_t value)

@@ -131,7 +131,9 @@ START_TEST(i8042_reset_only_on_fe_to_the_command_port)
 	ck_assert(i8042_write(I8042_COMMAND_PORT, 0xfe));
 	ck_assert(!i8042_write(I8042_COMMAND_PORT, 0xad));
 	ck_assert(!i8042_write(I8042_DATA_PORT, 0xfe));
-	ck_assert_uint_eq(i8042_read(I8042_COMMAND_PORT), 0);
+	/* Output buffer stuck full (Linux: no controller), input buffer free (reset path). */
+	ck_assert_uint_eq(i8042_read(I8042_COMMAND_PORT) & (I8042_STATUS_OBF | I8042_STATUS_IBF),
+			  I8042_STATUS_OBF);
 }
 END_TEST
 
