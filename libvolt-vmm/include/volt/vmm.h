@@ -1,6 +1,18 @@
 /*
  * libvolt-vmm: Neutron Stardust, the KVM micro-VMM.
  *
+ * One VM per handle: volt_vmm_new() opens /dev/kvm, maps guest memory,
+ * loads a Linux kernel (a bzImage through the 64-bit boot protocol, or
+ * an ELF vmlinux through PVH) with its initrd and command line, and
+ * creates the vCPUs; volt_vmm_run() runs the guest until it resets,
+ * powers off or fails; volt_vmm_free() releases everything.
+ *
+ * The guest gets: RAM from guest-physical 0, an in-kernel local APIC,
+ * I/O APIC, 8259 PICs and 8254 PIT, MP tables for its CPUs, a 16550A
+ * UART on port 0x3f8 (IRQ 4) as the console, and the reset line of an
+ * i8042 controller (port 0x64, command 0xFE), which ends the VM cleanly:
+ * boot Linux with "reboot=k" and `reboot -f` ends the VM.
+ *
  * Link with `pkg-config --cflags --libs libvolt-vmm`. Errors follow
  * libvolt-core's convention: negative errno, message in volt_error_message().
  *
@@ -9,15 +21,157 @@
 #ifndef VOLT_VMM_H
 #define VOLT_VMM_H
 
+#include <stdint.h>
 #include <volt/core/common.h>
 
 VOLT_BEGIN_DECLS
+
+/** A virtual machine. Opaque; owned by the caller of volt_vmm_new(). */
+typedef struct volt_vmm volt_vmm;
+
+/** How to boot the kernel. */
+typedef enum volt_vmm_boot {
+	VOLT_VMM_BOOT_AUTO = 0,  /**< ELF file: PVH; otherwise: bzImage */
+	VOLT_VMM_BOOT_BZIMAGE,   /**< 64-bit Linux boot protocol */
+	VOLT_VMM_BOOT_PVH,       /**< ELF vmlinux with a PVH entry note */
+} volt_vmm_boot;
+
+/** Flags of struct volt_vmm_config. */
+enum {
+	/** Back guest memory with 2 MiB huge pages (fail if the host has none). */
+	VOLT_VMM_FLAG_HUGEPAGES = 1u << 0,
+	/**
+	 * Build the guest's memory image (kernel, initrd, tables) without
+	 * /dev/kvm: volt_vmm_new() stops before creating the VM and
+	 * volt_vmm_run() fails with -ENODEV. For tests and for measuring
+	 * the VMM's own set-up work on hosts without KVM.
+	 */
+	VOLT_VMM_FLAG_NO_KVM = 1u << 1,
+};
+
+/**
+ * Called once by volt_vmm_run() after all set-up and before the first
+ * KVM_RUN, on the calling thread, before any vCPU thread exists. This is
+ * where a caller sandboxes the process (seccomp, Landlock, capabilities):
+ * every file the VMM needs is open by then. A negative return aborts the
+ * run with that error.
+ */
+typedef int (*volt_vmm_before_run_fn)(volt_vmm *vm, void *userdata);
+
+/** The current version of struct volt_vmm_config. */
+#define VOLT_VMM_CONFIG_VERSION 1
+
+/** Default guest memory: 256 MiB. */
+#define VOLT_VMM_DEFAULT_MEMORY (256ULL << 20)
+
+/** Most vCPUs a VM can have. */
+#define VOLT_VMM_MAX_CPUS 32
+
+/**
+ * What to boot and with what. Initialise with VOLT_VMM_CONFIG_INIT and
+ * set the fields you need; the library copies what it keeps.
+ */
+typedef struct volt_vmm_config {
+	unsigned int version;      /**< VOLT_VMM_CONFIG_VERSION */
+	const char *kernel_path;   /**< bzImage or ELF vmlinux; required */
+	const char *initrd_path;   /**< optional */
+	const char *cmdline;       /**< kernel command line; NULL: "console=ttyS0" */
+	uint64_t memory_bytes;     /**< multiple of 2 MiB, 16 MiB to 3 GiB; 0: default */
+	unsigned int cpus;         /**< 1..VOLT_VMM_MAX_CPUS; 0: 1 */
+	volt_vmm_boot boot;        /**< VOLT_VMM_BOOT_AUTO by default */
+	unsigned int flags;        /**< VOLT_VMM_FLAG_* */
+	/**
+	 * Where the guest's console output goes: a file descriptor the
+	 * library writes to (not closed by it), or -1 to discard it.
+	 */
+	int console_fd;
+	/**
+	 * Where the guest's console input comes from: a file descriptor the
+	 * library reads from a thread of its own while the VM runs (not
+	 * closed by it; may equal console_fd for a socket), or -1 for none.
+	 */
+	int console_in_fd;
+	/** Called before the first KVM_RUN; NULL for none. */
+	volt_vmm_before_run_fn before_run;
+	void *userdata;            /**< passed to before_run */
+} volt_vmm_config;
+
+#define VOLT_VMM_CONFIG_INIT \
+	{ .version = VOLT_VMM_CONFIG_VERSION, .console_fd = -1, .console_in_fd = -1 }
+
+/** Why a VM stopped. */
+typedef enum volt_vmm_exit {
+	VOLT_VMM_EXIT_NONE = 0,      /**< has not run, or still running */
+	VOLT_VMM_EXIT_RESET,         /**< guest reset itself (i8042 0xFE): a clean end */
+	VOLT_VMM_EXIT_POWEROFF,      /**< guest powered off: a clean end */
+	VOLT_VMM_EXIT_TRIPLE_FAULT,  /**< KVM_EXIT_SHUTDOWN: the guest crashed */
+	VOLT_VMM_EXIT_UNHANDLED,     /**< an exit the VMM does not handle */
+	VOLT_VMM_EXIT_ERROR,         /**< KVM or the host failed */
+} volt_vmm_exit;
+
+/** The current version of struct volt_vmm_stats. */
+#define VOLT_VMM_STATS_VERSION 1
+
+/** Measurements of one VM; see volt_vmm_get_stats(). */
+typedef struct volt_vmm_stats {
+	unsigned int version;          /**< set by the caller: VOLT_VMM_STATS_VERSION */
+	uint64_t new_to_first_run_ns;  /**< volt_vmm_new() entry to the first KVM_RUN; 0 before */
+	uint64_t first_run_boottime_ns;/**< CLOCK_BOOTTIME at the first KVM_RUN; 0 before */
+	uint64_t guest_memory_bytes;   /**< configured guest RAM */
+	uint64_t guest_resident_bytes; /**< guest RAM pages resident in the host now */
+	uint64_t process_rss_bytes;    /**< the whole process's resident set now */
+	uint64_t vmm_overhead_bytes;   /**< process RSS minus resident guest RAM */
+} volt_vmm_stats;
+
+#define VOLT_VMM_STATS_INIT { .version = VOLT_VMM_STATS_VERSION }
 
 /**
  * The version of the libvolt-vmm that is running, such as "0.1.0".
  * Never NULL; static storage.
  */
 VOLT_API const char *volt_vmm_version(void);
+
+/**
+ * Create a VM from @config and load its kernel; nothing runs yet.
+ *
+ * @param out     receives the new VM, to free with volt_vmm_free(); set
+ *                only on success.
+ * @param config  required; only read during the call.
+ * @return 0, or -EINVAL (bad configuration, version or command line),
+ *         -ENOENT/-EACCES (kernel or initrd unreadable), -ENOEXEC (the
+ *         kernel is neither a bzImage nor an ELF vmlinux), -ENOMEM (kernel
+ *         or initrd do not fit in guest memory, or the host is out of
+ *         memory), -ENODEV (no /dev/kvm), another -errno from KVM.
+ */
+VOLT_API int volt_vmm_new(volt_vmm **out, const volt_vmm_config *config);
+
+/**
+ * Run the VM until it ends. Blocks; runs one thread per vCPU. Call once.
+ *
+ * Installs a handler for SIGUSR2 (used to interrupt vCPU threads) for
+ * the duration of the call. With a console_in_fd, a further thread
+ * feeds the UART from it until the VM ends.
+ *
+ * @return 0 when the guest ended cleanly (volt_vmm_exit_reason() says
+ *         RESET or POWEROFF); -EFAULT for a triple fault, -EPROTO for an
+ *         exit the VMM does not handle, -ENODEV for a VM made with
+ *         VOLT_VMM_FLAG_NO_KVM, -EALREADY if it already ran, the error of
+ *         the before_run hook, or another -errno; the message names the
+ *         exit and the guest's instruction pointer where known.
+ */
+VOLT_API int volt_vmm_run(volt_vmm *vm);
+
+/** Why the VM stopped (VOLT_VMM_EXIT_NONE before volt_vmm_run() returns). */
+VOLT_API volt_vmm_exit volt_vmm_exit_reason(const volt_vmm *vm);
+
+/**
+ * Fill @out (whose version the caller sets) with the VM's measurements,
+ * taken now. -EINVAL for an unknown version.
+ */
+VOLT_API int volt_vmm_get_stats(const volt_vmm *vm, volt_vmm_stats *out);
+
+/** Release the VM: vCPUs, KVM descriptors, guest memory. NULL-tolerant; returns NULL. */
+VOLT_API volt_vmm *volt_vmm_free(volt_vmm *vm);
 
 VOLT_END_DECLS
 

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Runs where /dev/kvm works (inside the level-1 guest of harness/run-nested.sh,
+# or directly): boots Debian's kernel under voltvm with a tiny initramfs
+# whose init prints markers and resets, once per case, and prints for each
+# case its console, prefixed "[case] ", and "VOLT-CASE <case> rc=<exit code>".
+# The outer test (test-kvm-boot.sh) judges the output.
+# Environment: VOLTVM (binary), KERNEL (bzImage), VMLINUX (ELF with PVH note, optional).
+set -u
+work=$(mktemp -d /tmp/volt-l2.XXXXXX)
+mkdir -p "$work/root/bin" "$work/root/proc" "$work/root/dev"
+cp /bin/busybox "$work/root/bin/busybox"
+for app in sh mount cat echo grep reboot sleep; do ln -s busybox "$work/root/bin/$app"; done
+cat > "$work/root/init" <<'INIT'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+echo "VOLT-GUEST-MARKER init is running"
+echo "VOLT-GUEST-CMDLINE $(cat /proc/cmdline)"
+echo "VOLT-GUEST-CPUS $(grep -c ^processor /proc/cpuinfo)"
+if grep -q volt.input=1 /proc/cmdline; then
+	mount -t devtmpfs dev /dev
+	echo "VOLT-GUEST-WAITING-FOR-INPUT"
+	read -t 100 -r line < /dev/ttyS0
+	echo "VOLT-GUEST-READ [$line]"
+fi
+reboot -f
+INIT
+chmod +x "$work/root/init"
+(cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.cpio.gz"
+
+cmdline="console=ttyS0 reboot=k panic=-1 volt.token=stardust-42"
+quiet="$cmdline quiet"
+
+run_case() {
+	name=$1
+	shift
+	timeout "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
+		--timing "$@" < /dev/null > "$work/$name.out" 2>&1
+	rc=$?
+	sed "s/^/[$name] /" "$work/$name.out" | tr -d '\r'
+	echo "VOLT-CASE $name rc=$rc"
+}
+
+# The console both ways: once the guest waits for a line, type one into
+# voltvm's standard input (a FIFO) and let the guest print it back.
+run_input_case() {
+	name=$1
+	shift
+	rm -f "$work/in" "$work/$name.out"
+	mkfifo "$work/in"
+	(timeout "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
+		--timing "$@" < "$work/in" > "$work/$name.out" 2>&1
+	 echo $? > "$work/$name.rc") &
+	exec 3> "$work/in"
+	i=0
+	while ! grep -q VOLT-GUEST-WAITING-FOR-INPUT "$work/$name.out" 2>/dev/null &&
+		[ $i -lt "${VOLT_CASE_TIMEOUT:-120}" ] && [ ! -e "$work/$name.rc" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "typed-by-the-host 42" >&3
+	wait
+	exec 3>&-
+	sed "s/^/[$name] /" "$work/$name.out" | tr -d '\r'
+	echo "VOLT-CASE $name rc=$(cat "$work/$name.rc")"
+}
+
+run_input_case bzimage --kernel "$KERNEL" --cmdline "$cmdline volt.input=1"
+run_case bzimage-smp --kernel "$KERNEL" --cmdline "$quiet" --cpus 2
+if [ -n "${VMLINUX:-}" ] && [ -r "$VMLINUX" ]; then
+	run_case pvh --kernel "$VMLINUX" --cmdline "$quiet"
+else
+	echo "VOLT-CASE pvh skipped: no vmlinux"
+fi
+# The VMM's own exits, no Linux (files from harness/make-tiny-guest.py).
+if [ -n "${TINY_DIR:-}" ]; then
+	run_case tiny-reset --kernel "$TINY_DIR/reset" --memory 16M
+	run_case tiny-triple-fault --kernel "$TINY_DIR/triple-fault" --memory 16M
+fi
+rm -rf "$work"
+exit 0
