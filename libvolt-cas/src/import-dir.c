@@ -344,6 +344,7 @@ VOLT_API int volt_cas_import_dir(volt_cas *cas, const char *dir, const volt_cas_
 	assert_return(cas, EINVAL);
 	assert_return(dir, EINVAL);
 	assert_return(out_root, EINVAL);
+	assert_return(!out_stats || out_stats->version == VOLT_CAS_PROGRESS_VERSION, EINVAL);
 	r = cas_import_options(&o, opts, &imp.ch);
 	if (r < 0)
 		return r;

@@ -95,6 +95,7 @@ VOLT_API int volt_cas_import_image(volt_cas *cas, const char *path, const volt_c
 	assert_return(cas, EINVAL);
 	assert_return(path, EINVAL);
 	assert_return(out_root, EINVAL);
+	assert_return(!out_stats || out_stats->version == VOLT_CAS_PROGRESS_VERSION, EINVAL);
 	r = cas_import_options(&o, opts, &ch);
 	if (r < 0)
 		return r;

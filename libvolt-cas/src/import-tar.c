@@ -256,6 +256,7 @@ VOLT_API int volt_cas_import_tar(volt_cas *cas, int fd, const volt_cas_import_op
 	assert_return(cas, EINVAL);
 	assert_return(fd >= 0, EINVAL);
 	assert_return(out_root, EINVAL);
+	assert_return(!out_stats || out_stats->version == VOLT_CAS_PROGRESS_VERSION, EINVAL);
 	ti = calloc(1, sizeof(*ti));
 	if (!ti)
 		return volt_error_set(ENOMEM, NULL);
