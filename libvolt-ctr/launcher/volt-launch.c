@@ -20,11 +20,13 @@
  * namespace, then execute systemd-nspawn (so the unit's main process is
  * nspawn, and the mount vanishes with the unit):
  *
- *   volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN] -- NSPAWN [ARGS...]
+ *   volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN]
+ *               [--publish=HOSTPORT:ADDR:PORT...] -- NSPAWN [ARGS...]
  *
  * With --host-veth it also gives the host end of the container's veth
  * pair its address once nspawn has made it. Inside, --net=IF,ADDR/LEN,GW
- * configures the container's end and its default route.
+ * configures the container's end and its default route. Each --publish
+ * relays a host TCP port to the container (publish.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -50,6 +52,8 @@
 
 #include <volt/core.h>
 #include <volt/sec.h>
+
+#include "publish.h"
 
 static void log_to_stderr(volt_log_level level, const char *msg, void *userdata)
 {
@@ -272,13 +276,16 @@ static int mount_and_exec(int argc, char **argv)
 	const char *options = argv[1] + strlen("--mount-overlay=");
 	const char *target, *veth = NULL;
 	struct statfs sfs;
-	int i = 2;
+	int i = 2, publish;
 
 	if (argc < 5 || strncmp(argv[2], "--target=", 9) != 0)
 		goto usage;
 	target = argv[i++] + 9;
 	if (strncmp(argv[i], "--host-veth=", 12) == 0)
 		veth = argv[i++] + 12;
+	publish = i;
+	while (i < argc && strncmp(argv[i], "--publish=", 10) == 0)
+		i++;
 	if (i + 1 >= argc || strcmp(argv[i], "--") != 0)
 		goto usage;
 	i++;
@@ -295,11 +302,15 @@ static int mount_and_exec(int argc, char **argv)
 	}
 	if (veth)
 		configure_host_veth(veth);
+	for (int p = publish; p < i - 1; p++)
+		if (publish_port(argv[p] + 10) < 0)
+			return 126;
 	execv(argv[i], argv + i);
 	fprintf(stderr, "volt-launch: error: execute %s: %m\n", argv[i]);
 	return 126;
 usage:
-	fprintf(stderr, "usage: volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN] -- NSPAWN [ARGS...]\n");
+	fprintf(stderr, "usage: volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN] "
+			"[--publish=HOSTPORT:ADDR:PORT...] -- NSPAWN [ARGS...]\n");
 	return 126;
 }
 

@@ -91,6 +91,23 @@ static int parse_volume(const char *s, json_t **out)
 	return 0;
 }
 
+/* "8080:80" into {"host": 8080, "container": 80}. */
+static int parse_port(const char *s, json_t **out)
+{
+	unsigned long h, c;
+	char *end;
+
+	errno = 0;
+	h = strtoul(s, &end, 10);
+	if (errno || end == s || *end != ':' || h < 1 || h > 65535)
+		return volt_error_set(EINVAL, "published port '%s' is not HOSTPORT:CONTAINERPORT", s);
+	c = strtoul(end + 1, &end, 10);
+	if (errno || *end || c < 1 || c > 65535 || s[strlen(s) - 1] == ':')
+		return volt_error_set(EINVAL, "published port '%s' is not HOSTPORT:CONTAINERPORT", s);
+	*out = json_pack("{s:i, s:i}", "host", (int)h, "container", (int)c);
+	return *out ? 0 : volt_error_set(ENOMEM, NULL);
+}
+
 int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base)
 {
 	_cleanup_json_ json_t *o = NULL;
@@ -150,6 +167,29 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 		if (r < 0)
 			return r;
 		json_array_append_new(volumes, vol);
+	}
+
+	if (spec->ports && spec->ports[0] && spec->network != VOLT_CTR_NETWORK_PRIVATE)
+		return volt_error_set(EINVAL, "published ports need the private network (--network private)");
+	{
+		json_t *ports = json_array();
+
+		if (!ports || json_object_set_new(o, "ports", ports) < 0)
+			return volt_error_set(ENOMEM, NULL);
+		for (const char *const *p = spec->ports; p && *p; p++) {
+			json_t *port;
+
+			r = parse_port(*p, &port);
+			if (r < 0)
+				return r;
+			for (size_t i = 0; i < json_array_size(ports); i++)
+				if (json_integer_value(json_object_get(json_array_get(ports, i), "host")) ==
+				    json_integer_value(json_object_get(port, "host"))) {
+					json_decref(port);
+					return volt_error_set(EINVAL, "host port of '%s' is published twice", *p);
+				}
+			json_array_append_new(ports, port);
+		}
 	}
 
 	limits = json_pack("{s:I, s:I, s:I, s:I}", "memory_max", (json_int_t)spec->memory_max, "tasks_max",

@@ -98,6 +98,25 @@ got=$(python3 -c 'import socket,sys; s = socket.create_connection((sys.argv[1], 
 "$volt" stop -t 2s net1 >/dev/null 2>&1
 wait $netpid
 expect 0 "default via 10.213" "$volt" run --rm --network private busybox -- /bin/ip route
+
+echo "== published port: host TCP port relayed into the container"
+"$volt" run --rm --name pub1 --network private -p 18931:8080 busybox -- \
+	/bin/sh -c 'trap "exit 0" TERM; while true; do echo published hello | nc -l -p 8080; done' >"$tmp/pub.out" 2>&1 &
+pubpid=$!
+got=
+for i in $(seq 50); do
+	got=$(python3 -c 'import socket; s = socket.create_connection(("127.0.0.1", 18931), timeout=2); print(s.recv(100).decode().strip())' 2>/dev/null) && [ -n "$got" ] && break
+	sleep 0.1
+done
+[ "$got" = "published hello" ] || fail "host port 18931 did not reach the container (got '$got')"
+expect 126 "Address already in use" "$volt" run --rm --network private -p 18931:80 busybox -- /bin/true
+"$volt" stop -t 2s pub1 >/dev/null 2>&1
+wait $pubpid
+sleep 0.2
+python3 -c 'import socket; socket.create_connection(("127.0.0.1", 18931), timeout=1)' 2>/dev/null &&
+	fail "host port 18931 still open after the container stopped"
+expect 1 "need the private network" "$volt" run --rm -p 18931:80 busybox -- /bin/true
+expect 1 "HOSTPORT:CONTAINERPORT" "$volt" run --rm --network private -p 70000:80 busybox -- /bin/true
 expect 0 "^1 *lo" "$volt" run --rm --network none busybox -- /bin/sh -c 'ip -o link | cut -d: -f1,2 | tr -d :'
 grep -q host0 "$tmp/out" && fail "--network none has more than loopback"
 

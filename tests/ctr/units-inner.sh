@@ -102,7 +102,7 @@ expect 0 "Refs: *1" "$(dirname "$volt")/stellarium" stats
 expect 0 "" "$volt" rm -f img1 img2
 
 echo "== private network as a unit"
-expect 0 "" "$volt" container create netu --network private --image busybox -- /bin/sh -c 'while true; do echo hello unit | nc -l -p 8081; done'
+expect 0 "" "$volt" container create netu --network private -p 18932:8081 --image busybox -- /bin/sh -c 'while true; do echo hello unit | nc -l -p 8081; done'
 expect 0 "" "$volt" container start netu
 i=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["network_index"])' <<JSON
 $("$volt" container inspect netu)
@@ -111,6 +111,8 @@ JSON
 addr=$(python3 -c 'import sys; i = int(sys.argv[1]) * 4; print("10.213.%d.%d" % (i >> 8 & 255, (i & 255) + 2))' "$i")
 wait_for 10 python3 -c 'import socket,sys; s = socket.create_connection((sys.argv[1], 8081), timeout=0.3); assert s.recv(100).startswith(b"hello unit")' "$addr" ||
 	fail "no TCP from the host to the unit container at $addr"
+wait_for 10 python3 -c 'import socket; s = socket.create_connection(("127.0.0.1", 18932), timeout=0.3); assert s.recv(100).startswith(b"hello unit")' ||
+	fail "published port 18932 of the unit container does not answer"
 expect 0 "" "$volt" rm -f netu
 
 echo "== run --detach"

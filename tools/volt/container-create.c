@@ -24,6 +24,9 @@
 	"                       bind a host path into the container (repeatable)\n"                 \
 	"  --network MODE       none (default: loopback only), private (a veth pair with\n"        \
 	"                       addresses, host end as gateway) or host\n"                         \
+	"  -p, --publish HOSTPORT:PORT\n"                                                           \
+	"                       relay TCP connections to the host's HOSTPORT to PORT in\n"         \
+	"                       the container (repeatable; needs --network private)\n"             \
 	"  -m, --memory SIZE    memory limit, e.g. 256M (unit property MemoryMax)\n"               \
 	"  --cpus N             CPU limit in CPUs, e.g. 0.5 (unit property CPUQuota)\n"             \
 	"  --pids-limit N       limit on tasks (unit property TasksMax)\n"                          \
@@ -98,6 +101,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 		{ "user", required_argument, NULL, 'u' },
 		{ "volume", required_argument, NULL, 'v' },
+		{ "publish", required_argument, NULL, 'p' },
 		{ "network", required_argument, NULL, OPT_NETWORK },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
@@ -130,7 +134,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":e:w:u:v:m:dh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":e:w:u:v:p:m:dh", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			o->spec.rootfs = optarg;
@@ -153,6 +157,10 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			break;
 		case 'v':
 			if (push(&o->volumes, &o->n_volumes, optarg) < 0)
+				return cli_fail(g->program);
+			break;
+		case 'p':
+			if (push(&o->ports, &o->n_ports, optarg) < 0)
 				return cli_fail(g->program);
 			break;
 		case OPT_NETWORK:
@@ -211,6 +219,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 	}
 	o->spec.env = o->env;
 	o->spec.volumes = o->volumes;
+	o->spec.ports = o->ports;
 	o->spec.argv = o->argv;
 	*first_arg = optind;
 	*n_args = argc - optind;
@@ -229,6 +238,7 @@ void container_spec_done(struct spec_options *o)
 {
 	free(o->env);
 	free(o->volumes);
+	free(o->ports);
 }
 
 int container_create(const struct cli_global *g, int argc, char **argv)

@@ -30,6 +30,7 @@ static const char run_help[] =
 	"  --image REF          the image, as an option rather than an argument\n"
 	"  --rootfs DIR         a directory holding an OS tree (with /usr) as the image\n"
 	"  -e, --env, -w, --workdir, --hostname, -u, --user, -v, --volume, --network,\n"
+	"  -p, --publish,\n"
 	"  -m, --memory, --cpus, --pids-limit, --io-weight, --policy, --strict:\n"
 	"                       as for 'volt container create'\n"
 	"  -h, --help           show this help\n"

@@ -9,8 +9,8 @@
 /* A spec with the storage for the lists the options fill. */
 struct spec_options {
 	volt_ctr_spec spec;
-	const char **env, **volumes, **argv;
-	size_t n_env, n_volumes;
+	const char **env, **volumes, **ports, **argv;
+	size_t n_env, n_volumes, n_ports;
 	const char *name;       /* --name (run) */
 	bool rm, detach;        /* run only */
 };

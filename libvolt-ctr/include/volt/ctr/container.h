@@ -90,6 +90,12 @@ typedef struct volt_ctr_spec {
 	const char *user;              /* user name or uid inside; NULL: root */
 	const char *const *volumes;    /* "HOST:CONTAINER[:ro|rw]", NULL-terminated, or NULL */
 	volt_ctr_network network;
+	/*
+	 * Published TCP ports, "HOSTPORT:CONTAINERPORT", NULL-terminated, or
+	 * NULL: connections to HOSTPORT on the host are relayed to the
+	 * container's address. Needs VOLT_CTR_NETWORK_PRIVATE.
+	 */
+	const char *const *ports;
 	/* Resource limits, set as properties of the container's unit; 0: none. */
 	uint64_t memory_max;           /* bytes */
 	uint64_t tasks_max;
