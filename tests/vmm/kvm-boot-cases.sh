@@ -6,7 +6,7 @@
 # The outer test (test-kvm-boot.sh) judges the output.
 # Environment: VOLTVM (binary), KERNEL (bzImage), VMLINUX (ELF with PVH note, optional).
 set -u
-work=$(mktemp -d /tmp/volt-l2.XXXXXX)
+work=$(mktemp -d /run/volt-l2.XXXXXX)
 mkdir -p "$work/root/bin" "$work/root/proc" "$work/root/dev"
 cp /bin/busybox "$work/root/bin/busybox"
 for app in sh mount cat echo grep reboot sleep; do ln -s busybox "$work/root/bin/$app"; done

@@ -24,7 +24,7 @@ kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
 command -v cpio >/dev/null || skip "cpio not installed"
 [ -x /bin/busybox ] || skip "static busybox not installed (package busybox-static)"
 
-# Files the level-1 guest reads must live outside /tmp (a tmpfs there).
+# The level-1 guest sees the host's files read-only, with a tmpfs on /run.
 work=$build/kvm-boot-test
 rm -rf "$work"
 mkdir -p "$work"
