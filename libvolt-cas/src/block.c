@@ -113,24 +113,6 @@ int cas_block_decode(void **out, size_t *out_len, const void *file, size_t file_
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write @data as blocks/<rel> so that it appears whole or not at all. */
 static int write_block_file(volt_cas *cas, const char *rel, const void *data, size_t len)
 {
@@ -147,7 +129,7 @@ static int write_block_file(volt_cas *cas, const char *rel, const void *data, si
 	 * leaves nothing behind. */
 	fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
 	if (fd >= 0) {
-		r = write_all(fd, data, len);
+		r = volt_write_all(fd, data, len);
 		if (r < 0)
 			return volt_error_set_errno(-r, "write block %s", rel);
 		snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
@@ -169,7 +151,7 @@ static int write_block_file(volt_cas *cas, const char *rel, const void *data, si
 	fd = openat(dfd, tmpname, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
 	if (fd < 0)
 		return volt_error_set_errno(errno, "create blocks/%s/%s", dir, tmpname);
-	r = write_all(fd, data, len);
+	r = volt_write_all(fd, data, len);
 	if (r >= 0 && renameat(dfd, tmpname, dfd, rel + 3) < 0)
 		r = -errno;
 	if (r < 0) {

@@ -82,23 +82,6 @@ static int set_meta_at(struct checkout *co, int dfd, const struct cas_entry *e, 
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 struct file_job {
 	struct checkout *co;
 	int fd;
@@ -129,7 +112,7 @@ static int file_job_run(void *arg)
 			return volt_error_prefix(r, "%s", j->e.name);
 		if (len != j->e.blocks[i].len)
 			return volt_error_set(EBADMSG, "%s: block %zu has the wrong length", j->e.name, i);
-		r = write_all(j->fd, data, len);
+		r = volt_write_all(j->fd, data, len);
 		if (r < 0)
 			return volt_error_set_errno(-r, "write %s", j->e.name);
 		cas_count(&j->co->c, bytes, len);

@@ -18,9 +18,11 @@
 
 #include "shared/macro.h"
 
-static int write_all(int fd, const void *data, size_t len)
+VOLT_API int volt_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
+
+	assert_return(data || len == 0, EINVAL);
 
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
@@ -28,7 +30,7 @@ static int write_all(int fd, const void *data, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return volt_error_set_errno(errno, "write");
 		}
 		p += n;
 		len -= (size_t)n;
@@ -86,7 +88,7 @@ VOLT_API int volt_file_write_atomic(const char *path, const void *data, size_t l
 		r = volt_error_set_errno(errno, "chmod %s", tmp);
 		goto fail;
 	}
-	r = write_all(fd, data, len);
+	r = volt_write_all(fd, data, len);
 	if (r < 0) {
 		r = volt_error_set_errno(r, "write %s", tmp);
 		goto fail;

@@ -20,21 +20,6 @@ static void journal_closep(sd_journal **j)
 	sd_journal_close(*j);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write the current entry's MESSAGE and a newline. */
 static int emit(sd_journal *j, int fd)
 {
@@ -47,9 +32,9 @@ static int emit(sd_journal *j, int fd)
 		return 0; /* entries without a message carry nothing to show */
 	if (len < 8)
 		return 0;
-	r = write_all(fd, (const char *)data + 8, len - 8);
+	r = volt_write_all(fd, (const char *)data + 8, len - 8);
 	if (r == 0)
-		r = write_all(fd, "\n", 1);
+		r = volt_write_all(fd, "\n", 1);
 	if (r < 0)
 		return volt_error_set_errno(r, "write the log");
 	return 0;

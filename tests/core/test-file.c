@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <volt/core.h>
@@ -219,7 +220,50 @@ START_TEST(root_subdir_creates_private_dirs_inside_root)
 }
 END_TEST
 
-VOLT_TEST_MAIN("file", atomic_write_replaces_whole_file_with_mode, atomic_write_failure_leaves_old_file_and_no_debris,
+START_TEST(write_all_writes_everything_or_says_why)
+{
+	enum { SIZE = 1 << 20 }; /* more than a pipe holds: short writes happen */
+	char *buf = malloc(SIZE), *back = malloc(SIZE);
+	int p[2];
+	pid_t pid;
+	size_t got = 0;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(back);
+	memset(buf, 'v', SIZE);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(volt_write_all(p[1], buf, SIZE) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	for (ssize_t n; (n = read(p[0], back + got, SIZE - got)) > 0;)
+		got += (size_t)n;
+	close(p[0]);
+	ck_assert_uint_eq(got, SIZE);
+	ck_assert_int_eq(memcmp(buf, back, SIZE), 0);
+	{
+		int status;
+
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+
+	/* A pipe nobody reads from: EPIPE, with a message. */
+	signal(SIGPIPE, SIG_IGN);
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]);
+	ck_assert_fails_with(volt_write_all(p[1], "x", 1), EPIPE, "write: Broken pipe");
+	close(p[1]);
+	ck_assert_fails_with(volt_write_all(-1, "x", 1), EBADF, "write");
+	free(buf);
+	free(back);
+}
+END_TEST
+
+VOLT_TEST_MAIN("file", write_all_writes_everything_or_says_why, atomic_write_replaces_whole_file_with_mode, atomic_write_failure_leaves_old_file_and_no_debris,
 	       write_is_all_or_nothing_under_sigkill, read_refuses_oversized_files,
 	       mkdir_p_creates_parents_and_refuses_files, root_resolves_override_then_env_then_default,
 	       root_subdir_creates_private_dirs_inside_root)

@@ -37,6 +37,15 @@ VOLT_API int volt_file_write_atomic(const char *path, const void *data, size_t l
 VOLT_API int volt_file_read(char **out, size_t *out_len, const char *path, size_t max);
 
 /**
+ * Write all @len bytes of @data to @fd, retrying short writes and EINTR.
+ *
+ * @return 0, or the negative errno of the failing write(2) (-EPIPE,
+ *         -ENOSPC, -EIO, ...), with "write: <strerror>" as the message for
+ *         the caller to put context in front of.
+ */
+VOLT_API int volt_write_all(int fd, const void *data, size_t len);
+
+/**
  * Create directory @path and any missing parents with @mode (like
  * mkdir -p). An existing directory is success; an existing
  * non-directory is -ENOTDIR.
