@@ -13,20 +13,8 @@ trap 'rm -rf "$tmp"' EXIT
 sh "$src/../../images/busybox-rootfs.sh" "$tmp/image" || exit $?
 echo "host secret" >"$tmp/secret"
 export VOLT_CTR_LAUNCHER="$launcher" VOLT_ROOT="$tmp/root"
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-# expect EXIT-CODE PATTERN COMMAND...: run, compare exit code, grep output.
-expect() {
-	want=$1 pattern=$2
-	shift 2
-	"$@" >"$tmp/out" 2>&1
-	got=$?
-	if [ "$got" -ne "$want" ] || { [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/out"; }; then
-		fail "$* exited $got (want $want), output lacks '$pattern' or differs:"
-		sed 's/^/  | /' "$tmp/out"
-	fi
-}
+# shellcheck source=checks.sh
+. "$src/checks.sh"
 
 echo "== run: output, exit status, options"
 expect 0 "hello from a container" "$volt" run --rm --rootfs "$tmp/image" -- /bin/echo hello from a container
@@ -161,5 +149,4 @@ expect 0 "" "$volt" rm a1 a2 w1 w2 long fg
 [ -z "$(ls "$tmp/root/containers")" ] || fail "rm left: $(ls "$tmp/root/containers")"
 [ -d "$b1/usr" ] || fail "rm removed the shared base"
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

@@ -5,24 +5,8 @@
 set -u
 volt=$1 launcher=$2 src=$3 tmp=$4
 export VOLT_CTR_LAUNCHER="$launcher" VOLT_ROOT="$tmp/root"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-expect() {
-	want=$1 pattern=$2
-	shift 2
-	"$@" >"$tmp/out" 2>&1
-	got=$?
-	if [ "$got" -ne "$want" ] || { [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/out"; }; then
-		fail "$* exited $got (want $want), output lacks '$pattern' or differs:"
-		sed 's/^/  | /' "$tmp/out"
-	fi
-}
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-	n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
+# shellcheck source=checks.sh
+. "$src/checks.sh"
 
 [ -d /run/systemd/system ] || { echo "FAIL: not inside systemd"; exit 1; }
 unit=volt-container-web.service
@@ -123,5 +107,4 @@ expect 0 "" "$volt" rm -f det
 expect 1 "already exists\|No such file" "$volt" run -d --name det --rootfs "$tmp/nonexistent" -- /bin/true
 [ ! -e "$tmp/root/containers/det" ] || fail "a failed run -d left its container behind"
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

@@ -1,0 +1,31 @@
+# Sourced by the container tests: counting failures, checking commands.
+# The caller sets $tmp (a scratch directory).
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect EXIT-CODE PATTERN COMMAND...: run, compare the exit code, grep the output.
+expect() {
+	want=$1 pattern=$2
+	shift 2
+	"$@" >"$tmp/out" 2>&1
+	got=$?
+	if [ "$got" -ne "$want" ] || { [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/out"; }; then
+		fail "$* exited $got (want $want), output lacks '$pattern' or differs:"
+		sed 's/^/  | /' "$tmp/out"
+	fi
+}
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds.
+wait_for() {
+	n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
+
+# The last line of a test: the count, and the exit status.
+finish() {
+	echo "$failures failure(s)"
+	[ "$failures" -eq 0 ]
+}
