@@ -47,14 +47,23 @@ enum {
 	 * the VMM's own set-up work on hosts without KVM.
 	 */
 	VOLT_VMM_FLAG_NO_KVM = 1u << 1,
+	/**
+	 * Do not sandbox the process before the first KVM_RUN. By default
+	 * volt_vmm_run(), after the before_run hook, drops every capability,
+	 * sets no_new_privs, forbids all filesystem access with Landlock
+	 * (everything the VMM needs is open by then; a kernel without
+	 * Landlock gets a warning) and installs a seccomp allow-list of the
+	 * syscalls and ioctls the run loop needs, on every thread; any other
+	 * syscall fails with EPERM. See docs/vmm-sandbox.md.
+	 */
+	VOLT_VMM_FLAG_NO_SANDBOX = 1u << 2,
 };
 
 /**
  * Called once by volt_vmm_run() after all set-up and before the first
- * KVM_RUN, on the calling thread, before any vCPU thread exists. This is
- * where a caller sandboxes the process (seccomp, Landlock, capabilities):
- * every file the VMM needs is open by then. A negative return aborts the
- * run with that error.
+ * KVM_RUN, on the calling thread, before any vCPU thread exists, and
+ * before the VMM's own sandbox (see VOLT_VMM_FLAG_NO_SANDBOX): the hook
+ * may still open files. A negative return aborts the run with that error.
  */
 typedef int (*volt_vmm_before_run_fn)(volt_vmm *vm, void *userdata);
 
