@@ -171,6 +171,8 @@ int vm_sandbox(struct volt_vmm *vm)
 	_cleanup_(policy_freep) volt_sec_policy *policy = NULL;
 	_cleanup_(filter_freep) volt_sec_filter *filter = NULL;
 	_cleanup_close_ int status_fd = -1;
+	_cleanup_free_ void *bpf = NULL;
+	size_t bpf_len;
 	int abi = landlock_abi(), r;
 
 	/* Everything that can fail without changing the process comes first. */
@@ -178,6 +180,9 @@ int vm_sandbox(struct volt_vmm *vm)
 	if (r < 0)
 		return r;
 	r = vmm_sandbox_filter(&filter);
+	if (r < 0)
+		return r;
+	r = volt_sec_filter_compile(filter, &bpf, &bpf_len);
 	if (r < 0)
 		return r;
 	/* The stats and the check below read these after Landlock closes the filesystem. */
@@ -190,7 +195,7 @@ int vm_sandbox(struct volt_vmm *vm)
 	r = volt_sec_policy_apply(policy, NULL);
 	if (r < 0)
 		return r;
-	r = volt_sec_filter_load(filter, VOLT_SEC_LOAD_TSYNC);
+	r = volt_sec_bpf_load(bpf, bpf_len, VOLT_SEC_LOAD_TSYNC);
 	if (r < 0)
 		return r;
 	log_status(status_fd, abi);

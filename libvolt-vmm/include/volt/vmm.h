@@ -54,7 +54,10 @@ enum {
 	 * (everything the VMM needs is open by then; a kernel without
 	 * Landlock gets a warning) and installs a seccomp allow-list of the
 	 * syscalls and ioctls the run loop needs, on every thread; any other
-	 * syscall fails with EPERM. See docs/vmm-sandbox.md.
+	 * syscall fails with EPERM. This is for a process that runs one VM
+	 * and exits: volt_vmm_run() then needs a caller with a single thread
+	 * (-EINVAL otherwise), and the process stays sandboxed after the run.
+	 * See docs/vmm-sandbox.md.
 	 */
 	VOLT_VMM_FLAG_NO_SANDBOX = 1u << 2,
 };
