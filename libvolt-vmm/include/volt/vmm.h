@@ -162,13 +162,17 @@ VOLT_API int volt_vmm_new(volt_vmm **out, const volt_vmm_config *config);
  *
  * Installs a handler for SIGUSR2 (used to interrupt vCPU threads) for
  * the duration of the call. With a console_in_fd, a further thread
- * feeds the UART from it until the VM ends.
+ * feeds the UART from it until the VM ends. Unless the VM was made with
+ * VOLT_VMM_FLAG_NO_SANDBOX, sandboxes the calling process for good
+ * before the first KVM_RUN (see that flag).
  *
  * @return 0 when the guest ended cleanly (volt_vmm_exit_reason() says
  *         RESET or POWEROFF); -EFAULT for a triple fault, -EPROTO for an
  *         exit the VMM does not handle, -ENODEV for a VM made with
  *         VOLT_VMM_FLAG_NO_KVM, -EALREADY if it already ran, the error of
- *         the before_run hook, or another -errno; the message names the
+ *         the before_run hook, -EINVAL from the sandbox in a process with
+ *         other threads, another error of the sandbox (message starting
+ *         "sandbox:"), or another -errno; the message names the
  *         exit and the guest's instruction pointer where known.
  */
 VOLT_API int volt_vmm_run(volt_vmm *vm);
