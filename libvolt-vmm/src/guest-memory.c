@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -73,6 +75,30 @@ void guest_mem_release(struct guest_mem *mem)
 
 int64_t guest_mem_resident(const struct guest_mem *mem)
 {
+	return guest_mem_resident_from(mem, -1);
+}
+
+FILE *proc_file_reopen(int fd, const char *path)
+{
+	int copy;
+	FILE *f;
+
+	if (fd < 0)
+		return fopen(path, "re");
+	/* A seq_file produces fresh contents when read again from offset 0. */
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return NULL;
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (copy < 0)
+		return NULL;
+	f = fdopen(copy, "r");
+	if (!f)
+		close(copy);
+	return f;
+}
+
+int64_t guest_mem_resident_from(const struct guest_mem *mem, int smaps_fd)
+{
 	_cleanup_fclose_ FILE *f = NULL;
 	char line[256];
 	bool in_mapping = false;
@@ -84,7 +110,7 @@ int64_t guest_mem_resident(const struct guest_mem *mem)
 	 * what the process RSS includes: mincore() would also count pages
 	 * the guest only read, which map the shared zero page.
 	 */
-	f = fopen("/proc/self/smaps", "re");
+	f = proc_file_reopen(smaps_fd, "/proc/self/smaps");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {

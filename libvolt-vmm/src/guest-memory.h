@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct guest_mem {
 	uint8_t *host;  /* mapping of guest-physical 0 */
@@ -39,5 +40,13 @@ void guest_mem_release(struct guest_mem *mem);
 
 /* Bytes of guest RAM resident in the host (mincore), or a negative errno. */
 int64_t guest_mem_resident(const struct guest_mem *mem);
+/* The same from an open /proc/self/smaps (-1: open it), for a sandboxed VMM. */
+int64_t guest_mem_resident_from(const struct guest_mem *mem, int smaps_fd);
+/*
+ * A stream over /proc file @path, read afresh from the start: through a
+ * duplicate of @fd, opened before the sandbox, or by opening @path when
+ * @fd is -1.
+ */
+FILE *proc_file_reopen(int fd, const char *path);
 
 #endif

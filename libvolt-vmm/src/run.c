@@ -185,6 +185,11 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 		if (r < 0)
 			return volt_error_prefix(r, "before the first KVM_RUN");
 	}
+	if (!(vm->flags & VOLT_VMM_FLAG_NO_SANDBOX)) {
+		r = vm_sandbox(vm);
+		if (r < 0)
+			return volt_error_prefix(r, "sandbox");
+	}
 
 	/* No SA_RESTART: the signal exists to make KVM_RUN return EINTR. */
 	sigemptyset(&sa.sa_mask);

@@ -46,6 +46,9 @@ struct volt_vmm {
 	int input_wake[2];               /* pipe: a byte here ends the input thread */
 	volt_vmm_before_run_fn before_run;
 	void *userdata;
+	/* /proc/self files the stats read, opened before the sandbox closes the filesystem. */
+	int proc_statm_fd;
+	int proc_smaps_fd;
 
 	struct guest_mem mem;
 	struct boot_entry entry;
@@ -74,6 +77,9 @@ struct volt_vmm {
 
 /* boot.c: load kernel, initrd and command line into guest memory, build the tables. */
 int vm_load_guest(struct volt_vmm *vm, const volt_vmm_config *config);
+
+/* sandbox.c: seccomp, Landlock, capabilities before the first KVM_RUN. */
+int vm_sandbox(struct volt_vmm *vm);
 
 /* vcpu.c */
 int vcpu_create(struct volt_vmm *vm, unsigned int index, size_t run_size);

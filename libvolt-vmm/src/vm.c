@@ -38,7 +38,7 @@ static int check_config(const volt_vmm_config *c)
 				      VOLT_VMM_MAX_CPUS);
 	if (c->boot > VOLT_VMM_BOOT_PVH)
 		return volt_error_set(EINVAL, "unknown boot protocol %d", (int)c->boot);
-	if (c->flags & ~(unsigned int)(VOLT_VMM_FLAG_HUGEPAGES | VOLT_VMM_FLAG_NO_KVM))
+	if (c->flags & ~(unsigned int)(VOLT_VMM_FLAG_HUGEPAGES | VOLT_VMM_FLAG_NO_KVM | VOLT_VMM_FLAG_NO_SANDBOX))
 		return volt_error_set(EINVAL, "unknown flags 0x%x", c->flags);
 	return 0;
 }
@@ -116,6 +116,7 @@ VOLT_API int volt_vmm_new(volt_vmm **out, const volt_vmm_config *config)
 	vm->console_fd = config->console_fd;
 	vm->console_in_fd = config->console_in_fd;
 	vm->input_wake[0] = vm->input_wake[1] = -1;
+	vm->proc_statm_fd = vm->proc_smaps_fd = -1;
 	vm->before_run = config->before_run;
 	vm->userdata = config->userdata;
 	pthread_mutex_init(&vm->bus_lock, NULL);
@@ -176,6 +177,10 @@ VOLT_API volt_vmm *volt_vmm_free(volt_vmm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	if (vm->proc_statm_fd >= 0)
+		close(vm->proc_statm_fd);
+	if (vm->proc_smaps_fd >= 0)
+		close(vm->proc_smaps_fd);
 	guest_mem_release(&vm->mem);
 	pthread_cond_destroy(&vm->stop_cond);
 	pthread_mutex_destroy(&vm->stop_lock);
@@ -190,9 +195,9 @@ VOLT_API volt_vmm_exit volt_vmm_exit_reason(const volt_vmm *vm)
 }
 
 /* Resident set of the whole process, from /proc/self/statm (pages). */
-static int64_t process_rss(void)
+static int64_t process_rss(const struct volt_vmm *vm)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/statm", "re");
+	_cleanup_fclose_ FILE *f = proc_file_reopen(vm->proc_statm_fd, "/proc/self/statm");
 	unsigned long long size, resident;
 
 	if (!f || fscanf(f, "%llu %llu", &size, &resident) != 2)
@@ -209,8 +214,8 @@ VOLT_API int volt_vmm_get_stats(const volt_vmm *vm, volt_vmm_stats *out)
 	assert_return(out, -EINVAL);
 	if (out->version != VOLT_VMM_STATS_VERSION)
 		return volt_error_set(EINVAL, "volt_vmm_stats version %u is not supported", out->version);
-	guest = guest_mem_resident(&vm->mem);
-	rss = process_rss();
+	guest = guest_mem_resident_from(&vm->mem, vm->proc_smaps_fd);
+	rss = process_rss(vm);
 	if (guest < 0 || rss < 0)
 		return volt_error_set(EIO, "cannot measure resident memory");
 	first = atomic_load(&((struct volt_vmm *)vm)->t_first_run_ns);

@@ -39,7 +39,10 @@ cat > "$work/cases.sh" <<CASES
 export VOLTVM='$voltvm' KERNEL='$kernel' VMLINUX='$vmlinux' VOLT_CASE_TIMEOUT=150
 export TINY_DIR='$work/tiny'
 # LeakSanitizer needs ptrace, which the level-1 chroot may not allow.
+# (Nor can it run under voltvm's seccomp filter, which denies ptrace.)
 export ASAN_OPTIONS=detect_leaks=0
+# The sandbox reports what the kernel enforces at info level.
+export VOLT_LOG_LEVEL=info
 sh '$here/kvm-boot-cases.sh'
 CASES
 
@@ -83,6 +86,12 @@ check_case() {
 	fi
 	check "$name" "init ran" "VOLT-GUEST-MARKER init is running"
 	check "$name" "guest read its command line back" "VOLT-GUEST-CMDLINE .*volt.token=stardust-42"
+	check "$name" "sandboxed: seccomp filter, no_new_privs, no capabilities" \
+		"sandbox on: Seccomp: 2, NoNewPrivs: 1, CapEff: 0000000000000000"
+	if grep -q "^\[$name\] .*Operation not permitted" "$work/console"; then
+		echo "FAIL: $name: something was denied by the sandbox"
+		failed=1
+	fi
 }
 
 check_case bzimage

@@ -26,6 +26,7 @@ expect() {
 
 expect 0 "--kernel FILE" --help
 expect 0 "voltvm " --version
+expect 0 "--no-sandbox" --help
 expect 2 "no kernel" --dry-run
 expect 2 "unknown option" --frobnicate
 expect 2 "needs a value" --kernel

@@ -47,14 +47,26 @@ enum {
 	 * the VMM's own set-up work on hosts without KVM.
 	 */
 	VOLT_VMM_FLAG_NO_KVM = 1u << 1,
+	/**
+	 * Do not sandbox the process before the first KVM_RUN. By default
+	 * volt_vmm_run(), after the before_run hook, drops every capability,
+	 * sets no_new_privs, forbids all filesystem access with Landlock
+	 * (everything the VMM needs is open by then; a kernel without
+	 * Landlock gets a warning) and installs a seccomp allow-list of the
+	 * syscalls and ioctls the run loop needs, on every thread; any other
+	 * syscall fails with EPERM. This is for a process that runs one VM
+	 * and exits: volt_vmm_run() then needs a caller with a single thread
+	 * (-EINVAL otherwise), and the process stays sandboxed after the run.
+	 * See docs/vmm-sandbox.md.
+	 */
+	VOLT_VMM_FLAG_NO_SANDBOX = 1u << 2,
 };
 
 /**
  * Called once by volt_vmm_run() after all set-up and before the first
- * KVM_RUN, on the calling thread, before any vCPU thread exists. This is
- * where a caller sandboxes the process (seccomp, Landlock, capabilities):
- * every file the VMM needs is open by then. A negative return aborts the
- * run with that error.
+ * KVM_RUN, on the calling thread, before any vCPU thread exists, and
+ * before the VMM's own sandbox (see VOLT_VMM_FLAG_NO_SANDBOX): the hook
+ * may still open files. A negative return aborts the run with that error.
  */
 typedef int (*volt_vmm_before_run_fn)(volt_vmm *vm, void *userdata);
 
@@ -150,13 +162,17 @@ VOLT_API int volt_vmm_new(volt_vmm **out, const volt_vmm_config *config);
  *
  * Installs a handler for SIGUSR2 (used to interrupt vCPU threads) for
  * the duration of the call. With a console_in_fd, a further thread
- * feeds the UART from it until the VM ends.
+ * feeds the UART from it until the VM ends. Unless the VM was made with
+ * VOLT_VMM_FLAG_NO_SANDBOX, sandboxes the calling process for good
+ * before the first KVM_RUN (see that flag).
  *
  * @return 0 when the guest ended cleanly (volt_vmm_exit_reason() says
  *         RESET or POWEROFF); -EFAULT for a triple fault, -EPROTO for an
  *         exit the VMM does not handle, -ENODEV for a VM made with
  *         VOLT_VMM_FLAG_NO_KVM, -EALREADY if it already ran, the error of
- *         the before_run hook, or another -errno; the message names the
+ *         the before_run hook, -EINVAL from the sandbox in a process with
+ *         other threads, another error of the sandbox (message starting
+ *         "sandbox:"), or another -errno; the message names the
  *         exit and the guest's instruction pointer where known.
  */
 VOLT_API int volt_vmm_run(volt_vmm *vm);
