@@ -1,7 +1,8 @@
 /*
  * Running a command in a running container.
  *
- * The command joins every namespace of the container's first process
+ * The command joins the cgroups of the container's first process (so the
+ * container's limits cover it) and every namespace of it
  * (user, mount, PID, UTS, IPC, network, cgroup) in one setns() on a
  * pidfd, and is then started through the same launcher as the workload,
  * so it runs as the container's user under the container's policy.
@@ -63,6 +64,56 @@ static int running_nspawn(const volt_ctr *ctr, const ctr_record *rec, pid_t *out
 		return 0;
 	}
 	return volt_error_set(ESRCH, "container '%s' is not running", rec->name);
+}
+
+/* Write "0" (the writer itself) to a cgroup.procs file. */
+static int write_procs(const char *procs)
+{
+	_cleanup_close_ int fd = open(procs, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return write(fd, "0", 1) == 1 ? 0 : -errno;
+}
+
+/*
+ * Move the calling process into the cgroups of @leader, in every
+ * hierarchy this host has (cgroup v2, and the v1 ones of a hybrid host),
+ * so that the container's limits and its unit cover an exec'd command
+ * too. Best effort: a hierarchy that refuses (read-only v1 controllers
+ * inside nspawn) is skipped.
+ */
+static void join_cgroups(pid_t leader)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64];
+	char *line, *save = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)leader);
+	if (volt_file_read(&text, NULL, path, 65536) < 0) {
+		volt_error_clear();
+		return;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *controllers = strchr(line, ':'), *cg;
+		_cleanup_free_ char *procs = NULL;
+		int r;
+
+		if (!controllers || !(cg = strchr(controllers + 1, ':')))
+			continue;
+		*cg++ = '\0';
+		controllers++;
+		if (!*controllers) /* cgroup v2: unified/ on a hybrid host */
+			r = asprintf(&procs, "/sys/fs/cgroup%s%s/cgroup.procs",
+				     access("/sys/fs/cgroup/unified", F_OK) == 0 ? "/unified" : "", cg);
+		else
+			r = asprintf(&procs, "/sys/fs/cgroup/%s%s/cgroup.procs",
+				     strncmp(controllers, "name=", 5) == 0 ? controllers + 5 : controllers, cg);
+		if (r < 0)
+			return;
+		if (write_procs(procs) < 0)
+			volt_log(VOLT_LOG_DEBUG, "exec: cannot join %s", procs);
+	}
 }
 
 static char **exec_argv(const ctr_record *rec, char *const argv[])
@@ -146,6 +197,7 @@ VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], 
 	if (child == 0) {
 		pid_t inner;
 
+		join_cgroups(leader);
 		/* One call joins all namespaces, in the order the kernel needs. */
 		if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
 					 CLONE_NEWNET | CLONE_NEWCGROUP) < 0) {

@@ -48,6 +48,12 @@ expect 0 "0 *524288 *65536" "$volt" exec web -- /bin/cat /proc/self/uid_map
 expect 1 "Permission denied\|Operation not permitted" "$volt" exec web -- /bin/sh -c 'echo x > /usr/evil'
 expect 1 "permission denied\|Operation not permitted" "$volt" exec web -- /bin/mount -t tmpfs x /mnt
 expect 0 '"fs_write"' "$volt" container inspect web
+# An exec'd command joins the container's cgroup: its unit shows it.
+"$volt" exec web -- /bin/sleep 7.5 >/dev/null 2>&1 &
+execpid=$!
+wait_for 5 sh -c "systemctl status --no-pager $unit | grep -q 'sleep 7.5'" ||
+	fail "the exec'd command is not in the unit's cgroup: $(systemctl status --no-pager "$unit" | tail -8)"
+kill $execpid 2>/dev/null
 expect 0 '"status": "running"' "$volt" container inspect web
 
 echo "== stop, restart, exit status, rm"
