@@ -114,40 +114,38 @@ VOLT_API volt_sec_filter *volt_sec_filter_free(volt_sec_filter *f)
 	return NULL;
 }
 
-VOLT_API int volt_sec_filter_allow(volt_sec_filter *f, const char *name)
+/*
+ * Put @name on (or take it off) the allow list. An explicit choice about
+ * clone, unshare or clone3 replaces the default profile's special rule
+ * for it; denying ioctl drops its request list.
+ */
+static int set_syscall(volt_sec_filter *f, const char *name, bool allow)
 {
 	int nr = resolve(name);
 
 	assert_return(f, -EINVAL);
 	if (nr < 0)
 		return volt_error_set(EINVAL, "seccomp: '%s' is not a syscall of this architecture", name ? name : "(null)");
-	f->allowed[nr] = true;
+	f->allowed[nr] = allow;
 	if (nr == nr_clone)
 		f->guard_clone = false;
 	if (nr == nr_unshare)
 		f->guard_unshare = false;
 	if (nr == nr_clone3)
 		f->clone3_enosys = false;
+	if (!allow && nr == nr_ioctl)
+		f->n_ioctls = 0;
 	return 0;
+}
+
+VOLT_API int volt_sec_filter_allow(volt_sec_filter *f, const char *name)
+{
+	return set_syscall(f, name, true);
 }
 
 VOLT_API int volt_sec_filter_deny(volt_sec_filter *f, const char *name)
 {
-	int nr = resolve(name);
-
-	assert_return(f, -EINVAL);
-	if (nr < 0)
-		return volt_error_set(EINVAL, "seccomp: '%s' is not a syscall of this architecture", name ? name : "(null)");
-	f->allowed[nr] = false;
-	if (nr == nr_clone)
-		f->guard_clone = false;
-	if (nr == nr_unshare)
-		f->guard_unshare = false;
-	if (nr == nr_clone3)
-		f->clone3_enosys = false;
-	if (nr == nr_ioctl)
-		f->n_ioctls = 0;
-	return 0;
+	return set_syscall(f, name, false);
 }
 
 VOLT_API int volt_sec_filter_allow_ioctl(volt_sec_filter *f, unsigned long request)
