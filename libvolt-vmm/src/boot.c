@@ -15,6 +15,9 @@
 #include <volt/core/error.h>
 #include <volt/core/file.h>
 
+#include <asm/bootparam.h>
+
+#include "acpi.h"
 #include "boot-bzimage.h"
 #include "boot-pvh.h"
 #include "layout.h"
@@ -180,6 +183,32 @@ static int load_pvh(struct volt_vmm *vm, const struct boot_files *f)
 	return 0;
 }
 
+/*
+ * The ACPI tables, and their address in the boot protocol's own field, so
+ * the guest need not scan the BIOS area (where the RSDP also is).
+ */
+static int write_acpi(struct volt_vmm *vm)
+{
+	int64_t rsdp = acpi_write_tables(&vm->mem, vm->cpus);
+
+	if (rsdp < 0)
+		return (int)rsdp;
+	if (vm->entry.protocol == VOLT_VMM_BOOT_PVH) {
+		struct hvm_start_info *si = guest_mem_ptr(&vm->mem, vm->entry.start_info, sizeof(*si));
+
+		if (!si)
+			return volt_error_set(EFAULT, "PVH start info is outside guest memory");
+		si->rsdp_paddr = (uint64_t)rsdp;
+	} else {
+		struct boot_params *bp = guest_mem_ptr(&vm->mem, vm->entry.zero_page, sizeof(*bp));
+
+		if (!bp)
+			return volt_error_set(EFAULT, "zero page is outside guest memory");
+		bp->acpi_rsdp_addr = (uint64_t)rsdp;
+	}
+	return 0;
+}
+
 static int load_files(struct volt_vmm *vm, const volt_vmm_config *config,
 		      const struct boot_files *f)
 {
@@ -201,6 +230,9 @@ static int load_files(struct volt_vmm *vm, const volt_vmm_config *config,
 		return volt_error_prefix(r, "kernel %s", config->kernel_path);
 
 	r = mptable_write(&vm->mem, GUEST_EBDA_ADDR, vm->cpus);
+	if (r < 0)
+		return r;
+	r = write_acpi(vm);
 	if (r < 0)
 		return r;
 	return x86_write_gdt(&vm->mem, GUEST_GDT_ADDR);

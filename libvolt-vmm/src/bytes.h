@@ -1,6 +1,7 @@
 /*
- * Little-endian reads from untrusted buffers. Callers check bounds
- * first; these only avoid unaligned access and host byte order.
+ * Little-endian reads from untrusted buffers and writes of guest tables.
+ * Callers check bounds first; these only avoid unaligned access and host
+ * byte order.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -30,6 +31,24 @@ static inline uint64_t get_le64(const uint8_t *p)
 	uint64_t v;
 	memcpy(&v, p, sizeof(v));
 	return le64toh(v);
+}
+
+static inline void put_le16(uint8_t *p, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 /* True if [off, off+len) lies inside a buffer of @size bytes; no overflow. */

@@ -20,6 +20,7 @@
 #define GUEST_CMDLINE_ADDR      0x20000ULL
 #define GUEST_CMDLINE_MAX       0x10000ULL  /* 64 KiB, cut to the kernel's own limit */
 #define GUEST_EBDA_ADDR         0x9fc00ULL  /* MP floating pointer + table */
+#define GUEST_ACPI_ADDR         0xe0000ULL  /* ACPI tables, RSDP first (acpi.h) */
 #define GUEST_HIGH_MEM_START    0x100000ULL /* 1 MiB */
 #define GUEST_BZIMAGE_DEFAULT   0x1000000ULL /* 16 MiB, if the kernel has no preference */
 

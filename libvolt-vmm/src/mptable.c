@@ -4,6 +4,7 @@
 
 #include <volt/core/error.h>
 
+#include "bytes.h"
 #include "layout.h"
 #include "mptable.h"
 
@@ -39,25 +40,12 @@ uint8_t mptable_checksum(const uint8_t *p, size_t len)
 	return sum;
 }
 
-static uint8_t *put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-	return p + 2;
-}
-
-static uint8_t *put32(uint8_t *p, uint32_t v)
-{
-	p = put16(p, v & 0xffff);
-	return put16(p, v >> 16);
-}
-
 static uint8_t *short_entry(uint8_t *p, uint8_t type, uint8_t a, uint16_t flags, uint8_t bus,
 			    uint8_t bus_irq, uint8_t dst, uint8_t dst_pin)
 {
 	p[0] = type;
 	p[1] = a;
-	put16(p + 2, flags);
+	put_le16(p + 2, flags);
 	p[4] = bus;
 	p[5] = bus_irq;
 	p[6] = dst;
@@ -89,8 +77,8 @@ int mptable_write(const struct guest_mem *mem, uint64_t gpa, unsigned int cpus)
 		p[1] = (uint8_t)i;
 		p[2] = APIC_VERSION;
 		p[3] = CPU_EN | (i == 0 ? CPU_BP : 0);
-		put32(p + 4, CPU_SIGNATURE);
-		put32(p + 8, CPU_FEATURES);
+		put_le32(p + 4, CPU_SIGNATURE);
+		put_le32(p + 8, CPU_FEATURES);
 		p += CPU_ENTRY;
 	}
 	p[0] = MP_BUS;
@@ -103,7 +91,7 @@ int mptable_write(const struct guest_mem *mem, uint64_t gpa, unsigned int cpus)
 	p[1] = ioapic_id;
 	p[2] = IOAPIC_VERSION;
 	p[3] = 1; /* enabled */
-	put32(p + 4, (uint32_t)GUEST_IOAPIC_ADDR);
+	put_le32(p + 4, (uint32_t)GUEST_IOAPIC_ADDR);
 	p += SHORT_ENTRY;
 	entries++;
 
@@ -116,16 +104,16 @@ int mptable_write(const struct guest_mem *mem, uint64_t gpa, unsigned int cpus)
 	entries += 2;
 
 	memcpy(table, "PCMP", 4);
-	put16(table + 4, (uint16_t)(p - table));
+	put_le16(table + 4, (uint16_t)(p - table));
 	table[6] = 4; /* spec revision 1.4 */
 	memcpy(table + 8, "VOLT    ", 8);
 	memcpy(table + 16, "STARDUST    ", 12);
-	put16(table + 34, entries);
-	put32(table + 36, (uint32_t)GUEST_LAPIC_ADDR);
+	put_le16(table + 34, entries);
+	put_le32(table + 36, (uint32_t)GUEST_LAPIC_ADDR);
 	table[7] = (uint8_t)-mptable_checksum(table, (size_t)(p - table));
 
 	memcpy(base, "_MP_", 4);
-	put32(base + 4, (uint32_t)(gpa + FLOATING_SIZE));
+	put_le32(base + 4, (uint32_t)(gpa + FLOATING_SIZE));
 	base[8] = 1; /* length in 16-byte units */
 	base[9] = 4;
 	base[10] = (uint8_t)-mptable_checksum(base, FLOATING_SIZE);

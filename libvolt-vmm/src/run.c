@@ -57,9 +57,18 @@ static void handle_io(struct vcpu *v)
 
 	/* String I/O repeats the access @count times over consecutive data. */
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
-		if (io_bus_access(v->vm, run->io.port, is_write, data, run->io.size))
+		switch (io_bus_access(v->vm, run->io.port, is_write, data, run->io.size)) {
+		case IO_EVENT_RESET:
 			vm_request_stop(v->vm, VOLT_VMM_EXIT_RESET, 0,
 					"guest reset through the i8042 (vCPU %u)", v->index);
+			break;
+		case IO_EVENT_POWEROFF:
+			vm_request_stop(v->vm, VOLT_VMM_EXIT_POWEROFF, 0,
+					"guest powered off through ACPI (vCPU %u)", v->index);
+			break;
+		case IO_EVENT_NONE:
+			break;
+		}
 	}
 }
 

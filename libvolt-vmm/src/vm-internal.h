@@ -15,6 +15,7 @@
 
 #include <volt/vmm.h>
 
+#include "acpi-pm.h"
 #include "guest-memory.h"
 #include "serial-8250.h"
 
@@ -60,6 +61,7 @@ struct volt_vmm {
 	/* Devices, behind one lock: vCPU threads exit to them concurrently. */
 	pthread_mutex_t bus_lock;
 	struct uart8250 uart;
+	struct acpi_pm pm;
 
 	/* Ending the run: the first vCPU to stop the VM records why. */
 	pthread_mutex_t stop_lock;
@@ -86,9 +88,16 @@ int vcpu_create(struct volt_vmm *vm, unsigned int index, size_t run_size);
 int vcpu_setup(struct vcpu *vcpu);
 void vcpu_destroy(struct vcpu *vcpu);
 
-/* io-bus.c: one port access from a KVM_EXIT_IO; returns true if the guest asked for a reset. */
-bool io_bus_access(struct volt_vmm *vm, uint16_t port, bool is_write, uint8_t *data,
-		   unsigned int size);
+/* What a port access asked of the VM as a whole. */
+enum io_event {
+	IO_EVENT_NONE,
+	IO_EVENT_RESET,     /* i8042 reset line */
+	IO_EVENT_POWEROFF,  /* ACPI soft-off (S5) */
+};
+
+/* io-bus.c: one port access from a KVM_EXIT_IO. */
+enum io_event io_bus_access(struct volt_vmm *vm, uint16_t port, bool is_write, uint8_t *data,
+			    unsigned int size);
 void io_bus_init(struct volt_vmm *vm);
 
 /* console-input.c: the thread that feeds host input to the UART. */

@@ -9,7 +9,7 @@ set -u
 work=$(mktemp -d /run/volt-l2.XXXXXX)
 mkdir -p "$work/root/bin" "$work/root/proc" "$work/root/dev"
 cp /bin/busybox "$work/root/bin/busybox"
-for app in sh mount cat echo grep reboot sleep; do ln -s busybox "$work/root/bin/$app"; done
+for app in sh mount cat echo grep reboot poweroff sleep; do ln -s busybox "$work/root/bin/$app"; done
 cat > "$work/root/init" <<'INIT'
 #!/bin/sh
 export PATH=/bin
@@ -23,6 +23,8 @@ if grep -q volt.input=1 /proc/cmdline; then
 	read -t 100 -r line < /dev/ttyS0
 	echo "VOLT-GUEST-READ [$line]"
 fi
+# ACPI soft-off where the test asks for it, else the i8042 reset.
+grep -q volt.poweroff=1 /proc/cmdline && poweroff -f
 reboot -f
 INIT
 chmod +x "$work/root/init"
@@ -66,9 +68,9 @@ run_input_case() {
 }
 
 run_input_case bzimage --kernel "$KERNEL" --cmdline "$cmdline volt.input=1"
-run_case bzimage-smp --kernel "$KERNEL" --cmdline "$quiet" --cpus 2
+run_case bzimage-smp --kernel "$KERNEL" --cmdline "$quiet volt.poweroff=1" --cpus 2
 if [ -n "${VMLINUX:-}" ] && [ -r "$VMLINUX" ]; then
-	run_case pvh --kernel "$VMLINUX" --cmdline "$quiet"
+	run_case pvh --kernel "$VMLINUX" --cmdline "$quiet volt.poweroff=1"
 else
 	echo "VOLT-CASE pvh skipped: no vmlinux"
 fi

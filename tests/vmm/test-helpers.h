@@ -12,11 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "guest-memory.h"
-
-static inline void put_le16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
-static inline void put_le32(uint8_t *p, uint32_t v) { put_le16(p, v); put_le16(p + 2, v >> 16); }
-static inline void put_le64(uint8_t *p, uint64_t v) { put_le32(p, (uint32_t)v); put_le32(p + 4, v >> 32); }
 
 #define TEST_MEM_SIZE (64ULL << 20)
 

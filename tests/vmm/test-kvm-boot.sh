@@ -79,7 +79,7 @@ check() {
 check_case() {
 	name=$1
 	if grep -q "^VOLT-CASE $name rc=0\$" "$work/console"; then
-		echo "PASS: $name: voltvm exited 0 after the guest reset"
+		echo "PASS: $name: voltvm exited 0 after the guest ended"
 	else
 		echo "FAIL: $name: $(grep "^VOLT-CASE $name " "$work/console" || echo 'did not run')"
 		failed=1
@@ -99,9 +99,12 @@ check "bzimage" "one vCPU" "VOLT-GUEST-CPUS 1"
 check "bzimage" "console input reached the guest" "VOLT-GUEST-READ \\[typed-by-the-host 42\\]"
 check_case bzimage-smp
 check "bzimage-smp" "two vCPUs came up" "VOLT-GUEST-CPUS 2"
+check "bzimage-smp" "poweroff -f ended the VM through ACPI" "voltvm: end: the guest powered off"
+check "bzimage" "reboot -f ended the VM through the i8042" "voltvm: end: the guest reset itself"
 if [ -n "$vmlinux" ]; then
 	check_case pvh
 	check "pvh" "one vCPU" "VOLT-GUEST-CPUS 1"
+	check "pvh" "poweroff -f ended the VM through ACPI (RSDP from start_info)" "voltvm: end: the guest powered off"
 else
 	echo "FAIL: no vmlinux for the PVH case"
 	failed=1

@@ -199,6 +199,10 @@ static void print_timing(volt_vmm *vm, uint64_t main_ns, uint64_t start, bool ra
 		fprintf(stderr, "voltvm: timing: main() to guest loaded: %.1f us\n",
 			(double)(now_ns(CLOCK_BOOTTIME) - main_ns) / 1e3);
 	}
+	if (ran && volt_vmm_exit_reason(vm) == VOLT_VMM_EXIT_RESET)
+		fprintf(stderr, "voltvm: end: the guest reset itself\n");
+	else if (ran && volt_vmm_exit_reason(vm) == VOLT_VMM_EXIT_POWEROFF)
+		fprintf(stderr, "voltvm: end: the guest powered off\n");
 	fprintf(stderr, "voltvm: memory: process RSS %s, guest RAM resident %s of %s, VMM overhead %s\n",
 		volt_format_size(a, st.process_rss_bytes), volt_format_size(b, st.guest_resident_bytes),
 		volt_format_size(c, st.guest_memory_bytes),
