@@ -415,4 +415,7 @@ VOLT_API int volt_cas_get_stats(volt_cas *cas, volt_cas_stats *out);
 
 VOLT_END_DECLS
 
+/* The registry client: image pull, store push and fetch. */
+#include <volt/cas/registry.h>
+
 #endif
