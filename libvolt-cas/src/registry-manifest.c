@@ -253,6 +253,10 @@ bool reg_layer_type_supported(const char *mt)
 		"application/vnd.oci.image.layer.v1.tar+zstd",
 		"application/vnd.docker.image.rootfs.diff.tar.gzip",
 		"application/vnd.docker.image.rootfs.diff.tar",
+		/* Non-distributable layers are still served by registries that hold them. */
+		"application/vnd.oci.image.layer.nondistributable.v1.tar",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(types); i++)
