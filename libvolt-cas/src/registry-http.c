@@ -259,6 +259,8 @@ static int map_curl_error(struct reg_client *c, CURLcode cc, struct reg_response
 	case CURLE_PARTIAL_FILE: err = EBADMSG; break;
 	default: err = EIO; break;
 	}
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		return volt_error_set(err, "%s %s: timed out (nothing for %ld seconds)", method, url, c->timeout);
 	return volt_error_set(err, "%s %s: %s", method, url, c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
 }
 

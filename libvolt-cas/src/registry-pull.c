@@ -103,10 +103,8 @@ static int fetch_layer(volt_cas *cas, struct reg_client *c, const struct reg_des
 	r = reg_blob_get_fd(c, d->digest, d->size, fd, prog);
 	if (r < 0)
 		return volt_error_prefix(r, "layer %.19s", d->digest);
-	r = volt_cas_oci_layer_import(cas, d->digest, d->media_type, fd, &tree);
-	if (r < 0)
-		return volt_error_prefix(r, "layer %.19s", d->digest);
-	return 0;
+	/* Its errors name the layer already. */
+	return volt_cas_oci_layer_import(cas, d->digest, d->media_type, fd, &tree);
 }
 
 VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref_s, const volt_cas_registry_options *opts,

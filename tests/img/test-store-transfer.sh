@@ -23,6 +23,7 @@ set +e
 $A push 2>/dev/null; [ $? -eq 2 ] || fail "push without arguments must exit 2"
 $A pull --username u x/y:z 2>/dev/null; [ $? -eq 2 ] || fail "--username without a password source must exit 2"
 $A push --password secret t r/x:y 2>/dev/null; [ $? -eq 2 ] || fail "a password on the command line must be refused"
+$A push --password secret t r/x:y 2>&1 | grep -q "use --password-stdin" || fail "--password message"
 set -e
 
 registry_start "$T/reg"

@@ -23,6 +23,10 @@ int cli_registry_option(const char *program, struct cli_registry_args *a, int op
 	case 'u':
 	case CLI_REG_OPT_USERNAME: a->username = arg; return 1;
 	case CLI_REG_OPT_PASSWORD_STDIN: a->password_stdin = true; return 1;
+	case CLI_REG_OPT_PASSWORD:
+		/* Visible to every user of this machine in ps: refused, not just discouraged. */
+		return cli_usage_error(program, "--password is not accepted (a command line is visible to every user): "
+				       "use --password-stdin or --authfile");
 	case CLI_REG_OPT_AUTHFILE: a->authfile = arg; return 1;
 	case CLI_REG_OPT_INSECURE: a->insecure = true; return 1;
 	case CLI_REG_OPT_TIMEOUT:

@@ -19,6 +19,7 @@ enum {
 	CLI_REG_OPT_AUTHFILE,
 	CLI_REG_OPT_INSECURE,
 	CLI_REG_OPT_TIMEOUT,
+	CLI_REG_OPT_PASSWORD,
 };
 
 #define CLI_REGISTRY_LONG_OPTIONS                                                   \
@@ -26,7 +27,8 @@ enum {
 	{ "password-stdin", no_argument, NULL, CLI_REG_OPT_PASSWORD_STDIN },        \
 	{ "authfile", required_argument, NULL, CLI_REG_OPT_AUTHFILE },              \
 	{ "insecure", no_argument, NULL, CLI_REG_OPT_INSECURE },                    \
-	{ "timeout", required_argument, NULL, CLI_REG_OPT_TIMEOUT }
+	{ "timeout", required_argument, NULL, CLI_REG_OPT_TIMEOUT },                \
+	{ "password", required_argument, NULL, CLI_REG_OPT_PASSWORD }
 
 /* The lines of --help that describe them. */
 #define CLI_REGISTRY_HELP                                                                        \
