@@ -10,11 +10,16 @@
 #                     Docker-Content-Digest
 #   truncate-blobs    send every blob over 1 KiB cut to half its length
 #   stall             accept, then never answer manifest requests
+#   token             require a bearer token, handed out anonymously by /token
+#                     on the same server for the scope the challenge names
+#   token-basic       the same, but /token wants Basic volt:s3cret
 # Writes the port it listens on (127.0.0.1) to PORTFILE, then serves until killed.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
+import base64
 import http.server
 import json
+import urllib.parse
 import os
 import re
 import sys
@@ -53,7 +58,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send(code, json.dumps({"errors": [{"code": err, "message": msg}]}).encode(),
                   {"Content-Type": "application/json"})
 
+    def token_ok(self):
+        m = re.fullmatch(r"/v2/(.+)/(manifests|blobs)/[^/]+", self.path)
+        scope = "repository:%s:pull" % (m.group(1) if m else "")
+        if self.headers.get("Authorization") == "Bearer tok-" + scope:
+            return True
+        realm = "http://127.0.0.1:%d/token" % self.server.server_address[1]
+        self.send(401, b'{"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}',
+                  {"WWW-Authenticate": 'Bearer realm="%s",service="fake",scope="%s"' % (realm, scope),
+                   "Content-Type": "application/json"})
+        return False
+
+    def token(self):
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        if MODE == "token-basic":
+            want = "Basic " + base64.b64encode(b"volt:s3cret").decode()
+            if self.headers.get("Authorization") != want:
+                return self.error(401, "UNAUTHORIZED", "bad credentials for the token server")
+        if q.get("service") != ["fake"] or len(q.get("scope", [])) != 1:
+            return self.error(400, "DENIED", "token request without service or scope")
+        return self.send(200, json.dumps({"token": "tok-" + q["scope"][0]}).encode(),
+                         {"Content-Type": "application/json"})
+
     def do_GET(self):
+        if self.path.startswith("/token"):
+            return self.token()
+        if MODE.startswith("token") and not self.token_ok():
+            return
         if self.path == "/v2/":
             return self.send(200, b"{}", {"Content-Type": "application/json"})
         if MODE == "500":

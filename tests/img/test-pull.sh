@@ -153,4 +153,12 @@ printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$REGISTRY" "$(printf volt:s3cret |
 expect 0 '"layers_skipped": 2' $V3 image pull --json --authfile "$T/auth.json" "$REGISTRY/volt/private:1"
 REGISTRY_AUTH_FILE=$T/auth.json expect 0 "" $V3 image pull "$REGISTRY/volt/private:1"
 
+echo "== bearer token auth (anonymous, and with credentials for the token server)"
+fake_registry_start "$T" "$T/demo1" token
+expect 0 '"layers_skipped": 2' $V3 image pull --json "$FAKE/volt/demo:1.0"
+fake_registry_start "$T" "$T/demo1" token-basic
+expect 1 "token server.*HTTP 401.*bad credentials" $V3 image pull "$FAKE/volt/demo:1.0"
+echo s3cret | $V3 image pull --username volt --password-stdin "$FAKE/volt/demo:1.0" >"$T/out" 2>&1 ||
+	fail "token server with credentials: $(cat "$T/out")"
+
 finish
