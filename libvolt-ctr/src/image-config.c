@@ -134,7 +134,10 @@ int ctr_image_config_apply(const volt_ctr *ctr, const volt_ctr_spec *spec, volt_
 	r = volt_cas_oci_image_get(cas, spec->image, &ic->img);
 	volt_cas_close(cas);
 	if (r == -ENOENT || r == -EINVAL) {
-		/* Not an image record: maybe a ref or a hash. */
+		/* Not an image record: maybe a ref or a hash, unless no ref can have that name. */
+		if (strspn(spec->image, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+		    strlen(spec->image))
+			return volt_error_set(ENOENT, "no image named '%s' (see 'volt image ls')", spec->image);
 		volt_error_clear();
 		return 0;
 	}
