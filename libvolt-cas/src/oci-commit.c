@@ -133,6 +133,9 @@ VOLT_API int volt_cas_oci_image_commit(volt_cas *cas, const char *name, const ch
 		return volt_error_prefix(r, "image %s: config", full);
 	if (!json_is_object(config))
 		return volt_error_set(EINVAL, "image %s: the config is not a JSON object", full);
+	r = oci_config_check(config_json, config_len);
+	if (r < 0)
+		return volt_error_prefix(r, "image %s", full);
 	if (manifest_digest && oci_digest_parse(manifest_digest, &tmp) < 0)
 		return volt_error_prefix(-EINVAL, "image %s: manifest", full);
 	trees = calloc(n_layers ? n_layers : 1, sizeof(*trees));

@@ -68,6 +68,9 @@ int oci_dir_open(volt_cas *cas, const char *sub, bool create, int *out_fd);
 /* oci-commit.c: check an image name; add ":latest" when it has no tag or digest. */
 int oci_name_normalize(const char *name, char **out);
 
+/* oci-image.c: refuse a config that readers could not use (-EINVAL). */
+int oci_config_check(const char *json, size_t len);
+
 /* oci-record.c: image records, "oci/images/<sha256 of the name>.json". */
 struct json_t;
 int oci_record_write(volt_cas *cas, const char *full_name, struct json_t *rec);

@@ -33,6 +33,7 @@
 #   {"path": "bin/sh", "type": "symlink", "target": "busybox"}
 #   {"path": "etc/hard", "type": "hardlink", "target": "etc/hello"}
 #   {"path": "etc/.wh.old", "type": "whiteout"}     an empty file (same as a file)
+#   {"path": "", "type": "tree", "source": "/some/dir"}   a host directory, recursively, under path
 #
 # Prints a JSON summary on stdout: {"manifest": "sha256:..", "config": "sha256:..",
 # "layers": ["sha256:..", ...], "index": "sha256:.." (with platforms)}.
@@ -66,10 +67,33 @@ def put_blob(out, data):
     return "sha256:" + digest
 
 
+def expand_tree(e):
+    """A host directory as entries (directories, files, symlinks), sorted."""
+    out = []
+    src = e["source"]
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames.sort()
+        rel = os.path.relpath(dirpath, src)
+        for name in sorted(dirnames) + sorted(filenames):
+            full = os.path.join(dirpath, name)
+            path = os.path.normpath(os.path.join(e.get("path", ""), rel, name))
+            st = os.lstat(full)
+            if os.path.islink(full):
+                out.append({"path": path, "type": "symlink", "target": os.readlink(full)})
+            elif os.path.isdir(full):
+                out.append({"path": path, "type": "dir", "mode": st.st_mode & 0o7777})
+            else:
+                out.append({"path": path, "type": "file", "source": full, "mode": st.st_mode & 0o7777})
+    return out
+
+
 def layer_tar(entries):
+    expanded = []
+    for e in entries:
+        expanded.extend(expand_tree(e) if e.get("type") == "tree" else [e])
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for e in entries:
+        for e in expanded:
             ti = tarfile.TarInfo(e["path"])
             ti.mtime = e.get("mtime", MTIME)
             ti.uid = e.get("uid", 0)

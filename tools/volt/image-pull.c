@@ -12,7 +12,7 @@
 #include <volt/core.h>
 
 #include "cli-registry.h"
-#include "volt.h"
+#include "image.h"
 
 static const char help[] =
 	"Usage: volt image pull [OPTIONS] REGISTRY/REPOSITORY[:TAG|@sha256:DIGEST]\n"
@@ -42,24 +42,6 @@ static const char help[] =
 	"A progress line (layers and bytes) is drawn on standard error when it is a\n"
 	"terminal; otherwise the pull is quiet until its summary.\n"
 	"Exit status: 0 on success, 1 on failure, 2 on a usage error.\n";
-
-static int open_store(const struct cli_global *g, volt_cas **out)
-{
-	volt_cas_open_options o = VOLT_CAS_OPEN_OPTIONS_INIT;
-	char *root = NULL, *path = NULL;
-	int r;
-
-	r = volt_root_resolve(&root, g->root);
-	if (r >= 0)
-		r = volt_root_subdir(&path, root, "cas", 0);
-	free(root);
-	if (r < 0)
-		return r;
-	o.flags = VOLT_CAS_OPEN_CREATE;
-	r = volt_cas_open(out, path, &o);
-	free(path);
-	return r;
-}
 
 int image_pull(const struct cli_global *g, int argc, char **argv)
 {
@@ -106,9 +88,12 @@ int image_pull(const struct cli_global *g, int argc, char **argv)
 	}
 	o.progress = cli_registry_progress;
 	o.userdata = (void *)"layers";
-	r = open_store(g, &cas);
-	if (r >= 0)
-		r = volt_cas_registry_pull(cas, ref, &o, &res);
+	r = image_store_open(g, true, &cas);
+	if (r >= 0) {
+		cli_registry_args_clear(&ra);
+		return r;
+	}
+	r = volt_cas_registry_pull(cas, ref, &o, &res);
 	cli_registry_progress_end();
 	volt_cas_close(cas);
 	cli_registry_args_clear(&ra);

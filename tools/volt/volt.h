@@ -6,12 +6,11 @@
 
 int verb_version(const struct cli_global *g, int argc, char **argv);
 int verb_container(const struct cli_global *g, int argc, char **argv);
+int verb_image(const struct cli_global *g, int argc, char **argv);
 int verb_info(const struct cli_global *g, int argc, char **argv);
 int verb_policy(const struct cli_global *g, int argc, char **argv);
 int verb_policy_learn(const struct cli_global *g, int argc, char **argv);
 int verb_sandbox(const struct cli_global *g, int argc, char **argv);
-int verb_image(const struct cli_global *g, int argc, char **argv);
-int image_pull(const struct cli_global *g, int argc, char **argv);
 
 /* Parse the options every verb accepts (--json, --help); returns -1 to go on, else an exit code. */
 int volt_verb_common_options(const struct cli_global *g, bool *json, int argc, char **argv, const char *help);
