@@ -81,6 +81,32 @@ int reg_client_new(struct reg_client **out, const struct reg_ref *ref, const vol
 	return 0;
 }
 
+int reg_client_clone(struct reg_client **out, const struct reg_client *c)
+{
+	_cleanup_(reg_client_freep) struct reg_client *n = NULL;
+
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return volt_error_set(ENOMEM, NULL);
+	n->curl = curl_easy_init();
+	if (!n->curl)
+		return volt_error_set(ENOMEM, "libcurl: cannot create a handle");
+	n->origin = strdup(c->origin);
+	n->base = strdup(c->base);
+	n->registry = strdup(c->registry);
+	n->repository = strdup(c->repository);
+	if (!n->origin || !n->base || !n->registry || !n->repository ||
+	    (c->user && !(n->user = strdup(c->user))) || (c->password && !(n->password = strdup(c->password))) ||
+	    (c->token && !(n->token = strdup(c->token))))
+		return volt_error_set(ENOMEM, NULL);
+	n->basic = c->basic;
+	n->push = c->push;
+	n->insecure = c->insecure;
+	n->timeout = c->timeout;
+	*out = TAKE_PTR(n);
+	return 0;
+}
+
 struct reg_client *reg_client_free(struct reg_client *c)
 {
 	if (!c)
@@ -102,18 +128,23 @@ struct reg_client *reg_client_free(struct reg_client *c)
 	return NULL;
 }
 
-void reg_progress_tick(struct reg_progress *p, bool done)
+void reg_progress_add(struct reg_progress *p, uint64_t bytes, bool done)
 {
 	uint64_t now;
 
-	if (!p || !p->fn)
+	if (!p)
 		return;
+	if (p->lock)
+		pthread_mutex_lock(p->lock);
+	p->res->bytes_transferred += bytes;
 	now = cas_now_ns();
-	if (!done && now - p->last_ns < 100000000ull)
-		return;
-	p->last_ns = now;
-	p->res->done = done;
-	p->fn(p->res, p->userdata);
+	if (p->fn && (done || now - p->last_ns >= 100000000ull)) {
+		p->last_ns = now;
+		p->res->done = done;
+		p->fn(p->res, p->userdata);
+	}
+	if (p->lock)
+		pthread_mutex_unlock(p->lock);
 }
 
 void reg_response_clear(struct reg_response *r)
@@ -229,10 +260,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	if (s->sha)
 		EVP_DigestUpdate(s->sha, data, n);
 	s->got += n;
-	if (s->progress) {
-		s->progress->res->bytes_transferred += n;
-		reg_progress_tick(s->progress, false);
-	}
+	if (s->progress)
+		reg_progress_add(s->progress, n, false);
 	return n;
 }
 

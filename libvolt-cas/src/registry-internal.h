@@ -8,6 +8,7 @@
 #ifndef VOLT_CAS_REGISTRY_INTERNAL_H
 #define VOLT_CAS_REGISTRY_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,6 +105,8 @@ void reg_digest_of(char out[VOLT_CAS_DIGEST_SIZE], const void *data, size_t len)
 struct reg_client;
 
 int reg_client_new(struct reg_client **out, const struct reg_ref *ref, const volt_cas_registry_options *opts);
+/* A client for another thread, with @c's credentials and token (curl handles are not shared). */
+int reg_client_clone(struct reg_client **out, const struct reg_client *c);
 struct reg_client *reg_client_free(struct reg_client *c);
 
 struct reg_progress {
@@ -111,8 +114,11 @@ struct reg_progress {
 	volt_cas_registry_progress_fn fn;
 	void *userdata;
 	uint64_t last_ns;
+	pthread_mutex_t *lock;   /* when several threads transfer at once */
 };
-void reg_progress_tick(struct reg_progress *p, bool done);
+/* Count @bytes more transferred (may be 0) and call the callback, rate-limited. */
+void reg_progress_add(struct reg_progress *p, uint64_t bytes, bool done);
+#define reg_progress_tick(p, done) reg_progress_add((p), 0, (done))
 
 /* GET a manifest by tag or digest; verifies a digest reference and the Docker-Content-Digest header. */
 int reg_manifest_get(struct reg_client *c, const char *reference, char **out_body, size_t *out_len,

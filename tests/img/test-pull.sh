@@ -132,7 +132,8 @@ expect 1 "truncated" $V2 image pull "$FAKE/volt/demo:1.0"
 fake_registry_start "$T" "$T/badtype" normal
 expect 1 "unsupported media type application/vnd.example.unknown.layer" $V2 image pull "$FAKE/volt/bad:1"
 fake_registry_start "$T" "$T/demo1" normal
-expect 0 '"layers_fetched": 2' $V2 image pull --json "$FAKE/volt/demo:1.0"
+# (A layer imported by a failed pull above may be reused: layers are fetched in parallel.)
+expect 0 '"layers": 2' $V2 image pull --json "$FAKE/volt/demo:1.0"
 grep -q "\"root\": \"$root1\"" "$T/out" || fail "the fake registry serves the same image"
 fake_registry_start "$T" "$T/demo1" stall
 expect 1 "timed out\|Timeout" $V2 image pull --timeout 2 "$FAKE/volt/demo:2.0"
