@@ -20,6 +20,8 @@
 #include "walk.h"
 
 #define ROOT_CONFIG_MAX 4096
+/* Connections at once: enough to hide a registry's per-blob latency. */
+#define TRANSFER_THREADS 8
 
 struct dag_blob {
 	volt_cas_hash hash;
@@ -130,6 +132,35 @@ static int open_client(struct reg_client **out, struct reg_ref *ref, const char 
 	return 0;
 }
 
+struct push_ctx {
+	volt_cas *cas;
+	const struct dag_blob *blobs;
+	struct reg_progress *prog;
+};
+
+static int push_item(struct reg_client *c, size_t i, void *userdata)
+{
+	struct push_ctx *x = userdata;
+	char digest[VOLT_CAS_DIGEST_SIZE];
+	_cleanup_free_ void *data = NULL;
+	size_t len;
+	int r;
+
+	digest_of_hash(digest, &x->blobs[i].hash);
+	r = reg_blob_exists(c, digest);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	/* Read back verified: a corrupt local block is never published. */
+	r = cas_block_get(x->cas, &x->blobs[i].hash, &data, &len);
+	if (r < 0)
+		return r;
+	r = reg_blob_put(c, digest, data, len);
+	if (r < 0)
+		return r;
+	reg_progress_add(x->prog, len, false);
+	return 1;
+}
+
 VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char *dest,
 				    const volt_cas_registry_options *opts, volt_cas_registry_result *out)
 {
@@ -140,7 +171,7 @@ VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char 
 	struct reg_progress prog = { .res = &res };
 	_cleanup_free_ struct dag_blob *blobs = NULL;
 	_cleanup_free_ char *config = NULL, *manifest = NULL;
-	char hex[VOLT_CAS_HASH_HEX_SIZE], digest[VOLT_CAS_DIGEST_SIZE], config_digest[VOLT_CAS_DIGEST_SIZE];
+	char hex[VOLT_CAS_HASH_HEX_SIZE], config_digest[VOLT_CAS_DIGEST_SIZE];
 	volt_cas_hash root;
 	size_t n = 0;
 	uint64_t bytes = 0;
@@ -173,33 +204,15 @@ VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char 
 	if (r < 0)
 		return volt_error_prefix(r, "push %s", spec);
 	res.root = root;
+	/* What must move is only known blob by blob (HEAD): no bytes_total. */
 	res.objects = n;
-	res.bytes_total = bytes;
 
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ void *data = NULL;
-		size_t len;
+	{
+		struct push_ctx x = { .cas = cas, .blobs = blobs, .prog = &prog };
 
-		digest_of_hash(digest, &blobs[i].hash);
-		r = reg_blob_exists(c, digest);
-		if (r < 0)
-			return r;
-		if (r > 0) {
-			res.objects_skipped++;
-			res.bytes_total -= blobs[i].len;
-			reg_progress_tick(&prog, false);
-			continue;
-		}
-		/* Read back verified: a corrupt local block is never published. */
-		r = cas_block_get(cas, &blobs[i].hash, &data, &len);
+		r = reg_parallel(c, n, TRANSFER_THREADS, push_item, &x, &prog);
 		if (r < 0)
 			return volt_error_prefix(r, "push %s", spec);
-		r = reg_blob_put(c, digest, data, len);
-		if (r < 0)
-			return r;
-		res.objects_transferred++;
-		res.bytes_transferred += len;
-		reg_progress_tick(&prog, false);
 	}
 
 	if (asprintf(&config, "{\"stellarium\":1,\"root\":\"%s\",\"kind\":\"%s\",\"blocks\":%zu,\"bytes\":%llu}",
@@ -288,6 +301,35 @@ static int check_dag(volt_cas *cas, const volt_cas_hash *root)
 	return 0;
 }
 
+struct fetch_ctx {
+	volt_cas *cas;
+	const struct reg_manifest *m;
+	const size_t *todo;
+	struct reg_progress *prog;
+};
+
+static int fetch_item(struct reg_client *c, size_t i, void *userdata)
+{
+	struct fetch_ctx *x = userdata;
+	const struct reg_descriptor *d = &x->m->items[x->todo[i]];
+	_cleanup_free_ void *data = NULL;
+	volt_cas_hash want, got;
+	size_t len;
+	int r;
+
+	r = reg_blob_get_mem(c, d->digest, d->size, CAS_BLOCK_MAX, &data, &len, x->prog);
+	if (r < 0)
+		return r;
+	/* reg_blob_get_mem verified the digest; the store hashes again as it names the block. */
+	(void)volt_cas_hash_from_hex(&want, d->digest + 7);
+	r = cas_block_put(x->cas, data, len, &got, NULL);
+	if (r < 0)
+		return r;
+	if (memcmp(want.bytes, got.bytes, VOLT_CAS_HASH_SIZE) != 0)
+		return volt_error_set(EBADMSG, "block %s changed while being stored", d->digest);
+	return 1;
+}
+
 VOLT_API int volt_cas_registry_fetch(volt_cas *cas, const char *src, const char *tag,
 				     const volt_cas_registry_options *opts, volt_cas_hash *out_root,
 				     volt_cas_registry_result *out)
@@ -368,24 +410,19 @@ VOLT_API int volt_cas_registry_fetch(volt_cas *cas, const char *src, const char 
 	}
 	reg_progress_tick(&prog, false);
 
-	for (size_t i = 0; i < m.n; i++) {
-		_cleanup_free_ void *data = NULL;
-		volt_cas_hash want, got;
-		size_t dlen;
+	{
+		_cleanup_free_ size_t *todo = calloc(m.n + 1, sizeof(*todo));
+		struct fetch_ctx x = { .cas = cas, .m = &m, .todo = todo, .prog = &prog };
+		size_t n_todo = 0;
 
-		if (!missing[i])
-			continue;
-		r = reg_blob_get_mem(c, m.items[i].digest, m.items[i].size, CAS_BLOCK_MAX, &data, &dlen, &prog);
+		if (!todo)
+			return volt_error_set(ENOMEM, NULL);
+		for (size_t i = 0; i < m.n; i++)
+			if (missing[i])
+				todo[n_todo++] = i;
+		r = reg_parallel(c, n_todo, TRANSFER_THREADS, fetch_item, &x, &prog);
 		if (r < 0)
-			return r;
-		/* reg_blob_get_mem verified the digest; the store hashes again as it names the block. */
-		(void)volt_cas_hash_from_hex(&want, m.items[i].digest + 7);
-		r = cas_block_put(cas, data, dlen, &got, NULL);
-		if (r < 0)
-			return r;
-		if (memcmp(want.bytes, got.bytes, VOLT_CAS_HASH_SIZE) != 0)
-			return volt_error_set(EBADMSG, "block %s changed while being stored", m.items[i].digest);
-		res.objects_transferred++;
+			return volt_error_prefix(r, "%s", src);
 	}
 
 	r = check_dag(cas, &root);

@@ -133,6 +133,14 @@ int reg_blob_get_mem(struct reg_client *c, const char *digest, uint64_t size, si
 int reg_blob_exists(struct reg_client *c, const char *digest);
 int reg_blob_put(struct reg_client *c, const char *digest, const void *data, size_t len);
 
+/* Run @fn for items 0..@n-1 on up to @threads threads, each with a clone of
+ * @c. @fn returns 1 (transferred), 0 (skipped: counted in @prog) or an
+ * error, which stops the rest; the first error in item order is returned. */
+typedef int (*reg_item_fn)(struct reg_client *c, size_t i, void *ctx);
+#define REG_PARALLEL_MAX 16
+int reg_parallel(const struct reg_client *c, size_t n, unsigned threads, reg_item_fn fn, void *ctx,
+		 struct reg_progress *prog);
+
 void reg_options_init(volt_cas_registry_options *o, const volt_cas_registry_options *in);
 
 #define _cleanup_reg_ref_ _cleanup_(reg_ref_clear)

@@ -11,7 +11,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <fcntl.h>
-#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -114,101 +113,19 @@ static int fetch_layer(volt_cas *cas, struct reg_client *c, const struct reg_des
 	return volt_cas_oci_layer_import(cas, d->digest, d->media_type, fd, &tree);
 }
 
-struct layer_jobs {
+struct layer_ctx {
 	volt_cas *cas;
-	const struct reg_client *client;   /* cloned per thread */
 	const struct reg_manifest *m;
-	const bool *need;
+	const size_t *todo;          /* indexes of the layers to fetch */
 	struct reg_progress *prog;
-	pthread_mutex_t lock;               /* next, failed, errors, progress */
-	size_t next;
-	bool failed;
-	int *result;                        /* per layer */
-	char **message;                     /* per layer: the thread-local error message */
 };
 
-static void *layer_worker(void *userdata)
+static int layer_item(struct reg_client *c, size_t i, void *userdata)
 {
-	struct layer_jobs *j = userdata;
-	struct reg_client *c = NULL;
-	int r;
+	struct layer_ctx *x = userdata;
+	int r = fetch_layer(x->cas, c, &x->m->items[x->todo[i]], x->prog);
 
-	r = reg_client_clone(&c, j->client);
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&j->lock);
-		while (j->next < j->m->n && !j->need[j->next])
-			j->next++;
-		i = j->next++;
-		if (i >= j->m->n || j->failed) {
-			pthread_mutex_unlock(&j->lock);
-			break;
-		}
-		pthread_mutex_unlock(&j->lock);
-
-		if (r >= 0)
-			r = fetch_layer(j->cas, c, &j->m->items[i], j->prog);
-		pthread_mutex_lock(&j->lock);
-		j->result[i] = r < 0 ? r : 1;
-		if (r < 0) {
-			j->failed = true;
-			j->message[i] = strdup(volt_error_message());
-		} else {
-			j->prog->res->objects_transferred++;
-		}
-		pthread_mutex_unlock(&j->lock);
-		reg_progress_tick(j->prog, false);
-		if (r < 0)
-			break;
-	}
-	reg_client_free(c);
-	return NULL;
-}
-
-/* Fetch and import the layers marked in @need; the first failure (in layer order) is returned. */
-static int fetch_layers(volt_cas *cas, const struct reg_client *c, const struct reg_manifest *m, const bool *need,
-			struct reg_progress *prog)
-{
-	struct layer_jobs j = { .cas = cas, .client = c, .m = m, .need = need, .prog = prog };
-	pthread_t threads[PULL_THREADS];
-	size_t n_threads = 0, wanted = 0;
-	int r = 0, e;
-
-	for (size_t i = 0; i < m->n; i++)
-		wanted += need[i];
-	if (wanted == 0)
-		return 0;
-	j.result = calloc(m->n, sizeof(*j.result));
-	j.message = calloc(m->n, sizeof(*j.message));
-	if (!j.result || !j.message) {
-		free(j.result);
-		free(j.message);
-		return volt_error_set(ENOMEM, NULL);
-	}
-	pthread_mutex_init(&j.lock, NULL);
-	prog->lock = &j.lock;
-	for (size_t t = 0; t < PULL_THREADS && t < wanted; t++) {
-		e = pthread_create(&threads[n_threads], NULL, layer_worker, &j);
-		if (e != 0) {
-			if (n_threads == 0)
-				r = volt_error_set_errno(e, "start a thread to fetch layers");
-			break;
-		}
-		n_threads++;
-	}
-	for (size_t t = 0; t < n_threads; t++)
-		pthread_join(threads[t], NULL);
-	prog->lock = NULL;
-	pthread_mutex_destroy(&j.lock);
-	for (size_t i = 0; i < m->n && r >= 0; i++)
-		if (j.result[i] < 0)
-			r = volt_error_set(-j.result[i], "%s", j.message[i] ? j.message[i] : "layer failed");
-	for (size_t i = 0; i < m->n; i++)
-		free(j.message[i]);
-	free(j.message);
-	free(j.result);
-	return r;
+	return r < 0 ? r : 1;
 }
 
 VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref_s, const volt_cas_registry_options *opts,
@@ -288,9 +205,20 @@ VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref_s, const volt
 	}
 	reg_progress_tick(&prog, false);
 
-	r = fetch_layers(cas, c, &m, need, &prog);
-	if (r < 0)
-		return volt_error_prefix(r, "pull %s", ref_s);
+	{
+		_cleanup_free_ size_t *todo = calloc(m.n + 1, sizeof(*todo));
+		struct layer_ctx x = { .cas = cas, .m = &m, .todo = todo, .prog = &prog };
+		size_t n_todo = 0;
+
+		if (!todo)
+			return volt_error_set(ENOMEM, NULL);
+		for (size_t i = 0; i < m.n; i++)
+			if (need[i])
+				todo[n_todo++] = i;
+		r = reg_parallel(c, n_todo, PULL_THREADS, layer_item, &x, &prog);
+		if (r < 0)
+			return volt_error_prefix(r, "pull %s", ref_s);
+	}
 
 	r = volt_cas_oci_image_commit(cas, name, digests, m.n, config, config_len, res.digest, &res.root);
 	if (r < 0)
