@@ -204,7 +204,12 @@ static int image_from_record(volt_cas *cas, json_t *rec, volt_cas_oci_image **ou
 
 static bool is_hex(const char *s)
 {
-	return *s && strspn(s, "0123456789abcdef") == strlen(s);
+	size_t i = 0;
+
+	for (; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i > 0;
 }
 
 /* The record @query finds; *out_by_id tells whether it matched as an id. */

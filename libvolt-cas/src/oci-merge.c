@@ -10,6 +10,10 @@
  * not even loaded), and file entries carry their block lists over. Each
  * layer's directories are walked once to drop its whiteouts.
  *
+ * A directory that a layer's tar only implies (a member "a/b" without
+ * "a/") keeps the metadata of the directory below, as when a runtime
+ * extracts the layer over it.
+ *
  * Hard link groups number from 1 in each layer tree; a layer's groups are
  * shifted past every group already in the result, so links of two layers
  * never join at checkout.
@@ -68,6 +72,15 @@ static int take_upper(struct merge *m, const struct cas_entry *u, const struct c
 
 		if (r < 0)
 			return volt_error_prefix(r, "%s", u->name);
+		/* A parent the layer's tar only implied (the tar importer makes it
+		 * 0755, root, mtime 0) does not change the directory below. */
+		if (merge_below && u->mode == 0755 && u->uid == 0 && u->gid == 0 && u->mtime_sec == 0 &&
+		    u->mtime_nsec == 0 && u->n_xattrs == 0) {
+			volt_cas_hash h = res->hash;
+
+			*res = *below;
+			res->hash = h;
+		}
 	} else if (u->type == VOLT_CAS_ENTRY_REGULAR && u->link_group) {
 		if (u->link_group > UINT32_MAX - m->group_base)
 			return volt_error_set(EOVERFLOW, "too many hard links in the image");

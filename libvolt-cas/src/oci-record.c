@@ -39,7 +39,7 @@ int oci_record_write(volt_cas *cas, const char *full_name, json_t *rec)
 	record_file_name(file, full_name);
 	if (asprintf(&path, "%s/oci/images/%s", cas->path, file) < 0)
 		return volt_error_set(ENOMEM, NULL);
-	return volt_json_write_file(path, rec, JSON_SORT_KEYS | JSON_INDENT(1), 0644);
+	return volt_json_write_file(path, rec, VOLT_JSON_PRETTY, 0644);
 }
 
 /* Check the fields every reader relies on. */

@@ -125,6 +125,43 @@ START_TEST(test_whiteouts_and_opaque_dirs_apply_at_merge)
 }
 END_TEST
 
+START_TEST(test_implied_parents_keep_the_lower_directory)
+{
+	struct t_tar a = {}, b = {};
+	char d[2][72], hex[VOLT_CAS_HASH_HEX_SIZE], *spec = NULL;
+	volt_cas_hash t, root;
+	volt_cas_entry *e = NULL;
+
+	/* Layer 1: "secret/" is 0700 with an mtime; layer 2 names only "secret/f". */
+	t_tar_add(&a, "secret/", '5', NULL, NULL);
+	t_tar_finish(&a);
+	{
+		unsigned char *h = a.buf;
+		unsigned sum = 0;
+
+		snprintf((char *)h + 100, 8, "%07o", 0700);
+		memset(h + 148, ' ', 8);
+		for (int i = 0; i < 512; i++)
+			sum += h[i];
+		snprintf((char *)h + 148, 8, "%06o", sum);
+	}
+	t_tar_add(&b, "secret/f", '0', NULL, "f\n");
+	t_tar_finish(&b);
+	ck_assert_int_eq(t_import_layer(cas, &a, T_NONE, NULL, d[0], &t), 0);
+	ck_assert_int_eq(t_import_layer(cas, &b, T_NONE, NULL, d[1], &t), 0);
+	commit("implied", d, 2, &root);
+	ck_assert_int_ge(asprintf(&spec, "%s:secret", volt_cas_hash_to_hex(hex, &root)), 0);
+	ck_assert_int_eq(volt_cas_stat(cas, spec, &e), 0);
+	ck_assert_uint_eq(e->mode, 0700);
+	ck_assert_int_eq(e->mtime_sec, 1700000000);
+	volt_cas_entry_free(e);
+	free(spec);
+	assert_file(&root, "secret/f", "f\n");
+	t_tar_free(&a);
+	t_tar_free(&b);
+}
+END_TEST
+
 START_TEST(test_layer_order_decides)
 {
 	struct t_tar a = {}, b = {};
@@ -354,6 +391,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_whiteouts_and_opaque_dirs_apply_at_merge);
 	tcase_add_test(tc, test_layer_order_decides);
+	tcase_add_test(tc, test_implied_parents_keep_the_lower_directory);
 	tcase_add_test(tc, test_lookup_finds_imported_layers_only);
 	tcase_add_test(tc, test_hostile_layers_are_refused_with_nothing_recorded);
 	tcase_add_test(tc, test_broken_streams_are_refused_with_nothing_recorded);
