@@ -13,6 +13,9 @@
 #   token             require a bearer token, handed out anonymously by /token
 #                     on the same server for the scope the challenge names
 #   token-basic       the same, but /token wants Basic volt:s3cret
+#   token-redirect    as token, and blobs are answered with a 307 to
+#                     http://localhost:PORT/storage/DIGEST (another origin),
+#                     which refuses requests that carry an Authorization header
 # Writes the port it listens on (127.0.0.1) to PORTFILE, then serves until killed.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -83,6 +86,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path.startswith("/token"):
             return self.token()
+        if self.path.startswith("/storage/"):
+            if self.headers.get("Authorization"):
+                return self.error(400, "LEAK", "credentials sent to blob storage")
+            try:
+                body = blob(self.path[len("/storage/"):])
+            except OSError:
+                return self.error(404, "BLOB_UNKNOWN", "no such blob in storage")
+            return self.send(200, body, {"Content-Type": "application/octet-stream"})
         if MODE.startswith("token") and not self.token_ok():
             return
         if self.path == "/v2/":
@@ -106,6 +117,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if MODE == "manifest-digest":
                 body = body.replace(b'"schemaVersion": 2', b'"schemaVersion":  2')
             return self.send(200, body, {"Content-Type": mt, "Docker-Content-Digest": digest})
+        if MODE == "token-redirect":
+            return self.send(307, b"", {"Location": "http://localhost:%d/storage/%s" % (self.server.server_address[1], ref)})
         try:
             body = blob(ref)
         except OSError:

@@ -58,6 +58,7 @@ layout badtype '{"layers": [{"media_type": "application/vnd.example.unknown.laye
 registry_start "$T/reg"
 registry_push "$T/demo1" volt/demo:1.0 || fail "skopeo copy demo1"
 registry_push "$T/demo2" volt/demo:2.0 || fail "skopeo copy demo2"
+registry_push "$T/demo2" volt/demo:latest || fail "skopeo copy demo2 as latest"
 registry_push --all "$T/multi" volt/multi:1 || fail "skopeo copy multi"
 registry_push "$T/escape" volt/escape:1 || fail "skopeo copy escape"
 registry_push "$T/escape-link" volt/escape-link:1 || fail "skopeo copy escape-link"
@@ -101,6 +102,9 @@ echo "== by digest, again: nothing fetched"
 expect 0 '"layers_fetched": 0' $V image pull --json "$REGISTRY/volt/demo@$digest1"
 grep -q "\"root\": \"$root1\"" "$T/out" || fail "pull by digest gives the same tree"
 expect 0 '"layers_fetched": 0' $V image pull --json "$REGISTRY/volt/demo:1.0"
+expect 0 "\"name\": \"$REGISTRY/volt/demo:latest\"" $V image pull --json "$REGISTRY/volt/demo"
+grep -q "\"root\": \"$root2\"" "$T/out" || fail "no tag means latest"
+expect 0 "" $V image inspect "$REGISTRY/volt/demo:latest"
 
 echo "== index: linux/amd64 by default, --platform for another"
 expect 0 "" $V image pull --json "$REGISTRY/volt/multi:1"
@@ -162,6 +166,10 @@ REGISTRY_AUTH_FILE=$T/auth.json expect 0 "" $V3 image pull "$REGISTRY/volt/priva
 echo "== bearer token auth (anonymous, and with credentials for the token server)"
 fake_registry_start "$T" "$T/demo1" token
 expect 0 '"layers_skipped": 2' $V3 image pull --json "$FAKE/volt/demo:1.0"
+fake_registry_start "$T" "$T/demo1" token-redirect
+R4=$T/root4
+expect 0 '"layers_fetched": 2' $VOLT --root "$R4" image pull --json "$FAKE/volt/demo:1.0"
+grep -q "\"root\": \"$root1\"" "$T/out" || fail "pull through blob redirects gives the same tree"
 fake_registry_start "$T" "$T/demo1" token-basic
 expect 1 "token server.*HTTP 401.*bad credentials" $V3 image pull "$FAKE/volt/demo:1.0"
 echo s3cret | $V3 image pull --username volt --password-stdin "$FAKE/volt/demo:1.0" >"$T/out" 2>&1 ||

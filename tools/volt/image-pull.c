@@ -59,6 +59,7 @@ int image_pull(const struct cli_global *g, int argc, char **argv)
 	struct cli_registry_args ra = {};
 	char hex[VOLT_CAS_HASH_HEX_SIZE], sz[VOLT_FORMAT_BUF_SIZE];
 	const char *ref;
+	char *latest = NULL;
 	volt_cas *cas = NULL;
 	bool json = g->json;
 	int opt, r;
@@ -100,17 +101,28 @@ int image_pull(const struct cli_global *g, int argc, char **argv)
 	if (r < 0)
 		return cli_fail(g->program);
 
+	/* The library records a reference without tag or digest as :latest. */
+	if (!o.name) {
+		const char *last = strrchr(ref, '/');
+
+		if (last && !strchr(last, ':') && !strchr(last, '@') && asprintf(&latest, "%s:latest", ref) >= 0)
+			o.name = latest;
+	}
 	volt_cas_hash_to_hex(hex, &res.root);
-	if (json)
-		return cli_print_json(g->program,
+	if (json) {
+		r = cli_print_json(g->program,
 				      json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "name", o.name ? o.name : ref,
 						"reference", ref, "digest", res.digest, "root", hex, "layers",
 						(json_int_t)res.objects, "layers_fetched", (json_int_t)res.objects_transferred,
 						"layers_skipped", (json_int_t)res.objects_skipped, "bytes_fetched",
 						(json_int_t)res.bytes_transferred));
+		free(latest);
+		return r;
+	}
 	printf("%s\n", res.digest);
 	fprintf(stderr, "pulled %s: %llu layers, %llu fetched (%s), %llu already in the store\n", o.name ? o.name : ref,
 		(unsigned long long)res.objects, (unsigned long long)res.objects_transferred,
 		volt_format_size(sz, res.bytes_transferred), (unsigned long long)res.objects_skipped);
+	free(latest);
 	return CLI_EXIT_OK;
 }
