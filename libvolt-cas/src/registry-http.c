@@ -437,6 +437,7 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch)
 	req.url = url;
 	{
 		char *saved_origin = c->origin;
+		bool saved_basic = c->basic;
 		size_t n = strcspn(ch->realm + (ch->realm[4] == 's' ? 8 : 7), "/?");
 
 		realm_origin = strndup(ch->realm, (size_t)(ch->realm[4] == 's' ? 8 : 7) + n);
@@ -446,7 +447,7 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch)
 		c->basic = c->user != NULL;
 		r = perform(c, &req, &resp, true);
 		c->origin = saved_origin;
-		c->basic = false;
+		c->basic = saved_basic;
 	}
 	if (r < 0)
 		goto out;
