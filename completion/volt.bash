@@ -35,7 +35,7 @@ _volt_complete()
 	done
 
 	case $prev in
-	--root|--policy|-o|--output|--kernel|--initrd|--image-file)
+	--root|--policy|-o|--output|--kernel|--initrd|--image-file|--authfile)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return ;;
 	--log-level)

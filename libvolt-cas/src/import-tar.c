@@ -18,7 +18,8 @@
 #include "tar.h"
 
 struct tar_in {
-	int fd;
+	cas_read_fn rd;
+	void *rd_ctx;
 	uint8_t buf[65536];
 	size_t pos, len;
 	uint64_t offset; /* of buf[pos] in the stream, for messages */
@@ -30,11 +31,9 @@ static int tin_fill(struct tar_in *t)
 
 	if (t->pos < t->len)
 		return 1;
-	do
-		n = read(t->fd, t->buf, sizeof(t->buf));
-	while (n < 0 && errno == EINTR);
+	n = t->rd(t->rd_ctx, t->buf, sizeof(t->buf));
 	if (n < 0)
-		return volt_error_set_errno(errno, "read tar stream");
+		return (int)n;
 	t->pos = 0;
 	t->len = (size_t)n;
 	return n > 0;
@@ -243,29 +242,35 @@ int cas_tar_read_raw(void *ctx, void *dst, size_t n)
 	return tin_read(ctx, dst, n);
 }
 
-VOLT_API int volt_cas_import_tar(volt_cas *cas, int fd, const volt_cas_import_options *opts,
-				 volt_cas_hash *out_root, volt_cas_progress *out_stats)
+static ssize_t fd_read(void *ctx, void *buf, size_t len)
+{
+	int fd = *(int *)ctx;
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return volt_error_set_errno(errno, "read tar stream");
+	return n;
+}
+
+int cas_import_tar_stream(volt_cas *cas, cas_read_fn rd, void *rd_ctx, const volt_cas_import_options *opts,
+			  volt_cas_hash *out_root, volt_cas_progress *out_stats)
 {
 	_cleanup_free_ struct tar_import *ti = NULL;
-	_cleanup_close_ int lock = -1;
 	volt_cas_import_options o;
 	struct cas_tar_state st = {};
 	volt_cas_hash h;
 	int r;
 
-	assert_return(cas, EINVAL);
-	assert_return(fd >= 0, EINVAL);
-	assert_return(out_root, EINVAL);
-	assert_return(!out_stats || out_stats->version == VOLT_CAS_PROGRESS_VERSION, EINVAL);
 	ti = calloc(1, sizeof(*ti));
 	if (!ti)
 		return volt_error_set(ENOMEM, NULL);
 	ti->cas = cas;
-	ti->in.fd = fd;
+	ti->in.rd = rd;
+	ti->in.rd_ctx = rd_ctx;
 	r = cas_import_options(&o, opts, &ti->ch);
-	if (r < 0)
-		return r;
-	r = cas_lock(cas, false, true, &lock);
 	if (r < 0)
 		return r;
 	cas_progress_init(&ti->ps, o.progress, o.userdata);
@@ -297,4 +302,20 @@ VOLT_API int volt_cas_import_tar(volt_cas *cas, int fd, const volt_cas_import_op
 		return r;
 	*out_root = h;
 	return 0;
+}
+
+VOLT_API int volt_cas_import_tar(volt_cas *cas, int fd, const volt_cas_import_options *opts,
+				 volt_cas_hash *out_root, volt_cas_progress *out_stats)
+{
+	_cleanup_close_ int lock = -1;
+	int r;
+
+	assert_return(cas, EINVAL);
+	assert_return(fd >= 0, EINVAL);
+	assert_return(out_root, EINVAL);
+	assert_return(!out_stats || out_stats->version == VOLT_CAS_PROGRESS_VERSION, EINVAL);
+	r = cas_lock(cas, false, true, &lock);
+	if (r < 0)
+		return r;
+	return cas_import_tar_stream(cas, fd_read, &fd, opts, out_root, out_stats);
 }

@@ -33,6 +33,12 @@ typedef ssize_t (*cas_read_fn)(void *ctx, void *buf, size_t len);
 int cas_store_stream(volt_cas *cas, const struct cas_chunker *ch, cas_read_fn rd, void *ctx,
 		     uint64_t size_hint, struct cas_counters *c, struct cas_entry *e);
 
+/* Import a tar stream that @rd yields (bytes, 0 at its end, or a negative
+ * errno with the message set); see volt_cas_import_tar(). The caller holds
+ * the store's shared lock. */
+int cas_import_tar_stream(volt_cas *cas, cas_read_fn rd, void *rd_ctx, const volt_cas_import_options *opts,
+			  volt_cas_hash *out_root, volt_cas_progress *out_stats);
+
 /* Validate and complete import options. */
 int cas_import_options(volt_cas_import_options *o, const volt_cas_import_options *opts,
 		       struct cas_chunker *ch);

@@ -28,5 +28,8 @@ int cas_walk_root(struct cas_walk *w, const volt_cas_hash *root);
 /* Walk every ref; @on_bad_ref may skip unreadable refs (return 0). */
 int cas_walk_refs(struct cas_walk *w, int (*on_bad_ref)(struct cas_walk *w, const char *name, int err),
 		  uint64_t *n_refs);
+/* Walk what OCI image and layer records keep (oci/ in the store), like refs. */
+int cas_walk_oci(struct cas_walk *w, int (*on_bad_ref)(struct cas_walk *w, const char *name, int err),
+		 uint64_t *n_records);
 
 #endif

@@ -16,6 +16,8 @@
 #include <volt/core.h>
 #include <volt/sec.h>
 
+#include <volt/cas.h>
+
 #include "ctr-internal.h"
 #include "shared/json-cleanup.h"
 #include "shared/macro.h"
@@ -97,8 +99,16 @@ static int write_policy(const ctr_record *rec, const char *policy_file, bool str
 	return volt_json_write_file(rec->policy, j, VOLT_JSON_PRETTY, 0644);
 }
 
-VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spec *spec)
+static void image_config_clearp(struct ctr_image_config *ic)
 {
+	ctr_image_config_clear(ic);
+}
+
+VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spec *user_spec)
+{
+	struct ctr_image_config ic __attribute__((cleanup(image_config_clearp))) = {};
+	volt_ctr_spec eff;
+	const volt_ctr_spec *spec = &eff;
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_json_ json_t *config = NULL;
 	_cleanup_free_ char *base = NULL, *config_path = NULL;
@@ -107,16 +117,23 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	int r;
 
 	assert_return(ctr, EINVAL);
-	assert_return(spec, EINVAL);
+	assert_return(user_spec, EINVAL);
 
 	r = ctr_record_paths(&rec, ctr, name);
 	if (r < 0)
 		return r;
+	eff = *user_spec;
 	if (!spec->rootfs == !spec->image)
 		return volt_error_set(EINVAL, "container '%s': give an image or a root directory (one of them)", name);
 	if (access(rec.dir, F_OK) == 0)
 		return volt_error_set(EEXIST, "a container named '%s' already exists", name);
 
+	/* An OCI image's config completes the spec (see image-config.c). */
+	if (user_spec->image) {
+		r = ctr_image_config_apply(ctr, user_spec, &eff, &ic);
+		if (r < 0)
+			return volt_error_prefix(r, "container '%s'", name);
+	}
 	/* Check everything that can be checked before anything is written. */
 	r = ctr_spec_to_json(&config, name, spec, "(pending)");
 	if (r < 0)
@@ -134,7 +151,9 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 			return r;
 	}
 	json_object_set_new(config, "base", json_string(base));
-	json_object_set_new(config, "image", json_string(spec->image ? spec->image : spec->rootfs));
+	json_object_set_new(config, "image", json_string(ic.img ? ic.img->name : spec->image ? spec->image : spec->rootfs));
+	if (ic.record)
+		json_object_set(config, "image_config", ic.record);
 
 	r = volt_mkdir_p(ctr->containers, 0700);
 	if (r < 0)

@@ -40,6 +40,21 @@ int ctr_unit_name(char *buf, size_t size, const char *name);
 /* spec.c: the spec as stored in config.json */
 int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base);
 
+/* image-config.c: an OCI image's config applied to a spec */
+struct volt_cas_oci_image;
+struct ctr_image_config {
+	struct volt_cas_oci_image *img;
+	char root_hex[65];          /* the image's tree, which the base is made of */
+	const char **argv, **env;   /* point into the image or the spec */
+	char *user;
+	json_t *record;             /* "image_config" of config.json */
+};
+/* 1 and @eff (a copy of @spec completed from the image) when spec->image
+ * names an OCI image record; 0 (and @eff = *@spec) when it does not. */
+int ctr_image_config_apply(const volt_ctr *ctr, const volt_ctr_spec *spec, volt_ctr_spec *eff,
+			   struct ctr_image_config *ic);
+void ctr_image_config_clear(struct ctr_image_config *ic);
+
 /* base.c: shared, uid-shifted copies of image trees */
 int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base);
 /* base-image.c: @out_root receives the image's tree hash in hex */

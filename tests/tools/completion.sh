@@ -37,5 +37,6 @@ want "error warning notice info debug" volt --log-level ""
 want "--help --version" voltvm --
 want "create start stop rm list logs exec run" volt container ""
 want "validate show default learn" volt policy ""
+want "import ls inspect tag rm" volt image ""
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -22,6 +22,8 @@ static const struct cli_verb verbs[] = {
 	{ "gc", "[--dry-run] [--no-wait]", "delete blocks no ref reaches", verb_gc },
 	{ "fsck", "[--quarantine]", "verify every block and ref", verb_fsck },
 	{ "stats", "", "logical, unique and stored bytes; ratios", verb_stats },
+	{ "push", "SPEC REGISTRY/REPO:TAG", "send a root to an OCI registry (missing blocks only)", verb_push },
+	{ "pull", "[--tag NAME] REGISTRY/REPO:TAG", "fetch a pushed root (missing blocks only)", verb_pull },
 	{},
 };
 

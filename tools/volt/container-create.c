@@ -14,7 +14,8 @@
 #include "container.h"
 
 #define SPEC_OPTIONS_HELP                                                                             \
-	"  --image REF          the image: a Stellarium tag or hash (built-in: busybox)\n"             \
+	"  --image REF          the image: a name or id of 'volt image ls', or a\n"                  \
+	"                       Stellarium tag or hash (built-in: busybox)\n"                       \
 	"  --rootfs DIR         or a directory holding an OS tree (with /usr) as the image\n"         \
 	"  -e, --env NAME=VAL   set an environment variable (repeatable)\n"                          \
 	"  -w, --workdir DIR    working directory inside the container (default /)\n"               \
@@ -39,8 +40,13 @@ static const char create_help[] =
 	"\n"
 	"Create container NAME from an image. Its root file system is a private\n"
 	"writable layer over a read-only base shared by every container of that\n"
-	"image. Nothing runs until 'volt container start NAME'. CMD defaults to\n"
-	"/bin/sh. The built-in image 'busybox' is imported into the store on first use.\n"
+	"image. Nothing runs until 'volt container start NAME'. For an image of\n"
+	"'volt image ls', its config applies as in Docker: the command is its\n"
+	"Entrypoint followed by CMD, or by its Cmd when no CMD is given; its Env,\n"
+	"WorkingDir and User apply unless -e, -w or -u say otherwise; what came\n"
+	"from the image is recorded ('volt container inspect' shows it, with the\n"
+	"image's ExposedPorts). Otherwise CMD defaults to /bin/sh. The built-in\n"
+	"image 'busybox' is imported into the store on first use.\n"
 	"\n"
 	"Options:\n" SPEC_OPTIONS_HELP "  -h, --help           show this help\n";
 

@@ -20,6 +20,7 @@ static const struct cli_verb verbs[] = {
 	{ "exec", "NAME -- CMD...", "Run a command in a container (volt container exec)", container_exec },
 	{ "stop", "NAME... [-t DURATION]", "Stop containers (volt container stop)", container_stop },
 	{ "rm", "NAME... [--force]", "Remove containers (volt container rm)", container_rm },
+	{ "image", "pull|import|ls|inspect|tag|rm ...", "Manage OCI and Docker images", verb_image },
 	{ "info", "[--json]", "Show the state root and the running kernel", verb_info },
 	{ "version", "[--json]", "Show the versions of volt and its libraries", verb_version },
 	{ "policy", "validate|show|default|learn ...", "Check, show, print or learn sandbox policies", verb_policy },

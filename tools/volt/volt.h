@@ -6,6 +6,7 @@
 
 int verb_version(const struct cli_global *g, int argc, char **argv);
 int verb_container(const struct cli_global *g, int argc, char **argv);
+int verb_image(const struct cli_global *g, int argc, char **argv);
 int verb_info(const struct cli_global *g, int argc, char **argv);
 int verb_policy(const struct cli_global *g, int argc, char **argv);
 int verb_policy_learn(const struct cli_global *g, int argc, char **argv);

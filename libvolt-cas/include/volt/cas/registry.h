@@ -1,0 +1,158 @@
+/*
+ * libvolt-cas: the OCI distribution client (registry v2 API over libcurl).
+ *
+ * Three jobs use it:
+ *  - volt_cas_registry_pull() pulls an OCI or Docker image (by tag or
+ *    digest, through an image index to one platform), verifies every
+ *    manifest and blob against its digest, imports the layers that the
+ *    store has not seen, and records the image (see <volt/cas/oci.h>);
+ *  - volt_cas_registry_push() and volt_cas_registry_fetch() move a
+ *    Stellarium root (a tree or disk image and every block under it)
+ *    through a registry as an OCI artifact, sending and fetching only
+ *    the blobs the other side lacks. The format is in docs/cas-format.md.
+ *
+ * References are "REGISTRY/REPOSITORY:TAG" or "REGISTRY/REPOSITORY@sha256:HEX",
+ * where REGISTRY is a host name with a dot or a port, "localhost", or an
+ * IP address. Plain HTTP is used for localhost, 127.0.0.0/8 and ::1, or
+ * with VOLT_CAS_REGISTRY_INSECURE; HTTPS otherwise (certificates verified).
+ * Proxies come from the usual environment variables (libcurl).
+ *
+ * Authentication: anonymous bearer tokens (WWW-Authenticate: Bearer
+ * realm, service, scope) are fetched as the registry asks; credentials
+ * (username and password in the options, or an auth file in the format
+ * of containers-auth.json / Docker's config.json) are sent as HTTP Basic
+ * auth to a registry that asks for it, or to its token server.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VOLT_CAS_REGISTRY_H
+#define VOLT_CAS_REGISTRY_H
+
+#include <stdint.h>
+
+#include <volt/cas.h>
+
+VOLT_BEGIN_DECLS
+
+/* Plain HTTP (and no certificate checks) for any registry, not only loopback. */
+#define VOLT_CAS_REGISTRY_INSECURE (1u << 0)
+
+/* "sha256:" and 64 hex digits, and a NUL. */
+#define VOLT_CAS_DIGEST_SIZE 72
+
+/**
+ * Counters of a transfer, passed to the progress callback while it runs
+ * and returned at the end. An "object" is an image layer (pull) or a
+ * Stellarium block (push, fetch).
+ */
+typedef struct volt_cas_registry_result {
+	unsigned int version;          /* VOLT_CAS_REGISTRY_RESULT_VERSION */
+	char digest[VOLT_CAS_DIGEST_SIZE]; /* manifest digest ("sha256:..."), "" until known */
+	volt_cas_hash root;            /* the store root recorded, zero until known */
+	uint64_t objects;              /* objects the manifest lists */
+	uint64_t objects_transferred;  /* fetched or sent */
+	uint64_t objects_skipped;      /* already on the other side */
+	uint64_t bytes_transferred;    /* blob bytes moved so far (compressed as sent) */
+	uint64_t bytes_total;          /* blob bytes that will move, 0 until known */
+	int done;                      /* 1 in the last progress call */
+} volt_cas_registry_result;
+
+#define VOLT_CAS_REGISTRY_RESULT_VERSION 1
+#define VOLT_CAS_REGISTRY_RESULT_INIT { VOLT_CAS_REGISTRY_RESULT_VERSION, "", { { 0 } }, 0, 0, 0, 0, 0, 0 }
+
+/** Called at most about ten times a second and once with done = 1; @p is valid during the call. */
+typedef void (*volt_cas_registry_progress_fn)(const volt_cas_registry_result *p, void *userdata);
+
+typedef struct volt_cas_registry_options {
+	unsigned int version;          /* VOLT_CAS_REGISTRY_OPTIONS_VERSION */
+	unsigned int flags;            /* VOLT_CAS_REGISTRY_* */
+	const char *username;          /* with @password: Basic credentials; NULL: none or @authfile */
+	const char *password;
+	/* containers-auth.json / Docker config.json holding "auths": {"HOST[:PORT]":
+	 * {"auth": base64("user:password")}}; read when @username is NULL.
+	 * NULL: no file. A file without an entry for the registry is not an error. */
+	const char *authfile;
+	const char *platform;          /* pull: "os/arch[/variant]", NULL: "linux/amd64" */
+	const char *name;              /* pull: record the image under this name, NULL: the reference */
+	unsigned int timeout_sec;      /* connect timeout, and a stall of this long aborts; 0: 30 */
+	volt_cas_registry_progress_fn progress;
+	void *userdata;
+} volt_cas_registry_options;
+
+#define VOLT_CAS_REGISTRY_OPTIONS_VERSION 1
+#define VOLT_CAS_REGISTRY_OPTIONS_INIT { VOLT_CAS_REGISTRY_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
+
+/**
+ * Pull the image @ref into @cas: resolve the tag (or take the digest),
+ * pick the platform's manifest from an index, fetch the config, fetch
+ * and import each layer the store has not imported before (each blob
+ * streamed to an unnamed temporary file, its size and SHA-256 checked
+ * before import), then merge the layers and record the image under
+ * opts->name or @ref with volt_cas_oci_image_commit(). On failure no
+ * image is recorded and no temporary file is left; layers imported
+ * before the failure stay in the store (as unreferenced data that the
+ * next gc removes, or that the next pull reuses).
+ *
+ * Media types accepted: OCI image index and manifest, Docker manifest
+ * list and v2 manifest; layers tar, tar+gzip and tar+zstd (OCI and
+ * Docker names). Anything else is refused with -EPROTONOSUPPORT.
+ *
+ * @param opts  NULL for defaults.
+ * @param out   if not NULL (version set), the counters; objects are layers.
+ * @return 0; -EINVAL for a malformed reference or options; -ENOENT when
+ *         the registry knows no such repository, tag, digest or platform;
+ *         -EACCES when it refuses the credentials (401, 403); -EBADMSG
+ *         when a manifest, config or blob does not match its digest or
+ *         size, or is malformed; -EPROTONOSUPPORT for an unknown media
+ *         type or schema; -EREMOTEIO for other HTTP errors (5xx, ...);
+ *         -ECONNREFUSED, -EHOSTUNREACH, -ETIMEDOUT, -EPROTO (TLS) from
+ *         the transport; errors of the layer import and of the store.
+ */
+VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref, const volt_cas_registry_options *opts,
+				    volt_cas_registry_result *out);
+
+/**
+ * Push the Stellarium root @spec (a ref or a 64-digit hash; a tree or a
+ * disk image) to @dest ("REGISTRY/REPOSITORY:TAG") as an OCI artifact:
+ * every block and object under the root becomes a blob whose digest is
+ * the block's hash (the blob is the block's uncompressed content), sent
+ * only when a HEAD says the registry lacks it; then the manifest listing
+ * them is put under the tag. Options used: flags, credentials,
+ * timeout_sec, progress. The format is in docs/cas-format.md.
+ *
+ * @param out  if not NULL (version set): objects are blocks (objects
+ *             included), transferred the ones uploaded, skipped the ones
+ *             the registry had; digest is the manifest's.
+ * @return 0; -EINVAL for a malformed @dest; -ENOENT for an unknown @spec;
+ *         -EBADMSG for corrupt data in the store; -E2BIG when the root
+ *         has more blocks than one manifest may list (VOLT_CAS_REGISTRY_MAX_BLOBS);
+ *         transport and HTTP errors as volt_cas_registry_pull().
+ */
+VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char *dest,
+				    const volt_cas_registry_options *opts, volt_cas_registry_result *out);
+
+/* The most blobs one pushed artifact lists (its manifest stays under about 4 MiB). */
+#define VOLT_CAS_REGISTRY_MAX_BLOBS 20000
+
+/**
+ * Fetch a root pushed by volt_cas_registry_push() from @src
+ * ("REGISTRY/REPOSITORY:TAG" or "@sha256:..."): the blobs the store lacks
+ * are downloaded, each verified against its digest before it is stored;
+ * then the whole DAG under the root is checked to be present and
+ * readable, and only then is ref @tag (if not NULL) pointed at it. A
+ * failed fetch sets no ref.
+ *
+ * @param out_root  the root's hash.
+ * @param out       if not NULL, counters as volt_cas_registry_push().
+ * @return 0; -EINVAL for a malformed @src or @tag; -EBADMSG for a blob or
+ *         manifest that does not match its digest, a malformed artifact,
+ *         or a DAG with missing blocks; -EPROTONOSUPPORT when @src is not
+ *         a Stellarium artifact; errors as volt_cas_registry_pull().
+ */
+VOLT_API int volt_cas_registry_fetch(volt_cas *cas, const char *src, const char *tag,
+				     const volt_cas_registry_options *opts, volt_cas_hash *out_root,
+				     volt_cas_registry_result *out);
+
+VOLT_END_DECLS
+
+#endif

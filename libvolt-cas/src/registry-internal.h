@@ -1,0 +1,155 @@
+/*
+ * The registry client's private parts: references, WWW-Authenticate
+ * challenges, manifests and indexes (pure parsers, fuzzed), and the HTTP
+ * client over libcurl.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VOLT_CAS_REGISTRY_INTERNAL_H
+#define VOLT_CAS_REGISTRY_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cas-internal.h"
+
+/* Media types (OCI image spec, Docker image manifest v2 schema 2). */
+#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
+/* Stellarium's own artifact (docs/cas-format.md). */
+#define MT_VOLT_ARTIFACT "application/vnd.volt.stellarium.dag.v1"
+#define MT_VOLT_CONFIG "application/vnd.volt.stellarium.root.v1+json"
+#define MT_VOLT_BLOCK "application/vnd.volt.stellarium.block.v1"
+
+/* Manifests and indexes are small; anything bigger is hostile. */
+#define REG_MANIFEST_MAX (8u * 1024 * 1024)
+/* Image configs too. */
+#define REG_CONFIG_MAX (8u * 1024 * 1024)
+
+/* ---- References (registry-ref.c) ---- */
+
+struct reg_ref {
+	char *registry;     /* "host[:port]" */
+	char *repository;   /* "library/demo" */
+	char *tag;          /* NULL when by digest */
+	char *digest;       /* "sha256:..." or NULL */
+};
+
+int reg_ref_parse(struct reg_ref *out, const char *s);
+void reg_ref_clear(struct reg_ref *r);
+/* True for localhost and loopback addresses, where plain HTTP is the default. */
+bool reg_host_is_loopback(const char *registry);
+/* "sha256:" + 64 lower-case hex digits. */
+bool reg_digest_valid(const char *d);
+
+/* ---- WWW-Authenticate (registry-auth.c) ---- */
+
+enum reg_auth_scheme { REG_AUTH_NONE, REG_AUTH_BASIC, REG_AUTH_BEARER };
+
+struct reg_challenge {
+	enum reg_auth_scheme scheme;
+	char *realm, *service, *scope;
+};
+
+/* Parse one challenge header value; -EINVAL when malformed, -EPROTONOSUPPORT for another scheme. */
+int reg_challenge_parse(struct reg_challenge *out, const char *value);
+void reg_challenge_clear(struct reg_challenge *c);
+/* Decode standard base64 (padding optional); -EINVAL on bad input. *out is NUL-terminated. */
+int reg_base64_decode(char **out, size_t *out_len, const char *in);
+char *reg_base64_encode(const void *data, size_t len);
+/* Credentials for @registry from an auth file; 1 and the pair, 0 when it has none. */
+int reg_authfile_lookup(const char *path, const char *registry, char **out_user, char **out_password);
+
+/* ---- Manifests (registry-manifest.c) ---- */
+
+struct reg_descriptor {
+	char *media_type;
+	char *digest;
+	uint64_t size;
+	char *os, *arch, *variant;   /* index entries */
+};
+
+enum reg_manifest_kind { REG_MANIFEST_IMAGE, REG_MANIFEST_INDEX };
+
+struct reg_manifest {
+	enum reg_manifest_kind kind;
+	char *media_type;
+	char *artifact_type;          /* OCI artifactType, or NULL */
+	struct reg_descriptor config; /* images */
+	size_t n;                     /* layers of an image, manifests of an index */
+	struct reg_descriptor *items;
+};
+
+/*
+ * Parse a manifest or index. @content_type (the response's, may be NULL)
+ * and the body's mediaType must agree when both are present.
+ * -EBADMSG when malformed; -EPROTONOSUPPORT for an unknown media type or schema.
+ */
+int reg_manifest_parse(struct reg_manifest *out, const char *body, size_t len, const char *content_type);
+void reg_manifest_clear(struct reg_manifest *m);
+/* The index entry for "os/arch[/variant]"; -ENOENT naming what the index has. */
+int reg_index_select(const struct reg_manifest *idx, const char *platform, const struct reg_descriptor **out);
+/* True for the layer media types volt_cas_oci_layer_import() takes. */
+bool reg_layer_type_supported(const char *media_type);
+/* "sha256:<hex>" of @data into @out. */
+void reg_digest_of(char out[VOLT_CAS_DIGEST_SIZE], const void *data, size_t len);
+
+/* ---- HTTP (registry-http.c, registry-blob.c) ---- */
+
+struct reg_client;
+
+int reg_client_new(struct reg_client **out, const struct reg_ref *ref, const volt_cas_registry_options *opts);
+/* A client for another thread, with @c's credentials and token (curl handles are not shared). */
+int reg_client_clone(struct reg_client **out, const struct reg_client *c);
+struct reg_client *reg_client_free(struct reg_client *c);
+
+struct reg_progress {
+	volt_cas_registry_result *res;
+	volt_cas_registry_progress_fn fn;
+	void *userdata;
+	uint64_t last_ns;
+	pthread_mutex_t *lock;   /* when several threads transfer at once */
+};
+/* Count @bytes more transferred (may be 0) and call the callback, rate-limited. */
+void reg_progress_add(struct reg_progress *p, uint64_t bytes, bool done);
+#define reg_progress_tick(p, done) reg_progress_add((p), 0, (done))
+
+/* GET a manifest by tag or digest; verifies a digest reference and the Docker-Content-Digest header. */
+int reg_manifest_get(struct reg_client *c, const char *reference, char **out_body, size_t *out_len,
+		     char **out_content_type, char out_digest[VOLT_CAS_DIGEST_SIZE]);
+int reg_manifest_put(struct reg_client *c, const char *tag, const char *media_type, const char *body, size_t len);
+/* Download blob @digest into @fd (streamed and hashed); size and digest checked. */
+int reg_blob_get_fd(struct reg_client *c, const char *digest, uint64_t size, int fd, struct reg_progress *p);
+/* Download a small blob into memory (at most @max bytes); checked like reg_blob_get_fd(). */
+int reg_blob_get_mem(struct reg_client *c, const char *digest, uint64_t size, size_t max, void **out, size_t *out_len,
+		     struct reg_progress *p);
+/* 1 when the registry has blob @digest, 0 when not. */
+int reg_blob_exists(struct reg_client *c, const char *digest);
+int reg_blob_put(struct reg_client *c, const char *digest, const void *data, size_t len);
+
+/* Run @fn for items 0..@n-1 on up to @threads threads, each with a clone of
+ * @c. @fn returns 1 (transferred), 0 (skipped: counted in @prog) or an
+ * error, which stops the rest; the first error in item order is returned. */
+typedef int (*reg_item_fn)(struct reg_client *c, size_t i, void *ctx);
+#define REG_PARALLEL_MAX 16
+int reg_parallel(const struct reg_client *c, size_t n, unsigned threads, reg_item_fn fn, void *ctx,
+		 struct reg_progress *prog);
+
+void reg_options_init(volt_cas_registry_options *o, const volt_cas_registry_options *in);
+
+#define _cleanup_reg_ref_ _cleanup_(reg_ref_clear)
+#define _cleanup_reg_manifest_ _cleanup_(reg_manifest_clear)
+
+static inline void reg_client_freep(struct reg_client **c)
+{
+	reg_client_free(*c);
+}
+#define _cleanup_reg_client_ _cleanup_(reg_client_freep)
+
+#endif

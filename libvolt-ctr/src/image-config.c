@@ -1,0 +1,165 @@
+/*
+ * Containers of OCI images: the image named by a spec is looked up in
+ * the store's image records first (then, by the caller, as a Stellarium
+ * ref or hash), and its config fills what the spec leaves open, the way
+ * Docker does: argv is Entrypoint + Cmd, a command given in the spec
+ * replaces Cmd; Env comes first and the spec's entries win by name;
+ * WorkingDir and User apply unless the spec sets them. What came from
+ * the image is recorded in the container's config.json.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <volt/cas.h>
+#include <volt/core.h>
+
+#include "ctr-internal.h"
+#include "shared/macro.h"
+
+static size_t strv_len(const char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static json_t *strv_json(const char *const *v)
+{
+	json_t *a;
+
+	if (!v)
+		return json_null();
+	a = json_array();
+	for (; a && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static bool env_has(const char *const *env, const char *entry)
+{
+	size_t klen = strcspn(entry, "=");
+
+	for (; env && *env; env++)
+		if (strncmp(*env, entry, klen) == 0 && (*env)[klen] == '=')
+			return true;
+	return false;
+}
+
+static int fill_spec(struct ctr_image_config *ic, const volt_ctr_spec *spec, volt_ctr_spec *eff)
+{
+	const volt_cas_oci_image *img = ic->img;
+	size_t ne = strv_len(img->entrypoint), nc, n = 0;
+	bool user_cmd = spec->argv && spec->argv[0];
+	const char *const *cmd = user_cmd ? spec->argv : img->cmd;
+
+	nc = strv_len(cmd);
+	if (ne + nc > 0) {
+		ic->argv = calloc(ne + nc + 1, sizeof(*ic->argv));
+		if (!ic->argv)
+			return volt_error_set(ENOMEM, NULL);
+		for (size_t i = 0; i < ne; i++)
+			ic->argv[n++] = img->entrypoint[i];
+		for (size_t i = 0; i < nc; i++)
+			ic->argv[n++] = cmd[i];
+		eff->argv = ic->argv;
+	}
+	n = 0;
+	ic->env = calloc(strv_len(img->env) + strv_len(spec->env) + 1, sizeof(*ic->env));
+	if (!ic->env)
+		return volt_error_set(ENOMEM, NULL);
+	for (const char *const *e = img->env; e && *e; e++)
+		if (!env_has(spec->env, *e))
+			ic->env[n++] = *e;
+	for (const char *const *e = spec->env; e && *e; e++)
+		ic->env[n++] = *e;
+	eff->env = ic->env;
+	if (!spec->workdir && img->working_dir && img->working_dir[0])
+		eff->workdir = img->working_dir;
+	if (!spec->user && img->user && img->user[0]) {
+		/* "user:group": nspawn takes a user; its primary group applies. */
+		ic->user = strndup(img->user, strcspn(img->user, ":"));
+		if (!ic->user)
+			return volt_error_set(ENOMEM, NULL);
+		if (strchr(img->user, ':'))
+			volt_log(VOLT_LOG_NOTICE, "image user '%s': the group part is not applied", img->user);
+		eff->user = ic->user;
+	}
+	return 0;
+}
+
+static json_t *image_record(const volt_cas_oci_image *img, bool user_cmd)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "name", json_string(img->name));
+	json_object_set_new(o, "id", json_string(img->id));
+	json_object_set_new(o, "entrypoint", strv_json(img->entrypoint));
+	json_object_set_new(o, "cmd", strv_json(img->cmd));
+	json_object_set_new(o, "cmd_replaced", json_boolean(user_cmd));
+	json_object_set_new(o, "env", strv_json(img->env));
+	json_object_set_new(o, "working_dir", img->working_dir ? json_string(img->working_dir) : json_null());
+	json_object_set_new(o, "user", img->user ? json_string(img->user) : json_null());
+	json_object_set_new(o, "exposed_ports", strv_json(img->exposed_ports));
+	return o;
+}
+
+int ctr_image_config_apply(const volt_ctr *ctr, const volt_ctr_spec *spec, volt_ctr_spec *eff,
+			   struct ctr_image_config *ic)
+{
+	volt_cas_open_options oo = VOLT_CAS_OPEN_OPTIONS_INIT;
+	_cleanup_free_ char *store = NULL;
+	volt_cas *cas = NULL;
+	int r;
+
+	memset(ic, 0, sizeof(*ic));
+	*eff = *spec;
+	r = volt_root_subdir(&store, ctr->root, "cas", 0);
+	if (r < 0)
+		return r;
+	r = volt_cas_open(&cas, store, &oo);
+	if (r == -ENOENT) {
+		volt_error_clear();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = volt_cas_oci_image_get(cas, spec->image, &ic->img);
+	volt_cas_close(cas);
+	if (r == -ENOENT || r == -EINVAL) {
+		/* Not an image record: maybe a ref or a hash, unless no ref can have that name. */
+		if (strspn(spec->image, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+		    strlen(spec->image))
+			return volt_error_set(ENOENT, "no image named '%s' (see 'volt image ls')", spec->image);
+		volt_error_clear();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	volt_cas_hash_to_hex(ic->root_hex, &ic->img->root);
+	eff->image = ic->root_hex;
+	r = fill_spec(ic, spec, eff);
+	if (r < 0)
+		return r;
+	ic->record = image_record(ic->img, spec->argv && spec->argv[0]);
+	if (!ic->record)
+		return volt_error_set(ENOMEM, NULL);
+	return 1;
+}
+
+void ctr_image_config_clear(struct ctr_image_config *ic)
+{
+	volt_cas_oci_image_free(ic->img);
+	free(ic->argv);
+	free(ic->env);
+	free(ic->user);
+	json_decref(ic->record);
+	memset(ic, 0, sizeof(*ic));
+}

@@ -1,0 +1,165 @@
+/*
+ * volt image ls, volt image inspect.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <volt/core.h>
+
+#include "image.h"
+
+static const char list_help[] =
+	"Usage: volt image ls [--json]\n"
+	"\n"
+	"List the images of the store, by name: the image id (the first 12 hex digits\n"
+	"of the config's SHA-256; names of one image share it), the number of layers,\n"
+	"the platform and when the name was recorded.\n"
+	"\n"
+	"Options:\n"
+	"  --json      print a JSON array of objects (name, id, manifest_digest, root,\n"
+	"              record, created, os, architecture, layers, entrypoint, cmd, env,\n"
+	"              working_dir, user, exposed_ports)\n"
+	"  -h, --help  show this help\n"
+	"\n"
+	"Exit status: 0 on success, 1 on failure, 2 on a usage error.\n";
+
+static const char inspect_help[] =
+	"Usage: volt image inspect NAME [--json]\n"
+	"\n"
+	"Show image NAME: its full name, id, manifest digest, root tree (a Stellarium\n"
+	"hash: 'stellarium ls HASH' browses it), layers, platform, and what its config\n"
+	"says a container runs: Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts.\n"
+	"NAME may be short (see 'volt image --help').\n"
+	"\n"
+	"Options:\n"
+	"  --json      print the same as JSON, with the whole image config under \"config\"\n"
+	"  -h, --help  show this help\n"
+	"\n"
+	"Exit status: 0 on success, 1 when there is no such image, 2 on a usage error.\n";
+
+int image_list(const struct cli_global *g, int argc, char **argv)
+{
+	volt_cas *cas = NULL;
+	char **names = NULL;
+	json_t *arr = NULL;
+	bool json;
+	int r;
+
+	r = volt_verb_common_options(g, &json, argc, argv, list_help);
+	if (r >= 0)
+		return r;
+	r = image_store_open(g, true, &cas);
+	if (r >= 0)
+		return r;
+	if (volt_cas_oci_image_list(cas, &names, NULL) < 0) {
+		volt_cas_close(cas);
+		return cli_fail(g->program);
+	}
+	if (json)
+		arr = json_array();
+	else
+		printf("%-48s %-12s %6s %-12s %s\n", "NAME", "ID", "LAYERS", "PLATFORM", "CREATED");
+	for (char **n = names; *n; n++) {
+		volt_cas_oci_image *img = NULL;
+
+		if (volt_cas_oci_image_get(cas, *n, &img) < 0) {
+			volt_cas_strv_free(names);
+			volt_cas_close(cas);
+			json_decref(arr);
+			return cli_fail(g->program);
+		}
+		if (json) {
+			json_array_append_new(arr, image_to_json(img, false));
+		} else {
+			char when[32] = "-", plat[64];
+			time_t t = (time_t)img->created;
+			struct tm tm;
+
+			if (localtime_r(&t, &tm))
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+			snprintf(plat, sizeof(plat), "%s/%s", img->os ? img->os : "?",
+				 img->architecture ? img->architecture : "?");
+			printf("%-48s %-12.12s %6zu %-12s %s\n", img->name, img->id + 7, img->n_layers, plat, when);
+		}
+		volt_cas_oci_image_free(img);
+	}
+	volt_cas_strv_free(names);
+	volt_cas_close(cas);
+	return json ? cli_print_json(g->program, arr) : CLI_EXIT_OK;
+}
+
+static void print_strv(const char *label, const char *const *v)
+{
+	printf("%-14s", label);
+	if (!v) {
+		printf("-\n");
+		return;
+	}
+	printf("[");
+	for (size_t i = 0; v[i]; i++)
+		printf("%s\"%s\"", i ? ", " : "", v[i]);
+	printf("]\n");
+}
+
+int image_inspect(const struct cli_global *g, int argc, char **argv)
+{
+	volt_cas_oci_image *img = NULL;
+	volt_cas *cas = NULL;
+	const char *name = NULL;
+	char hex[VOLT_CAS_HASH_HEX_SIZE];
+	bool json = g->json;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(inspect_help, stdout);
+			return CLI_EXIT_OK;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (argv[i][0] == '-') {
+			return cli_usage_error(g->program, "inspect: unknown option '%s'", argv[i]);
+		} else if (name) {
+			return cli_usage_error(g->program, "inspect: give exactly one image NAME");
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name)
+		return cli_usage_error(g->program, "inspect: give an image NAME");
+	r = image_store_open(g, false, &cas);
+	if (r >= 0)
+		return r;
+	r = volt_cas_oci_image_get(cas, name, &img);
+	volt_cas_close(cas);
+	if (r < 0)
+		return cli_fail(g->program);
+	if (json) {
+		json_t *o = image_to_json(img, true);
+
+		volt_cas_oci_image_free(img);
+		return cli_print_json(g->program, o);
+	}
+	printf("%-14s%s\n", "Name:", img->name);
+	printf("%-14s%s\n", "Id:", img->id);
+	printf("%-14s%s\n", "Manifest:", img->manifest_digest ? img->manifest_digest : "-");
+	printf("%-14s%s\n", "Root:", volt_cas_hash_to_hex(hex, &img->root));
+	printf("%-14s%s/%s\n", "Platform:", img->os ? img->os : "?", img->architecture ? img->architecture : "?");
+	printf("%-14s%zu\n", "Layers:", img->n_layers);
+	for (size_t i = 0; i < img->n_layers; i++)
+		printf("  %s\n", img->layers[i]);
+	print_strv("Entrypoint:", img->entrypoint);
+	print_strv("Cmd:", img->cmd);
+	printf("%-14s%s\n", "WorkingDir:", img->working_dir && *img->working_dir ? img->working_dir : "-");
+	printf("%-14s%s\n", "User:", img->user && *img->user ? img->user : "-");
+	printf("Env:\n");
+	for (const char *const *e = img->env; e && *e; e++)
+		printf("  %s\n", *e);
+	printf("ExposedPorts:\n");
+	for (const char *const *p = img->exposed_ports; p && *p; p++)
+		printf("  %s\n", *p);
+	volt_cas_oci_image_free(img);
+	return CLI_EXIT_OK;
+}
