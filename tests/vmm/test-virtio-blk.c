@@ -365,7 +365,49 @@ START_TEST(many_requests_wrap_the_rings)
 }
 END_TEST
 
+START_TEST(request_rewriting_the_ring_needs_reset)
+{
+	struct rig r;
+
+	rig_init(&r, 8, false);
+	/* Sector 0 holds an avail ring whose index runs far ahead. */
+	memset(r.mem.host + RIG_DATA, 0, 512);
+	put_le16(r.mem.host + RIG_DATA + 2, 0x8000);
+	rig_request(&r, VIRTIO_BLK_T_OUT, 0, 512);
+	ck_assert_uint_eq(rig_status(&r), VIRTIO_BLK_S_OK);
+	/* Read it over the avail ring itself. */
+	rig_header(&r, VIRTIO_BLK_T_IN, 0);
+	rig_desc(&r, 0, RIG_HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	rig_desc(&r, 1, RIG_AVAIL, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	rig_desc(&r, 2, RIG_STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	rig_submit(&r, 0);
+	ck_assert_uint_eq(rig_used_idx(&r), 2);
+	ck_assert_uint_ne(rig_read(&r, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET, 0);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(used_ring_over_the_avail_ring_is_refused)
+{
+	struct rig r;
+
+	rig_init(&r, 8, false);
+	rig_write(&r, VIRTIO_MMIO_STATUS, 0);
+	rig_write(&r, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	rig_write(&r, VIRTIO_MMIO_QUEUE_NUM, RIG_QSIZE);
+	rig_write(&r, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)RIG_DESC);
+	rig_write(&r, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)RIG_AVAIL);
+	rig_write(&r, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)RIG_AVAIL);
+	rig_write(&r, VIRTIO_MMIO_QUEUE_READY, 1);
+	ck_assert_uint_eq(rig_read(&r, VIRTIO_MMIO_QUEUE_READY), 0);
+	ck_assert_uint_ne(rig_read(&r, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET, 0);
+	rig_free(&r);
+}
+END_TEST
+
 CHECK_MAIN("virtio-blk",
+	   request_rewriting_the_ring_needs_reset,
+	   used_ring_over_the_avail_ring_is_refused,
 	   mmio_identifies_a_modern_block_device,
 	   mmio_refuses_features_without_version_1_or_not_offered,
 	   mmio_reset_clears_the_device,
