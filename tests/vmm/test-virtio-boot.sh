@@ -88,7 +88,7 @@ for name in vm1 vm1-again vm2; do
 		failed=1
 	fi
 	check $name "root from the Stellarium disk, file read" "VOLT-VIRTIO-FILE \[hello-from-the-image\]"
-	check $name "root is /dev/vda" "VOLT-VIRTIO-ROOT /dev/vda / ext4 rw"
+	check $name "root is /dev/vda, ext4, read-write" "VOLT-VIRTIO-ROOT-IS-VDA yes (ext4 rw"
 	if grep -q "^\[$name\] .*\(Operation not permitted\|Permission denied\)" "$work/console"; then
 		echo "FAIL: $name: something was denied"
 		failed=1

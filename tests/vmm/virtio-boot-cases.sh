@@ -47,6 +47,7 @@ if [ -n "$net" ]; then
 fi
 wait $vm
 finish vm1 $?
+[ -n "$net" ] && ip -s link show $tap | sed 's/^/VOLT-TAP /'
 echo "VOLT-RAW-RW-HOST [$(dd if="$work/raw-rw.img" bs=23 count=1 2>/dev/null)]"
 ip link del $tap 2>/dev/null
 

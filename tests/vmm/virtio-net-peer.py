@@ -29,7 +29,8 @@ else:
 
 # Host to guest: the guest's nc may not listen yet; retry.
 sent = False
-while time.time() < deadline and not sent:
+connect_until = min(deadline, time.time() + 60)
+while time.time() < connect_until and not sent:
     try:
         with socket.create_connection((guest, 5000), timeout=5) as s:
             s.sendall(b"from-host-42\n")
@@ -39,7 +40,7 @@ while time.time() < deadline and not sent:
 print("PEER: sent to the guest" if sent else "PEER: could not connect to the guest")
 
 # Guest to host: one line.
-server.settimeout(max(1.0, deadline - time.time()))
+server.settimeout(max(1.0, min(90.0, deadline - time.time())))
 try:
     conn, addr = server.accept()
     conn.settimeout(30)
