@@ -59,7 +59,7 @@ hash=$("$stellarium" --root "$work/volt" --json stat a | sed -n 's/.*"hash": *"\
 expect 1 "disk $work/missing.img: No such file or directory" --disk "path=$work/missing.img"
 expect 1 "open store $work/nostore" --disk "image=a,store=$work/nostore"
 expect 1 "no ref named 'nope'" --disk "image=nope,store=$store"
-expect 1 "is a tree" --disk "image=tree,store=$store"
+expect 1 "tree is a directory tree, not a disk image" --disk "image=tree,store=$store"
 expect 1 "belongs to image" --disk "image=b,store=$store,overlay=$work/ov-a"
 expect 1 "not a Volt disk overlay" --disk "image=a,store=$store,overlay=$work/raw.img"
 expect 1 "Is a directory" --disk "path=$work"
