@@ -14,6 +14,8 @@
  * boot Linux with "reboot=k" and `reboot -f` ends the VM. For guests with
  * ACPI, minimal tables (FADT, DSDT with \_S5, MADT) and a PM1a control
  * port make `poweroff -f` end the VM cleanly too.
+ * Since 0.2,
+ * virtio-mmio disks and NICs (<volt/vmm/devices.h>, included below).
  *
  * Link with `pkg-config --cflags --libs libvolt-vmm`. Errors follow
  * libvolt-core's convention: negative errno, message in volt_error_message().
@@ -192,5 +194,7 @@ VOLT_API int volt_vmm_get_stats(const volt_vmm *vm, volt_vmm_stats *out);
 VOLT_API volt_vmm *volt_vmm_free(volt_vmm *vm);
 
 VOLT_END_DECLS
+
+#include <volt/vmm/devices.h>
 
 #endif
