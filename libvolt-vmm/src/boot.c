@@ -31,6 +31,12 @@ static int write_cmdline(struct volt_vmm *vm, const char *cmdline, size_t *out_l
 
 	if (len >= GUEST_CMDLINE_MAX)
 		return volt_error_set(EINVAL, "kernel command line of %zu bytes is too long", len);
+	/* Kept for the device announcements appended later (devices.c). */
+	vm->cmdline_base = strdup(cmdline);
+	vm->cmdline = strdup(cmdline);
+	if (!vm->cmdline_base || !vm->cmdline)
+		return volt_error_set(ENOMEM, NULL);
+	vm->cmdline_max = GUEST_CMDLINE_MAX - 1;
 	*out_len = len;
 	return guest_mem_write(&vm->mem, GUEST_CMDLINE_ADDR, cmdline, len + 1, "command line");
 }
@@ -127,6 +133,8 @@ static int load_bzimage(struct volt_vmm *vm, const struct boot_files *f, size_t 
 	r = bzimage_parse(&info, image, size);
 	if (r < 0)
 		return r;
+	if (info.cmdline_size && info.cmdline_size < vm->cmdline_max)
+		vm->cmdline_max = info.cmdline_size;
 	r = bzimage_load(&vm->mem, image, size, &info, &vm->entry.rip);
 	if (r < 0)
 		return r;

@@ -18,6 +18,7 @@
 #include <volt/core/error.h>
 #include <volt/core/log.h>
 
+#include "devices.h"
 #include "shared/macro.h"
 #include "vm-internal.h"
 
@@ -73,7 +74,11 @@ static bool handle_exit(struct vcpu *v)
 		handle_io(v);
 		return true;
 	case KVM_EXIT_MMIO:
-		/* No MMIO devices: reads float high, writes vanish. */
+		if (run->mmio.len <= sizeof(run->mmio.data) &&
+		    devices_mmio_access(v->vm, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+					run->mmio.len))
+			return true;
+		/* Outside every device: reads float high, writes vanish. */
 		if (!run->mmio.is_write)
 			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 		return true;
@@ -200,6 +205,8 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 	pthread_sigmask(SIG_BLOCK, &kick, &old_mask);
 
 	r = console_input_start(vm);
+	if (r >= 0)
+		r = devices_start(vm);  /* after the sandbox: the I/O thread inherits it */
 	if (r < 0)
 		vm_request_stop(vm, VOLT_VMM_EXIT_ERROR, r, "%s", volt_error_message());
 	for (unsigned int i = 0; r >= 0 && i < vm->cpus; i++) {
@@ -231,6 +238,7 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 		v->thread_started = false;
 	}
 
+	devices_stop(vm);
 	console_input_stop(vm);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(KICK_SIGNAL, &old_sa, NULL);

@@ -29,6 +29,7 @@
 #include <volt/core.h>
 #include <volt/sec.h>
 
+#include "devices.h"
 #include "sandbox.h"
 #include "shared/macro.h"
 #include "vm-internal.h"
@@ -40,6 +41,8 @@ const char *const vmm_sandbox_syscalls[] = {
 	"clock_gettime", "sched_yield",
 	/* console input thread */
 	"poll", "ppoll", "pipe2",
+	/* device I/O thread: its epoll loop, TAP frames, disk files (eventfds are read and written) */
+	"epoll_wait", "epoll_pwait", "readv", "pread64", "pwrite64", "preadv", "pwritev", "fdatasync",
 	/* threads: stacks, start, exit, join (clone is checked for namespace flags) */
 	"clone", "mmap", "munmap", "mprotect", "madvise", "set_robust_list", "rseq",
 	"sigaltstack", "exit", "exit_group",
@@ -62,6 +65,13 @@ static const unsigned long allowed_ioctls[] = {
 	TIOCGWINSZ,    /* stdio on a terminal */
 };
 
+/*
+ * With a Stellarium disk, the I/O thread opens block files on demand:
+ * openat is allowed then, and Landlock limits it to reading the store's
+ * blocks/ directory. Without one, it stays denied.
+ */
+static const char *const store_read_syscalls[] = { "openat", NULL };
+
 static bool listed(const char *name)
 {
 	for (const char *const *p = vmm_sandbox_syscalls; *p; p++)
@@ -70,7 +80,7 @@ static bool listed(const char *name)
 	return false;
 }
 
-int vmm_sandbox_filter(volt_sec_filter **out)
+int vmm_sandbox_filter(volt_sec_filter **out, bool store_reads)
 {
 	volt_sec_filter *f = NULL;
 	int r;
@@ -96,6 +106,9 @@ int vmm_sandbox_filter(volt_sec_filter **out)
 	for (const char *const *p = vmm_sandbox_syscalls; *p; p++)
 		if (strcmp(*p, "clone") != 0 && !volt_sec_filter_allows(f, *p) &&
 		    (r = volt_sec_filter_allow(f, *p)) < 0)
+			goto fail;
+	for (const char *const *p = store_read_syscalls; store_reads && *p; p++)
+		if (!volt_sec_filter_allows(f, *p) && (r = volt_sec_filter_allow(f, *p)) < 0)
 			goto fail;
 	for (size_t i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]); i++)
 		if ((r = volt_sec_filter_allow_ioctl(f, allowed_ioctls[i])) < 0)
@@ -125,15 +138,38 @@ static int landlock_abi(void)
  * ABI 6). On older kernels those keys are left out rather than warned
  * about on every start: seccomp already denies socket() and kill().
  */
-static int sandbox_policy(volt_sec_policy **out, int abi)
+/* "dir1", "dir2" as JSON strings; directories with quotes, backslashes or control characters are refused. */
+static int json_dirs(char *buf, size_t size, char *const *dirs, unsigned int n)
 {
-	char text[512];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < n; i++) {
+		for (const char *c = dirs[i]; *c; c++)
+			if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+				return volt_error_set(EINVAL, "store path %s cannot go into the sandbox policy",
+						      dirs[i]);
+		int k = snprintf(buf + used, size - used, "%s\"%s\"", i ? ", " : "", dirs[i]);
+		if (k < 0 || (size_t)k >= size - used)
+			return volt_error_set(EOVERFLOW, "sandbox policy too long");
+		used += (size_t)k;
+	}
+	return 0;
+}
+
+static int sandbox_policy(volt_sec_policy **out, int abi, char *const *read_dirs,
+			  unsigned int n_read_dirs)
+{
+	char text[8192], dirs[6144];
 	int n;
 
+	n = json_dirs(dirs, sizeof(dirs), read_dirs, n_read_dirs);
+	if (n < 0)
+		return n;
 	n = snprintf(text, sizeof(text),
-		     "{\"fs_read\": [], \"fs_write\": [], \"fs_execute\": [],%s%s"
+		     "{\"fs_read\": [%s], \"fs_write\": [], \"fs_execute\": [],%s%s"
 		     " \"seccomp\": {\"profile\": \"none\"}, \"capabilities\": [], \"no_new_privs\": true}",
-		     abi >= 4 ? " \"net_bind\": [], \"net_connect\": []," : "",
+		     dirs, abi >= 4 ? " \"net_bind\": [], \"net_connect\": []," : "",
 		     abi >= 6 ? " \"scope\": [\"signal\", \"abstract_unix_socket\"]," : "");
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return volt_error_set(EOVERFLOW, "sandbox policy too long");
@@ -176,10 +212,11 @@ int vm_sandbox(struct volt_vmm *vm)
 	int abi = landlock_abi(), r;
 
 	/* Everything that can fail without changing the process comes first. */
-	r = sandbox_policy(&policy, abi);
+	r = sandbox_policy(&policy, abi, vm->devices ? vm->devices->read_dirs : NULL,
+			   vm->devices ? vm->devices->n_read_dirs : 0);
 	if (r < 0)
 		return r;
-	r = vmm_sandbox_filter(&filter);
+	r = vmm_sandbox_filter(&filter, vm->devices && vm->devices->n_read_dirs > 0);
 	if (r < 0)
 		return r;
 	r = volt_sec_filter_compile(filter, &bpf, &bpf_len);

@@ -18,6 +18,8 @@
 #include "guest-memory.h"
 #include "serial-8250.h"
 
+struct vm_devices;
+
 struct vcpu {
 	struct volt_vmm *vm;
 	unsigned int index;
@@ -52,6 +54,11 @@ struct volt_vmm {
 
 	struct guest_mem mem;
 	struct boot_entry entry;
+	/* The caller's command line, and the whole one with device announcements. */
+	char *cmdline_base;
+	char *cmdline;
+	size_t cmdline_max;              /* longest the kernel takes, without the NUL */
+	struct vm_devices *devices;      /* virtio-mmio devices; NULL until one is added */
 
 	int kvm_fd;
 	int vm_fd;

@@ -14,6 +14,7 @@
 #include <volt/core/error.h>
 #include <volt/core/log.h>
 
+#include "devices.h"
 #include "layout.h"
 #include "shared/macro.h"
 #include "vm-internal.h"
@@ -171,6 +172,7 @@ VOLT_API volt_vmm *volt_vmm_free(volt_vmm *vm)
 {
 	if (!vm)
 		return NULL;
+	devices_stop(vm);
 	for (unsigned int i = 0; i < VOLT_VMM_MAX_CPUS; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	if (vm->vm_fd >= 0)
@@ -181,6 +183,10 @@ VOLT_API volt_vmm *volt_vmm_free(volt_vmm *vm)
 		close(vm->proc_statm_fd);
 	if (vm->proc_smaps_fd >= 0)
 		close(vm->proc_smaps_fd);
+	/* Devices first: disks flush into their files, descriptors close before the VM's. */
+	devices_free(vm);
+	free(vm->cmdline_base);
+	free(vm->cmdline);
 	guest_mem_release(&vm->mem);
 	pthread_cond_destroy(&vm->stop_cond);
 	pthread_mutex_destroy(&vm->stop_lock);

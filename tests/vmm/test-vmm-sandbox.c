@@ -90,7 +90,7 @@ START_TEST(filter_lists_exactly_the_run_loop_syscalls)
 {
 	volt_sec_filter *f = NULL;
 
-	ck_assert_int_eq(vmm_sandbox_filter(&f), 0);
+	ck_assert_int_eq(vmm_sandbox_filter(&f, false), 0);
 	for (const char *const *p = vmm_sandbox_syscalls; *p; p++)
 		ck_assert_msg(volt_sec_filter_allows(f, *p), "%s is listed but not allowed", *p);
 	for (const char *const *p = (const char *const[]){ "openat", "open", "execve", "execveat", "socket",
@@ -112,7 +112,7 @@ static void filter_child(void)
 	char *const argv[] = { (char *)"/bin/true", NULL };
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    vmm_sandbox_filter(&f) < 0 || volt_sec_filter_load(f, VOLT_SEC_LOAD_TSYNC) < 0) {
+	    vmm_sandbox_filter(&f, false) < 0 || volt_sec_filter_load(f, VOLT_SEC_LOAD_TSYNC) < 0) {
 		problem("set-up", -1, errno, "success");
 		return;
 	}

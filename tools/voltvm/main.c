@@ -22,6 +22,7 @@
 #include <volt/vmm.h>
 
 #include "cli.h"
+#include "device-specs.h"
 
 /* The guest crashed (triple fault) or made an exit the VMM does not handle. */
 #define VOLTVM_EXIT_GUEST_FAILED 3
@@ -51,6 +52,31 @@ static void usage(FILE *out)
 		"                         still stops voltvm), file:PATH (output only, created\n"
 		"                         or truncated), socket:PATH (both ways, connecting to\n"
 		"                         a listening Unix stream socket), or none\n"
+		"      --disk SPEC        add a virtio-blk disk (repeatable, up to %d; the guest\n"
+		"                         sees /dev/vda, /dev/vdb, ... in order). SPEC is\n"
+		"                         comma-separated:\n"
+		"                           path=FILE           a raw image file (or block\n"
+		"                                               device), read-write\n"
+		"                           image=REF,store=DIR a Stellarium disk image: REF a\n"
+		"                                               ref or hash in the store DIR\n"
+		"                                               (the cas directory of a Volt\n"
+		"                                               root), read block by block\n"
+		"                           overlay=FILE        with image=: the VM's copy-on-\n"
+		"                                               write overlay, created if\n"
+		"                                               missing, reused if present (so\n"
+		"                                               writes survive a restart);\n"
+		"                                               without it the disk is read-only\n"
+		"                           ro                  read-only: the guest sees\n"
+		"                                               VIRTIO_BLK_F_RO, writes fail\n"
+		"      --net SPEC         add a virtio-net NIC (repeatable, up to %d; guest eth0,\n"
+		"                         eth1, ...): tap=IFNAME[,mac=52:54:00:12:34:56] attaches\n"
+		"                         to TAP device IFNAME (an existing persistent TAP owned\n"
+		"                         by the user needs no privilege; creating one needs\n"
+		"                         CAP_NET_ADMIN). Without mac=, a stable locally\n"
+		"                         administered MAC derived from IFNAME.\n"
+		"                         Devices are virtio-mmio; voltvm appends their\n"
+		"                         virtio_mmio.device=... announcements to the command\n"
+		"                         line (the kernel needs VIRTIO_MMIO_CMDLINE_DEVICES)\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
 		"      --no-sandbox       do not sandbox voltvm before the guest starts (by\n"
 		"                         default it drops all capabilities, sets no_new_privs,\n"
@@ -61,16 +87,17 @@ static void usage(FILE *out)
 		"      --timing           on exit, print to stderr the time from process start\n"
 		"                         to the first KVM_RUN and the VMM's resident memory\n"
 		"                         beyond guest memory\n"
-		"      --dry-run          load the kernel into guest memory and build the boot\n"
-		"                         tables without /dev/kvm, then exit (checks a kernel,\n"
-		"                         measures the set-up work)\n"
+		"      --dry-run          load the kernel into guest memory, build the boot\n"
+		"                         tables and open the devices without /dev/kvm, print\n"
+		"                         the devices and the guest's command line, then exit\n"
+		"                         (checks a kernel and disks, measures the set-up work)\n"
 		"  -h, --help             show this help\n"
 		"  -V, --version          show the version\n"
 		"\n"
 		"Exit status: 0 when the guest reset or powered off (or --dry-run succeeded),\n"
 		"1 when the VMM failed (bad kernel, no /dev/kvm, ...), 2 on a usage error,\n"
 		"3 when the guest crashed (triple fault) or made an exit the VMM does not handle.\n",
-		volt_vmm_version(), VOLT_VMM_MAX_CPUS);
+		volt_vmm_version(), VOLT_VMM_MAX_CPUS, VOLT_VMM_MAX_DISKS, VOLT_VMM_MAX_NETS);
 }
 
 static uint64_t now_ns(clockid_t clock)
@@ -104,6 +131,19 @@ static uint64_t process_start_boottime_ns(void)
 	if (!p || sscanf(p, " %llu", &start) != 1)
 		return 0;
 	return start * (1000000000ULL / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+/* The parsed --disk and --net options, freed at exit (every return path of main). */
+static struct disk_spec disks[VOLT_VMM_MAX_DISKS];
+static struct net_spec nets[VOLT_VMM_MAX_NETS];
+static unsigned int n_disks, n_nets;
+
+static void free_specs(void)
+{
+	for (unsigned int i = 0; i < n_disks; i++)
+		free(disks[i].text);
+	for (unsigned int i = 0; i < n_nets; i++)
+		free(nets[i].text);
 }
 
 static struct termios saved_termios;
@@ -207,7 +247,8 @@ static void print_timing(volt_vmm *vm, uint64_t main_ns, uint64_t start, bool ra
 
 int main(int argc, char **argv)
 {
-	enum { OPT_BOOT = 0x100, OPT_CONSOLE, OPT_HUGEPAGES, OPT_TIMING, OPT_DRY_RUN, OPT_NO_SANDBOX };
+	enum { OPT_BOOT = 0x100, OPT_CONSOLE, OPT_HUGEPAGES, OPT_TIMING, OPT_DRY_RUN, OPT_NO_SANDBOX,
+	       OPT_DISK, OPT_NET };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -220,6 +261,8 @@ int main(int argc, char **argv)
 		{ "timing", no_argument, NULL, OPT_TIMING },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{},
@@ -232,6 +275,7 @@ int main(int argc, char **argv)
 	int c, r, exit_code;
 
 	cli_log_init("voltvm");
+	atexit(free_specs);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":k:i:c:m:n:hV", options, NULL)) != -1) {
 		switch (c) {
@@ -283,6 +327,18 @@ int main(int argc, char **argv)
 		case OPT_NO_SANDBOX:
 			config.flags |= VOLT_VMM_FLAG_NO_SANDBOX;
 			break;
+		case OPT_DISK:
+			if (n_disks == VOLT_VMM_MAX_DISKS)
+				return cli_usage_error("voltvm", "too many disks: at most %d", VOLT_VMM_MAX_DISKS);
+			if (disk_spec_parse(&disks[n_disks++], optarg) < 0)
+				return cli_usage_error("voltvm", "%s", volt_error_message());
+			break;
+		case OPT_NET:
+			if (n_nets == VOLT_VMM_MAX_NETS)
+				return cli_usage_error("voltvm", "too many NICs: at most %d", VOLT_VMM_MAX_NETS);
+			if (net_spec_parse(&nets[n_nets++], optarg) < 0)
+				return cli_usage_error("voltvm", "%s", volt_error_message());
+			break;
 		case OPT_DRY_RUN:
 			dry_run = true;
 			config.flags |= VOLT_VMM_FLAG_NO_KVM;
@@ -311,7 +367,31 @@ int main(int argc, char **argv)
 	r = volt_vmm_new(&vm, &config);
 	if (r < 0)
 		return cli_fail("voltvm");
+	/* Every device is opened now: a missing image or a bad TAP stops us before the guest starts. */
+	for (unsigned int i = 0; i < n_disks; i++) {
+		r = volt_vmm_add_disk(vm, &disks[i].opts);
+		if (r < 0) {
+			volt_error_prefix(r, "--disk %s", disks[i].spec);
+			exit_code = cli_fail("voltvm");
+			volt_vmm_free(vm);
+			return exit_code;
+		}
+	}
+	for (unsigned int i = 0; i < n_nets; i++) {
+		r = volt_vmm_add_net(vm, &nets[i].opts);
+		if (r < 0) {
+			volt_error_prefix(r, "--net %s", nets[i].spec);
+			exit_code = cli_fail("voltvm");
+			volt_vmm_free(vm);
+			return exit_code;
+		}
+	}
 	if (dry_run) {
+		for (unsigned int i = 0; i < n_disks; i++)
+			disk_spec_describe(&disks[i], i, stdout);
+		for (unsigned int i = 0; i < n_nets; i++)
+			net_spec_describe(&nets[i], i, stdout);
+		printf("command line: %s\n", volt_vmm_cmdline(vm));
 		if (timing)
 			print_timing(vm, main_ns, process_start_boottime_ns(), false);
 		volt_vmm_free(vm);
