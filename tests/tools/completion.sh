@@ -37,5 +37,7 @@ want "error warning notice info debug" volt --log-level ""
 want "--help --version" voltvm --
 want "create start stop rm list logs exec run" volt container ""
 want "validate show default learn" volt policy ""
+want "create start stop rm run list inspect logs" volt vm ""
+want "vm" volt ""
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
