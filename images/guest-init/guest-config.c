@@ -120,9 +120,10 @@ static int decode_list(const char *key, const char *value, bool need_eq, char **
 		const char *s = (const char *)raw + at;
 
 		if (need_eq && (s[0] == '=' || !strchr(s, '='))) {
+			fail(err, "%s: '%s' is not NAME=VALUE", key, s); /* before @s goes with @raw */
 			strv_free(v);
 			free(raw);
-			return fail(err, "%s: '%s' is not NAME=VALUE", key, s);
+			return -1;
 		}
 		if (!need_eq && i == 0 && s[0] == '\0') {
 			strv_free(v);
