@@ -98,8 +98,10 @@ int vm_guest_cmdline(char **out, const json_t *config)
 	const char *v;
 	int r;
 
-	/* panic=-1: a guest kernel that panics resets at once, ending the VM. */
-	if ((r = append(&line, "console=ttyS0 reboot=k panic=-1 quiet")) < 0)
+	/* panic=-1: a guest kernel that panics resets at once, ending the VM.
+	 * no_timer_check: on a loaded host the IO-APIC timer check can fail
+	 * (seen under TCG) and panic a guest whose timer works. */
+	if ((r = append(&line, "console=ttyS0 reboot=k panic=-1 no_timer_check quiet")) < 0)
 		return r;
 	if ((v = str(config, "guest_address"))) {
 		/* The kernel's IP_PNP: ip=CLIENT::GATEWAY:NETMASK:HOSTNAME:DEVICE:AUTOCONF */
@@ -152,7 +154,12 @@ int vm_voltvm_argv(const vm_record *rec, const volt_vm *vm, const char *console,
 			n++;                                                 \
 		}                                                            \
 	} while (0)
-	ADD("%s", vm_voltvm_path());
+	{
+		/* systemd wants an absolute ExecStart. */
+		_cleanup_free_ char *voltvm = realpath(vm_voltvm_path(), NULL);
+
+		ADD("%s", voltvm ? voltvm : vm_voltvm_path());
+	}
 	ADD("--kernel");
 	ADD("%s", str(c, "kernel"));
 	ADD("--initrd");

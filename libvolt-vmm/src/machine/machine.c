@@ -150,7 +150,7 @@ static int check_memory(uint64_t memory, const char *kernel, const char *initrd)
 static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const volt_vm_spec *spec)
 {
 	_cleanup_json_ json_t *c = json_object();
-	_cleanup_free_ char *kernel = NULL;
+	_cleanup_free_ char *kernel = NULL, *initrd = NULL;
 	uint64_t memory = spec->memory_bytes ? spec->memory_bytes : VOLT_VM_DEFAULT_MEMORY;
 	unsigned cpus = spec->cpus ? spec->cpus : 1;
 	const char *kpath = spec->kernel ? spec->kernel : vm_default_kernel_path();
@@ -204,9 +204,17 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 		return volt_error_set(ENOENT,
 				      "no guest kernel: pass one (--kernel), set VOLT_GUEST_KERNEL, or install share/volt/guest-kernel/vmlinux (scripts/build-guest-kernel builds it)");
 	kernel = realpath(kpath, NULL);
+	if (!kernel && errno == ENOENT && !spec->kernel && !secure_getenv("VOLT_GUEST_KERNEL"))
+		return volt_error_set(ENOENT,
+				      "no guest kernel: %s does not exist; pass one (--kernel), set VOLT_GUEST_KERNEL, or build one with scripts/build-guest-kernel",
+				      kpath);
 	if (!kernel)
 		return volt_error_set_errno(errno, "guest kernel %s", kpath);
-	r = check_memory(memory, kernel, vm_initrd_path());
+	/* The unit runs in "/": every path it is given must be absolute. */
+	initrd = realpath(vm_initrd_path(), NULL);
+	if (!initrd)
+		return volt_error_set_errno(errno, "guest initrd %s", vm_initrd_path());
+	r = check_memory(memory, kernel, initrd);
 	if (r < 0)
 		return r;
 
@@ -217,7 +225,7 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 	json_object_set_new(c, "cpus", json_integer(cpus));
 	json_object_set_new(c, "network", json_string(network));
 	json_object_set_new(c, "kernel", json_string(kernel));
-	json_object_set_new(c, "initrd", json_string(vm_initrd_path()));
+	json_object_set_new(c, "initrd", json_string(initrd));
 	if (spec->workdir)
 		json_object_set_new(c, "workdir", json_string(spec->workdir));
 	if (spec->user)
