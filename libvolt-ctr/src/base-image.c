@@ -3,8 +3,8 @@
  *
  * A base is a checkout of the image's tree (named after the tree's
  * hash, so every tag of one tree shares it), its ownership then shifted
- * into the container uid range. The built-in image is imported from the
- * tar file installed with Volt the first time it is asked for.
+ * into the container uid range. The built-in image is imported on first
+ * use (common/image.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -21,6 +21,7 @@
 #include <volt/core.h>
 
 #include "ctr-internal.h"
+#include "image.h"
 #include "shared/macro.h"
 
 static void cas_closep(volt_cas **c)
@@ -34,27 +35,6 @@ static const char *images_dir(void)
 	const char *p = secure_getenv("VOLT_IMAGES_DIR");
 
 	return p && *p ? p : VOLT_CTR_IMAGES_DIR_DEFAULT;
-}
-
-static int import_default_image(volt_cas *cas, volt_cas_hash *out)
-{
-	volt_cas_import_options opts = VOLT_CAS_IMPORT_OPTIONS_INIT;
-	_cleanup_free_ char *tar = NULL;
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	if (asprintf(&tar, "%s/%s.tar", images_dir(), VOLT_CTR_DEFAULT_IMAGE) < 0)
-		return volt_error_set(ENOMEM, NULL);
-	fd = open(tar, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return volt_error_set_errno(errno, "the built-in image '%s' is not in the store, and %s",
-					    VOLT_CTR_DEFAULT_IMAGE, tar);
-	volt_log(VOLT_LOG_NOTICE, "importing the built-in image '%s' from %s", VOLT_CTR_DEFAULT_IMAGE, tar);
-	opts.tag = VOLT_CTR_DEFAULT_IMAGE;
-	r = volt_cas_import_tar(cas, fd, &opts, out, NULL);
-	if (r < 0)
-		return volt_error_prefix(r, "import the built-in image from %s", tar);
-	return 0;
 }
 
 static int shift_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -75,35 +55,13 @@ static int shift_one(const char *path, const struct stat *st, int type, struct F
 int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_base, char **out_root)
 {
 	volt_cas_checkout_options co = VOLT_CAS_CHECKOUT_OPTIONS_INIT;
-	volt_cas_open_options oo = VOLT_CAS_OPEN_OPTIONS_INIT;
 	volt_cas *cas __attribute__((cleanup(cas_closep))) = NULL;
-	_cleanup_free_ char *store = NULL, *base = NULL, *tmp = NULL;
+	_cleanup_free_ char *base = NULL, *tmp = NULL;
 	char hex[VOLT_CAS_HASH_HEX_SIZE];
 	volt_cas_hash root;
-	bool builtin = strcmp(image, VOLT_CTR_DEFAULT_IMAGE) == 0;
 	int r;
 
-	r = volt_root_subdir(&store, ctr->root, "cas", 0);
-	if (r < 0)
-		return r;
-	/* The store is created for the built-in image only: any other image
-	 * must have been imported into an existing store. */
-	if (builtin) {
-		r = volt_mkdir_p(ctr->root, 0700);
-		if (r < 0)
-			return r;
-		oo.flags |= VOLT_CAS_OPEN_CREATE;
-	}
-	r = volt_cas_open(&cas, store, &oo);
-	if (r == -ENOENT)
-		return volt_error_set(ENOENT, "no image '%s': the store %s does not exist yet", image, store);
-	if (r < 0)
-		return r;
-	r = volt_cas_resolve(cas, image, &root);
-	if (r == -ENOENT && builtin)
-		r = import_default_image(cas, &root);
-	else if (r == -ENOENT)
-		return volt_error_set(ENOENT, "no image '%s' in the store (see 'stellarium ls')", image);
+	r = common_image_resolve(ctr->root, image, images_dir(), &cas, &root);
 	if (r < 0)
 		return r;
 

@@ -160,8 +160,8 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		return r;
 	if (spec->network == VOLT_CTR_NETWORK_PRIVATE) {
 		/* Held until config.json names the network: no two get one. */
-		r = ctr_network_lock(ctr, &net_lock);
-		if (r < 0 || (r = ctr_network_allocate(ctr, &net_index)) < 0)
+		r = common_net_lock(ctr->root, &net_lock);
+		if (r < 0 || (r = common_net_allocate(ctr->root, &net_index)) < 0)
 			return r;
 		json_object_set_new(config, "network_index", json_integer(net_index));
 	}
@@ -224,7 +224,7 @@ static int live_state(const ctr_record *rec, volt_ctr_info *info)
 	if (r < 0)
 		return r;
 	ctr_unit_status st;
-	r = ctr_unit_status_get(unit, &st);
+	r = common_unit_status_get(unit, &st);
 	if (r < 0 || !st.loaded)
 		return r;
 	info->unit = true;
@@ -392,7 +392,7 @@ VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force)
 	}
 	if (info.unit) {
 		r = ctr_unit_name(unit, sizeof(unit), name);
-		if (r < 0 || (r = ctr_unit_reset(unit)) < 0)
+		if (r < 0 || (r = common_unit_reset(unit)) < 0)
 			return r;
 	}
 	/* The writable layer and the state go; the shared base stays. */

@@ -13,6 +13,9 @@
 
 #include <volt/ctr.h>
 
+#include "netalloc.h"
+#include "unit.h"
+
 /* Where the launcher and the policy appear inside every container. */
 #define CTR_LAUNCH_PATH "/run/volt/launch"
 #define CTR_POLICY_PATH "/run/volt/policy.json"
@@ -60,11 +63,8 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base);
 /* base-image.c: @out_root receives the image's tree hash in hex */
 int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_base, char **out_root);
 
-/* network.c */
-#define INET_ADDR_BUF 20
-void ctr_network_addresses(unsigned index, char host[INET_ADDR_BUF], char container[INET_ADDR_BUF]);
-int ctr_network_lock(const volt_ctr *ctr, int *out_fd);
-int ctr_network_allocate(const volt_ctr *ctr, unsigned *out_index);
+/* Private networks: common/netalloc.c, shared with VMs. */
+#define INET_ADDR_BUF COMMON_INET_ADDR_BUF
 
 /* rmrf.c: remove a tree without crossing into other file systems */
 int ctr_rm_rf(const char *path);
@@ -77,22 +77,9 @@ int ctr_overlay_options(const ctr_record *rec, char **out);
 const char *ctr_launcher_path(void);
 const char *ctr_nspawn_path(void);
 
-/* systemd.c */
-typedef struct ctr_unit_status {
-	bool loaded;            /* the unit exists */
-	char active[32];        /* ActiveState */
-	char sub[32];           /* SubState */
-	pid_t main_pid;
-	int exec_code, exec_status;  /* ExecMainCode (CLD_*), ExecMainStatus */
-	uint64_t active_enter_us;    /* ActiveEnterTimestamp, CLOCK_REALTIME µs */
-	uint64_t memory;             /* MemoryCurrent, UINT64_MAX if unknown */
-} ctr_unit_status;
-
+/* systemd.c; the rest of the unit work is common/unit.c, shared with VMs */
+typedef common_unit_status ctr_unit_status;
 int ctr_unit_start(const ctr_record *rec);
-int ctr_unit_status_get(const char *unit, ctr_unit_status *out);
-int ctr_unit_stop(const char *unit, uint64_t timeout_ns);
-int ctr_unit_kill(const char *unit, int sig);
-int ctr_unit_reset(const char *unit);
 
 /* run.c: foreground containers' pid file */
 int ctr_run_pid(const ctr_record *rec, pid_t *out);

@@ -59,7 +59,7 @@ static int running_nspawn(const volt_ctr *ctr, const ctr_record *rec, pid_t *out
 	if (ctr_run_pid(rec, out) == 0 && *out > 0)
 		return 0;
 	if (volt_ctr_have_systemd() && ctr_unit_name(unit, sizeof(unit), rec->name) == 0 &&
-	    (r = ctr_unit_status_get(unit, &st)) == 0 && st.loaded && st.main_pid > 0) {
+	    (r = common_unit_status_get(unit, &st)) == 0 && st.loaded && st.main_pid > 0) {
 		*out = st.main_pid;
 		return 0;
 	}

@@ -137,7 +137,7 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 	if (strcmp(network, "private") == 0) {
 		char host[INET_ADDR_BUF], inside[INET_ADDR_BUF];
 
-		ctr_network_addresses((unsigned)json_integer_value(json_object_get(rec->config, "network_index")), host,
+		common_net_addresses((unsigned)json_integer_value(json_object_get(rec->config, "network_index")), host,
 				      inside);
 		add(&b, "--net=host0,%s/30,%s", inside, host);
 	}
@@ -178,7 +178,7 @@ int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out)
 		json_t *port;
 		size_t i;
 
-		ctr_network_addresses((unsigned)idx, host, inside);
+		common_net_addresses((unsigned)idx, host, inside);
 		add(&b, "--host-veth=volt%lld,%s/30", idx, host);
 		json_array_foreach(json_object_get(rec->config, "ports"), i, port)
 			add(&b, "--publish=%lld:%s:%lld", (long long)json_integer_value(json_object_get(port, "host")),

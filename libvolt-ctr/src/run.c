@@ -124,7 +124,7 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 	if (ctr_run_pid(&rec, &running) == 0 && running > 0)
 		return volt_error_set(EALREADY, "container '%s' is already running (pid %d)", name, (int)running);
 	if (volt_ctr_have_systemd() && ctr_unit_name(unit, sizeof(unit), name) == 0 &&
-	    ctr_unit_status_get(unit, &st) == 0 && st.loaded && strcmp(st.active, "active") == 0 &&
+	    common_unit_status_get(unit, &st) == 0 && st.loaded && strcmp(st.active, "active") == 0 &&
 	    strcmp(st.sub, "exited") != 0)
 		return volt_error_set(EALREADY, "container '%s' is already running as %s", name, unit);
 
@@ -181,13 +181,13 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 	if (ctr_run_pid(&rec, &running) == 0 && running > 0)
 		return volt_error_set(EALREADY, "container '%s' is already running in the foreground (pid %d)", name,
 				      (int)running);
-	r = ctr_unit_status_get(unit, &st);
+	r = common_unit_status_get(unit, &st);
 	if (r < 0)
 		return r;
 	if (st.loaded && strcmp(st.active, "active") == 0 && strcmp(st.sub, "exited") != 0)
 		return volt_error_set(EALREADY, "container '%s' is already running", name);
 	/* A unit left over from a previous run (exited or failed) goes first. */
-	if (st.loaded && (r = ctr_unit_reset(unit)) < 0)
+	if (st.loaded && (r = common_unit_reset(unit)) < 0)
 		return r;
 	r = ctr_unit_start(&rec);
 	if (r < 0)
@@ -233,16 +233,16 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 	if (!volt_ctr_have_systemd())
 		return volt_error_set(ESRCH, "container '%s' is not running", name);
 	r = ctr_unit_name(unit, sizeof(unit), name);
-	if (r < 0 || (r = ctr_unit_status_get(unit, &st)) < 0)
+	if (r < 0 || (r = common_unit_status_get(unit, &st)) < 0)
 		return r;
 	if (!st.loaded || strcmp(st.active, "inactive") == 0)
 		return volt_error_set(ESRCH, "container '%s' is not running", name);
 	if (strcmp(st.sub, "exited") == 0 || strcmp(st.active, "failed") == 0) {
 		/* Nothing runs; tidy the leftover unit, but say so. */
-		r = ctr_unit_reset(unit);
+		r = common_unit_reset(unit);
 		if (r < 0)
 			return r;
 		return volt_error_set(ESRCH, "container '%s' is not running (its workload has ended)", name);
 	}
-	return ctr_unit_stop(unit, timeout_ns);
+	return common_unit_stop(unit, timeout_ns);
 }

@@ -39,6 +39,10 @@ expect 2 "unexpected argument 'extra'" "$volt" info extra
 expect 0 "libvolt-vmm" "$volt" version
 expect 0 "State root:  $tmp/r (not created yet)" "$volt" --root "$tmp/r" info
 expect 2 "unexpected argument 'x'" "$voltvm" x
+for verb in create start stop rm run list inspect logs; do
+	expect 0 "Usage: volt vm $verb" "$volt" vm "$verb" --help
+done
+expect 2 "unknown vm command 'frobnicate'" "$volt" vm frobnicate
 
 # --json, before or after the verb, is valid JSON with the same facts.
 for args in "--json info" "info --json"; do

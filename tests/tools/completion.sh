@@ -38,5 +38,7 @@ want "--help --version" voltvm --
 want "create start stop rm list logs exec run" volt container ""
 want "validate show default learn" volt policy ""
 want "import ls inspect tag rm" volt image ""
+want "create start stop rm run list inspect logs" volt vm ""
+want "vm" volt ""
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

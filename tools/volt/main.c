@@ -14,6 +14,7 @@
 
 static const struct cli_verb verbs[] = {
 	{ "container", "create|start|stop|rm|list|logs|exec|run ...", "Manage containers", verb_container },
+	{ "vm", "create|start|stop|rm|list|logs|run|inspect ...", "Manage micro-VMs", verb_vm },
 	{ "run", "[OPTIONS] IMAGE [-- CMD...]", "Create and run a container (volt container run)", container_run },
 	{ "ps", "[--json]", "List containers (volt container list)", container_list },
 	{ "logs", "NAME [-f] [-n LINES]", "Show a container's output (volt container logs)", container_logs },

@@ -10,6 +10,7 @@ int verb_image(const struct cli_global *g, int argc, char **argv);
 int verb_info(const struct cli_global *g, int argc, char **argv);
 int verb_policy(const struct cli_global *g, int argc, char **argv);
 int verb_policy_learn(const struct cli_global *g, int argc, char **argv);
+int verb_vm(const struct cli_global *g, int argc, char **argv);
 int verb_sandbox(const struct cli_global *g, int argc, char **argv);
 
 /* Parse the options every verb accepts (--json, --help); returns -1 to go on, else an exit code. */

@@ -196,5 +196,6 @@ VOLT_API volt_vmm *volt_vmm_free(volt_vmm *vm);
 VOLT_END_DECLS
 
 #include <volt/vmm/devices.h>
+#include <volt/vmm/machine.h>
 
 #endif

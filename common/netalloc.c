@@ -1,0 +1,98 @@
+/*
+ * Private networks of containers and VMs (netalloc.h).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <volt/core.h>
+
+#include "netalloc.h"
+#include "shared/json-cleanup.h"
+#include "shared/macro.h"
+
+void common_net_addresses(unsigned index, char host[COMMON_INET_ADDR_BUF], char guest[COMMON_INET_ADDR_BUF])
+{
+	unsigned base = index * 4;
+
+	snprintf(host, COMMON_INET_ADDR_BUF, "10.213.%u.%u", (base >> 8) & 255, (base & 255) + 1);
+	snprintf(guest, COMMON_INET_ADDR_BUF, "10.213.%u.%u", (base >> 8) & 255, (base & 255) + 2);
+}
+
+int common_net_lock(const char *root, int *out_fd)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd, r;
+
+	r = volt_mkdir_p(root, 0700);
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/.network.lock", root) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "open %s", path);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			r = volt_error_set_errno(errno, "lock %s", path);
+			close(fd);
+			return r;
+		}
+	*out_fd = fd;
+	return 0;
+}
+
+/* Mark the indexes recorded in ROOT/@kind/NAME/@record. */
+static int mark_used(unsigned char *used, const char *root, const char *kind, const char *record)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+
+	if (asprintf(&dir, "%s/%s", root, kind) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		_cleanup_json_ json_t *config = NULL;
+		long long idx;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (asprintf(&path, "%s/%s/%s", dir, e->d_name, record) < 0)
+			return volt_error_set(ENOMEM, NULL);
+		if (volt_json_load_file(&config, path) < 0 ||
+		    volt_json_get_int(config, "network_index", false, record, 1, COMMON_NET_MAX, &idx) != 0) {
+			volt_error_clear();
+			continue;
+		}
+		used[idx] = 1;
+	}
+	return 0;
+}
+
+int common_net_allocate(const char *root, unsigned *out_index)
+{
+	_cleanup_free_ unsigned char *used = calloc(COMMON_NET_MAX + 1, 1);
+	int r;
+
+	if (!used)
+		return volt_error_set(ENOMEM, NULL);
+	/* The caller holds the network lock, so the records cannot change under us. */
+	if ((r = mark_used(used, root, "containers", "config.json")) < 0 ||
+	    (r = mark_used(used, root, "vms", "vm.json")) < 0)
+		return r;
+	for (unsigned i = 1; i <= COMMON_NET_MAX; i++)
+		if (!used[i]) {
+			*out_index = i;
+			return 0;
+		}
+	return volt_error_set(ENOSPC, "all %d private networks of 10.213.0.0/16 are in use", COMMON_NET_MAX);
+}

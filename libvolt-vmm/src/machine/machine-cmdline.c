@@ -1,0 +1,196 @@
+/*
+ * The command lines of a VM: the guest kernel's (read by the guest
+ * init, images/guest-init/guest-config.h) and voltvm's.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <volt/core.h>
+
+#include "machine-internal.h"
+#include "shared/macro.h"
+
+/* x86's COMMAND_LINE_SIZE is 2048; voltvm appends a virtio_mmio.device= of ~50 bytes per device. */
+#define GUEST_CMDLINE_MAX 1800
+
+int vm_base64_encode(char **out, const void *data, size_t len)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *in = data;
+	char *p, *s = malloc((len + 2) / 3 * 4 + 1);
+
+	if (!s)
+		return volt_error_set(ENOMEM, NULL);
+	p = s;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)in[i] << 16;
+		size_t left = len - i;
+
+		if (left > 1)
+			v |= (unsigned)in[i + 1] << 8;
+		if (left > 2)
+			v |= in[i + 2];
+		*p++ = alphabet[(v >> 18) & 63];
+		*p++ = alphabet[(v >> 12) & 63];
+		*p++ = left > 1 ? alphabet[(v >> 6) & 63] : '=';
+		*p++ = left > 2 ? alphabet[v & 63] : '=';
+	}
+	*p = '\0';
+	*out = s;
+	return 0;
+}
+
+/* A JSON array of strings as base64 of NUL-terminated strings; NULL when empty. */
+static int encode_list(char **out, const json_t *array)
+{
+	_cleanup_free_ char *raw = NULL;
+	size_t len = 0, i;
+	json_t *v;
+
+	*out = NULL;
+	if (json_array_size(array) == 0)
+		return 0;
+	json_array_foreach(array, i, v) len += strlen(json_string_value(v)) + 1;
+	raw = malloc(len);
+	if (!raw)
+		return volt_error_set(ENOMEM, NULL);
+	len = 0;
+	json_array_foreach(array, i, v)
+	{
+		size_t n = strlen(json_string_value(v)) + 1;
+
+		memcpy(raw + len, json_string_value(v), n);
+		len += n;
+	}
+	return vm_base64_encode(out, raw, len);
+}
+
+static int append(char **line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int append(char **line, const char *fmt, ...)
+{
+	_cleanup_free_ char *part = NULL;
+	char *joined;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&part, fmt, ap);
+	va_end(ap);
+	if (n < 0 || asprintf(&joined, "%s%s%s", *line ? *line : "", *line ? " " : "", part) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	free(*line);
+	*line = joined;
+	return 0;
+}
+
+static const char *str(const json_t *config, const char *key)
+{
+	return json_string_value(json_object_get(config, key));
+}
+
+int vm_guest_cmdline(char **out, const json_t *config)
+{
+	_cleanup_free_ char *line = NULL, *cmd = NULL, *env = NULL;
+	const char *v;
+	int r;
+
+	/* panic=-1: a guest kernel that panics resets at once, ending the VM.
+	 * no_timer_check: on a loaded host the IO-APIC timer check can fail
+	 * (seen under TCG) and panic a guest whose timer works. */
+	if ((r = append(&line, "console=ttyS0 reboot=k panic=-1 no_timer_check quiet")) < 0)
+		return r;
+	if ((v = str(config, "guest_address"))) {
+		/* The kernel's IP_PNP: ip=CLIENT::GATEWAY:NETMASK:HOSTNAME:DEVICE:AUTOCONF */
+		if ((r = append(&line, "ip=%s::%s:255.255.255.252::eth0:off", v, str(config, "host_address"))) < 0)
+			return r;
+	}
+	if ((r = append(&line, "volt.root=/dev/vda volt.rootfstype=ext4 volt.hostname=%s", str(config, "name"))) < 0)
+		return r;
+	if ((r = encode_list(&cmd, json_object_get(config, "argv"))) < 0 ||
+	    (r = encode_list(&env, json_object_get(config, "env"))) < 0)
+		return r;
+	if (cmd && (r = append(&line, "volt.cmd=%s", cmd)) < 0)
+		return r;
+	if (env && (r = append(&line, "volt.env=%s", env)) < 0)
+		return r;
+	/* Checked at create: neither holds a double quote or a control character. */
+	if ((v = str(config, "workdir")) && (r = append(&line, "volt.workdir=\"%s\"", v)) < 0)
+		return r;
+	if ((v = str(config, "user")) && (r = append(&line, "volt.user=%s", v)) < 0)
+		return r;
+	if (strlen(line) > GUEST_CMDLINE_MAX)
+		return volt_error_set(EINVAL,
+				      "the command, environment and working directory take %zu bytes of the guest kernel's command line, more than the %d it has room for",
+				      strlen(line), GUEST_CMDLINE_MAX);
+	*out = TAKE_PTR(line);
+	return 0;
+}
+
+void vm_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int vm_voltvm_argv(const vm_record *rec, const volt_vm *vm, const char *console, char ***out)
+{
+	const json_t *c = rec->config;
+	const char *tap = str(c, "tap");
+	char *argv[24] = { 0 };
+	size_t n = 0;
+	bool ok = true;
+
+#define ADD(...)                                                             \
+	do {                                                                 \
+		if (asprintf(&argv[n], __VA_ARGS__) < 0) {                   \
+			argv[n] = NULL;                                      \
+			ok = false;                                          \
+		} else {                                                     \
+			n++;                                                 \
+		}                                                            \
+	} while (0)
+	{
+		/* systemd wants an absolute ExecStart. */
+		_cleanup_free_ char *voltvm = realpath(vm_voltvm_path(), NULL);
+
+		ADD("%s", voltvm ? voltvm : vm_voltvm_path());
+	}
+	ADD("--kernel");
+	ADD("%s", str(c, "kernel"));
+	ADD("--initrd");
+	ADD("%s", str(c, "initrd"));
+	ADD("--memory");
+	ADD("%lluM", (unsigned long long)json_integer_value(json_object_get(c, "memory_bytes")) >> 20);
+	ADD("--cpus");
+	ADD("%lld", (long long)json_integer_value(json_object_get(c, "cpus")));
+	ADD("--cmdline");
+	ADD("%s", str(c, "cmdline"));
+	ADD("--disk");
+	ADD("image=%s,store=%s,overlay=%s", str(c, "disk_ref"), vm->store, rec->overlay);
+	if (tap) {
+		ADD("--net");
+		ADD("tap=%s,mac=%s", tap, str(c, "mac"));
+	}
+	ADD("--console");
+	ADD("%s", console);
+#undef ADD
+	if (!ok || !str(c, "kernel") || !str(c, "initrd") || !str(c, "cmdline") || !str(c, "disk_ref")) {
+		for (size_t i = 0; i < n; i++)
+			free(argv[i]);
+		return ok ? volt_error_set(EBADMSG, "VM '%s': vm.json lacks a field", rec->name)
+			  : volt_error_set(ENOMEM, NULL);
+	}
+	*out = calloc(n + 1, sizeof(char *));
+	if (!*out) {
+		for (size_t i = 0; i < n; i++)
+			free(argv[i]);
+		return volt_error_set(ENOMEM, NULL);
+	}
+	memcpy(*out, argv, n * sizeof(char *));
+	return 0;
+}

@@ -1,0 +1,84 @@
+/*
+ * Private parts of the VM manager (volt/vmm/machine.h).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VOLT_VMM_MACHINE_INTERNAL_H
+#define VOLT_VMM_MACHINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include <volt/vmm.h>
+
+#include "netalloc.h"
+#include "unit.h"
+
+/* What the guest needs beyond its kernel and initrd to boot and run a small workload. */
+#define VM_GUEST_MIN_RUNTIME (32ULL << 20)
+/* Root disk headroom over the image's content, when no size is given. */
+#define VM_DISK_HEADROOM (256ULL << 20)
+/* The file-system UUID and disk refs are derived from this many hex digits of the tree hash. */
+#define VM_DISK_REF_PREFIX "volt-vm-disk-"
+
+struct volt_vm {
+	char *root;   /* the state root */
+	char *vms;    /* ROOT/vms */
+	char *store;  /* ROOT/cas */
+};
+
+/* One VM's record (vm.json) and paths. */
+typedef struct vm_record {
+	char *name;
+	json_t *config;
+	char *dir;          /* ROOT/vms/NAME */
+	char *config_path;  /* ROOT/vms/NAME/vm.json */
+	char *overlay;      /* ROOT/vms/NAME/overlay */
+	char *run_file;     /* ROOT/vms/NAME/run.pid: a foreground voltvm */
+} vm_record;
+
+/* machine-record.c */
+int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name);
+int vm_record_load(vm_record *rec, const volt_vm *vm, const char *name);
+void vm_record_done(vm_record *rec);
+int vm_unit_name(char *buf, size_t size, const char *name);
+int vm_rm_rf(const char *path);
+
+/* machine-paths.c: installed components, overridable by environment */
+const char *vm_voltvm_path(void);
+const char *vm_initrd_path(void);
+const char *vm_default_kernel_path(void);
+const char *vm_images_dir(void);
+
+/* machine-disk.c: the root disk of an image, built once and kept in the store */
+int vm_disk_prepare(const volt_vm *vm, const char *image, uint64_t disk_size, char **out_tree, char **out_ref,
+		    uint64_t *out_size);
+
+/* machine-cmdline.c */
+int vm_base64_encode(char **out, const void *data, size_t len);
+/* The kernel command line of the guest init (docs/vmm-machines.md). */
+int vm_guest_cmdline(char **out, const json_t *config);
+/* voltvm's argv for @rec; @console is voltvm's --console value. */
+int vm_voltvm_argv(const vm_record *rec, const volt_vm *vm, const char *console, char ***out);
+void vm_strv_free(char **v);
+
+/* machine-tap.c */
+int vm_tap_name_check(const char *name);
+int vm_tap_setup(const char *name, const char *host_addr);
+int vm_tap_remove(const char *name);
+void vm_mac_for(char out[18], unsigned index);
+
+static inline void vm_strv_freep(char ***v)
+{
+	vm_strv_free(*v);
+}
+#define _cleanup_vm_strv_ __attribute__((cleanup(vm_strv_freep)))
+
+static inline void vm_record_donep(vm_record *rec)
+{
+	vm_record_done(rec);
+}
+#define _cleanup_vm_record_ __attribute__((cleanup(vm_record_donep)))
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Where the VM manager finds what Volt installs: voltvm, the guest
+ * initrd, the guest kernel, the built-in image. Each can be overridden
+ * from the environment (tests run from the build tree).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <stdlib.h>
+
+#include "machine-internal.h"
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *p = secure_getenv(name);
+
+	return p && *p ? p : fallback;
+}
+
+const char *vm_voltvm_path(void)
+{
+	return env_or("VOLT_VOLTVM", VOLT_VM_VOLTVM_DEFAULT);
+}
+
+const char *vm_initrd_path(void)
+{
+	return env_or("VOLT_GUEST_INITRD", VOLT_VM_INITRD_DEFAULT);
+}
+
+const char *vm_default_kernel_path(void)
+{
+	return env_or("VOLT_GUEST_KERNEL", VOLT_VM_KERNEL_DEFAULT);
+}
+
+const char *vm_images_dir(void)
+{
+	return env_or("VOLT_IMAGES_DIR", VOLT_VM_IMAGES_DIR_DEFAULT);
+}

@@ -1,0 +1,471 @@
+/*
+ * The VM manager: records, create, remove, list, inspect.
+ * Starting and stopping are machine-unit.c.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <volt/core.h>
+
+#include "machine-internal.h"
+#include "machine-state.h"
+#include "shared/json-cleanup.h"
+#include "shared/macro.h"
+
+#define MIB (1ULL << 20)
+
+VOLT_API int volt_vm_open(volt_vm **out, const char *root)
+{
+	volt_vm *vm;
+
+	assert_return(out, EINVAL);
+	assert_return(root, EINVAL);
+	if (root[0] != '/')
+		return volt_error_set(EINVAL, "state root '%s' is not absolute", root);
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return volt_error_set(ENOMEM, NULL);
+	vm->root = strdup(root);
+	if (!vm->root || asprintf(&vm->vms, "%s/vms", root) < 0 || asprintf(&vm->store, "%s/cas", root) < 0) {
+		volt_vm_free(vm);
+		return volt_error_set(ENOMEM, NULL);
+	}
+	*out = vm;
+	return 0;
+}
+
+VOLT_API volt_vm *volt_vm_free(volt_vm *vm)
+{
+	if (!vm)
+		return NULL;
+	free(vm->root);
+	free(vm->vms);
+	free(vm->store);
+	free(vm);
+	return NULL;
+}
+
+VOLT_API bool volt_vm_have_systemd(void)
+{
+	return common_have_systemd();
+}
+
+VOLT_API const char *volt_vm_state_to_string(volt_vm_state state)
+{
+	switch (state) {
+	case VOLT_VM_CREATED:
+		return "created";
+	case VOLT_VM_RUNNING:
+		return "running";
+	case VOLT_VM_EXITED:
+		return "exited";
+	case VOLT_VM_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+/* What goes on the guest kernel's command line must survive its splitting. */
+static int check_word(const char *what, const char *s, bool spaces_ok)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '"' || (!spaces_ok && *p == ' '))
+			return volt_error_set(EINVAL, "%s '%s': no quotes, control characters%s", what, s,
+					      spaces_ok ? "" : " or spaces");
+	return 0;
+}
+
+static int strv_to_json(json_t *config, const char *key, const char *const *v, bool need_eq)
+{
+	json_t *a = json_array();
+
+	if (!a)
+		return volt_error_set(ENOMEM, NULL);
+	for (size_t i = 0; v && v[i]; i++) {
+		if (need_eq && (v[i][0] == '=' || !strchr(v[i], '='))) {
+			json_decref(a);
+			return volt_error_set(EINVAL, "environment: '%s' is not NAME=VALUE", v[i]);
+		}
+		if (!need_eq && i == 0 && !v[i][0]) {
+			json_decref(a);
+			return volt_error_set(EINVAL, "command: the program name is empty");
+		}
+		json_array_append_new(a, json_string(v[i]));
+	}
+	json_object_set_new(config, key, a);
+	return 0;
+}
+
+static int file_size(const char *what, const char *path, uint64_t *out)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return volt_error_set_errno(errno, "%s %s", what, path);
+	if (!S_ISREG(st.st_mode))
+		return volt_error_set(EINVAL, "%s %s is not a file", what, path);
+	if (access(path, R_OK) < 0)
+		return volt_error_set_errno(errno, "%s %s", what, path);
+	*out = (uint64_t)st.st_size;
+	return 0;
+}
+
+/*
+ * The guest needs its kernel in RAM (the file's size for a vmlinux; a
+ * bzImage unpacks to a few times its size, covered by the runtime
+ * allowance), the initrd and what it unpacks to (at most four times a
+ * gzip'd cpio), and VM_GUEST_MIN_RUNTIME to run.
+ */
+static int check_memory(uint64_t memory, const char *kernel, const char *initrd)
+{
+	uint64_t ksize, isize, need;
+	int r;
+
+	if ((r = file_size("guest kernel", kernel, &ksize)) < 0 || (r = file_size("guest initrd", initrd, &isize)) < 0)
+		return r;
+	need = ksize + 5 * isize + VM_GUEST_MIN_RUNTIME;
+	need = (need + 2 * MIB - 1) / (2 * MIB) * (2 * MIB);
+	if (memory < need)
+		return volt_error_set(EINVAL,
+				      "memory %llu MiB is too small for this VM: it needs at least %llu MiB (kernel %llu KiB, initrd %llu KiB unpacked in memory, %llu MiB for the guest to run)",
+				      (unsigned long long)(memory / MIB), (unsigned long long)(need / MIB),
+				      (unsigned long long)(ksize >> 10), (unsigned long long)(isize >> 10),
+				      (unsigned long long)(VM_GUEST_MIN_RUNTIME / MIB));
+	return 0;
+}
+
+/* Everything of the spec that can be checked without touching anything. */
+static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const volt_vm_spec *spec)
+{
+	_cleanup_json_ json_t *c = json_object();
+	_cleanup_free_ char *kernel = NULL, *initrd = NULL;
+	uint64_t memory = spec->memory_bytes ? spec->memory_bytes : VOLT_VM_DEFAULT_MEMORY;
+	unsigned cpus = spec->cpus ? spec->cpus : 1;
+	const char *kpath = spec->kernel ? spec->kernel : vm_default_kernel_path();
+	const char *network;
+	int r;
+
+	if (!c)
+		return volt_error_set(ENOMEM, NULL);
+	if (spec->version != VOLT_VM_SPEC_VERSION)
+		return volt_error_set(EINVAL, "unknown VM spec version %u", spec->version);
+	if (!spec->image || !*spec->image)
+		return volt_error_set(EINVAL, "VM '%s': no image", name);
+	if (memory < VOLT_VM_MIN_MEMORY || memory > VOLT_VM_MAX_MEMORY || memory % (2 * MIB))
+		return volt_error_set(EINVAL, "memory: %llu MiB is out of range (%llu MiB to %llu MiB, in steps of 2 MiB)",
+				      (unsigned long long)(memory / MIB), VOLT_VM_MIN_MEMORY / MIB,
+				      VOLT_VM_MAX_MEMORY / MIB);
+	if (cpus > VOLT_VMM_MAX_CPUS)
+		return volt_error_set(EINVAL, "cpus: %u is out of range (1 to %d)", cpus, VOLT_VMM_MAX_CPUS);
+	switch (spec->network) {
+	case VOLT_VM_NETWORK_NONE:
+		network = "none";
+		break;
+	case VOLT_VM_NETWORK_PRIVATE:
+		network = "private";
+		break;
+	case VOLT_VM_NETWORK_TAP:
+		network = "tap";
+		r = vm_tap_name_check(spec->tap);
+		if (r < 0)
+			return r;
+		json_object_set_new(c, "tap", json_string(spec->tap));
+		break;
+	default:
+		return volt_error_set(EINVAL, "unknown network kind %d", (int)spec->network);
+	}
+	if (spec->tap && spec->network != VOLT_VM_NETWORK_TAP)
+		return volt_error_set(EINVAL, "a TAP device is for the 'tap' network only");
+	if (strchr(vm->root, ','))
+		return volt_error_set(EINVAL, "state root '%s': VMs need a path without commas", vm->root);
+	if (spec->workdir && (spec->workdir[0] != '/' || (r = check_word("working directory", spec->workdir, true)) < 0))
+		return spec->workdir[0] != '/' ? volt_error_set(EINVAL, "working directory '%s' is not absolute", spec->workdir)
+					       : r;
+	if (spec->user && ((r = check_word("user", spec->user, false)) < 0))
+		return r;
+	if (spec->user && !*spec->user)
+		return volt_error_set(EINVAL, "user: empty");
+	if ((r = strv_to_json(c, "argv", spec->argv, false)) < 0 || (r = strv_to_json(c, "env", spec->env, true)) < 0)
+		return r;
+
+	if (!kpath || !*kpath)
+		return volt_error_set(ENOENT,
+				      "no guest kernel: pass one (--kernel), set VOLT_GUEST_KERNEL, or install share/volt/guest-kernel/vmlinux (scripts/build-guest-kernel builds it)");
+	kernel = realpath(kpath, NULL);
+	if (!kernel && errno == ENOENT && !spec->kernel && !secure_getenv("VOLT_GUEST_KERNEL"))
+		return volt_error_set(ENOENT,
+				      "no guest kernel: %s does not exist; pass one (--kernel), set VOLT_GUEST_KERNEL, or build one with scripts/build-guest-kernel",
+				      kpath);
+	if (!kernel)
+		return volt_error_set_errno(errno, "guest kernel %s", kpath);
+	/* The unit runs in "/": every path it is given must be absolute. */
+	initrd = realpath(vm_initrd_path(), NULL);
+	if (!initrd)
+		return volt_error_set_errno(errno, "guest initrd %s", vm_initrd_path());
+	r = check_memory(memory, kernel, initrd);
+	if (r < 0)
+		return r;
+
+	json_object_set_new(c, "version", json_integer(1));
+	json_object_set_new(c, "name", json_string(name));
+	json_object_set_new(c, "image", json_string(spec->image));
+	json_object_set_new(c, "memory_bytes", json_integer((json_int_t)memory));
+	json_object_set_new(c, "cpus", json_integer(cpus));
+	json_object_set_new(c, "network", json_string(network));
+	json_object_set_new(c, "kernel", json_string(kernel));
+	json_object_set_new(c, "initrd", json_string(initrd));
+	if (spec->workdir)
+		json_object_set_new(c, "workdir", json_string(spec->workdir));
+	if (spec->user)
+		json_object_set_new(c, "user", json_string(spec->user));
+	*out = TAKE_PTR(c);
+	return 0;
+}
+
+static uint64_t now_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Give the record its network: an index, the TAP name, the addresses and a MAC. */
+static void set_network(json_t *c, unsigned index)
+{
+	char host[COMMON_INET_ADDR_BUF], guest[COMMON_INET_ADDR_BUF], tap[IFNAMSIZ], mac[18];
+
+	common_net_addresses(index, host, guest);
+	snprintf(tap, sizeof(tap), "vtap%u", index);
+	vm_mac_for(mac, index);
+	json_object_set_new(c, "network_index", json_integer(index));
+	json_object_set_new(c, "tap", json_string(tap));
+	json_object_set_new(c, "host_address", json_string(host));
+	json_object_set_new(c, "guest_address", json_string(guest));
+	json_object_set_new(c, "mac", json_string(mac));
+}
+
+VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *spec)
+{
+	_cleanup_vm_record_ vm_record rec = {};
+	_cleanup_json_ json_t *c = NULL;
+	_cleanup_free_ char *tree = NULL, *ref = NULL, *cmdline = NULL;
+	_cleanup_close_ int net_lock = -1;
+	uint64_t disk_size = 0;
+	int r;
+
+	assert_return(vm, EINVAL);
+	assert_return(spec, EINVAL);
+
+	r = vm_record_paths(&rec, vm, name);
+	if (r < 0)
+		return r;
+	if (access(rec.dir, F_OK) == 0)
+		return volt_error_set(EEXIST, "a VM named '%s' already exists", name);
+	r = spec_to_json(&c, vm, name, spec);
+	if (r < 0)
+		return volt_error_prefix(r, "VM '%s'", name);
+	if (spec->network == VOLT_VM_NETWORK_PRIVATE)
+		set_network(c, COMMON_NET_MAX); /* the longest addresses, to check the command line's length */
+	else if (spec->network == VOLT_VM_NETWORK_TAP)
+		json_object_set_new(c, "mac", json_string("52:54:00:d5:ff:ff"));
+	r = vm_guest_cmdline(&cmdline, c);
+	if (r < 0)
+		return volt_error_prefix(r, "VM '%s'", name);
+
+	r = vm_disk_prepare(vm, spec->image, spec->disk_size, &tree, &ref, &disk_size);
+	if (r < 0)
+		return r;
+	json_object_set_new(c, "image_tree", json_string(tree));
+	json_object_set_new(c, "disk_ref", json_string(ref));
+	json_object_set_new(c, "disk_size", json_integer((json_int_t)disk_size));
+	json_object_set_new(c, "created_ns", json_integer((json_int_t)now_realtime_ns()));
+
+	r = volt_mkdir_p(vm->vms, 0700);
+	if (r < 0)
+		return r;
+	if (spec->network == VOLT_VM_NETWORK_PRIVATE) {
+		unsigned index;
+
+		/* Held until vm.json names the network: no two get one. */
+		r = common_net_lock(vm->root, &net_lock);
+		if (r < 0 || (r = common_net_allocate(vm->root, &index)) < 0)
+			return r;
+		set_network(c, index);
+	}
+	free(cmdline);
+	cmdline = NULL;
+	r = vm_guest_cmdline(&cmdline, c);
+	if (r < 0)
+		return volt_error_prefix(r, "VM '%s'", name);
+	json_object_set_new(c, "cmdline", json_string(cmdline));
+
+	/* mkdir is the lock: of two creators of one name, one gets EEXIST. */
+	if (mkdir(rec.dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return volt_error_set(EEXIST, "a VM named '%s' already exists", name);
+		return volt_error_set_errno(errno, "mkdir %s", rec.dir);
+	}
+	/* vm.json last: a VM without it was never created. */
+	r = volt_json_write_file(rec.config_path, c, VOLT_JSON_PRETTY, 0600);
+	if (r < 0)
+		vm_rm_rf(rec.dir);
+	return r;
+}
+
+VOLT_API int volt_vm_remove(volt_vm *vm, const char *name, bool force)
+{
+	_cleanup_vm_record_ vm_record rec = {};
+	vm_live live;
+	const char *tap;
+	int r;
+
+	assert_return(vm, EINVAL);
+	r = vm_record_load(&rec, vm, name);
+	if (r < 0)
+		return r;
+	r = vm_live_state(&rec, &live);
+	if (r < 0)
+		return r;
+	if (live.state == VOLT_VM_RUNNING) {
+		if (!force)
+			return volt_error_set(EBUSY, "VM '%s' is running: stop it first, or remove it with --force", name);
+		r = vm_kill(&rec, &live);
+		if (r < 0)
+			return r;
+	}
+	if (live.unit_loaded && (r = common_unit_reset(live.unit)) < 0)
+		return r;
+	tap = json_string_value(json_object_get(rec.config, "tap"));
+	if (tap && json_object_get(rec.config, "network_index") && (r = vm_tap_remove(tap)) < 0)
+		return volt_error_prefix(r, "VM '%s'", name);
+	return vm_rm_rf(rec.dir);
+}
+
+static int info_fill(volt_vm_info *info, const vm_record *rec)
+{
+	const json_t *c = rec->config;
+	vm_live live;
+	const char *addr = json_string_value(json_object_get(c, "guest_address"));
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	r = vm_live_state(rec, &live);
+	if (r < 0)
+		return r;
+	info->name = strdup(rec->name);
+	info->image = strdup(json_string_value(json_object_get(c, "image")) ?: "");
+	info->address = addr ? strdup(addr) : NULL;
+	if (!info->name || !info->image || (addr && !info->address))
+		return volt_error_set(ENOMEM, NULL);
+	info->state = live.state;
+	info->exit_status = live.exit_status;
+	info->main_pid = live.main_pid;
+	info->started_ns = live.started_ns;
+	info->created_ns = (uint64_t)json_integer_value(json_object_get(c, "created_ns"));
+	info->memory_bytes = (uint64_t)json_integer_value(json_object_get(c, "memory_bytes"));
+	info->cpus = (unsigned)json_integer_value(json_object_get(c, "cpus"));
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const volt_vm_info *)a)->name, ((const volt_vm_info *)b)->name);
+}
+
+VOLT_API int volt_vm_list(volt_vm *vm, volt_vm_info **out, size_t *out_n)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	volt_vm_info *infos = NULL;
+	size_t n = 0;
+	struct dirent *e;
+
+	assert_return(vm, EINVAL);
+	assert_return(out, EINVAL);
+	assert_return(out_n, EINVAL);
+	d = opendir(vm->vms);
+	if (!d && errno != ENOENT)
+		return volt_error_set_errno(errno, "open %s", vm->vms);
+	while (d && (e = readdir(d))) {
+		_cleanup_vm_record_ vm_record rec = {};
+		volt_vm_info *grown;
+		int r;
+
+		if (e->d_name[0] == '.' || !volt_name_is_valid(e->d_name))
+			continue;
+		/* A directory without vm.json is a create in progress, or debris. */
+		if (vm_record_load(&rec, vm, e->d_name) < 0) {
+			volt_error_clear();
+			continue;
+		}
+		grown = realloc(infos, (n + 1) * sizeof(*infos));
+		if (!grown) {
+			volt_vm_info_free(infos, n);
+			return volt_error_set(ENOMEM, NULL);
+		}
+		infos = grown;
+		r = info_fill(&infos[n], &rec);
+		n++;
+		if (r < 0) {
+			volt_vm_info_free(infos, n);
+			return r;
+		}
+	}
+	if (n > 1)
+		qsort(infos, n, sizeof(*infos), by_name);
+	*out = infos;
+	*out_n = n;
+	return 0;
+}
+
+VOLT_API void volt_vm_info_free(volt_vm_info *infos, size_t n)
+{
+	for (size_t i = 0; infos && i < n; i++) {
+		free(infos[i].name);
+		free(infos[i].image);
+		free(infos[i].address);
+	}
+	free(infos);
+}
+
+VOLT_API int volt_vm_inspect(volt_vm *vm, const char *name, json_t **out)
+{
+	_cleanup_vm_record_ vm_record rec = {};
+	_cleanup_json_ json_t *o = NULL, *argv_json = NULL;
+	_cleanup_vm_strv_ char **argv = NULL;
+	vm_live live;
+	int r;
+
+	assert_return(vm, EINVAL);
+	assert_return(out, EINVAL);
+	r = vm_record_load(&rec, vm, name);
+	if (r < 0 || (r = vm_live_state(&rec, &live)) < 0 || (r = vm_voltvm_argv(&rec, vm, "stdio", &argv)) < 0)
+		return r;
+	argv_json = json_array();
+	for (size_t i = 0; argv_json && argv[i]; i++)
+		json_array_append_new(argv_json, json_string(argv[i]));
+	o = json_pack("{s:s, s:O, s:s, s:s, s:s, s:s, s:O}", "name", rec.name, "config", rec.config, "dir", rec.dir,
+		      "overlay", rec.overlay, "unit", live.unit, "state", volt_vm_state_to_string(live.state),
+		      "voltvm", argv_json);
+	if (!o)
+		return volt_error_set(ENOMEM, NULL);
+	if (live.state == VOLT_VM_EXITED || live.state == VOLT_VM_FAILED)
+		json_object_set_new(o, "exit_status", json_integer(live.exit_status));
+	if (live.main_pid)
+		json_object_set_new(o, "main_pid", json_integer(live.main_pid));
+	json_object_set_new(o, "runs_as_unit", json_boolean(live.unit_loaded));
+	*out = TAKE_PTR(o);
+	return 0;
+}

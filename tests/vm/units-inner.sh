@@ -1,0 +1,68 @@
+#!/bin/sh
+# Inside the systemd test environment: the unit path of VMs.
+# usage: units-inner.sh VOLT SRCDIR WORKDIR
+set -u
+volt=$1 src=$2 tmp=$3
+export VOLT_ROOT="$tmp/root" VOLT_VOLTVM="$src/fake-voltvm.sh"
+head -c 4000000 /dev/urandom >"$tmp/vmlinux"
+export VOLT_GUEST_KERNEL="$tmp/vmlinux" PATH=$PATH:/sbin:/usr/sbin
+# shellcheck source=../ctr/checks.sh
+. "$src/../ctr/checks.sh"
+
+[ -d /run/systemd/system ] || { echo "FAIL: not inside systemd"; exit 1; }
+unit=volt-vm-sleeper.service
+
+echo "== a VM that runs until stopped"
+expect 0 "" "$volt" vm create sleeper --image busybox --memory 128M
+expect 0 "" "$volt" vm start sleeper
+expect 0 "^active" systemctl is-active "$unit"
+expect 0 "sleeper .*running" "$volt" vm list
+expect 1 "running already" "$volt" vm start sleeper
+expect 0 "Volt VM sleeper" systemctl status --no-pager "$unit"
+systemctl show -p MemoryAccounting -p KillMode -p Slice "$unit" >"$tmp/props"
+for want in MemoryAccounting=yes KillMode=control-group Slice=machine.slice; do
+	grep -qx "$want" "$tmp/props" || fail "unit property $want not set: $(tr '\n' ' ' <"$tmp/props")"
+done
+wait_for 10 sh -c "'$volt' vm logs sleeper | grep -q tick" || fail "no console output in 'volt vm logs'"
+expect 0 "fake guest console: booting" "$volt" vm logs sleeper
+expect 0 "tick" "$volt" vm logs -n 1 sleeper
+[ "$(wc -l <"$tmp/out")" = 1 ] || fail "logs -n 1 printed $(wc -l <"$tmp/out") lines"
+expect 1 "is running" "$volt" vm rm sleeper
+expect 0 "" "$volt" vm stop -t 5s sleeper
+expect 3 "" systemctl is-active "$unit"
+expect 0 "sleeper .*created" "$volt" vm list
+expect 1 "is not running" "$volt" vm stop sleeper
+
+echo "== a VM whose command ends: its status from the guest init"
+expect 0 "" "$volt" vm create quick --image busybox
+expect 0 "" "$volt" vm start quick
+wait_for 10 sh -c "'$volt' vm list | grep -q 'quick .*exited (4)'" || fail "quick is not 'exited (4)'"
+expect 0 '"exit_status": 4' "$volt" vm list --json
+expect 0 "VOLT-GUEST-EXIT 4" "$volt" vm logs quick
+expect 0 "" "$volt" vm logs -f quick # returns: the VM has ended
+expect 0 "" "$volt" vm start quick   # an exited VM starts again
+wait_for 10 sh -c "'$volt' vm list | grep -q 'quick .*exited (4)'" || fail "quick did not end again"
+
+echo "== a VM on a private network gets its TAP device at start"
+if [ -c /dev/net/tun ]; then
+	expect 0 "" "$volt" vm create netvm --image busybox --network private
+	expect 0 "" "$volt" vm start netvm
+	tap=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["tap"])' <<JSON
+$("$volt" vm inspect netvm)
+JSON
+)
+	expect 0 "10.213.0.5/30" ip addr show "$tap"
+	expect 0 "" "$volt" vm rm netvm
+	ip link show "$tap" >/dev/null 2>&1 && fail "rm left the TAP device $tap behind"
+else
+	echo "  NOTE: no /dev/net/tun here: the TAP path is not tested"
+fi
+
+echo "== rm --force stops a running VM"
+expect 0 "" "$volt" vm start sleeper
+expect 0 "" "$volt" vm rm --force sleeper
+expect 3 "" systemctl is-active "$unit"
+expect 0 "" "$volt" vm rm quick
+expect 0 "" "$volt" vm list
+grep -q "sleeper\|quick" "$tmp/out" && fail "removed VMs are still listed"
+finish

@@ -1,0 +1,177 @@
+/*
+ * volt vm start / stop / rm / run.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <volt/core.h>
+
+#include "vm.h"
+
+/* Parse [-t DURATION] [-f] NAME...; returns -1 to go on, else an exit code. */
+static int parse(const struct cli_global *g, int argc, char **argv, const char *help, bool allow_timeout,
+		 bool allow_force, uint64_t *timeout_ns, bool *force, int *first)
+{
+	static const struct option options[] = {
+		{ "time", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	*timeout_ns = 10 * VOLT_NSEC_PER_SEC;
+	*force = false;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":t:fh", options, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!allow_timeout)
+				goto unknown;
+			if (volt_parse_duration(timeout_ns, optarg) < 0)
+				return cli_usage_error(g->program, "--time: %s", volt_error_message());
+			break;
+		case 'f':
+			if (!allow_force)
+				goto unknown;
+			*force = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return CLI_EXIT_OK;
+		case ':':
+			return cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+		unknown:
+			return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(g->program, "%s: which VM? Give its NAME", argv[0]);
+	*first = optind;
+	return -1;
+}
+
+/* Apply @fn to every NAME; the exit status is 1 if any failed. */
+static int each(const struct cli_global *g, int argc, char **argv, int first,
+		int (*fn)(volt_vm *vm, const char *name, uint64_t t, bool f), uint64_t t, bool f)
+{
+	volt_vm *vm = NULL;
+	int r = vm_open(g, &vm);
+
+	if (r >= 0)
+		return r;
+	r = CLI_EXIT_OK;
+	for (int i = first; i < argc; i++)
+		if (fn(vm, argv[i], t, f) < 0)
+			r = cli_fail(g->program);
+	volt_vm_free(vm);
+	return r;
+}
+
+static int do_start(volt_vm *vm, const char *name, uint64_t t, bool f)
+{
+	return volt_vm_start(vm, name);
+}
+
+static int do_stop(volt_vm *vm, const char *name, uint64_t t, bool f)
+{
+	return volt_vm_stop(vm, name, t);
+}
+
+static int do_rm(volt_vm *vm, const char *name, uint64_t t, bool f)
+{
+	return volt_vm_remove(vm, name, f);
+}
+
+int vm_start(const struct cli_global *g, int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: volt vm start NAME...\n"
+		"\n"
+		"Start VMs as transient systemd units (volt-vm-NAME.service) running\n"
+		"voltvm, and return once systemd reports them started. The console goes\n"
+		"to the journal ('volt vm logs'). Needs systemd as PID 1; 'volt vm run'\n"
+		"works without it. A private network's TAP device is (re)made here.\n";
+	uint64_t t;
+	bool f;
+	int first, r = parse(g, argc, argv, help, false, false, &t, &f, &first);
+
+	return r >= 0 ? r : each(g, argc, argv, first, do_start, t, f);
+}
+
+int vm_stop(const struct cli_global *g, int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: volt vm stop [-t DURATION] NAME...\n"
+		"\n"
+		"Stop running VMs: SIGTERM to voltvm, SIGKILL after the timeout. The\n"
+		"guest gets no shutdown of its own (it has no ACPI): its disk is left as\n"
+		"after a power cut, which ext4's journal recovers at the next boot. A VM\n"
+		"whose command exits ends by itself. Stopping a VM that is not running is\n"
+		"an error.\n"
+		"\n"
+		"Options:\n"
+		"  -t, --time DURATION  how long to wait before SIGKILL (default 10s; e.g. 500ms)\n"
+		"  -h, --help           show this help\n";
+	uint64_t t;
+	bool f;
+	int first, r = parse(g, argc, argv, help, true, false, &t, &f, &first);
+
+	return r >= 0 ? r : each(g, argc, argv, first, do_stop, t, f);
+}
+
+int vm_rm(const struct cli_global *g, int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: volt vm rm [--force] NAME...\n"
+		"\n"
+		"Remove VMs: their overlay (everything the guest wrote), their TAP device\n"
+		"and their record. The image's disk stays in the store for other VMs\n"
+		"('stellarium gc' reclaims it once its ref is gone). A running VM is\n"
+		"refused unless --force, which kills it.\n"
+		"\n"
+		"Options:\n"
+		"  -f, --force  kill (SIGKILL) a running VM first\n"
+		"  -h, --help   show this help\n";
+	uint64_t t;
+	bool f;
+	int first, r = parse(g, argc, argv, help, false, true, &t, &f, &first);
+
+	return r >= 0 ? r : each(g, argc, argv, first, do_rm, t, f);
+}
+
+int vm_run(const struct cli_global *g, int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: volt vm run NAME\n"
+		"\n"
+		"Run VM NAME in the foreground, without systemd: voltvm as a child of\n"
+		"volt, the guest's console on this terminal (keystrokes go to the guest;\n"
+		"Ctrl-C stops the VM). Returns when the guest ends, with the exit status\n"
+		"of the VM's command as the guest init reported it (a line\n"
+		"'VOLT-GUEST-EXIT N' on the console), or 125 when the guest reported none\n"
+		"(voltvm failed, or the guest did not get that far).\n";
+	volt_vm *vm = NULL;
+	uint64_t t;
+	bool f;
+	int first, status = 0, r = parse(g, argc, argv, help, false, false, &t, &f, &first);
+
+	if (r >= 0)
+		return r;
+	if (argc - first != 1)
+		return cli_usage_error(g->program, "run: give exactly one VM NAME");
+	r = vm_open(g, &vm);
+	if (r >= 0)
+		return r;
+	r = volt_vm_run(vm, argv[first], &status);
+	volt_vm_free(vm);
+	if (r < 0)
+		return cli_fail(g->program);
+	return status;
+}

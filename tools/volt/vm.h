@@ -1,0 +1,21 @@
+/* The VM verbs of volt(1). SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef VOLT_TOOLS_VM_H
+#define VOLT_TOOLS_VM_H
+
+#include <volt/vmm.h>
+
+#include "volt.h"
+
+/* Open the VMs of the state root chosen by --root / VOLT_ROOT; -1 to go on, else an exit code. */
+int vm_open(const struct cli_global *g, volt_vm **out);
+
+int vm_create(const struct cli_global *g, int argc, char **argv);
+int vm_start(const struct cli_global *g, int argc, char **argv);
+int vm_stop(const struct cli_global *g, int argc, char **argv);
+int vm_rm(const struct cli_global *g, int argc, char **argv);
+int vm_run(const struct cli_global *g, int argc, char **argv);
+int vm_list(const struct cli_global *g, int argc, char **argv);
+int vm_inspect(const struct cli_global *g, int argc, char **argv);
+int vm_logs(const struct cli_global *g, int argc, char **argv);
+
+#endif
