@@ -188,7 +188,8 @@ static int image_from_record(volt_cas *cas, json_t *rec, volt_cas_oci_image **ou
 	if (r >= 0) {
 		size = volt_cas_image_size(f);
 		buf = size <= CAS_BLOCK_MAX ? malloc(size + 1) : NULL;
-		n = buf ? volt_cas_image_read(f, buf, size, 0) : -ENOMEM;
+		n = buf ? volt_cas_image_read(f, buf, size, 0) : volt_error_set(size > CAS_BLOCK_MAX ? EBADMSG : ENOMEM,
+										    "config of %llu bytes", (unsigned long long)size);
 		r = n < 0 ? (int)n : (uint64_t)n != size ? volt_error_set(EBADMSG, "short config") : 0;
 		volt_cas_image_close(f);
 	}
