@@ -36,6 +36,23 @@ static int import_builtin(volt_cas *cas, const char *images_dir, volt_cas_hash *
 	return 0;
 }
 
+/* An OCI image record first (`volt image ls`), then a Stellarium ref or hash. */
+static int resolve_name(volt_cas *cas, const char *image, volt_cas_hash *out_root)
+{
+	volt_cas_oci_image *img = NULL;
+	int r = volt_cas_oci_image_get(cas, image, &img);
+
+	if (r == 0) {
+		*out_root = img->root;
+		volt_cas_oci_image_free(img);
+		return 0;
+	}
+	if (r != -ENOENT && r != -EINVAL)
+		return r;
+	volt_error_clear();
+	return volt_cas_resolve(cas, image, out_root);
+}
+
 int common_image_resolve(const char *root, const char *image, const char *images_dir, volt_cas **out_cas,
 			 volt_cas_hash *out_root)
 {
@@ -61,11 +78,11 @@ int common_image_resolve(const char *root, const char *image, const char *images
 		return volt_error_set(ENOENT, "no image '%s': the store %s does not exist yet", image, store);
 	if (r < 0)
 		return r;
-	r = volt_cas_resolve(cas, image, out_root);
+	r = resolve_name(cas, image, out_root);
 	if (r == -ENOENT && builtin)
 		r = import_builtin(cas, images_dir, out_root);
 	else if (r == -ENOENT)
-		r = volt_error_set(ENOENT, "no image '%s' in the store (see 'stellarium ls')", image);
+		r = volt_error_set(ENOENT, "no image '%s' in the store (see 'volt image ls' and 'stellarium ls')", image);
 	if (r < 0) {
 		volt_cas_close(cas);
 		return r;

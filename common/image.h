@@ -15,7 +15,8 @@
 
 /*
  * Open the store of @root (created only for the built-in image) and
- * resolve @image in it; @images_dir holds the built-in image's tar file.
+ * resolve @image in it (an OCI image name or id, then a Stellarium ref
+ * or hash); @images_dir holds the built-in image's tar file.
  * @out_cas is the caller's to volt_cas_close().
  */
 int common_image_resolve(const char *root, const char *image, const char *images_dir, volt_cas **out_cas,

@@ -232,18 +232,6 @@ static const struct blk_backend_ops overlay_ops = {
 	.close = overlay_close,
 };
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, 8);
-}
-
 static uint64_t data_offset(uint64_t map_bytes, uint32_t block_size)
 {
 	uint64_t end = OVERLAY_HEADER_SIZE + map_bytes;

@@ -18,12 +18,6 @@
 #define BLK_HEADER_SIZE 16u
 #define BLK_ID_BYTES    20u
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
-
 void virtio_blk_init(struct virtio_blk *blk, const struct guest_mem *mem,
 		     struct blk_backend *backend, const struct virtio_mmio_ops *transport_ops)
 {
