@@ -21,6 +21,9 @@ expect 0 "hello from a container" "$volt" run --rm --rootfs "$tmp/image" -- /bin
 expect 7 "" "$volt" run --rm --rootfs "$tmp/image" -- /bin/sh -c 'exit 7'
 expect 0 "uid=1000(user) gid=1000(user) FOO=bar PWD=/tmp HOST=box1" "$volt" run --rm --rootfs "$tmp/image" \
 	-u user -w /tmp -e FOO=bar --hostname box1 -- /bin/sh -c 'echo "$(id) FOO=$FOO PWD=$(pwd) HOST=$(hostname)"'
+# The default policy lets a workload write and run in its working directory.
+expect 0 "^mine$" "$volt" run --rm --rootfs "$tmp/image" -w /root -- \
+	/bin/sh -c 'printf "#!/bin/sh\necho mine\n" > run.sh && chmod +x run.sh && ./run.sh'
 expect 127 "not found\|No such file" "$volt" run --rm --rootfs "$tmp/image" -- /no/such/program
 [ -z "$(ls "$tmp/root/containers")" ] || fail "--rm left containers behind: $(ls "$tmp/root/containers")"
 
