@@ -372,6 +372,11 @@ int blk_overlay_open(struct blk_backend **out, const char *store, const char *re
 		goto fail;
 	}
 	r = volt_cas_image_open(&o->img, o->cas, ref);
+	if (r == -EISDIR) {
+		r = volt_error_set(EINVAL, "%s is a directory tree, not a disk image (import one with stellarium import --image)",
+				   ref);
+		goto fail;
+	}
 	if (r < 0) {
 		r = volt_error_prefix(r, "image %s", ref);
 		goto fail;

@@ -436,6 +436,8 @@ static void update_tap_poll(struct vm_devices *ds, struct vm_device *d)
 		return;
 	if (epoll_ctl(ds->epoll_fd, EPOLL_CTL_MOD, d->net->tap_fd, &ev) == 0)
 		d->tap_polled = want;
+	else  /* the NIC would stop receiving: say so */
+		volt_log(VOLT_LOG_WARNING, "vmm: virtio-net %s: epoll_ctl: %m", d->net->ifname);
 }
 
 static void serve(struct vm_devices *ds, uint64_t tag)

@@ -42,7 +42,7 @@ const char *const vmm_sandbox_syscalls[] = {
 	/* console input thread */
 	"poll", "ppoll", "pipe2",
 	/* device I/O thread: its epoll loop, TAP frames, disk files (eventfds are read and written) */
-	"epoll_wait", "epoll_pwait", "readv", "pread64", "pwrite64", "preadv", "pwritev", "fdatasync",
+	"epoll_wait", "epoll_pwait", "epoll_ctl", "readv", "pread64", "pwrite64", "preadv", "pwritev", "fdatasync",
 	/* threads: stacks, start, exit, join (clone is checked for namespace flags) */
 	"clone", "mmap", "munmap", "mprotect", "madvise", "set_robust_list", "rseq",
 	"sigaltstack", "exit", "exit_group",

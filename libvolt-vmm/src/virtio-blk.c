@@ -163,10 +163,17 @@ void virtio_blk_queue_notify(struct virtio_mmio *m, unsigned int queue)
 	struct virtqueue *vq = &m->queues[queue];
 	bool used = false;
 
-	for (;;) {
-		int r = vq_pop(m->mem, vq, &blk->chain);
+	/* At most one queue's worth per call: a guest that keeps adding (or a
+	 * request that rewrites the ring) cannot hold the I/O thread here. */
+	for (unsigned int budget = vq->size;; budget--) {
 		uint32_t written = 0;
+		int r;
 
+		if (budget == 0) {
+			virtio_mmio_requeue(m, queue);
+			break;
+		}
+		r = vq_pop(m->mem, vq, &blk->chain);
 		if (r < 0) {
 			virtio_mmio_needs_reset(m);
 			break;

@@ -277,3 +277,9 @@ void virtio_mmio_notify(struct virtio_mmio *m, unsigned int queue)
 		m->ops->queue_notify(m, queue);
 	pthread_mutex_unlock(&m->lock);
 }
+
+void virtio_mmio_requeue(struct virtio_mmio *m, unsigned int queue)
+{
+	if (m->ops->kick)
+		m->ops->kick(m, queue);
+}

@@ -130,6 +130,9 @@ void virtio_mmio_interrupt(struct virtio_mmio *m, unsigned int bits);
 /* The device broke (a ring it cannot trust): DEVICE_NEEDS_RESET and a config interrupt. */
 void virtio_mmio_needs_reset(struct virtio_mmio *m);
 
+/* The device stopped serving @queue with work left: notify it again later (if the transport can). */
+void virtio_mmio_requeue(struct virtio_mmio *m, unsigned int queue);
+
 /* Called from the I/O thread when queue @queue was notified. */
 void virtio_mmio_notify(struct virtio_mmio *m, unsigned int queue);
 

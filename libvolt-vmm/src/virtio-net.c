@@ -110,9 +110,15 @@ static void transmit(struct virtio_net *net)
 	struct virtqueue *vq = &m->queues[VIRTIO_NET_TX_QUEUE];
 	bool used = false;
 
-	for (;;) {
+	for (unsigned int budget = vq->size;; budget--) {
 		struct iovec iov[VQ_CHAIN_MAX];
-		int r = vq_pop(m->mem, vq, &net->chain), n;
+		int r, n;
+
+		if (budget == 0) {
+			virtio_mmio_requeue(m, VIRTIO_NET_TX_QUEUE);
+			break;
+		}
+		r = vq_pop(m->mem, vq, &net->chain);
 
 		if (r < 0) {
 			virtio_mmio_needs_reset(m);
@@ -153,10 +159,15 @@ void virtio_net_receive(struct virtio_net *net)
 		net->rx_stalled = true;
 		return;
 	}
-	for (;;) {
+	for (unsigned int budget = vq->size;; budget--) {
 		struct iovec iov[VQ_CHAIN_MAX];
-		int r = vq_pop(m->mem, vq, &net->chain), n;
 		ssize_t got;
+		int r, n;
+
+		/* The TAP stays readable: epoll brings us back after the other devices had a turn. */
+		if (budget == 0)
+			break;
+		r = vq_pop(m->mem, vq, &net->chain);
 
 		if (r < 0) {
 			virtio_mmio_needs_reset(m);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <volt/core/error.h>
@@ -31,6 +32,11 @@ static uint64_t used_bytes(uint16_t size)
 	return 6 + 8ULL * size;
 }
 
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;  /* both inside guest memory: no wrap */
+}
+
 int vq_check_layout(const struct guest_mem *mem, const struct virtqueue *vq)
 {
 	if (vq->size == 0 || vq->size > VQ_SIZE_MAX || (vq->size & (vq->size - 1)))
@@ -42,6 +48,10 @@ int vq_check_layout(const struct guest_mem *mem, const struct virtqueue *vq)
 	    !guest_mem_ptr(mem, vq->avail_gpa, avail_bytes(vq->size)) ||
 	    !guest_mem_ptr(mem, vq->used_gpa, used_bytes(vq->size)))
 		return volt_error_set(EINVAL, "queue areas outside guest memory");
+	/* Our used-ring writes must not change what we read from the other two. */
+	if (ranges_overlap(vq->used_gpa, used_bytes(vq->size), vq->desc_gpa, (uint64_t)DESC_SIZE * vq->size) ||
+	    ranges_overlap(vq->used_gpa, used_bytes(vq->size), vq->avail_gpa, avail_bytes(vq->size)))
+		return volt_error_set(EINVAL, "the device area overlaps the descriptor table or driver area");
 	return 0;
 }
 
@@ -123,9 +133,25 @@ static int walk_indirect(const struct guest_mem *mem, struct vq_chain *c, const 
 	}
 }
 
-static bool overlaps(const struct vq_seg *a, const struct vq_seg *b)
+static int by_address(const void *a, const void *b)
 {
-	return a->host < b->host + b->len && b->host < a->host + a->len;
+	const struct vq_seg *x = *(const struct vq_seg *const *)a, *y = *(const struct vq_seg *const *)b;
+
+	return x->host < y->host ? -1 : x->host > y->host;
+}
+
+/* Buffers of one request must not overlap: a read into one would change another. Sorted, so O(n log n). */
+static bool any_overlap(const struct vq_chain *c)
+{
+	const struct vq_seg *order[VQ_CHAIN_MAX];
+
+	for (unsigned int i = 0; i < c->n; i++)
+		order[i] = &c->seg[i];
+	qsort(order, c->n, sizeof(order[0]), by_address);
+	for (unsigned int i = 1; i < c->n; i++)
+		if (order[i - 1]->host + order[i - 1]->len > order[i]->host)
+			return true;
+	return false;
 }
 
 static int walk_chain(const struct guest_mem *mem, const struct virtqueue *vq, struct vq_chain *c)
@@ -157,12 +183,7 @@ static int walk_chain(const struct guest_mem *mem, const struct virtqueue *vq, s
 			return -EINVAL;
 		i = d.next;
 	}
-	/* Buffers of one request must not overlap: a read into one would change another. */
-	for (unsigned int a = 0; a < c->n; a++)
-		for (unsigned int b = a + 1; b < c->n; b++)
-			if (overlaps(&c->seg[a], &c->seg[b]))
-				return -EINVAL;
-	return 0;
+	return any_overlap(c) ? -EINVAL : 0;
 }
 
 int vq_pop(const struct guest_mem *mem, struct virtqueue *vq, struct vq_chain *chain)

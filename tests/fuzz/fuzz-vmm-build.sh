@@ -4,6 +4,7 @@
 # Usage: tests/fuzz/fuzz-vmm-build.sh OUTDIR
 # Then:  OUTDIR/fuzz-vmm-bzimage -max_total_time=60 tests/fuzz/fuzz-vmm-bzimage-corpus
 #        OUTDIR/fuzz-vmm-pvh -max_total_time=60 tests/fuzz/fuzz-vmm-pvh-corpus
+#        OUTDIR/fuzz-vmm-virtqueue -max_total_time=60 tests/fuzz/fuzz-vmm-virtqueue-corpus
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: fuzz-vmm-build.sh OUTDIR}
@@ -20,4 +21,8 @@ clang $flags -o "$out/fuzz-vmm-bzimage" "$src/tests/fuzz/fuzz-vmm-bzimage.c" \
 # shellcheck disable=SC2086
 clang $flags -o "$out/fuzz-vmm-pvh" "$src/tests/fuzz/fuzz-vmm-pvh.c" \
 	"$src/libvolt-vmm/src/boot-pvh.c" $vmm $core $(pkg-config --libs jansson)
-echo "built $out/fuzz-vmm-bzimage $out/fuzz-vmm-pvh"
+# shellcheck disable=SC2086
+clang $flags -o "$out/fuzz-vmm-virtqueue" "$src/tests/fuzz/fuzz-vmm-virtqueue.c" \
+	"$src/libvolt-vmm/src/virtqueue.c" "$src/libvolt-vmm/src/virtio-mmio.c" \
+	"$src/libvolt-vmm/src/virtio-blk.c" $vmm $core $(pkg-config --libs jansson) -lpthread
+echo "built $out/fuzz-vmm-bzimage $out/fuzz-vmm-pvh $out/fuzz-vmm-virtqueue"

@@ -15,7 +15,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -57,6 +59,48 @@ static void expect_allowed(const char *what, long r, int err)
 static void *thread_main(void *arg)
 {
 	return arg;
+}
+
+/*
+ * What the device I/O thread does, from a thread started after the filter
+ * (as the I/O thread is): its syscalls reach the kernel, others do not.
+ */
+static int io_epoll_fd = -1;  /* made before the filter, as the VMM makes its own */
+
+static void *io_thread_main(void *arg)
+{
+	int *pipefd = arg, ep = io_epoll_fd, n = 0;
+	struct epoll_event ev;
+	struct iovec iov = { &n, 1 };
+	long r;
+
+	r = syscall(SYS_epoll_wait, ep, &ev, 1, 0);
+	expect_allowed("epoll_wait in a thread started later", r, errno);
+	r = syscall(SYS_epoll_pwait, ep, &ev, 1, 0, NULL, 8);
+	expect_allowed("epoll_pwait in a thread started later", r, errno);
+	/* the TAP leaves and rejoins the epoll set as rx buffers run out and come back */
+	ev = (struct epoll_event){ .events = EPOLLIN };
+	r = syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, pipefd[0], &ev);
+	expect_allowed("epoll_ctl in a thread started later", r, errno);
+	r = write(pipefd[1], "yz", 2);
+	expect_allowed("write", r, errno);
+	r = readv(pipefd[0], &iov, 1);
+	expect_allowed("readv in a thread started later", r, errno);
+	r = syscall(SYS_pread64, pipefd[0], &n, 1, 0);
+	expect_denied("pread64 on a pipe (reaches the kernel)", r, errno, ESPIPE);
+	r = syscall(SYS_pwrite64, pipefd[1], &n, 1, 0);
+	expect_denied("pwrite64 on a pipe (reaches the kernel)", r, errno, ESPIPE);
+	r = syscall(SYS_preadv, pipefd[0], &iov, 1, 0, 0);
+	expect_denied("preadv on a pipe (reaches the kernel)", r, errno, ESPIPE);
+	r = syscall(SYS_pwritev, pipefd[1], &iov, 1, 0, 0);
+	expect_denied("pwritev on a pipe (reaches the kernel)", r, errno, ESPIPE);
+	r = syscall(SYS_fdatasync, pipefd[0]);
+	expect_denied("fdatasync on a pipe (reaches the kernel)", r, errno, EINVAL);
+	r = syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_CLOEXEC);
+	expect_denied("openat in a thread started later", r, errno, EPERM);
+	r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+	expect_denied("socket in a thread started later", r, errno, EPERM);
+	return NULL;
 }
 
 /* Fork; the child runs @body with report_fd set and exits with the number of problems. */
@@ -111,7 +155,8 @@ static void filter_child(void)
 	long r;
 	char *const argv[] = { (char *)"/bin/true", NULL };
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	io_epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (io_epoll_fd < 0 || pipe2(pipefd, O_CLOEXEC) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    vmm_sandbox_filter(&f, false) < 0 || volt_sec_filter_load(f, VOLT_SEC_LOAD_TSYNC) < 0) {
 		problem("set-up", -1, errno, "success");
 		return;
@@ -155,7 +200,37 @@ static void filter_child(void)
 	}
 	r = syscall(SYS_getpid);
 	expect_allowed("getpid", r, errno);
+
+	/* A device thread starts after the sandbox and runs under the same filter. */
+	e = pthread_create(&t, NULL, io_thread_main, pipefd);
+	expect_allowed("pthread_create of a device thread", e ? -1 : 0, e);
+	if (!e)
+		pthread_join(t, NULL);
 }
+
+/* With a Stellarium disk, openat reaches the kernel (Landlock confines it then). */
+static void store_filter_child(void)
+{
+	volt_sec_filter *f = NULL;
+	long r;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || vmm_sandbox_filter(&f, true) < 0 ||
+	    volt_sec_filter_load(f, VOLT_SEC_LOAD_TSYNC) < 0) {
+		problem("set-up", -1, errno, "success");
+		return;
+	}
+	volt_sec_filter_free(f);
+	r = syscall(SYS_openat, AT_FDCWD, "/nonexistent-volt-test", O_RDONLY | O_CLOEXEC);
+	expect_denied("openat with store reads (reaches the kernel)", r, errno, ENOENT);
+	r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+	expect_denied("socket with store reads", r, errno, EPERM);
+}
+
+START_TEST(filter_with_store_reads_allows_openat_only)
+{
+	run_in_child(store_filter_child);
+}
+END_TEST
 
 START_TEST(filter_denies_the_rest_and_allows_the_run_loop)
 {
@@ -186,6 +261,7 @@ static void write_guest(char *path, size_t path_size)
 }
 
 static char guest_path[64];
+static char disk_path[64];
 
 static void run_child(void)
 {
@@ -205,7 +281,10 @@ static void run_child(void)
 	c.kernel_path = guest_path;
 	c.memory_bytes = 16ULL << 20;
 	c.console_fd = pipefd[1];
-	if (volt_vmm_new(&vm, &c) < 0 || volt_vmm_run(vm) < 0) {
+	/* A disk: its I/O thread starts after the sandbox and must run under it. */
+	volt_vmm_disk_options disk = VOLT_VMM_DISK_OPTIONS_INIT;
+	disk.path = disk_path;
+	if (volt_vmm_new(&vm, &c) < 0 || volt_vmm_add_disk(vm, &disk) < 0 || volt_vmm_run(vm) < 0) {
 		problem(volt_error_message(), -1, errno, "a clean run");
 		return;
 	}
@@ -238,10 +317,17 @@ START_TEST(a_real_run_is_sandboxed)
 	}
 	close(fd);
 	write_guest(guest_path, sizeof(guest_path));
+	snprintf(disk_path, sizeof(disk_path), "/tmp/test-vmm-sandbox-disk-XXXXXX");
+	fd = mkstemp(disk_path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+	close(fd);
 	run_in_child(run_child);
 	unlink(guest_path);
+	unlink(disk_path);
 }
 END_TEST
 
 CHECK_MAIN("vmm-sandbox", filter_lists_exactly_the_run_loop_syscalls,
-	   filter_denies_the_rest_and_allows_the_run_loop, a_real_run_is_sandboxed)
+	   filter_denies_the_rest_and_allows_the_run_loop, filter_with_store_reads_allows_openat_only,
+	   a_real_run_is_sandboxed)

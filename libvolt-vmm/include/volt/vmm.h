@@ -11,7 +11,8 @@
  * I/O APIC, 8259 PICs and 8254 PIT, MP tables for its CPUs, a 16550A
  * UART on port 0x3f8 (IRQ 4) as the console, and the reset line of an
  * i8042 controller (port 0x64, command 0xFE), which ends the VM cleanly:
- * boot Linux with "reboot=k" and `reboot -f` ends the VM.
+ * boot Linux with "reboot=k" and `reboot -f` ends the VM. Since 0.2,
+ * virtio-mmio disks and NICs (<volt/vmm/devices.h>, included below).
  *
  * Link with `pkg-config --cflags --libs libvolt-vmm`. Errors follow
  * libvolt-core's convention: negative errno, message in volt_error_message().
