@@ -5,6 +5,7 @@
 # its exit status reaches the console and volt's own exit status. Two VMs
 # of one image: the store holds the disk once; a write in one is not
 # seen by the other nor by the image, and survives the VM's next run.
+# A VM on a private network talks TCP to the host end of its TAP.
 #
 # KVM comes from the nested harness (tests/vmm/harness/run-nested.sh: one
 # QEMU TCG level-1 guest with a real /dev/kvm, the host root read-only,
@@ -42,6 +43,21 @@ echo "STORE-DISKS \$('$stellarium' refs | grep -c '^volt-vm-disk-')"
 '$volt' vm run n1; echo "RUN-EXIT n1 first \$?"
 '$volt' vm run n2; echo "RUN-EXIT n2 \$?"
 '$volt' vm run n1; echo "RUN-EXIT n1 second \$?"
+# A private network: the manager's TAP with the host end addressed, the
+# guest's eth0 from ip=, TCP from the guest to a listener on the host end.
+# (Debian's kernel has tun as a module; the host's modules are visible here.)
+modprobe tun 2>/dev/null
+'$volt' vm create n3 --image marked --memory 128M --network private -- /bin/sh -c \
+	'ip addr show eth0; echo "hello over TCP from the guest" | nc 10.213.0.5 7777; echo "nc status \$?"' ||
+	echo "STEP-FAIL create n3"
+busybox nc -l -p 7777 >"\$VOLT_ROOT/tcp-received" 2>&1 &
+listener=\$!
+sleep 1
+'$volt' vm run n3; echo "RUN-EXIT n3 \$?"
+sleep 1
+kill \$listener 2>/dev/null
+echo "HOST-RECEIVED: \$(cat "\$VOLT_ROOT/tcp-received")"
+'$volt' vm rm n3 && ! ip link show vtap1 >/dev/null 2>&1 && echo "TAP-REMOVED"
 '$volt' vm list
 ref=\$('$volt' vm inspect n1 | sed -n 's/.*"disk_ref": "\(.*\)".*/\1/p')
 if '$stellarium' checkout "\$ref" "\$VOLT_ROOT/disk" >/dev/null 2>&1; then
@@ -80,6 +96,10 @@ want "RUN-EXIT n2 0" "n2 runs"
 want "^by n1" "n1's write survives in its overlay for its next run"
 want "RUN-EXIT n1 second 3" "n1 runs again"
 want "IMAGE-UNCHANGED" "the image itself is not written"
+want "inet 10.213.0.6/30" "a private network gives the guest its address"
+want "HOST-RECEIVED: hello over TCP from the guest" "TCP from the guest reaches the host end of its TAP"
+want "RUN-EXIT n3 0" "the networked VM runs"
+want "TAP-REMOVED" "rm removes the VM's TAP device"
 grep -q "STEP-FAIL" "$work/console" && { echo "FAIL: $(grep STEP-FAIL "$work/console")"; failures=$((failures + 1)); }
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -190,10 +190,11 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 		return volt_error_set(EINVAL, "a TAP device is for the 'tap' network only");
 	if (strchr(vm->root, ','))
 		return volt_error_set(EINVAL, "state root '%s': VMs need a path without commas", vm->root);
-	if (spec->workdir && (spec->workdir[0] != '/' || (r = check_word("working directory", spec->workdir, true)) < 0))
-		return spec->workdir[0] != '/' ? volt_error_set(EINVAL, "working directory '%s' is not absolute", spec->workdir)
-					       : r;
-	if (spec->user && ((r = check_word("user", spec->user, false)) < 0))
+	if (spec->workdir && spec->workdir[0] != '/')
+		return volt_error_set(EINVAL, "working directory '%s' is not absolute", spec->workdir);
+	if (spec->workdir && (r = check_word("working directory", spec->workdir, true)) < 0)
+		return r;
+	if (spec->user && (r = check_word("user", spec->user, false)) < 0)
 		return r;
 	if (spec->user && !*spec->user)
 		return volt_error_set(EINVAL, "user: empty");
