@@ -65,4 +65,20 @@ expect 3 "" systemctl is-active "$unit"
 expect 0 "" "$volt" vm rm quick
 expect 0 "" "$volt" vm list
 grep -q "sleeper\|quick" "$tmp/out" && fail "removed VMs are still listed"
+
+echo "== the real voltvm as the unit (tiny guest on this host's KVM)"
+if [ -n "${VOLT_TEST_REAL_VOLTVM:-}" ] && [ -c /dev/kvm ]; then
+	export VOLT_VOLTVM="$VOLT_TEST_REAL_VOLTVM" VOLT_GUEST_KERNEL="$tmp/tiny-reset"
+	expect 0 "" "$volt" vm create real1 --image busybox --memory 64M
+	expect 0 "" "$volt" vm start real1
+	# The unit stays "active (exited)" after voltvm ends, as containers do.
+	wait_for 60 sh -c "systemctl show -p ExecMainCode volt-vm-real1.service | grep -qx ExecMainCode=1" ||
+		fail "the real voltvm unit did not end"
+	expect 0 "VOLT-TINY-HELLO" "$volt" vm logs real1
+	expect 0 "ExecMainStatus=0" systemctl show -p ExecMainStatus volt-vm-real1.service
+	expect 0 "$VOLT_TEST_REAL_VOLTVM" systemctl show -p ExecStart volt-vm-real1.service
+	expect 0 "" "$volt" vm rm real1
+else
+	echo "  NOTE: no /dev/kvm on this host: the real voltvm as a unit is not tested here"
+fi
 finish
