@@ -11,51 +11,7 @@
 #include <volt/core.h>
 
 #include "container.h"
-
-/* Parse [-t SECONDS] [-f] NAME...; returns -1 to go on, else an exit code. */
-static int parse(const struct cli_global *g, int argc, char **argv, const char *help, bool allow_timeout,
-		 bool allow_force, uint64_t *timeout_ns, bool *force, int *first)
-{
-	static const struct option options[] = {
-		{ "time", required_argument, NULL, 't' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int c;
-
-	*timeout_ns = 10 * VOLT_NSEC_PER_SEC;
-	*force = false;
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":t:fh", options, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (!allow_timeout)
-				goto unknown;
-			if (volt_parse_duration(timeout_ns, optarg) < 0)
-				return cli_usage_error(g->program, "--time: %s", volt_error_message());
-			break;
-		case 'f':
-			if (!allow_force)
-				goto unknown;
-			*force = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
-		default:
-		unknown:
-			return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error(g->program, "%s: which container? Give its NAME", argv[0]);
-	*first = optind;
-	return -1;
-}
+#include "workload-args.h"
 
 /* Apply @fn to every NAME; the exit status is 1 if any failed. */
 static int each(const struct cli_global *g, int argc, char **argv, int first,
@@ -108,7 +64,7 @@ int container_start(const struct cli_global *g, int argc, char **argv)
 		"'volt run' works without it.\n";
 	uint64_t t;
 	bool f;
-	int first, r = parse(g, argc, argv, help, false, false, &t, &f, &first);
+	int first, r = workload_parse_names(g, argc, argv, help, "container", false, false, &t, &f, &first);
 
 	return r >= 0 ? r : each(g, argc, argv, first, do_start, t, f);
 }
@@ -126,7 +82,7 @@ int container_stop(const struct cli_global *g, int argc, char **argv)
 		"  -h, --help           show this help\n";
 	uint64_t t;
 	bool f;
-	int first, r = parse(g, argc, argv, help, true, false, &t, &f, &first);
+	int first, r = workload_parse_names(g, argc, argv, help, "container", true, false, &t, &f, &first);
 
 	return r >= 0 ? r : each(g, argc, argv, first, do_stop, t, f);
 }
@@ -143,7 +99,7 @@ int container_restart(const struct cli_global *g, int argc, char **argv)
 		"  -h, --help           show this help\n";
 	uint64_t t;
 	bool f;
-	int first, r = parse(g, argc, argv, help, true, false, &t, &f, &first);
+	int first, r = workload_parse_names(g, argc, argv, help, "container", true, false, &t, &f, &first);
 
 	return r >= 0 ? r : each(g, argc, argv, first, do_restart, t, f);
 }
@@ -161,7 +117,7 @@ int container_rm(const struct cli_global *g, int argc, char **argv)
 		"  -h, --help   show this help\n";
 	uint64_t t;
 	bool f;
-	int first, r = parse(g, argc, argv, help, false, true, &t, &f, &first);
+	int first, r = workload_parse_names(g, argc, argv, help, "container", false, true, &t, &f, &first);
 
 	return r >= 0 ? r : each(g, argc, argv, first, do_rm, t, f);
 }

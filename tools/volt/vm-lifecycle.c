@@ -11,51 +11,7 @@
 #include <volt/core.h>
 
 #include "vm.h"
-
-/* Parse [-t DURATION] [-f] NAME...; returns -1 to go on, else an exit code. */
-static int parse(const struct cli_global *g, int argc, char **argv, const char *help, bool allow_timeout,
-		 bool allow_force, uint64_t *timeout_ns, bool *force, int *first)
-{
-	static const struct option options[] = {
-		{ "time", required_argument, NULL, 't' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int c;
-
-	*timeout_ns = 10 * VOLT_NSEC_PER_SEC;
-	*force = false;
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":t:fh", options, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (!allow_timeout)
-				goto unknown;
-			if (volt_parse_duration(timeout_ns, optarg) < 0)
-				return cli_usage_error(g->program, "--time: %s", volt_error_message());
-			break;
-		case 'f':
-			if (!allow_force)
-				goto unknown;
-			*force = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
-		default:
-		unknown:
-			return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error(g->program, "%s: which VM? Give its NAME", argv[0]);
-	*first = optind;
-	return -1;
-}
+#include "workload-args.h"
 
 /* Apply @fn to every NAME; the exit status is 1 if any failed. */
 static int each(const struct cli_global *g, int argc, char **argv, int first,
@@ -100,7 +56,7 @@ int vm_start(const struct cli_global *g, int argc, char **argv)
 		"works without it. A private network's TAP device is (re)made here.\n";
 	uint64_t t;
 	bool f;
-	int first, r = parse(g, argc, argv, help, false, false, &t, &f, &first);
+	int first, r = workload_parse_names(g, argc, argv, help, "VM", false, false, &t, &f, &first);
 
 	return r >= 0 ? r : each(g, argc, argv, first, do_start, t, f);
 }
@@ -121,7 +77,7 @@ int vm_stop(const struct cli_global *g, int argc, char **argv)
 		"  -h, --help           show this help\n";
 	uint64_t t;
 	bool f;
-	int first, r = parse(g, argc, argv, help, true, false, &t, &f, &first);
+	int first, r = workload_parse_names(g, argc, argv, help, "VM", true, false, &t, &f, &first);
 
 	return r >= 0 ? r : each(g, argc, argv, first, do_stop, t, f);
 }
@@ -141,7 +97,7 @@ int vm_rm(const struct cli_global *g, int argc, char **argv)
 		"  -h, --help   show this help\n";
 	uint64_t t;
 	bool f;
-	int first, r = parse(g, argc, argv, help, false, true, &t, &f, &first);
+	int first, r = workload_parse_names(g, argc, argv, help, "VM", false, true, &t, &f, &first);
 
 	return r >= 0 ? r : each(g, argc, argv, first, do_rm, t, f);
 }
@@ -160,7 +116,7 @@ int vm_run(const struct cli_global *g, int argc, char **argv)
 	volt_vm *vm = NULL;
 	uint64_t t;
 	bool f;
-	int first, status = 0, r = parse(g, argc, argv, help, false, false, &t, &f, &first);
+	int first, status = 0, r = workload_parse_names(g, argc, argv, help, "VM", false, false, &t, &f, &first);
 
 	if (r >= 0)
 		return r;
