@@ -14,6 +14,7 @@
 #include <volt/core.h>
 
 #include "caps.h"
+#include "filter-internal.h"
 #include "shared/json-cleanup.h"
 #include "landlock.h"
 #include "shared/macro.h"
@@ -34,6 +35,9 @@ int policy_build_filter(const volt_sec_policy *p, volt_sec_filter **out)
 		break;
 	default:
 		r = volt_sec_filter_new(&f, p->action);
+		/* A learned or hand-made list never needs to type into a terminal. */
+		if (r == 0)
+			filter_set_guard_tty(f, true);
 		break;
 	}
 	if (r < 0)
