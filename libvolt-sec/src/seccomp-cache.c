@@ -61,8 +61,8 @@ static int check_dir(const struct stat *st, const char *path, bool last)
 	if (!S_ISDIR(st->st_mode))
 		return volt_error_set(ENOTDIR, "seccomp cache: '%s' is not a directory", path);
 	if (st->st_uid != me && st->st_uid != 0)
-		return volt_error_set(EPERM, "seccomp cache: refusing '%s': owned by uid %u, not by uid %u or root",
-				      path, (unsigned)st->st_uid, (unsigned)me);
+		return volt_error_set(EPERM, "seccomp cache: refusing '%s': owned by uid %u, not by the caller "
+					     "(uid %u) or root", path, (unsigned)st->st_uid, (unsigned)me);
 	if ((st->st_mode & 0022) && !(!last && (st->st_mode & S_ISVTX) && st->st_uid == 0))
 		return volt_error_set(EPERM, "seccomp cache: refusing '%s': writable by others (mode %04o)", path,
 				      (unsigned)(st->st_mode & 07777));
