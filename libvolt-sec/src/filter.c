@@ -413,8 +413,15 @@ VOLT_API int volt_sec_filter_compile(const volt_sec_filter *f, void **out, size_
 	r = build_ctx(f, &ctx);
 	if (r < 0)
 		return r;
-	/* libseccomp 2.5 exports only to a file descriptor. */
-	fd = memfd_create("volt-seccomp", MFD_CLOEXEC);
+	/*
+	 * libseccomp 2.5 exports only to a file descriptor. Sealed
+	 * non-executable first: that is what the default profile allows
+	 * (a sandbox may build a filter of its own); kernels before 6.3
+	 * do not know the flag.
+	 */
+	fd = memfd_create("volt-seccomp", MFD_CLOEXEC | MFD_NOEXEC_SEAL_FLAG);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("volt-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
 		return volt_error_set_errno(errno, "seccomp: memfd_create");
 	r = seccomp_export_bpf(ctx, fd);

@@ -61,6 +61,11 @@ check "show (human) names the kernel" grep -q "This kernel: Landlock ABI" "$T/sh
 mkdir -p "$T/in" "$T/out" "$T/secret"
 echo data >"$T/in/data"
 echo secret >"$T/secret/data"
+# Run as root, the sandbox is root of a user namespace and uid 65534
+# outside: the files must be open to it, so that what denies is Landlock.
+chmod 755 "$T" "$T/in" "$T/secret"
+chmod 777 "$T/out"
+chmod 644 "$T/in/data" "$T/secret/data"
 cat >"$T/p.json" <<EOF2
 {"fs_read": ["/usr", "/etc", "/proc", "/dev/null", "$T/in", "$T/out"],
  "fs_write": ["$T/out", "/dev/null"], "fs_execute": ["/usr"], "net_bind": [], "net_connect": []}
@@ -97,6 +102,7 @@ expect_denied "the learned policy denies reading elsewhere" "Permission denied" 
 
 # A script: its interpreter and the script itself need execute access.
 mkdir -p "$T/bin"
+chmod 755 "$T/bin"
 printf '#!/bin/sh\ncat %s/in/data\n' "$T" >"$T/bin/show"
 chmod 755 "$T/bin/show"
 "$VOLT" policy learn -o "$T/script.json" -- "$T/bin/show" >/dev/null 2>&1
