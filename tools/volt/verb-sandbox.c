@@ -71,8 +71,9 @@ enum pty_mode { PTY_AUTO, PTY_ALWAYS, PTY_NEVER };
 static int load_policy(const char *path, const char *root, volt_sec_policy **out)
 {
 	volt_sec_policy *p = NULL;
-	json_t *j = NULL, *deny;
+	json_t *j = NULL, *deny, *w;
 	char *text = NULL;
+	size_t i;
 	int r;
 
 	r = path ? volt_sec_policy_load_file(&p, path) : volt_sec_policy_new_default(&p);
@@ -87,6 +88,16 @@ static int load_policy(const char *path, const char *root, volt_sec_policy **out
 		*out = p;
 		p = NULL;
 		goto out;
+	}
+	/* Withholding costs an fs_write directory its create rights (docs/sec-policy.md). */
+	json_array_foreach(json_object_get(j, "fs_write"), i, w) {
+		const char *dir = json_string_value(w);
+		size_t len = strcmp(dir, "/") == 0 ? 0 : strlen(dir);
+
+		if (strncmp(root, dir, len) == 0 && root[len] == '/')
+			fprintf(stderr, "volt: warning: the state root %s is inside fs_write's %s: the sandbox "
+					"cannot create files directly in %s; keep the state root elsewhere\n",
+				root, dir, dir);
 	}
 	deny = json_object_get(j, "fs_deny");
 	if (!json_is_array(deny) || json_array_append_new(deny, json_string(root)) < 0) {
