@@ -270,7 +270,7 @@ START_TEST(test_fs_deny_and_userns_false)
 	ck_assert(p->userns_off && !p->userns);
 	ck_assert_int_eq(volt_sec_policy_to_json(p, &j), 0);
 	ck_assert_int_eq(volt_json_dump(&dump, j, 0), 0);
-	ck_assert_msg(strstr(dump, "\"user_namespace\": false") && strstr(dump, "ssh_host_*_key"), "%s", dump);
+	ck_assert_msg(strstr(dump, "\"user_namespace\":false") && strstr(dump, "ssh_host_*_key"), "%s", dump);
 	volt_sec_policy_free(p);
 	p = parse_ok(dump);
 	ck_assert(p->userns_off);

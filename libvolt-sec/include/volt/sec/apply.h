@@ -77,7 +77,8 @@ typedef struct volt_sec_apply_options {
  * @param options  NULL for defaults.
  * @return 0; -EOPNOTSUPP in strict mode when something is not
  *         enforceable; -EPERM for an unsafe seccomp cache, or when
- *         VOLT_SEC_APPLY_ROOT_USERNS cannot make its user namespace; -EINVAL for a multi-threaded caller (capabilities,
+ *         VOLT_SEC_APPLY_ROOT_USERNS cannot make its user namespace;
+ *         -ENOENT when /proc/self/status cannot be read (no /proc); -EINVAL for a multi-threaded caller (capabilities,
  *         Landlock and seccomp are per thread), or bad options; -EPERM and others from the
  *         kernel, with the failing step in the message.
  */
