@@ -257,7 +257,8 @@ static int run(const struct cli_global *g, const volt_sec_policy *p, const volt_
 {
 	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
 	struct termios saved, raw;
-	bool use_pty = mode == PTY_ALWAYS || (mode == PTY_AUTO && isatty(0));
+	/* Not when volt runs in the background: taking the terminal's modes would stop it (SIGTTOU). */
+	bool use_pty = mode == PTY_ALWAYS || (mode == PTY_AUTO && isatty(0) && tcgetpgrp(0) == getpgrp());
 	bool restore = false;
 	int master = -1, slave = -1, err_fd, sfd, status;
 	sigset_t mask, old;
@@ -286,6 +287,7 @@ static int run(const struct cli_global *g, const volt_sec_policy *p, const volt_
 	child = fork();
 	if (child < 0) {
 		volt_error_set_errno(errno, "sandbox run: fork");
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return cli_fail(g->program);
 	}
 	if (child == 0)
@@ -300,6 +302,11 @@ static int run(const struct cli_global *g, const volt_sec_policy *p, const volt_
 	status = supervise(child, sfd, master);
 	if (restore)
 		(void)tcsetattr(0, TCSADRAIN, &saved);
+	close(sfd);
+	if (master >= 0)
+		close(master);
+	if (err_fd >= 0)
+		close(err_fd);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status)) {
