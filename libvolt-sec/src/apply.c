@@ -129,7 +129,9 @@ VOLT_API int volt_sec_policy_apply(const volt_sec_policy *p, const volt_sec_appl
 	r = check_gaps(p, &support, strict);
 	if (r < 0)
 		return r;
-	if (root_userns && !support.user_namespaces)
+	/* Best effort must not leave root as host root: neither the default namespace nor the policy's. */
+	if ((root_userns || (p->userns && (opts->flags & VOLT_SEC_APPLY_ROOT_USERNS) && geteuid() == 0)) &&
+	    !support.user_namespaces)
 		return volt_error_set(EPERM, "running as root needs a user namespace for the sandbox (root inside, "
 					     "uid %u outside), and none can be made here; a policy with "
 					     "\"user_namespace\": false runs as host root instead",

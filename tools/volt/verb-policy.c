@@ -151,7 +151,9 @@ static void print_human(const char *path, const json_t *o)
 	print_list("kept", json_object_get(pol, "capabilities"), "");
 	printf("User namespace:\n");
 	if (json_is_null(ns)) {
-		printf("  %-12snone (ids are not remapped)\n", "");
+		printf("  %-12snone (ids are not remapped; as root, volt sandbox run maps root to uid 65534)\n", "");
+	} else if (json_is_false(ns)) {
+		printf("  %-12snever (as root, volt sandbox run stays host root)\n", "");
 	} else {
 		print_ranges("uids", json_object_get(ns, "uid_map"));
 		print_ranges("gids", json_object_get(ns, "gid_map"));
