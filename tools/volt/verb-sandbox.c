@@ -68,7 +68,7 @@ static const char help[] =
 enum pty_mode { PTY_AUTO, PTY_ALWAYS, PTY_NEVER };
 
 /* The policy to apply: FILE or the default, with the state root withheld. */
-static int load_policy(const char *path, const char *root, volt_sec_policy **out)
+static int load_policy(const char *program, const char *path, const char *root, volt_sec_policy **out)
 {
 	volt_sec_policy *p = NULL;
 	json_t *j = NULL, *deny, *w;
@@ -95,9 +95,9 @@ static int load_policy(const char *path, const char *root, volt_sec_policy **out
 		size_t len = strcmp(dir, "/") == 0 ? 0 : strlen(dir);
 
 		if (strncmp(root, dir, len) == 0 && root[len] == '/')
-			fprintf(stderr, "volt: warning: the state root %s is inside fs_write's %s: the sandbox "
+			fprintf(stderr, "%s: warning: the state root %s is inside fs_write's %s: the sandbox "
 					"cannot create files directly in %s; keep the state root elsewhere\n",
-				root, dir, dir);
+				program, root, dir, dir);
 	}
 	deny = json_object_get(j, "fs_deny");
 	if (!json_is_array(deny) || json_array_append_new(deny, json_string(root)) < 0) {
@@ -409,7 +409,7 @@ int verb_sandbox(const struct cli_global *g, int argc, char **argv)
 		o.seccomp_cache_dir = cache;
 	}
 	o.flags |= VOLT_SEC_APPLY_ROOT_USERNS;
-	r = load_policy(policy_path, root, &p);
+	r = load_policy(g->program, policy_path, root, &p);
 	if (r < 0)
 		goto fail;
 	r = run(g, p, &o, mode, argv + optind);
