@@ -218,7 +218,8 @@ static int supervise(pid_t child, int sfd, int master)
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGWINCH && master >= 0)
 					copy_winsize(0, master);
-				else if (si.ssi_signo != SIGCHLD)
+				else if (si.ssi_signo != SIGCHLD && kill(-child, (int)si.ssi_signo) < 0)
+					/* The child leads its own process group (setsid): signal all of it. */
 					kill(child, (int)si.ssi_signo);
 			}
 			if (waitpid(child, &status, WNOHANG) == child)
