@@ -92,13 +92,31 @@ static int add_rule(int ruleset, int fd, uint64_t rights, const char *list, cons
 	return 0;
 }
 
-/* Whether @path is withheld (fs_deny entries may end in a glob). */
-static bool is_denied(const struct strv *deny, const char *path)
+static bool matches_any(const struct strv *deny, const char *path)
 {
 	for (size_t i = 0; i < deny->n; i++)
 		if (fnmatch(deny->items[i], path, FNM_PATHNAME | FNM_PERIOD) == 0)
 			return true;
 	return false;
+}
+
+/* Whether @path is withheld, itself or as part of a withheld tree (fs_deny entries may end in a glob). */
+static bool is_denied(const struct strv *deny, const char *path)
+{
+	_cleanup_free_ char *prefix = strdup(path);
+	char *slash;
+
+	if (!prefix)
+		return true; /* the safe side */
+	for (;;) {
+		if (matches_any(deny, prefix))
+			return true;
+		slash = strrchr(prefix, '/');
+		if (!slash || (slash == prefix && !prefix[1]))
+			return false;
+		/* The parent; "/x" becomes "/". */
+		slash[slash == prefix ? 1 : 0] = '\0';
+	}
 }
 
 /* Whether something strictly below directory @path is withheld. */

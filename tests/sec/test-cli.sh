@@ -75,6 +75,19 @@ expect_denied "read outside fs_read is denied" "Permission denied" \
 	"$VOLT" sandbox run --policy "$T/p.json" -- cat "$T/secret/data"
 expect_denied "write outside fs_write is denied" "Permission denied" \
 	"$VOLT" sandbox run --policy "$T/p.json" -- sh -c "echo x > $T/in/new"
+# fs_deny withholds a file inside a granted tree, and a grant inside a withheld tree.
+echo other >"$T/in/other"
+chmod 644 "$T/in/other"
+cat >"$T/deny.json" <<EOF2
+{"fs_read": ["/usr", "/etc", "/proc", "/dev/null", "$T/in", "$T/secret/data"],
+ "fs_write": ["/dev/null"], "fs_execute": ["/usr"], "fs_deny": ["$T/in/d*a", "$T/secret"]}
+EOF2
+expect_denied "fs_deny withholds a file of a granted directory" "Permission denied" \
+	"$VOLT" sandbox run --policy "$T/deny.json" -- cat "$T/in/data"
+check "the rest of that directory stays readable" "$VOLT" sandbox run --policy "$T/deny.json" -- cat "$T/in/other"
+check "its names stay listable" sh -c "'$VOLT' sandbox run --policy '$T/deny.json' -- ls '$T/in' | grep -q data"
+expect_denied "a grant inside a withheld tree is skipped" "Permission denied" \
+	"$VOLT" sandbox run --policy "$T/deny.json" -- cat "$T/secret/data"
 "$VOLT" sandbox run --policy "$T/p.json" -- /nonexistent/program 2>/dev/null
 check "a missing command exits 127" test $? -eq 127
 "$VOLT" sandbox run --policy "$T/p.json" -- "$T/in/data" 2>/dev/null
