@@ -14,6 +14,7 @@
 #include <volt/core.h>
 
 #include "caps.h"
+#include "filter-internal.h"
 #include "shared/json-cleanup.h"
 #include "landlock.h"
 #include "shared/macro.h"
@@ -34,6 +35,9 @@ int policy_build_filter(const volt_sec_policy *p, volt_sec_filter **out)
 		break;
 	default:
 		r = volt_sec_filter_new(&f, p->action);
+		/* A learned or hand-made list never needs to type into a terminal. */
+		if (r == 0)
+			filter_set_guard_tty(f, true);
 		break;
 	}
 	if (r < 0)
@@ -72,6 +76,24 @@ static int check_gaps(const volt_sec_policy *p, const volt_sec_support *support,
 	return 0;
 }
 
+/*
+ * Capabilities, Landlock and seccomp are per thread: other threads would
+ * keep their privileges, so refuse rather than half-sandbox. The count
+ * comes from /proc, so say so when /proc is what is missing.
+ */
+static int check_threads(void)
+{
+	int n = count_threads();
+
+	if (n == 1)
+		return 0;
+	if (n < 0)
+		return volt_error_set(ENOENT, "apply: cannot count the threads of this process: /proc/self/status "
+					      "cannot be read (is /proc mounted?)");
+	return volt_error_set(EINVAL, "apply: the calling process must have a single thread, it has %d "
+				      "(sandbox before starting threads)", n);
+}
+
 VOLT_API int volt_sec_policy_apply(const volt_sec_policy *p, const volt_sec_apply_options *opts)
 {
 	static const volt_sec_apply_options defaults = VOLT_SEC_APPLY_OPTIONS_INIT;
@@ -80,7 +102,7 @@ VOLT_API int volt_sec_policy_apply(const volt_sec_policy *p, const volt_sec_appl
 	_cleanup_free_ void *bpf = NULL;
 	_cleanup_close_ int ruleset = -1;
 	size_t bpf_len = 0;
-	bool strict, hit = false;
+	bool strict, root_userns, hit = false;
 	int r;
 
 	assert_return(p, -EINVAL);
@@ -89,21 +111,31 @@ VOLT_API int volt_sec_policy_apply(const volt_sec_policy *p, const volt_sec_appl
 	if (opts->version != VOLT_SEC_APPLY_OPTIONS_VERSION)
 		return volt_error_set(EINVAL, "apply: options version %u is not %u", opts->version,
 				      VOLT_SEC_APPLY_OPTIONS_VERSION);
-	if (opts->flags & ~VOLT_SEC_APPLY_STRICT)
+	if (opts->flags & ~(VOLT_SEC_APPLY_STRICT | VOLT_SEC_APPLY_ROOT_USERNS))
 		return volt_error_set(EINVAL, "apply: unknown flags %#x", opts->flags);
 	strict = opts->flags & VOLT_SEC_APPLY_STRICT;
-	/*
-	 * Capabilities, Landlock and seccomp are per thread: other threads
-	 * would keep their privileges, so refuse rather than half-sandbox.
-	 */
-	if (count_threads() != 1)
-		return volt_error_set(EINVAL, "apply: the calling process must have a single thread "
-					      "(sandbox before starting threads)");
 
-	probe_fill(&support, p->userns);
+	root_userns = (opts->flags & VOLT_SEC_APPLY_ROOT_USERNS) && geteuid() == 0 && !p->userns;
+	if (root_userns && p->userns_off) {
+		root_userns = false;
+		volt_log(VOLT_LOG_WARNING, "the policy says \"user_namespace\": false: the sandbox runs as host root, "
+					   "and Landlock does not stop it from connecting to root's unix sockets "
+					   "nor from changing modes and owners of root's files");
+	}
+	r = check_threads();
+	if (r < 0)
+		return r;
+	probe_fill(&support, p->userns || root_userns);
 	r = check_gaps(p, &support, strict);
 	if (r < 0)
 		return r;
+	/* Best effort must not leave root as host root: neither the default namespace nor the policy's. */
+	if ((root_userns || (p->userns && (opts->flags & VOLT_SEC_APPLY_ROOT_USERNS) && geteuid() == 0)) &&
+	    !support.user_namespaces)
+		return volt_error_set(EPERM, "running as root needs a user namespace for the sandbox (root inside, "
+					     "uid %u outside), and none can be made here; a policy with "
+					     "\"user_namespace\": false runs as host root instead",
+				      VOLT_SEC_ROOT_USERNS_ID);
 
 	/* Everything a bad policy can break, before the process changes. */
 	if (support.seccomp) {
@@ -126,6 +158,12 @@ VOLT_API int volt_sec_policy_apply(const volt_sec_policy *p, const volt_sec_appl
 
 	if (p->userns && support.user_namespaces) {
 		r = userns_enter(p);
+		if (r < 0)
+			return r;
+	} else if (root_userns) {
+		static const struct id_range nobody = { 0, VOLT_SEC_ROOT_USERNS_ID, 1 };
+
+		r = userns_enter_maps(&nobody, 1, &nobody, 1);
 		if (r < 0)
 			return r;
 	}

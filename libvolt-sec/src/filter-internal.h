@@ -7,6 +7,9 @@
 /* libseccomp's optimisation level: 1 linear (its default), 2 binary tree (Volt's). */
 void filter_set_optimize(volt_sec_filter *filter, int level);
 
+/* Deny ioctl TIOCSTI and TIOCLINUX (the default profile does; custom profiles get it from the policy). */
+void filter_set_guard_tty(volt_sec_filter *filter, bool on);
+
 /*
  * Also accept the x86 and x32 ABIs with the same rules, as Docker's
  * default profile does on x86_64 (for benchmarks that compare with it).

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -26,6 +27,16 @@
 #define SYSCALL_SLOTS 1024
 #define IOCTLS_MAX 256
 
+/*
+ * Guards of the default profile: requests and flags that defeat other
+ * layers. Compared on the low 32 bits where the kernel reads an int.
+ */
+#define TIOCSTI_REQ 0x5412u   /* types into the controlling terminal: keystrokes for the caller's shell */
+#define TIOCLINUX_REQ 0x541cu /* the same on a virtual console, and more */
+#define AF_VSOCK_DOMAIN 40u   /* the host's vsock port space, past any network namespace */
+#define AT_EMPTY_PATH_FLAG 0x1000u /* execveat of an fd: memfds have no path Landlock can check */
+#define MFD_NOEXEC_SEAL_FLAG 0x0008u
+
 /* Namespace flags that clone and unshare may not carry under a guard. */
 #define NAMESPACE_FLAGS                                                                                 \
 	((uint64_t)(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
@@ -40,11 +51,15 @@ struct volt_sec_filter {
 	bool guard_clone, guard_unshare;
 	/* clone3 answered with ENOSYS, so that libc falls back to clone. */
 	bool clone3_enosys;
+	/* ioctl without TIOCSTI/TIOCLINUX; socket without AF_VSOCK;
+	 * execveat without AT_EMPTY_PATH; memfd_create only sealed
+	 * non-executable (ENOSYS otherwise, so that callers fall back). */
+	bool guard_tty, guard_vsock, guard_fd_exec, guard_memfd;
 	uint32_t ioctls[IOCTLS_MAX];
 	size_t n_ioctls;
 };
 
-static int nr_clone, nr_clone3, nr_unshare, nr_ioctl;
+static int nr_clone, nr_clone3, nr_unshare, nr_ioctl, nr_socket, nr_execveat, nr_memfd_create;
 
 static int resolve(const char *name)
 {
@@ -64,6 +79,9 @@ static void resolve_special(void)
 	nr_clone3 = resolve("clone3");
 	nr_unshare = resolve("unshare");
 	nr_ioctl = resolve("ioctl");
+	nr_socket = resolve("socket");
+	nr_execveat = resolve("execveat");
+	nr_memfd_create = resolve("memfd_create");
 }
 
 VOLT_API int volt_sec_filter_new(volt_sec_filter **out, volt_sec_action action)
@@ -104,6 +122,10 @@ VOLT_API int volt_sec_filter_new_default(volt_sec_filter **out, volt_sec_action 
 	f->guard_clone = nr_clone >= 0;
 	f->guard_unshare = nr_unshare >= 0;
 	f->clone3_enosys = nr_clone3 >= 0;
+	f->guard_tty = nr_ioctl >= 0;
+	f->guard_vsock = nr_socket >= 0;
+	f->guard_fd_exec = nr_execveat >= 0;
+	f->guard_memfd = nr_memfd_create >= 0;
 	*out = f;
 	return 0;
 }
@@ -133,6 +155,13 @@ static int set_syscall(volt_sec_filter *f, const char *name, bool allow)
 		f->guard_unshare = false;
 	if (nr == nr_clone3)
 		f->clone3_enosys = false;
+	/* TIOCSTI has no use worth its risk: allowing ioctl keeps that guard. */
+	if (nr == nr_socket)
+		f->guard_vsock = false;
+	if (nr == nr_execveat)
+		f->guard_fd_exec = false;
+	if (nr == nr_memfd_create)
+		f->guard_memfd = false;
 	if (!allow && nr == nr_ioctl)
 		f->n_ioctls = 0;
 	return 0;
@@ -177,6 +206,11 @@ void filter_set_optimize(volt_sec_filter *f, int level)
 	f->optimize = level;
 }
 
+void filter_set_guard_tty(volt_sec_filter *f, bool on)
+{
+	f->guard_tty = on && nr_ioctl >= 0;
+}
+
 void filter_set_compat_arches(volt_sec_filter *f, bool on)
 {
 	f->compat_arches = on;
@@ -198,9 +232,10 @@ char *filter_describe(const volt_sec_filter *f)
 
 	if (!s)
 		return NULL;
-	len += (size_t)snprintf(s + len, cap - len, "seccomp %u.%u.%u action=%d opt=%d compat=%d guards=%d%d%d ioctls=",
+	len += (size_t)snprintf(s + len, cap - len, "seccomp %u.%u.%u action=%d opt=%d compat=%d guards=%d%d%d%d%d%d%d ioctls=",
 				seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro,
-				(int)f->action, f->optimize, f->compat_arches, f->guard_clone, f->guard_unshare, f->clone3_enosys);
+				(int)f->action, f->optimize, f->compat_arches, f->guard_clone, f->guard_unshare, f->clone3_enosys,
+				f->guard_tty, f->guard_vsock, f->guard_fd_exec, f->guard_memfd);
 	for (size_t i = 0; i < f->n_ioctls; i++)
 		len += (size_t)snprintf(s + len, cap - len, "%x,", f->ioctls[i]);
 	len += (size_t)snprintf(s + len, cap - len, " allow=");
@@ -214,6 +249,87 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
 	if (*ctx)
 		seccomp_release(*ctx);
+}
+
+static bool is_tty_inject(uint32_t request)
+{
+	return request == TIOCSTI_REQ || request == TIOCLINUX_REQ;
+}
+
+/*
+ * Allow syscall @nr unless (argument @arg & @mask) is one of @values.
+ * libseccomp only compares for equality under a mask, and its rules for
+ * one syscall are alternatives: so allow when the argument differs from
+ * all values on a bit where they agree (one rule per such bit), and list
+ * the remaining combinations of the bits where they differ one by one.
+ */
+static int allow_unless(scmp_filter_ctx ctx, int nr, unsigned arg, uint64_t mask, const uint64_t *values, size_t n)
+{
+	uint64_t common = mask, spread, sub;
+	int r;
+
+	for (size_t i = 1; i < n; i++)
+		common &= ~(values[i] ^ values[0]);
+	spread = mask & ~common;
+	if (__builtin_popcountll(spread) > 6)
+		return volt_error_set(E2BIG, "seccomp: argument guard of syscall %d is too wide", nr);
+	for (int bit = 0; bit < 64; bit++) {
+		uint64_t b = 1ULL << bit;
+		struct scmp_arg_cmp c = SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, b, ~values[0] & b);
+
+		if (!(common & b))
+			continue;
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &c);
+		if (r < 0)
+			return volt_error_set(-r, "seccomp: cannot add an argument rule for syscall %d", nr);
+	}
+	sub = spread;
+	for (;;) {
+		uint64_t v = (values[0] & common) | sub;
+		bool denied = false;
+
+		for (size_t i = 0; i < n; i++)
+			denied |= (values[i] & mask) == v;
+		if (!denied) {
+			struct scmp_arg_cmp c = SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, mask, v);
+
+			r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &c);
+			if (r < 0)
+				return volt_error_set(-r, "seccomp: cannot add an argument rule for syscall %d", nr);
+		}
+		if (sub == 0)
+			break;
+		sub = (sub - 1) & spread;
+	}
+	return 0;
+}
+
+/* The default profile's argument guards, in place of an unconditional allow; 1 if @nr has none. */
+static int add_guarded(const volt_sec_filter *f, scmp_filter_ctx ctx, int nr)
+{
+	static const uint64_t tty[] = { TIOCSTI_REQ, TIOCLINUX_REQ }, vsock[] = { AF_VSOCK_DOMAIN },
+			      fd_exec[] = { AT_EMPTY_PATH_FLAG }, unsealed[] = { 0 };
+	int r;
+
+	if (nr == nr_ioctl && f->guard_tty)
+		return allow_unless(ctx, nr, 1, 0xffffffffu, tty, ELEMENTSOF(tty));
+	if (nr == nr_socket && f->guard_vsock)
+		return allow_unless(ctx, nr, 0, 0xffffffffu, vsock, ELEMENTSOF(vsock));
+	if (nr == nr_execveat && f->guard_fd_exec)
+		return allow_unless(ctx, nr, 4, AT_EMPTY_PATH_FLAG, fd_exec, ELEMENTSOF(fd_exec));
+	if (nr == nr_memfd_create && f->guard_memfd) {
+		r = allow_unless(ctx, nr, 1, MFD_NOEXEC_SEAL_FLAG, unsealed, ELEMENTSOF(unsealed));
+		if (r < 0)
+			return r;
+		/* ENOSYS rather than EPERM: callers then fall back to files, which Landlock sees. */
+		struct scmp_arg_cmp c = SCMP_CMP(1, SCMP_CMP_MASKED_EQ, MFD_NOEXEC_SEAL_FLAG, 0);
+
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 1, &c);
+		if (r < 0)
+			return volt_error_set(-r, "seccomp: cannot add the memfd_create rule");
+		return 0;
+	}
+	return 1;
 }
 
 static int build_ctx(const volt_sec_filter *f, scmp_filter_ctx *out)
@@ -243,11 +359,19 @@ static int build_ctx(const volt_sec_filter *f, scmp_filter_ctx *out)
 			continue;
 		if (nr == nr_ioctl && f->n_ioctls > 0) {
 			for (size_t i = 0; i < f->n_ioctls; i++) {
+				if (f->guard_tty && is_tty_inject(f->ioctls[i]))
+					continue;
 				r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 						     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, f->ioctls[i]));
 				if (r < 0)
 					return volt_error_set(-r, "seccomp: cannot add ioctl rule %#x", f->ioctls[i]);
 			}
+			continue;
+		}
+		r = add_guarded(f, ctx, nr);
+		if (r <= 0) {
+			if (r < 0)
+				return r;
 			continue;
 		}
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
@@ -289,8 +413,15 @@ VOLT_API int volt_sec_filter_compile(const volt_sec_filter *f, void **out, size_
 	r = build_ctx(f, &ctx);
 	if (r < 0)
 		return r;
-	/* libseccomp 2.5 exports only to a file descriptor. */
-	fd = memfd_create("volt-seccomp", MFD_CLOEXEC);
+	/*
+	 * libseccomp 2.5 exports only to a file descriptor. Sealed
+	 * non-executable first: that is what the default profile allows
+	 * (a sandbox may build a filter of its own); kernels before 6.3
+	 * do not know the flag.
+	 */
+	fd = memfd_create("volt-seccomp", MFD_CLOEXEC | MFD_NOEXEC_SEAL_FLAG);
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("volt-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
 		return volt_error_set_errno(errno, "seccomp: memfd_create");
 	r = seccomp_export_bpf(ctx, fd);

@@ -12,11 +12,19 @@
  * Once any fs_* list is given, every filesystem right the ABI knows is
  * handled, so whatever is not granted is denied. Rules attach to opened
  * paths; a path that does not exist grants nothing and is skipped.
+ * fs_deny withholds paths from the grants that cover them (see
+ * add_expanded()), evaluated when the policy is applied, in the
+ * sandboxed process's own view of the filesystem.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -68,13 +76,136 @@ uint64_t landlock_fs_execute_rights(int abi)
 	return abi >= 1 ? LL_FS_EXECUTE | LL_FS_READ_FILE : 0;
 }
 
-static int add_path_rules(int ruleset, const struct strv *paths, uint64_t rights, const char *list)
+static int add_rule(int ruleset, int fd, uint64_t rights, const char *list, const char *path)
 {
-	for (size_t i = 0; i < paths->n; i++) {
-		struct ll_path_beneath_attr attr = { 0 };
-		_cleanup_close_ int fd = -1;
+	struct ll_path_beneath_attr attr = { 0 };
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return volt_error_set_errno(errno, "landlock: %s: stat '%s'", list, path);
+	attr.allowed_access = S_ISDIR(st.st_mode) ? rights : rights & FILE_RIGHTS;
+	attr.parent_fd = fd;
+	if (attr.allowed_access == 0)
+		return 0;
+	if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &attr, 0) < 0)
+		return volt_error_set_errno(errno, "landlock: %s: add rule for '%s'", list, path);
+	return 0;
+}
+
+static bool matches_any(const struct strv *deny, const char *path)
+{
+	for (size_t i = 0; i < deny->n; i++)
+		if (fnmatch(deny->items[i], path, FNM_PATHNAME | FNM_PERIOD) == 0)
+			return true;
+	return false;
+}
+
+/* Whether @path is withheld, itself or as part of a withheld tree (fs_deny entries may end in a glob). */
+static bool is_denied(const struct strv *deny, const char *path)
+{
+	_cleanup_free_ char *prefix = strdup(path);
+	char *slash;
+
+	if (!prefix)
+		return true; /* the safe side */
+	for (;;) {
+		if (matches_any(deny, prefix))
+			return true;
+		slash = strrchr(prefix, '/');
+		if (!slash || (slash == prefix && !prefix[1]))
+			return false;
+		/* The parent; "/x" becomes "/". */
+		slash[slash == prefix ? 1 : 0] = '\0';
+	}
+}
+
+/* Whether something strictly below directory @path is withheld. */
+static bool has_denied_below(const struct strv *deny, const char *path)
+{
+	size_t len = strcmp(path, "/") == 0 ? 0 : strlen(path);
+
+	for (size_t i = 0; i < deny->n; i++)
+		if (strncmp(deny->items[i], path, len) == 0 && deny->items[i][len] == '/' && deny->items[i][len + 1])
+			return true;
+	return false;
+}
+
+/*
+ * Grant @rights on directory @path except what fs_deny withholds below
+ * it. Landlock has no deny rules, so the directory itself only gets
+ * READ_DIR (its names stay listable) and each entry gets the rights on
+ * its own, recursing towards the withheld ones; symbolic links are left
+ * out (what they point to has rules of its own). Entries made later
+ * directly in an expanded directory get nothing.
+ */
+static int add_expanded(int ruleset, const char *path, uint64_t rights, const struct strv *deny, const char *list,
+			unsigned depth)
+{
+	_cleanup_close_ int fd = -1;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (depth > 32)
+		return volt_error_set(ELOOP, "landlock: %s: '%s' is nested too deep", list, path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+			return 0;
+		return volt_error_set_errno(errno, "landlock: %s: open '%s'", list, path);
+	}
+	if ((rights & LL_FS_READ_DIR) && (r = add_rule(ruleset, fd, LL_FS_READ_DIR, list, path)) < 0)
+		return r;
+	d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+	if (!d)
+		return volt_error_set_errno(errno, "landlock: %s: list '%s'", list, path);
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		_cleanup_free_ char *child = NULL;
+		_cleanup_close_ int cfd = -1;
 		struct stat st;
 
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (asprintf(&child, "%s/%s", strcmp(path, "/") == 0 ? "" : path, de->d_name) < 0) {
+			r = volt_error_set(ENOMEM, NULL);
+			break;
+		}
+		if (is_denied(deny, child)) {
+			volt_log(VOLT_LOG_DEBUG, "landlock: %s: '%s' withheld by fs_deny", list, child);
+			continue;
+		}
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(st.st_mode))
+			continue;
+		if (S_ISDIR(st.st_mode) && has_denied_below(deny, child)) {
+			r = add_expanded(ruleset, child, rights, deny, list, depth + 1);
+			continue;
+		}
+		cfd = openat(fd, de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd >= 0)
+			r = add_rule(ruleset, cfd, rights, list, child);
+	}
+	closedir(d);
+	return r;
+}
+
+static int add_path_rules(int ruleset, const struct strv *paths, uint64_t rights, const struct strv *deny,
+			  const char *list)
+{
+	for (size_t i = 0; i < paths->n; i++) {
+		_cleanup_close_ int fd = -1;
+		int r;
+
+		if (is_denied(deny, paths->items[i])) {
+			volt_log(VOLT_LOG_INFO, "landlock: %s: '%s' is withheld by fs_deny, skipped", list,
+				 paths->items[i]);
+			continue;
+		}
+		if (has_denied_below(deny, paths->items[i])) {
+			r = add_expanded(ruleset, paths->items[i], rights, deny, list, 0);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		fd = open(paths->items[i], O_PATH | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno == ENOENT || errno == ENOTDIR) {
@@ -85,14 +216,9 @@ static int add_path_rules(int ruleset, const struct strv *paths, uint64_t rights
 			}
 			return volt_error_set_errno(errno, "landlock: %s: open '%s'", list, paths->items[i]);
 		}
-		if (fstat(fd, &st) < 0)
-			return volt_error_set_errno(errno, "landlock: %s: stat '%s'", list, paths->items[i]);
-		attr.allowed_access = S_ISDIR(st.st_mode) ? rights : rights & FILE_RIGHTS;
-		attr.parent_fd = fd;
-		if (attr.allowed_access == 0)
-			continue;
-		if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &attr, 0) < 0)
-			return volt_error_set_errno(errno, "landlock: %s: add rule for '%s'", list, paths->items[i]);
+		r = add_rule(ruleset, fd, rights, list, paths->items[i]);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -140,9 +266,10 @@ int landlock_prepare(const volt_sec_policy *p, int abi, int *out_fd)
 	if (fd < 0)
 		return volt_error_set_errno(errno, "landlock: create ruleset (ABI %d)", abi);
 	if (p->fs_restricted) {
-		if ((r = add_path_rules(fd, &p->fs_read, landlock_fs_read_rights(abi), "fs_read")) < 0 ||
-		    (r = add_path_rules(fd, &p->fs_write, landlock_fs_write_rights(abi), "fs_write")) < 0 ||
-		    (r = add_path_rules(fd, &p->fs_execute, landlock_fs_execute_rights(abi), "fs_execute")) < 0)
+		if ((r = add_path_rules(fd, &p->fs_read, landlock_fs_read_rights(abi), &p->fs_deny, "fs_read")) < 0 ||
+		    (r = add_path_rules(fd, &p->fs_write, landlock_fs_write_rights(abi), &p->fs_deny, "fs_write")) < 0 ||
+		    (r = add_path_rules(fd, &p->fs_execute, landlock_fs_execute_rights(abi), &p->fs_deny,
+					"fs_execute")) < 0)
 			return r;
 	}
 	if (attr.handled_access_net & LL_NET_BIND_TCP) {

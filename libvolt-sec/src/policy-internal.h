@@ -42,6 +42,8 @@ struct volt_sec_policy {
 	/* Landlock filesystem: off when no fs_* key was given. */
 	bool fs_restricted;
 	struct strv fs_read, fs_write, fs_execute;
+	/* Withheld from every grant above that covers them (last component may be a glob). */
+	struct strv fs_deny;
 	/* Landlock TCP: each off when its key was not given (or null). */
 	bool bind_restricted, connect_restricted;
 	struct portv net_bind, net_connect;
@@ -57,6 +59,8 @@ struct volt_sec_policy {
 	uint64_t caps_mask;
 
 	bool userns;
+	/* "user_namespace": false: never a user namespace, not even the one given to root by default. */
+	bool userns_off;
 	struct id_range uid_map[ID_RANGES_MAX], gid_map[ID_RANGES_MAX];
 	size_t n_uid_map, n_gid_map;
 
@@ -77,6 +81,9 @@ void probe_fill(volt_sec_support *out, bool user_namespaces);
 
 /* Build the seccomp filter a policy asks for, or NULL with 0 for profile "none". */
 int policy_build_filter(const volt_sec_policy *p, volt_sec_filter **out);
+
+/* Enter a new user namespace with these maps (see userns.c). */
+int userns_enter_maps(const struct id_range *uid_map, size_t n_uid, const struct id_range *gid_map, size_t n_gid);
 
 /* "CAP_NET_ADMIN" / "net_admin" -> capability number, or -1. */
 int capability_from_name(const char *name);

@@ -20,18 +20,32 @@
  * writable: uid 0 without capabilities still owns /dev/sda. It can
  * neither signal processes outside its sandbox nor reach abstract unix
  * sockets made outside it.
+ *
+ * It exposes no secrets and no other sessions: nothing of /var but
+ * /var/tmp (/var/lib holds Volt's own state and every daemon's), nothing
+ * of /run but the resolver's directory (a resolv.conf may point there),
+ * no /dev/pts (a sandbox gets its terminal as open descriptors; opening
+ * another session's /dev/pts/N must fail), and /etc without the
+ * password hashes, host keys and other credentials listed in
+ * default_deny.
  */
 static const char *const default_read[] = {
-	"/bin", "/etc", "/lib", "/lib32", "/lib64", "/opt", "/proc", "/run", "/sbin", "/srv", "/sys",
-	"/tmp", "/usr", "/var", "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-	"/dev/tty", "/dev/pts", "/dev/shm", NULL,
+	"/bin", "/etc", "/lib", "/lib32", "/lib64", "/opt", "/proc", "/run/systemd/resolve", "/sbin", "/sys",
+	"/tmp", "/usr", "/var/tmp", "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+	"/dev/tty", "/dev/shm", NULL,
 };
 static const char *const default_write[] = {
-	"/tmp", "/var/tmp", "/run", "/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/pts",
-	"/dev/shm", NULL,
+	"/tmp", "/var/tmp", "/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/shm", NULL,
 };
 static const char *const default_execute[] = {
 	"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/usr", "/opt", NULL,
+};
+static const char *const default_deny[] = {
+	"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/security/opasswd",
+	"/etc/ssh/ssh_host_*_key", "/etc/ssl/private", "/etc/sudoers", "/etc/sudoers.d",
+	"/etc/credstore", "/etc/credstore.encrypted", "/etc/krb5.keytab", "/etc/wireguard",
+	"/etc/NetworkManager/system-connections", "/etc/ipsec.secrets", "/etc/ppp/chap-secrets",
+	"/etc/ppp/pap-secrets", "/etc/letsencrypt", NULL,
 };
 
 static int add_all(struct strv *v, const char *const *list)
@@ -53,7 +67,7 @@ VOLT_API int volt_sec_policy_new_default(volt_sec_policy **out)
 	p->fs_restricted = true;
 	p->scope = SCOPE_SIGNAL | SCOPE_ABSTRACT_UNIX_SOCKET;
 	if (add_all(&p->fs_read, default_read) < 0 || add_all(&p->fs_write, default_write) < 0 ||
-	    add_all(&p->fs_execute, default_execute) < 0) {
+	    add_all(&p->fs_execute, default_execute) < 0 || add_all(&p->fs_deny, default_deny) < 0) {
 		volt_sec_policy_free(p);
 		return volt_error_set(ENOMEM, NULL);
 	}
@@ -139,12 +153,13 @@ VOLT_API int volt_sec_policy_to_json(const volt_sec_policy *p, json_t **out)
 		userns = json_pack("{s:o, s:o}", "uid_map", ranges_to_json(p->uid_map, p->n_uid_map), "gid_map",
 				   ranges_to_json(p->gid_map, p->n_gid_map));
 	else
-		userns = json_null();
+		userns = p->userns_off ? json_false() : json_null();
 	/* "o" steals references, and json_pack frees them all when it fails. */
-	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s, s:o, s:o}, s:o, s:o, s:b}",
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s, s:o, s:o}, s:o, s:o, s:b}",
 		      "fs_read", paths_to_json(p->fs_restricted, &p->fs_read),
 		      "fs_write", paths_to_json(p->fs_restricted, &p->fs_write),
 		      "fs_execute", paths_to_json(p->fs_restricted, &p->fs_execute),
+		      "fs_deny", strv_to_json(&p->fs_deny),
 		      "net_bind", ports_to_json(p->bind_restricted, &p->net_bind),
 		      "net_connect", ports_to_json(p->connect_restricted, &p->net_connect),
 		      "scope", scope_to_json(p->scope),

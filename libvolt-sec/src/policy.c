@@ -6,9 +6,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cap-ng.h>
 #include <seccomp.h>
@@ -37,6 +40,7 @@ VOLT_API volt_sec_policy *volt_sec_policy_free(volt_sec_policy *p)
 	strv_done(&p->fs_read);
 	strv_done(&p->fs_write);
 	strv_done(&p->fs_execute);
+	strv_done(&p->fs_deny);
 	free(p->net_bind.items);
 	free(p->net_connect.items);
 	strv_done(&p->sc_allow);
@@ -75,6 +79,7 @@ static int get_array(const json_t *obj, const char *key, const char *where, json
 
 static int parse_paths(const json_t *obj, const char *key, struct strv *out, bool *present)
 {
+	bool globs = strcmp(key, "fs_deny") == 0;
 	json_t *arr = NULL, *item;
 	size_t i;
 	int r;
@@ -95,6 +100,10 @@ static int parse_paths(const json_t *obj, const char *key, struct strv *out, boo
 			return volt_error_prefix(r, "policy: %s[%zu]", key, i);
 		if (s[0] != '/')
 			return volt_error_set(EINVAL, "policy: %s[%zu]: path '%s' must be absolute", key, i, s);
+		/* Only fs_deny takes patterns, and only in the last component. */
+		if (globs && strpbrk(s, "*?[") && ( strpbrk(strrchr(s, '/'), "*?[") != strpbrk(s, "*?[")))
+			return volt_error_set(EINVAL, "policy: %s[%zu]: '%s': wildcards are only allowed in the last "
+					      "component of fs_deny paths", key, i, s);
 		r = volt_path_normalize(&norm, s);
 		if (r < 0)
 			return volt_error_prefix(r, "policy: %s[%zu]", key, i);
@@ -314,8 +323,12 @@ static int parse_userns(volt_sec_policy *p, const json_t *obj)
 
 	if (!ns || json_is_null(ns))
 		return 0;
+	if (json_is_false(ns)) {
+		p->userns_off = true;
+		return 0;
+	}
 	if (!json_is_object(ns))
-		return volt_error_set(EINVAL, "policy: 'user_namespace' must be an object or null");
+		return volt_error_set(EINVAL, "policy: 'user_namespace' must be an object, false or null");
 	r = volt_json_check_keys(ns, keys, "policy: user_namespace");
 	if (r < 0)
 		return r;
@@ -342,6 +355,9 @@ static int check_consistency(const volt_sec_policy *p)
 	bool confines = p->fs_restricted || p->bind_restricted || p->connect_restricted || p->scope ||
 			p->profile != SECCOMP_PROFILE_NONE;
 
+	if (p->fs_deny.n && p->fs_read.n + p->fs_write.n + p->fs_execute.n == 0)
+		return volt_error_set(EINVAL, "policy: 'fs_deny' withholds paths from fs_read, fs_write and "
+					      "fs_execute, which grant nothing here");
 	if (!p->no_new_privs && confines && !(p->caps_mask & (1ULL << CAP_SYS_ADMIN)))
 		return volt_error_set(EINVAL,
 				      "policy: 'no_new_privs' false needs CAP_SYS_ADMIN kept in 'capabilities' "
@@ -351,10 +367,11 @@ static int check_consistency(const volt_sec_policy *p)
 
 static int policy_from_json(volt_sec_policy **out, const json_t *root)
 {
-	static const char *const keys[] = { "fs_read", "fs_write", "fs_execute", "net_bind", "net_connect",
+	static const char *const keys[] = { "fs_read", "fs_write", "fs_execute", "fs_deny", "net_bind", "net_connect",
 					    "scope", "seccomp", "capabilities", "user_namespace", "no_new_privs",
 					    NULL };
 	_cleanup_(policy_freep) volt_sec_policy *p = NULL;
+	bool deny_present = false;
 	int r;
 
 	if (!json_is_object(root))
@@ -369,6 +386,7 @@ static int policy_from_json(volt_sec_policy **out, const json_t *root)
 	if ((r = parse_paths(root, "fs_read", &p->fs_read, &p->fs_restricted)) < 0 ||
 	    (r = parse_paths(root, "fs_write", &p->fs_write, &p->fs_restricted)) < 0 ||
 	    (r = parse_paths(root, "fs_execute", &p->fs_execute, &p->fs_restricted)) < 0 ||
+	    (r = parse_paths(root, "fs_deny", &p->fs_deny, &deny_present)) < 0 ||
 	    (r = parse_ports(root, "net_bind", 0, &p->net_bind, &p->bind_restricted)) < 0 ||
 	    (r = parse_ports(root, "net_connect", 1, &p->net_connect, &p->connect_restricted)) < 0 ||
 	    (r = parse_scope(p, root)) < 0 || (r = parse_seccomp(p, root)) < 0 || (r = parse_capabilities(p, root)) < 0 ||
@@ -397,6 +415,50 @@ VOLT_API int volt_sec_policy_parse(volt_sec_policy **out, const char *text, size
 	return policy_from_json(out, root);
 }
 
+/*
+ * Read a policy file: opened without blocking (a FIFO or a device would
+ * otherwise hang the caller) and refused unless it is a regular file.
+ */
+static int read_policy_file(const char *path, char **out, size_t *out_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "open");
+	if (fstat(fd, &st) < 0)
+		return volt_error_set_errno(errno, "stat");
+	if (!S_ISREG(st.st_mode))
+		return volt_error_set(EINVAL, "not a regular file (a policy must be a file, not a %s)",
+				      S_ISDIR(st.st_mode) ? "directory" : S_ISFIFO(st.st_mode) ? "FIFO" :
+				      S_ISSOCK(st.st_mode) ? "socket" : "device");
+	if (st.st_size > (off_t)VOLT_SEC_POLICY_FILE_MAX)
+		return volt_error_set(EFBIG, "larger than %u bytes", VOLT_SEC_POLICY_FILE_MAX);
+	buf = malloc(VOLT_SEC_POLICY_FILE_MAX + 1);
+	if (!buf)
+		return volt_error_set(ENOMEM, NULL);
+	for (;;) {
+		ssize_t n = read(fd, buf + len, VOLT_SEC_POLICY_FILE_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return volt_error_set_errno(errno, "read");
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > VOLT_SEC_POLICY_FILE_MAX)
+			return volt_error_set(EFBIG, "larger than %u bytes", VOLT_SEC_POLICY_FILE_MAX);
+	}
+	buf[len] = '\0';
+	*out = TAKE_PTR(buf);
+	*out_len = len;
+	return 0;
+}
+
 VOLT_API int volt_sec_policy_load_file(volt_sec_policy **out, const char *path)
 {
 	_cleanup_free_ char *text = NULL;
@@ -405,7 +467,7 @@ VOLT_API int volt_sec_policy_load_file(volt_sec_policy **out, const char *path)
 
 	assert_return(out, -EINVAL);
 	assert_return(path, -EINVAL);
-	r = volt_file_read(&text, &len, path, VOLT_SEC_POLICY_FILE_MAX);
+	r = read_policy_file(path, &text, &len);
 	if (r < 0)
 		return volt_error_prefix(r, "%s", path);
 	r = volt_sec_policy_parse(out, text, len);

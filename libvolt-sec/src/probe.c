@@ -36,13 +36,44 @@ static bool probe_user_namespaces(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static bool probe_seccomp(void)
+/* 0 when seccomp filters can be installed, else the positive errno that says why not. */
+static int probe_seccomp_errno(void)
 {
 	uint32_t action = SECCOMP_RET_KILL_PROCESS;
 
 	/* The kill-process action is what Volt's filters rely on for other ABIs. */
-	return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 &&
-	       syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0)
+		return errno ? errno : EINVAL;
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0)
+		return errno ? errno : EINVAL;
+	return 0;
+}
+
+static bool probe_seccomp(void)
+{
+	return probe_seccomp_errno() == 0;
+}
+
+/*
+ * Why seccomp is unavailable: ENOSYS and EINVAL come from the kernel
+ * itself, EPERM/EACCES from a filter or security module above us.
+ */
+static const char *seccomp_reason(int err)
+{
+	switch (err) {
+	case 0:
+		return "seccomp is not usable here";
+	case ENOSYS:
+	case EOPNOTSUPP:
+		return "the kernel lacks seccomp filters";
+	case EINVAL:
+		return "the kernel lacks seccomp filters or the kill-process action (Linux 4.14)";
+	case EPERM:
+	case EACCES:
+		return "an outer seccomp filter or the container manager forbids seccomp(2) (the kernel has it)";
+	default:
+		return strerror(err);
+	}
 }
 
 void probe_fill(volt_sec_support *out, bool user_namespaces)
@@ -69,7 +100,8 @@ static const char *landlock_reason(int err)
 	case EOPNOTSUPP:
 		return "Landlock is disabled (boot with lsm=...,landlock)";
 	case EPERM:
-		return "a seccomp filter forbids it (systemd-nspawn needs "
+		return "an outer seccomp filter or the container manager forbids it, though the kernel may have it "
+		       "(systemd-nspawn needs "
 		       "--system-call-filter='landlock_create_ruleset landlock_add_rule landlock_restrict_self')";
 	default:
 		return strerror(err);
@@ -102,12 +134,16 @@ VOLT_API int volt_sec_policy_gaps(const volt_sec_policy *p, const volt_sec_suppo
 
 	if (abi < 1 && p->fs_restricted)
 		r |= add_gap(gaps, "fs_read/fs_write/fs_execute cannot be enforced: %s", landlock_reason(s->landlock_errno));
-	if (abi < 4 && (p->bind_restricted || p->connect_restricted))
-		r |= add_gap(gaps, "net_bind/net_connect need Landlock ABI 4 (Linux 6.7); this kernel has %s",
-			     abi ? (abi == 1 ? "ABI 1" : abi == 2 ? "ABI 2" : "ABI 3") : "no Landlock");
-	if (abi < 6 && p->scope)
+	if (abi >= 1 && abi < 4 && (p->bind_restricted || p->connect_restricted))
+		r |= add_gap(gaps, "net_bind/net_connect need Landlock ABI 4 (Linux 6.7); this kernel has ABI %d", abi);
+	if (abi < 1 && (p->bind_restricted || p->connect_restricted))
+		r |= add_gap(gaps, "net_bind/net_connect cannot be enforced: %s", landlock_reason(s->landlock_errno));
+	if (abi >= 1 && abi < 6 && p->scope)
 		r |= add_gap(gaps, "scope (signals, abstract unix sockets) needs Landlock ABI 6 (Linux 6.12); "
-				   "this kernel has %s", abi ? "an older ABI" : "no Landlock");
+				   "this kernel has ABI %d", abi);
+	if (abi < 1 && p->scope)
+		r |= add_gap(gaps, "scope (signals, abstract unix sockets) cannot be enforced: %s",
+			     landlock_reason(s->landlock_errno));
 	if (abi >= 1 && abi < 3 && p->fs_restricted)
 		r |= add_gap(gaps, "truncating files outside fs_write cannot be prevented below Landlock ABI 3 "
 				   "(this kernel has ABI %d)", abi);
@@ -115,7 +151,7 @@ VOLT_API int volt_sec_policy_gaps(const volt_sec_policy *p, const volt_sec_suppo
 		r |= add_gap(gaps, "ioctl on device files outside fs_write cannot be prevented below Landlock ABI 5 "
 				   "(this kernel has ABI %d)", abi);
 	if (!s->seccomp && p->profile != SECCOMP_PROFILE_NONE)
-		r |= add_gap(gaps, "the seccomp profile cannot be enforced: the kernel lacks seccomp filters");
+		r |= add_gap(gaps, "the seccomp profile cannot be enforced: %s", seccomp_reason(probe_seccomp_errno()));
 	if (!s->user_namespaces && p->userns)
 		r |= add_gap(gaps, "user_namespace cannot be enforced: user namespaces are not available");
 	if (r < 0)

@@ -8,9 +8,10 @@
 
 /*
  * Compile @filter, or read the program from @dir when an earlier call
- * stored it there (@dir NULL: always compile). A cache that cannot be
- * read or written is only logged: the program is then compiled.
- * *out_hit tells whether the cache answered.
+ * stored it there (@dir NULL: always compile). A directory that others
+ * could write, or whose key is not private, is refused (-EPERM, with a
+ * message); an entry that cannot be read, or does not verify, is compiled
+ * again and rewritten. *out_hit tells whether the cache answered.
  */
 int seccomp_cache_compile(const volt_sec_filter *filter, const char *dir, void **out, size_t *out_len,
 			  bool *out_hit);

@@ -43,22 +43,35 @@ static int write_map(pid_t pid, const char *file, const struct id_range *r, size
 	return 0;
 }
 
-static _Noreturn void helper_main(pid_t target, int go_fd, int result_fd, const volt_sec_policy *p)
+struct maps {
+	const struct id_range *uid;
+	size_t n_uid;
+	const struct id_range *gid;
+	size_t n_gid;
+};
+
+static _Noreturn void helper_main(pid_t target, int go_fd, int result_fd, const struct maps *m)
 {
 	char c;
 	int r;
 
 	if (read(go_fd, &c, 1) != 1)
 		_exit(1);
-	r = write_map(target, "uid_map", p->uid_map, p->n_uid_map);
+	r = write_map(target, "uid_map", m->uid, m->n_uid);
 	if (r == 0)
-		r = write_map(target, "gid_map", p->gid_map, p->n_gid_map);
+		r = write_map(target, "gid_map", m->gid, m->n_gid);
 	(void)!write(result_fd, &r, sizeof(r));
 	_exit(0);
 }
 
 int userns_enter(const volt_sec_policy *p)
 {
+	return userns_enter_maps(p->uid_map, p->n_uid_map, p->gid_map, p->n_gid_map);
+}
+
+int userns_enter_maps(const struct id_range *uid_map, size_t n_uid, const struct id_range *gid_map, size_t n_gid)
+{
+	const struct maps m = { uid_map, n_uid, gid_map, n_gid };
 	int go[2], result[2], status, helper_r = 0, r = 0;
 	pid_t self = getpid(), helper;
 	ssize_t n;
@@ -79,7 +92,7 @@ int userns_enter(const volt_sec_policy *p)
 	if (helper == 0) {
 		close(go[1]);
 		close(result[0]);
-		helper_main(self, go[0], result[1], p);
+		helper_main(self, go[0], result[1], &m);
 	}
 	close(go[0]);
 	go[0] = -1;
@@ -110,10 +123,10 @@ int userns_enter(const volt_sec_policy *p)
 		r = volt_error_set_errno(errno, "user namespace: setgroups");
 		goto out;
 	}
-	if (setresgid(p->gid_map[0].inside, p->gid_map[0].inside, p->gid_map[0].inside) < 0 ||
-	    setresuid(p->uid_map[0].inside, p->uid_map[0].inside, p->uid_map[0].inside) < 0) {
-		r = volt_error_set_errno(errno, "user namespace: become uid %u gid %u", p->uid_map[0].inside,
-					 p->gid_map[0].inside);
+	if (setresgid(gid_map[0].inside, gid_map[0].inside, gid_map[0].inside) < 0 ||
+	    setresuid(uid_map[0].inside, uid_map[0].inside, uid_map[0].inside) < 0) {
+		r = volt_error_set_errno(errno, "user namespace: become uid %u gid %u", uid_map[0].inside,
+					 gid_map[0].inside);
 		goto out;
 	}
 out:

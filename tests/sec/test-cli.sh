@@ -61,6 +61,11 @@ check "show (human) names the kernel" grep -q "This kernel: Landlock ABI" "$T/sh
 mkdir -p "$T/in" "$T/out" "$T/secret"
 echo data >"$T/in/data"
 echo secret >"$T/secret/data"
+# Run as root, the sandbox is root of a user namespace and uid 65534
+# outside: the files must be open to it, so that what denies is Landlock.
+chmod 755 "$T" "$T/in" "$T/secret"
+chmod 777 "$T/out"
+chmod 644 "$T/in/data" "$T/secret/data"
 cat >"$T/p.json" <<EOF2
 {"fs_read": ["/usr", "/etc", "/proc", "/dev/null", "$T/in", "$T/out"],
  "fs_write": ["$T/out", "/dev/null"], "fs_execute": ["/usr"], "net_bind": [], "net_connect": []}
@@ -70,6 +75,19 @@ expect_denied "read outside fs_read is denied" "Permission denied" \
 	"$VOLT" sandbox run --policy "$T/p.json" -- cat "$T/secret/data"
 expect_denied "write outside fs_write is denied" "Permission denied" \
 	"$VOLT" sandbox run --policy "$T/p.json" -- sh -c "echo x > $T/in/new"
+# fs_deny withholds a file inside a granted tree, and a grant inside a withheld tree.
+echo other >"$T/in/other"
+chmod 644 "$T/in/other"
+cat >"$T/deny.json" <<EOF2
+{"fs_read": ["/usr", "/etc", "/proc", "/dev/null", "$T/in", "$T/secret/data"],
+ "fs_write": ["/dev/null"], "fs_execute": ["/usr"], "fs_deny": ["$T/in/d*a", "$T/secret"]}
+EOF2
+expect_denied "fs_deny withholds a file of a granted directory" "Permission denied" \
+	"$VOLT" sandbox run --policy "$T/deny.json" -- cat "$T/in/data"
+check "the rest of that directory stays readable" "$VOLT" sandbox run --policy "$T/deny.json" -- cat "$T/in/other"
+check "its names stay listable" sh -c "'$VOLT' sandbox run --policy '$T/deny.json' -- ls '$T/in' | grep -q data"
+expect_denied "a grant inside a withheld tree is skipped" "Permission denied" \
+	"$VOLT" sandbox run --policy "$T/deny.json" -- cat "$T/secret/data"
 "$VOLT" sandbox run --policy "$T/p.json" -- /nonexistent/program 2>/dev/null
 check "a missing command exits 127" test $? -eq 127
 "$VOLT" sandbox run --policy "$T/p.json" -- "$T/in/data" 2>/dev/null
@@ -97,6 +115,7 @@ expect_denied "the learned policy denies reading elsewhere" "Permission denied" 
 
 # A script: its interpreter and the script itself need execute access.
 mkdir -p "$T/bin"
+chmod 755 "$T/bin"
 printf '#!/bin/sh\ncat %s/in/data\n' "$T" >"$T/bin/show"
 chmod 755 "$T/bin/show"
 "$VOLT" policy learn -o "$T/script.json" -- "$T/bin/show" >/dev/null 2>&1

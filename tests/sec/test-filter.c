@@ -10,7 +10,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -76,6 +78,45 @@ static void child_dangerous_calls_get_eperm(void *arg)
 	}
 	rmdir(dir);
 }
+
+/* The argument guards: only the guarded values are refused, compared on the low 32 bits. */
+static void child_argument_guards(void *arg)
+{
+	struct termios t;
+	char c = 'x';
+	int fd, sv[2];
+
+	(void)arg;
+	load_default(VOLT_SEC_ACTION_ERRNO);
+	errno = 0;
+	child_check(1, ioctl(0, TIOCSTI, &c) < 0 && errno == EPERM, "TIOCSTI: %m");
+	child_check(2, syscall(SYS_ioctl, 0, 0x100000000UL | TIOCSTI, &c) < 0 && errno == EPERM,
+		    "TIOCSTI with high bits: %m");
+	child_check(3, syscall(SYS_ioctl, 0, TIOCLINUX, &c) < 0 && errno == EPERM, "TIOCLINUX: %m");
+	/* Neighbours of the guarded requests reach the kernel (ENOTTY on a pipe is its answer). */
+	child_check(4, pipe(sv) == 0, "pipe: %m");
+	child_check(5, ioctl(sv[0], TCGETS, &t) < 0 && errno == ENOTTY, "TCGETS: %m");
+	child_check(6, ioctl(sv[0], 0x5413 /* TIOCGWINSZ */, &t) < 0 && errno == ENOTTY, "TIOCGWINSZ: %m");
+	child_check(7, ioctl(sv[0], FIONREAD, &fd) == 0, "FIONREAD: %m");
+	child_check(8, socket(40 /* AF_VSOCK */, SOCK_STREAM, 0) < 0 && errno == EPERM, "AF_VSOCK: %m");
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	child_check(9, fd >= 0, "AF_UNIX: %m");
+	close(fd);
+	child_check(10, syscall(SYS_execveat, AT_FDCWD, "", NULL, NULL, AT_EMPTY_PATH) < 0 && errno == EPERM,
+		    "execveat(AT_EMPTY_PATH): %m");
+	/* Without AT_EMPTY_PATH execveat reaches the kernel: ENOENT for a missing file. */
+	child_check(11, syscall(SYS_execveat, AT_FDCWD, "/nonexistent", NULL, NULL, 0) < 0 && errno == ENOENT,
+		    "execveat: %m");
+	child_check(12, memfd_create("x", MFD_CLOEXEC) < 0 && errno == ENOSYS, "memfd_create: %m");
+	fd = memfd_create("x", MFD_CLOEXEC | 0x0008 /* MFD_NOEXEC_SEAL */);
+	child_check(13, fd >= 0 || errno == EINVAL, "memfd_create(MFD_NOEXEC_SEAL): %m");
+}
+
+START_TEST(test_default_profile_guards_arguments)
+{
+	assert_exited_ok(run_child(child_argument_guards, NULL));
+}
+END_TEST
 
 START_TEST(test_default_profile_denies_with_eperm)
 {
@@ -258,6 +299,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(tc, test_default_profile_denies_with_eperm);
+	tcase_add_test(tc, test_default_profile_guards_arguments);
 	tcase_add_test(tc, test_kill_action_kills_with_sigsys);
 	tcase_add_test(tc, test_i386_abi_is_killed);
 	tcase_add_test(tc, test_x32_abi_is_killed);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <volt/core.h>
@@ -257,6 +258,87 @@ START_TEST(test_gaps_on_older_kernels)
 }
 END_TEST
 
+START_TEST(test_fs_deny_and_userns_false)
+{
+	volt_sec_policy *p = parse_ok("{\"fs_read\": [\"/etc\"], \"fs_deny\": [\"/etc/ssh/ssh_host_*_key\", "
+				      "\"/etc//shadow\"], \"user_namespace\": false}");
+	json_t *j = NULL;
+	char *dump = NULL;
+
+	ck_assert_uint_eq(p->fs_deny.n, 2);
+	ck_assert_str_eq(p->fs_deny.items[0], "/etc/shadow");
+	ck_assert(p->userns_off && !p->userns);
+	ck_assert_int_eq(volt_sec_policy_to_json(p, &j), 0);
+	ck_assert_int_eq(volt_json_dump(&dump, j, 0), 0);
+	ck_assert_msg(strstr(dump, "\"user_namespace\":false") && strstr(dump, "ssh_host_*_key"), "%s", dump);
+	volt_sec_policy_free(p);
+	p = parse_ok(dump);
+	ck_assert(p->userns_off);
+	ck_assert_uint_eq(p->fs_deny.n, 2);
+	free(dump);
+	json_decref(j);
+	volt_sec_policy_free(p);
+
+	assert_refused("{\"fs_read\": [\"/etc\"], \"fs_deny\": [\"/etc/*/key\"]}", EINVAL,
+		       "only allowed in the last component");
+	assert_refused("{\"fs_deny\": [\"/etc/shadow\"]}", EINVAL, "grant nothing here");
+	assert_refused("{\"user_namespace\": true}", EINVAL, "must be an object, false or null");
+	/* Grant lists take brackets literally. */
+	volt_sec_policy_free(parse_ok("{\"fs_read\": [\"/srv/a[1]\"]}"));
+}
+END_TEST
+
+START_TEST(test_default_policy_exposes_no_secrets)
+{
+	volt_sec_policy *p = NULL;
+
+	ck_assert_int_eq(volt_sec_policy_new_default(&p), 0);
+	ck_assert(strv_contains(&p->fs_deny, "/etc/shadow"));
+	ck_assert(strv_contains(&p->fs_read, "/etc"));
+	ck_assert(!strv_contains(&p->fs_read, "/var") && !strv_contains(&p->fs_read, "/run"));
+	ck_assert(!strv_contains(&p->fs_read, "/dev/pts") && !strv_contains(&p->fs_write, "/dev/pts"));
+	ck_assert(!strv_contains(&p->fs_write, "/run"));
+	volt_sec_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_warnings_say_why)
+{
+	volt_sec_policy *p = parse_ok("{\"seccomp\": {\"allow\": [\"io_uring_setup\", \"ptrace\"]}}");
+	json_t *w = NULL;
+	char *dump = NULL;
+
+	ck_assert_int_eq(volt_sec_policy_warnings(p, &w), 0);
+	ck_assert_uint_eq(json_array_size(w), 2);
+	ck_assert_int_eq(volt_json_dump(&dump, w, 0), 0);
+	ck_assert_msg(strstr(dump, "never seen by seccomp") && strstr(dump, "take over"), "%s", dump);
+	free(dump);
+	json_decref(w);
+	volt_sec_policy_free(p);
+	ck_assert_int_eq(volt_sec_policy_new_default(&p), 0);
+	ck_assert_int_eq(volt_sec_policy_warnings(p, &w), 0);
+	ck_assert_uint_eq(json_array_size(w), 0);
+	json_decref(w);
+	volt_sec_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_load_file_refuses_a_fifo)
+{
+	char dir[] = "/tmp/volt-policy-XXXXXX", path[64];
+	volt_sec_policy *p = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	/* Would block forever in open() if the FIFO were opened blocking. */
+	ck_assert_int_eq(volt_sec_policy_load_file(&p, path), -EINVAL);
+	ck_assert_msg(strstr(volt_error_message(), "not a regular file"), "%s", volt_error_message());
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_probe_sees_this_kernel)
 {
 	volt_sec_support s = VOLT_SEC_SUPPORT_INIT, bad = { 0 };
@@ -287,6 +369,10 @@ int main(void)
 	tcase_add_test(tc, test_load_file_names_the_path);
 	tcase_add_test(tc, test_gaps_on_older_kernels);
 	tcase_add_test(tc, test_probe_sees_this_kernel);
+	tcase_add_test(tc, test_fs_deny_and_userns_false);
+	tcase_add_test(tc, test_default_policy_exposes_no_secrets);
+	tcase_add_test(tc, test_warnings_say_why);
+	tcase_add_test(tc, test_load_file_refuses_a_fifo);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

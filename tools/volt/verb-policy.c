@@ -28,7 +28,8 @@ static const char help[] =
 	"Commands:\n"
 	"  validate FILE   check FILE strictly; an unknown key, a wrong type, a relative\n"
 	"                  path, a port out of range, an unknown syscall or capability\n"
-	"                  is an error naming the key\n"
+	"                  is an error naming the key; a valid policy that defeats\n"
+	"                  itself (allowing io_uring, say) gets a warning saying why\n"
 	"  show [FILE]     the effective policy after defaults (the default policy when\n"
 	"                  FILE is left out), what this kernel supports, and what of the\n"
 	"                  policy this kernel cannot enforce\n"
@@ -56,13 +57,20 @@ static int load_policy(const struct cli_global *g, const char *path, volt_sec_po
 static int policy_validate(const struct cli_global *g, bool json, const char *path)
 {
 	volt_sec_policy *p = NULL;
+	json_t *warnings = NULL, *w;
+	size_t i;
 	int r;
 
 	r = volt_sec_policy_load_file(&p, path);
+	if (r == 0 && volt_sec_policy_warnings(p, &warnings) < 0) {
+		volt_sec_policy_free(p);
+		return cli_fail(g->program);
+	}
 	volt_sec_policy_free(p);
 	if (json) {
-		json_t *o = json_pack("{s:s, s:b, s:s?}", "path", path, "valid", r == 0, "error",
-				      r < 0 ? volt_error_message() : NULL);
+		json_t *o = json_pack("{s:s, s:b, s:s?, s:o}", "path", path, "valid", r == 0, "error",
+				      r < 0 ? volt_error_message() : NULL, "warnings",
+				      warnings ? warnings : json_array());
 		int ret;
 
 		if (!o)
@@ -72,7 +80,10 @@ static int policy_validate(const struct cli_global *g, bool json, const char *pa
 	}
 	if (r < 0)
 		return cli_fail(g->program);
-	printf("%s: valid\n", path);
+	json_array_foreach(warnings, i, w)
+		fprintf(stderr, "%s: warning: %s: %s\n", g->program, path, json_string_value(w));
+	printf("%s: valid%s\n", path, json_array_size(warnings) ? " (with warnings)" : "");
+	json_decref(warnings);
 	return CLI_EXIT_OK;
 }
 
@@ -140,7 +151,9 @@ static void print_human(const char *path, const json_t *o)
 	print_list("kept", json_object_get(pol, "capabilities"), "");
 	printf("User namespace:\n");
 	if (json_is_null(ns)) {
-		printf("  %-12snone (ids are not remapped)\n", "");
+		printf("  %-12snone (ids are not remapped; as root, volt sandbox run maps root to uid 65534)\n", "");
+	} else if (json_is_false(ns)) {
+		printf("  %-12snever (as root, volt sandbox run stays host root)\n", "");
 	} else {
 		print_ranges("uids", json_object_get(ns, "uid_map"));
 		print_ranges("gids", json_object_get(ns, "gid_map"));

@@ -33,13 +33,33 @@ VOLT_BEGIN_DECLS
 
 /* Refuse to apply a policy of which this kernel cannot enforce every part. */
 #define VOLT_SEC_APPLY_STRICT (1u << 0)
+/*
+ * When the caller runs as root (euid 0) and the policy leaves
+ * "user_namespace" unset (null), enter a new user namespace anyway, with
+ * root inside mapped to uid and gid VOLT_SEC_ROOT_USERNS_ID (nobody)
+ * outside: Landlock does not mediate connect() to unix sockets nor
+ * chmod/chown/utime, so a sandboxed host root would still reach root's
+ * daemons and files. A policy that says "user_namespace": false runs as
+ * host root (with a warning). If no user namespace can be made, the call
+ * fails with -EPERM before the process changed.
+ */
+#define VOLT_SEC_APPLY_ROOT_USERNS (1u << 1)
+
+/* The host uid and gid that root in a sandbox is by VOLT_SEC_APPLY_ROOT_USERNS. */
+#define VOLT_SEC_ROOT_USERNS_ID 65534u
 
 typedef struct volt_sec_apply_options {
 	unsigned int version;          /* VOLT_SEC_APPLY_OPTIONS_VERSION */
 	unsigned int flags;            /* VOLT_SEC_APPLY_* */
 	/*
 	 * If not NULL, a directory (created 0700 if missing) where compiled
-	 * seccomp programs are cached, keyed by the filter's contents.
+	 * seccomp programs are cached, keyed by the filter's contents and
+	 * authenticated with a secret key kept in it (HMAC-SHA256). The
+	 * directory and each of its parents must be owned by the caller's
+	 * euid or root and writable by no one else (a root-owned sticky
+	 * parent such as /tmp is accepted: no one else can replace what the
+	 * caller owns in it); otherwise the call fails with -EPERM. It must
+	 * be out of the sandbox's reach: Volt keeps it in the state root.
 	 */
 	const char *seccomp_cache_dir;
 } volt_sec_apply_options;
@@ -56,7 +76,9 @@ typedef struct volt_sec_apply_options {
  *
  * @param options  NULL for defaults.
  * @return 0; -EOPNOTSUPP in strict mode when something is not
- *         enforceable; -EINVAL for a multi-threaded caller (capabilities,
+ *         enforceable; -EPERM for an unsafe seccomp cache, or when
+ *         VOLT_SEC_APPLY_ROOT_USERNS cannot make its user namespace;
+ *         -ENOENT when /proc/self/status cannot be read (no /proc); -EINVAL for a multi-threaded caller (capabilities,
  *         Landlock and seccomp are per thread), or bad options; -EPERM and others from the
  *         kernel, with the failing step in the message.
  */

@@ -43,6 +43,14 @@ VOLT_API int volt_sec_filter_new(volt_sec_filter **out, volt_sec_action action);
  * module loading and the others that Docker's default profile denies are
  * not; clone and unshare are allowed only without namespace flags, and
  * clone3 fails with ENOSYS so that the C library falls back to clone.
+ * Arguments are guarded where a call would defeat another layer:
+ * ioctl TIOCSTI and TIOCLINUX (typing into a terminal) are denied (even
+ * when ioctl is allowed by name); socket(AF_VSOCK) is denied (the host's
+ * vsock ports are outside every network namespace); execveat with
+ * AT_EMPTY_PATH is denied and memfd_create without MFD_NOEXEC_SEAL fails
+ * with ENOSYS (so that callers fall back to a file), which keeps
+ * anonymous files from being executed past Landlock's fs_execute.
+ * Allowing socket, execveat or memfd_create by name lifts its guard.
  *
  * @return 0; -EINVAL; -ENOMEM.
  */

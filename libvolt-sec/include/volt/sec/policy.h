@@ -4,7 +4,8 @@
  * A policy is a JSON object; docs/sec-policy.md describes every key:
  *
  *   {"fs_read": ["/usr", "/etc/ssl"], "fs_write": ["/tmp"],
- *    "fs_execute": ["/usr/bin"], "net_bind": [80], "net_connect": [5432],
+ *    "fs_execute": ["/usr/bin"], "fs_deny": ["/etc/ssl/private"],
+ *    "net_bind": [80], "net_connect": [5432],
  *    "seccomp": {"profile": "default", "action": "errno", "allow": [], "deny": []},
  *    "capabilities": ["CAP_NET_BIND_SERVICE"],
  *    "user_namespace": {"uid_map": [{"inside": 0, "outside": 100000, "count": 65536}]},
@@ -33,10 +34,13 @@ typedef struct volt_sec_policy volt_sec_policy;
 
 /**
  * The default policy (what `volt policy default` prints): read access to
- * the usual system directories, write access to /tmp, /var/tmp, /run and
- * a few harmless devices, execute from /usr and the /bin, /sbin, /lib
- * links, no network restriction, Volt's default seccomp profile with
- * EPERM, no capabilities, no user namespace, no_new_privs on.
+ * the usual system directories (/etc without password hashes, host keys
+ * and other credentials, which fs_deny withholds; nothing of /var but
+ * /var/tmp; nothing of /run but /run/systemd/resolve; no /dev/pts),
+ * write access to /tmp, /var/tmp and a few harmless devices, execute
+ * from /usr and the /bin, /sbin, /lib links, no network restriction,
+ * Volt's default seccomp profile with EPERM, no capabilities, no user
+ * namespace (see VOLT_SEC_APPLY_ROOT_USERNS), no_new_privs on.
  *
  * @param out  on success, a new policy the caller frees with volt_sec_policy_free().
  * @return 0 or -ENOMEM.
@@ -72,6 +76,21 @@ VOLT_API int volt_sec_policy_load_file(volt_sec_policy **out, const char *path);
  * @return 0 or -ENOMEM.
  */
 VOLT_API int volt_sec_policy_to_json(const volt_sec_policy *policy, json_t **out);
+
+/**
+ * What in @policy defeats another part of it, though the policy is
+ * valid: allowing io_uring_* (its operations bypass the seccomp filter),
+ * allowing ptrace, process_vm_readv/writev or pidfd_getfd without any
+ * Landlock rule or scope (the sandbox can then take over unsandboxed
+ * processes of its user), allowing memfd_create or execveat with the
+ * default profile (lifts the guard that keeps fs_execute meaningful),
+ * "user_namespace": false (root stays host root).
+ *
+ * @param out  on success, a new JSON array (caller json_decref()s) of
+ *             strings, one per warning, each saying why; empty when none.
+ * @return 0, -EINVAL or -ENOMEM.
+ */
+VOLT_API int volt_sec_policy_warnings(const volt_sec_policy *policy, json_t **out);
 
 /** Free @policy (NULL is fine). Returns NULL. */
 VOLT_API volt_sec_policy *volt_sec_policy_free(volt_sec_policy *policy);
