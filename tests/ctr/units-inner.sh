@@ -92,6 +92,12 @@ expect 0 "Refs: *1" "$(dirname "$volt")/stellarium" stats
 expect 0 "" "$volt" rm -f img1 img2
 
 echo "== private network as a unit"
+# nspawn makes the veth pair with CAP_NET_ADMIN (capability 12), which a
+# container the suite runs in may lack.
+capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+if [ $(( (0x$capeff >> 12) & 1 )) != 1 ]; then
+	echo "  NOTE: no CAP_NET_ADMIN here: the unit's private network is not tested"
+else
 expect 0 "" "$volt" container create netu --network private -p 18932:8081 --image busybox -- /bin/sh -c 'while true; do echo hello unit | nc -l -p 8081; done'
 expect 0 "" "$volt" container start netu
 i=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["network_index"])' <<JSON
@@ -104,6 +110,7 @@ wait_for 10 python3 -c 'import socket,sys; s = socket.create_connection((sys.arg
 wait_for 10 python3 -c 'import socket; s = socket.create_connection(("127.0.0.1", 18932), timeout=0.3); assert s.recv(100).startswith(b"hello unit")' ||
 	fail "published port 18932 of the unit container does not answer"
 expect 0 "" "$volt" rm -f netu
+fi
 
 echo "== run --detach"
 expect 0 "^det$" "$volt" run -d --name det --rootfs "$tmp/image" -- /bin/sleep 60
