@@ -34,6 +34,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "hashset.h"
 #include "import.h"
 #include "lookup.h"
 
@@ -338,6 +339,103 @@ static int checkout_tree(struct checkout *co, const volt_cas_hash *h, int dfd, c
 	return r;
 }
 
+/*
+ * The expansion of a tree (entries and file bytes, a subtree counted every
+ * time it is referenced), computed before anything is written: each
+ * distinct tree is read once (memo), and the walk stops at the first
+ * limit, so a DAG bomb costs as much as its few objects.
+ */
+struct expansion {
+	volt_cas *cas;
+	uint64_t max_entries, max_bytes;
+	struct cas_hashset memo;   /* tree -> index into sums */
+	uint64_t (*sums)[2];
+	size_t n, cap;
+};
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static int expand(struct expansion *x, const volt_cas_hash *h, const char *rel, unsigned depth,
+		  uint64_t *entries, uint64_t *bytes)
+{
+	uint64_t n = 0, b = 0;
+	struct cas_tree t;
+	uint32_t idx;
+	int r;
+
+	if (cas_hashset_get(&x->memo, h, &idx)) {
+		*entries = x->sums[idx][0];
+		*bytes = x->sums[idx][1];
+		return 0;
+	}
+	if (depth > CHECKOUT_MAX_DEPTH)
+		return volt_error_set(ELOOP, "%s: directories nested deeper than %d", rel, CHECKOUT_MAX_DEPTH);
+	r = cas_tree_load(x->cas, h, &t);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t.n && r >= 0; i++) {
+		const struct cas_entry *e = &t.entries[i];
+		uint64_t cn = 0, cb = 0;
+
+		n = sat_add(n, 1);
+		if (e->type == VOLT_CAS_ENTRY_REGULAR)
+			b = sat_add(b, e->size);
+		else if (e->type == VOLT_CAS_ENTRY_DIRECTORY) {
+			_cleanup_free_ char *sub = NULL;
+
+			if (asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "", e->name) < 0)
+				r = volt_error_set(ENOMEM, NULL);
+			else
+				r = expand(x, &e->hash, sub, depth + 1, &cn, &cb);
+			n = sat_add(n, cn);
+			b = sat_add(b, cb);
+		}
+		if (r >= 0 && n > x->max_entries)
+			r = volt_error_set(E2BIG, "too many entries: the tree expands to more than %llu (the checkout's limit; a subtree used N times counts N times)",
+					   (unsigned long long)x->max_entries);
+		else if (r >= 0 && b > x->max_bytes)
+			r = volt_error_set(EFBIG, "too much data: the tree's files add up to more than %llu bytes (the checkout's limit; a subtree used N times counts N times)",
+					   (unsigned long long)x->max_bytes);
+	}
+	cas_tree_clear(&t);
+	if (r < 0)
+		return r;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 64;
+		uint64_t (*ns)[2] = realloc(x->sums, cap * sizeof(*ns));
+
+		if (!ns)
+			return volt_error_set(ENOMEM, NULL);
+		x->sums = ns;
+		x->cap = cap;
+	}
+	if (x->n < UINT32_MAX) {
+		r = cas_hashset_add(&x->memo, h, (uint32_t)x->n);
+		if (r < 0)
+			return r;
+		x->sums[x->n][0] = n;
+		x->sums[x->n][1] = b;
+		x->n++;
+	}
+	*entries = n;
+	*bytes = b;
+	return 0;
+}
+
+static int check_expansion(struct checkout *co, const volt_cas_hash *tree)
+{
+	struct expansion x = { .cas = co->cas, .max_entries = co->max_entries, .max_bytes = co->max_bytes };
+	uint64_t n, b;
+	int r = expand(&x, tree, "", 0, &n, &b);
+
+	cas_hashset_clear(&x.memo);
+	free(x.sums);
+	return r;
+}
+
 /* Remove everything below @dfd (never following a link), depth-first. */
 static void remove_below(int dfd, unsigned depth)
 {
@@ -569,6 +667,9 @@ VOLT_API int volt_cas_checkout(volt_cas *cas, const char *spec, const char *dest
 	tree = t.entry ? t.entry->hash : t.root;
 	cas_target_clear(&t);
 
+	r = check_expansion(&co, &tree);
+	if (r < 0)
+		return volt_error_prefix(r, "checkout %s", spec);
 	r = open_parent(dest, &pfd, &base, &exists, &old_mode);
 	if (r < 0)
 		return r;

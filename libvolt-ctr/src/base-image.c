@@ -6,6 +6,12 @@
  * into the container uid range. The built-in image is imported on first
  * use (common/image.c).
  *
+ * Images are untrusted: the checkout is SAFE (no device nodes, no set-ID
+ * bits, no trusted. or security. xattrs, so neither overlayfs' trusted.overlay
+ * attributes nor file capabilities come from an image) and bounded by the
+ * checkout's entry and byte limits (expansion bombs); a failed checkout
+ * leaves nothing in the bases directory.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
@@ -46,7 +52,7 @@ static int shift_one(const char *path, const struct stat *st, int type, struct F
 	(void)ftw;
 	if (lchown(path, uid, gid) < 0)
 		return volt_error_set_errno(errno, "chown %s", path);
-	/* chown clears set-user-ID and set-group-ID bits: put them back. */
+	/* chown clears set-group-ID bits of directories (files have none, SAFE checkout): put them back. */
 	if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) && chmod(path, st->st_mode & 07777) < 0)
 		return volt_error_set_errno(errno, "chmod %s", path);
 	return 0;
@@ -81,6 +87,7 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 	if (r < 0)
 		goto fail;
 	volt_log(VOLT_LOG_INFO, "checking out image %s for containers", hex);
+	co.flags |= VOLT_CAS_CHECKOUT_SAFE;
 	r = volt_cas_checkout(cas, hex, tmp, &co);
 	if (r < 0) {
 		volt_error_prefix(r, "check out image '%s'", image);
