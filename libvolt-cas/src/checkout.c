@@ -593,7 +593,8 @@ static int make_private_dir(int pfd, const char *dest, char name[64], mode_t *ou
 	for (unsigned tries = 0;; tries++) {
 		uint64_t rnd = cas_now_ns() ^ ((uint64_t)getpid() << 32) ^ ((uint64_t)tries * 0x9e3779b97f4a7c15ull);
 
-		snprintf(name, 64, ".tmp-checkout-%016llx", (unsigned long long)rnd);
+		/* The pid lets a later run tell a dead checkout's leftovers (a kill) from a live one. */
+		snprintf(name, 64, ".tmp-checkout-%d-%08llx", (int)getpid(), (unsigned long long)(rnd & 0xffffffffu));
 		/* 0755 minus the umask is what a new @dest gets in the end. */
 		if (mkdirat(pfd, name, 0755) == 0)
 			break;

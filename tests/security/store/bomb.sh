@@ -56,6 +56,9 @@ echo "== volt run: the base fails cleanly"
 if [ "$(id -u)" != 0 ] || ! command -v systemd-nspawn >/dev/null; then
 	echo "SKIP: volt run part needs root and systemd-nspawn"
 else
+	# Leftovers of an earlier volt killed midway (0.2 left such a base for good): swept.
+	dead=$(sh -c 'echo $$')
+	mkdir -p "$tmp/root/ctr-bases/.tmp-cas-0123-$dead/usr" "$tmp/root/ctr-bases/.tmp-checkout-$dead-1/x"
 	timeout 30 "$volt" run --rm bomb -- /bin/true >"$tmp/out" 2>&1
 	rc=$?
 	if [ $rc -eq 124 ]; then
