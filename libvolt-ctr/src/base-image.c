@@ -55,7 +55,8 @@ static int shift_one(const char *path, const struct stat *st, int type, struct F
 	if (lchown(path, uid, gid) < 0)
 		return volt_error_set_errno(errno, "chown %s", path);
 	/* chown clears set-group-ID bits of directories (files have none, SAFE checkout): put them back. */
-	if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) && chmod(path, st->st_mode & 07777) < 0)
+	if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) &&
+	    fchmodat(AT_FDCWD, path, st->st_mode & 07777, AT_SYMLINK_NOFOLLOW) < 0)
 		return volt_error_set_errno(errno, "chmod %s", path);
 	return 0;
 }
