@@ -450,6 +450,7 @@ static void remove_below(int dfd, unsigned depth)
 		close(fd);
 		return;
 	}
+	rewinddir(d); /* the descriptor's offset is shared: it may be at the end */
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -522,7 +523,8 @@ static int checkout_image(struct checkout *co, const volt_cas_hash *h, const cha
  * and that nobody else may write: another user's directory could have its
  * entries swapped while the checkout works (0.2's chmod race).
  */
-static int open_parent(const char *dest, int *out_parent, char **out_base, bool *out_exists, mode_t *out_mode)
+static int open_parent(const char *dest, int *out_parent, char **out_base, int *out_dest, mode_t *out_mode,
+		       bool *out_in_place)
 {
 	_cleanup_free_ char *copy = strdup(dest);
 	_cleanup_close_ int pfd = -1, fd = -1;
@@ -551,8 +553,9 @@ static int open_parent(const char *dest, int *out_parent, char **out_base, bool 
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
 		return volt_error_set_errno(errno, "open %s (the parent of %s)", parent, dest);
-	*out_exists = false;
+	*out_dest = -1;
 	*out_mode = 0;
+	*out_in_place = false;
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
 			return volt_error_set_errno(errno, "stat %s", dest);
@@ -568,14 +571,28 @@ static int open_parent(const char *dest, int *out_parent, char **out_base, bool 
 		if (st.st_mode & (S_IWGRP | S_IWOTH))
 			return volt_error_set(EPERM, "%s is writable by its group or others (mode %04o): refusing to check out into it",
 					      dest, (unsigned)(st.st_mode & 07777));
-		d = fdopendir(TAKE_FD(fd));
+		d = fdopendir(dup(fd));
 		if (!d)
 			return volt_error_set_errno(errno, "open %s", dest);
 		while ((de = readdir(d)))
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 				return volt_error_set(EEXIST, "%s is not empty", dest);
-		*out_exists = true;
 		*out_mode = st.st_mode & 07777;
+		/* A mount point cannot be renamed over, and a parent we may not write
+		 * cannot take our private directory: then fill @dest itself, which
+		 * nobody but us can write either (checked above). */
+		{
+			struct stat pst;
+
+			if (fstat(pfd, &pst) < 0)
+				return volt_error_set_errno(errno, "stat the parent of %s", dest);
+			struct statx stx;
+
+			*out_in_place = pst.st_dev != st.st_dev || faccessat(pfd, ".", W_OK, AT_EACCESS) < 0 ||
+					(statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) == 0 &&
+					 (stx.stx_attributes_mask & stx.stx_attributes & STATX_ATTR_MOUNT_ROOT));
+		}
+		*out_dest = TAKE_FD(fd);
 	}
 	*out_base = strdup(base);
 	if (!*out_base)
@@ -625,7 +642,8 @@ VOLT_API int volt_cas_checkout(volt_cas *cas, const char *spec, const char *dest
 	char tmp[64];
 	struct cas_target t;
 	volt_cas_hash tree;
-	bool exists = false;
+	bool in_place = false, exists;
+	int dest_fd = -1;
 	mode_t mode = 0, old_mode = 0;
 	int r;
 
@@ -671,12 +689,22 @@ VOLT_API int volt_cas_checkout(volt_cas *cas, const char *spec, const char *dest
 	r = check_expansion(&co, &tree);
 	if (r < 0)
 		return volt_error_prefix(r, "checkout %s", spec);
-	r = open_parent(dest, &pfd, &base, &exists, &old_mode);
-	if (r < 0)
+	r = open_parent(dest, &pfd, &base, &dest_fd, &old_mode, &in_place);
+	if (r < 0) {
+		if (dest_fd >= 0)
+			close(dest_fd);
 		return r;
-	r = make_private_dir(pfd, dest, tmp, &mode, &co.root_fd);
-	if (r < 0)
-		return r;
+	}
+	exists = dest_fd >= 0;
+	if (in_place) {
+		co.root_fd = dest_fd;
+	} else {
+		if (exists)
+			close(dest_fd);
+		r = make_private_dir(pfd, dest, tmp, &mode, &co.root_fd);
+		if (r < 0)
+			return r;
+	}
 	r = cas_pool_new(&co.pool, cas->workers, 8 * cas->workers);
 	if (r >= 0) {
 		r = checkout_tree(&co, &tree, co.root_fd, "");
@@ -687,15 +715,16 @@ VOLT_API int volt_cas_checkout(volt_cas *cas, const char *spec, const char *dest
 		cas_pool_free(co.pool);
 	}
 	/* An existing @dest keeps its mode; the new directory replaces it. */
-	if (r >= 0 && fchmod(co.root_fd, exists ? old_mode : mode) < 0)
+	if (r >= 0 && !in_place && fchmod(co.root_fd, exists ? old_mode : mode) < 0)
 		r = volt_error_set_errno(errno, "chmod %s", dest);
-	if (r >= 0 && renameat(pfd, tmp, pfd, base) < 0)
+	if (r >= 0 && !in_place && renameat(pfd, tmp, pfd, base) < 0)
 		r = volt_error_set_errno(errno, errno == ENOTEMPTY || errno == EEXIST ? "%s was filled meanwhile"
 					 : errno == EBUSY ? "rename to %s (a mount point?)" : "rename to %s", dest);
 	if (r < 0) {
 		/* Nothing half-written stays: empty our directory through its descriptor, then remove it. */
 		remove_below(co.root_fd, 0);
-		(void)unlinkat(pfd, tmp, AT_REMOVEDIR);
+		if (!in_place)
+			(void)unlinkat(pfd, tmp, AT_REMOVEDIR);
 	}
 	close(co.root_fd);
 	for (size_t i = 0; i < co.n_links; i++)

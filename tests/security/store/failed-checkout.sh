@@ -9,7 +9,7 @@ set -u
 ST=$1
 command -v sha256sum >/dev/null || { echo "SKIP: needs sha256sum"; exit 77; }
 tmp=$(mktemp -d /tmp/volt-sec-cofail-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 S="$ST --root $tmp/root"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -49,6 +49,14 @@ $S checkout --no-owner t "$tmp/empty" >/dev/null 2>&1 && fail "checkout with a m
 [ -d "$tmp/empty" ] || fail "the existing destination is gone"
 [ -z "$(ls -A "$tmp/empty" 2>/dev/null)" ] || fail "the failed checkout left $(find "$tmp/empty" -type f | wc -l) files in $tmp/empty"
 [ "$(stat -c %a "$tmp/empty")" = 755 ] || fail "the existing destination's mode changed to $(stat -c %a "$tmp/empty")"
+echo "== into an empty mount point (filled in place, emptied on failure)"
+if [ "$(id -u)" = 0 ] && mkdir "$tmp/mnt" && mount -t tmpfs -o mode=755 volt-test "$tmp/mnt" 2>/dev/null; then
+	$S checkout --no-owner t "$tmp/mnt" >/dev/null 2>&1 && fail "checkout with a missing block succeeded"
+	[ -z "$(ls -A "$tmp/mnt" 2>/dev/null)" ] || fail "the failed checkout left $(find "$tmp/mnt" -type f | wc -l) files in the mount point"
+	[ -n "${KEEP:-}" ] || umount "$tmp/mnt"
+else
+	echo "note: no mount point case (needs root)"
+fi
 echo "== an image"
 if [ -n "$iblk" ]; then
 	$S checkout disk "$tmp/disk.out" >/dev/null 2>&1 && fail "image checkout with a missing block succeeded"
