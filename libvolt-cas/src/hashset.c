@@ -77,6 +77,19 @@ bool cas_hashset_contains(const struct cas_hashset *s, const volt_cas_hash *h)
 	return s->cap && s->used[find(s, h)];
 }
 
+bool cas_hashset_get(const struct cas_hashset *s, const volt_cas_hash *h, uint32_t *value)
+{
+	size_t i;
+
+	if (!s->cap)
+		return false;
+	i = find(s, h);
+	if (!s->used[i])
+		return false;
+	*value = s->values[i];
+	return true;
+}
+
 void cas_hashset_clear(struct cas_hashset *s)
 {
 	free(s->keys);

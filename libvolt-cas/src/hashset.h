@@ -19,6 +19,8 @@ struct cas_hashset {
 /* 1 if added, 0 if it was there already, -ENOMEM. */
 int cas_hashset_add(struct cas_hashset *s, const volt_cas_hash *h, uint32_t value);
 bool cas_hashset_contains(const struct cas_hashset *s, const volt_cas_hash *h);
+/* Whether @h is in the set; if so, its value into @value. */
+bool cas_hashset_get(const struct cas_hashset *s, const volt_cas_hash *h, uint32_t *value);
 void cas_hashset_clear(struct cas_hashset *s);
 
 #endif

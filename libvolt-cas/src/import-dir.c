@@ -4,6 +4,13 @@
  * calling thread; reading, chunking, hashing, compressing and writing
  * each regular file is a job for the worker pool.
  *
+ * Everything is opened relative to a directory descriptor of the walk,
+ * one component at a time with O_NOFOLLOW, and a file's metadata, xattrs
+ * and content come from the descriptor the walk opened: the owner of the
+ * tree may swap a directory for a symlink at any time, and 0.2, which
+ * reopened files by their path in the workers, read through such links
+ * (a root-only file stored world-readable).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
@@ -36,13 +43,16 @@ struct dir_import {
 struct file_job {
 	struct dir_import *imp;
 	struct cas_node *node;
-	char *path;
+	char *path;  /* for messages only */
+	int fd;
 };
 
 static void file_job_free(void *arg)
 {
 	struct file_job *j = arg;
 
+	if (j->fd >= 0)
+		close(j->fd);
 	free(j->path);
 	free(j);
 }
@@ -64,12 +74,9 @@ static ssize_t fd_read(void *ctx, void *buf, size_t len)
 static int file_job_run(void *arg)
 {
 	struct file_job *j = arg;
-	_cleanup_close_ int fd = open(j->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	int r;
 
-	if (fd < 0)
-		return volt_error_set_errno(errno, "open %s", j->path);
-	r = cas_store_stream(j->imp->cas, &j->imp->ch, fd_read, &fd, j->node->e.size, &j->imp->c, &j->node->e);
+	r = cas_store_stream(j->imp->cas, &j->imp->ch, fd_read, &j->fd, j->node->e.size, &j->imp->c, &j->node->e);
 	if (r < 0)
 		return volt_error_prefix(r, "%s", j->path);
 	return 0;
@@ -114,12 +121,35 @@ static struct inode_slot *inode_lookup(struct dir_import *imp, dev_t dev, ino_t 
 	return &imp->inodes[i];
 }
 
-static int read_xattrs(struct cas_entry *e, const char *path)
+/*
+ * Xattrs of an entry: through @fd when the walk opened it, else (links,
+ * devices, FIFOs, sockets) through @dfd's /proc entry and the l* calls,
+ * which follow neither the directory's path nor the last component.
+ */
+struct xsrc {
+	int fd;
+	char path[64 + VOLT_NAME_MAX];
+};
+
+static ssize_t x_list(const struct xsrc *x, char *buf, size_t size)
+{
+	return x->fd >= 0 ? flistxattr(x->fd, buf, size) : llistxattr(x->path, buf, size);
+}
+
+static ssize_t x_get(const struct xsrc *x, const char *name, void *buf, size_t size)
+{
+	return x->fd >= 0 ? fgetxattr(x->fd, name, buf, size) : lgetxattr(x->path, name, buf, size);
+}
+
+static int read_xattrs(struct cas_entry *e, int fd, int dfd, const char *name, const char *path)
 {
 	_cleanup_free_ char *names = NULL;
+	struct xsrc x = { .fd = fd };
 	ssize_t len, n = 0;
 
-	len = llistxattr(path, NULL, 0);
+	if (fd < 0)
+		snprintf(x.path, sizeof(x.path), "/proc/self/fd/%d/%s", dfd, name);
+	len = x_list(&x, NULL, 0);
 	if (len < 0) {
 		if (errno == ENOTSUP || errno == ENODATA)
 			return 0;
@@ -130,35 +160,36 @@ static int read_xattrs(struct cas_entry *e, const char *path)
 	names = malloc((size_t)len + 1);
 	if (!names)
 		return volt_error_set(ENOMEM, NULL);
-	len = llistxattr(path, names, (size_t)len);
+	len = x_list(&x, names, (size_t)len);
 	if (len < 0)
 		return volt_error_set_errno(errno, "list xattrs of %s", path);
+	names[len] = '\0';
 	for (char *p = names; p < names + len; p += strlen(p) + 1)
 		n++;
 	e->xattrs = calloc((size_t)n, sizeof(*e->xattrs));
 	if (!e->xattrs)
 		return volt_error_set(ENOMEM, NULL);
 	for (char *p = names; p < names + len; p += strlen(p) + 1) {
-		struct cas_xattr *x = &e->xattrs[e->n_xattrs];
-		ssize_t vl = lgetxattr(path, p, NULL, 0);
+		struct cas_xattr *xa = &e->xattrs[e->n_xattrs];
+		ssize_t vl = x_get(&x, p, NULL, 0);
 
 		if (vl < 0) {
 			if (errno == ENODATA) /* removed meanwhile */
 				continue;
 			return volt_error_set_errno(errno, "read xattr %s of %s", p, path);
 		}
-		x->name = strdup(p);
-		x->value = malloc((size_t)vl + 1);
-		if (!x->name || !x->value) {
-			free(x->name);
-			free(x->value);
+		xa->name = strdup(p);
+		xa->value = malloc((size_t)vl + 1);
+		if (!xa->name || !xa->value) {
+			free(xa->name);
+			free(xa->value);
 			return volt_error_set(ENOMEM, NULL);
 		}
 		e->n_xattrs++;
-		vl = lgetxattr(path, p, x->value, (size_t)vl);
+		vl = x_get(&x, p, xa->value, (size_t)vl);
 		if (vl < 0)
 			return volt_error_set_errno(errno, "read xattr %s of %s", p, path);
-		x->size = (uint32_t)vl;
+		xa->size = (uint32_t)vl;
 	}
 	/* Sorted, as the format requires. */
 	for (size_t i = 1; i < e->n_xattrs; i++)
@@ -187,9 +218,24 @@ static int name_cmp(const void *a, const void *b)
 
 static int walk(struct dir_import *imp, int dfd, const char *path, struct cas_node *dir);
 
+static uint8_t entry_type(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG: return VOLT_CAS_ENTRY_REGULAR;
+	case S_IFDIR: return VOLT_CAS_ENTRY_DIRECTORY;
+	case S_IFLNK: return VOLT_CAS_ENTRY_SYMLINK;
+	case S_IFCHR: return VOLT_CAS_ENTRY_CHAR_DEVICE;
+	case S_IFBLK: return VOLT_CAS_ENTRY_BLOCK_DEVICE;
+	case S_IFIFO: return VOLT_CAS_ENTRY_FIFO;
+	case S_IFSOCK: return VOLT_CAS_ENTRY_SOCKET;
+	default: return 0;
+	}
+}
+
 static int add_entry(struct dir_import *imp, int dfd, const char *path, const char *name, struct cas_node *dir)
 {
 	_cleanup_free_ char *full = NULL;
+	_cleanup_close_ int fd = -1;
 	struct cas_node *node = NULL;
 	struct stat st;
 	uint8_t type;
@@ -202,15 +248,27 @@ static int add_entry(struct dir_import *imp, int dfd, const char *path, const ch
 	r = cas_entry_name_check(name, strlen(name));
 	if (r < 0)
 		return volt_error_prefix(r, "%s", full);
-	switch (st.st_mode & S_IFMT) {
-	case S_IFREG: type = VOLT_CAS_ENTRY_REGULAR; break;
-	case S_IFDIR: type = VOLT_CAS_ENTRY_DIRECTORY; break;
-	case S_IFLNK: type = VOLT_CAS_ENTRY_SYMLINK; break;
-	case S_IFCHR: type = VOLT_CAS_ENTRY_CHAR_DEVICE; break;
-	case S_IFBLK: type = VOLT_CAS_ENTRY_BLOCK_DEVICE; break;
-	case S_IFIFO: type = VOLT_CAS_ENTRY_FIFO; break;
-	case S_IFSOCK: type = VOLT_CAS_ENTRY_SOCKET; break;
-	default: return volt_error_set(EINVAL, "%s: unknown file type", full);
+	type = entry_type(st.st_mode);
+	if (!type)
+		return volt_error_set(EINVAL, "%s: unknown file type", full);
+	/* Files and directories: from here on, only what this descriptor names counts.
+	 * O_NONBLOCK: a FIFO swapped in must not block the walk. */
+	if (type == VOLT_CAS_ENTRY_REGULAR || type == VOLT_CAS_ENTRY_DIRECTORY) {
+		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+				       (type == VOLT_CAS_ENTRY_DIRECTORY ? O_DIRECTORY : 0));
+		if (fd < 0)
+			return volt_error_set_errno(errno, errno == ELOOP || errno == ENOTDIR ? "open %s (it changed during the import)"
+									      : "open %s", full);
+		if (fstat(fd, &st) < 0)
+			return volt_error_set_errno(errno, "stat %s", full);
+		if (entry_type(st.st_mode) != type)
+			return volt_error_set(EAGAIN, "%s changed type during the import", full);
+		if (type == VOLT_CAS_ENTRY_REGULAR) {
+			int fl = fcntl(fd, F_GETFL);
+
+			if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+				return volt_error_set_errno(errno, "open %s", full);
+		}
 	}
 	r = cas_node_new(&node, name, type);
 	if (r < 0)
@@ -221,7 +279,7 @@ static int add_entry(struct dir_import *imp, int dfd, const char *path, const ch
 		return r;
 	}
 	fill_meta(&node->e, &st);
-	r = read_xattrs(&node->e, full);
+	r = read_xattrs(&node->e, fd, dfd, name, full);
 	if (r < 0)
 		return r;
 	cas_count(&imp->c, files, 1);
@@ -251,21 +309,18 @@ static int add_entry(struct dir_import *imp, int dfd, const char *path, const ch
 		j->imp = imp;
 		j->node = node;
 		j->path = TAKE_PTR(full);
+		j->fd = TAKE_FD(fd);
 		return cas_pool_submit(imp->pool, file_job_run, j, file_job_free);
 	}
-	case VOLT_CAS_ENTRY_DIRECTORY: {
-		_cleanup_close_ int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (sub < 0)
-			return volt_error_set_errno(errno, "open %s", full);
-		return walk(imp, sub, full, node);
-	}
+	case VOLT_CAS_ENTRY_DIRECTORY:
+		return walk(imp, fd, full, node);
 	case VOLT_CAS_ENTRY_SYMLINK: {
 		char target[CAS_TARGET_MAX + 2];
 		ssize_t n = readlinkat(dfd, name, target, sizeof(target));
 
 		if (n < 0)
-			return volt_error_set_errno(errno, "readlink %s", full);
+			return volt_error_set_errno(errno, errno == EINVAL ? "readlink %s (it changed during the import)"
+									   : "readlink %s", full);
 		if (cas_target_check(target, (size_t)n) < 0)
 			return volt_error_prefix(-EINVAL, "%s", full);
 		node->e.target = strndup(target, (size_t)n);

@@ -115,11 +115,11 @@ VOLT_API int volt_cas_gc(volt_cas *cas, unsigned int flags, volt_cas_gc_result *
 	if (r >= 0)
 		r = cas_walk_oci(&w, NULL, NULL);
 	if (r < 0) {
-		cas_hashset_clear(&w.seen);
+		cas_walk_clear(&w);
 		return volt_error_prefix(r == -ENOENT ? -EBADMSG : r, "gc: cannot mark (run fsck)");
 	}
 	r = for_each_block_file(cas, sweep_one, &s);
-	cas_hashset_clear(&w.seen);
+	cas_walk_clear(&w);
 	if (r < 0)
 		return volt_error_prefix(r, "gc");
 	if (!s.dry_run)
@@ -235,7 +235,7 @@ VOLT_API int volt_cas_fsck(volt_cas *cas, unsigned int flags, volt_cas_problem_f
 	if (f.qfd >= 0)
 		close(f.qfd);
 	cas_hashset_clear(&f.good);
-	cas_hashset_clear(&w.seen);
+	cas_walk_clear(&w);
 	if (r < 0)
 		return volt_error_prefix(r, "fsck");
 	if (out)
@@ -292,7 +292,7 @@ VOLT_API int volt_cas_get_stats(volt_cas *cas, volt_cas_stats *out)
 		r = cas_walk_oci(&w, NULL, NULL);
 	if (r >= 0)
 		r = for_each_block_file(cas, stat_block_file, &a);
-	cas_hashset_clear(&w.seen);
+	cas_walk_clear(&w);
 	if (r < 0)
 		return volt_error_prefix(r, "stats");
 	s.logical_bytes = w.logical;

@@ -87,7 +87,7 @@ static int collect_blobs(volt_cas *cas, const volt_cas_hash *root, struct dag_bl
 	*out_bytes = bytes;
 	r = 0;
 out:
-	cas_hashset_clear(&w.seen);
+	cas_walk_clear(&w);
 	return r;
 }
 
@@ -292,7 +292,7 @@ static int check_dag(volt_cas *cas, const volt_cas_hash *root)
 	int r;
 
 	r = cas_walk_root(&w, root);
-	cas_hashset_clear(&w.seen);
+	cas_walk_clear(&w);
 	if (r < 0)
 		return volt_error_set(EBADMSG, "the artifact is incomplete or corrupt: %s", volt_error_message());
 	if (fc.missing)

@@ -19,38 +19,101 @@ static int block(struct cas_walk *w, const volt_cas_hash *h, uint32_t len)
 	return w->on_block ? w->on_block(w, h, len) : 0;
 }
 
-/* Logical bytes of a tree (counted through shared subtrees); 0 visits new trees only. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static int remember_size(struct cas_walk *w, const volt_cas_hash *h, uint64_t size)
+{
+	int r;
+
+	if (w->n_sizes == w->cap_sizes) {
+		size_t cap = w->cap_sizes ? 2 * w->cap_sizes : 256;
+		uint64_t *n = realloc(w->size_of, cap * sizeof(*n));
+
+		if (!n)
+			return volt_error_set(ENOMEM, NULL);
+		w->size_of = n;
+		w->cap_sizes = cap;
+	}
+	if (w->n_sizes >= UINT32_MAX)
+		return volt_error_set(ENOMEM, "too many trees to walk");
+	r = cas_hashset_add(&w->sizes, h, (uint32_t)w->n_sizes);
+	if (r > 0)
+		w->size_of[w->n_sizes++] = size;
+	return r < 0 ? r : 0;
+}
+
+/* With count_shared: the logical size of a tree walked before, if known. */
+static bool known_size(const struct cas_walk *w, const volt_cas_hash *h, uint64_t *size)
+{
+	uint32_t i;
+
+	if (!w->count_shared || !cas_hashset_get(&w->sizes, h, &i))
+		return false;
+	*size = w->size_of[i];
+	return true;
+}
+
+/* Adds the logical bytes of tree @h (shared subtrees counted per reference)
+ * to @logical. Every tree is read at most once. */
 static int walk_tree(struct cas_walk *w, const volt_cas_hash *h, uint64_t *logical)
 {
 	struct cas_tree t;
+	uint64_t mine = 0, known;
 	int r;
 
 	r = cas_tree_load(w->cas, h, &t);
-	if (r < 0)
-		return w->on_bad_object ? w->on_bad_object(w, h, r) : r;
+	if (r < 0) {
+		r = w->on_bad_object ? w->on_bad_object(w, h, r) : r;
+		/* Skipped: remember it as empty so that it is not read again. */
+		return r < 0 || !w->count_shared ? r : remember_size(w, h, 0);
+	}
 	for (size_t i = 0; i < t.n && r >= 0; i++) {
 		struct cas_entry *e = &t.entries[i];
 
 		if (e->type == VOLT_CAS_ENTRY_REGULAR) {
-			*logical += e->size;
+			mine = add_sat(mine, e->size);
 			for (size_t j = 0; j < e->n_blocks && r >= 0; j++)
 				r = block(w, &e->blocks[j].hash, e->blocks[j].len);
 		} else if (e->type == VOLT_CAS_ENTRY_DIRECTORY) {
 			r = cas_hashset_add(&w->seen, &e->hash, 0);
-			if (r > 0 || (r == 0 && w->count_shared))
-				r = walk_tree(w, &e->hash, logical);
+			if (r > 0)
+				r = walk_tree(w, &e->hash, &mine);
+			else if (r == 0 && known_size(w, &e->hash, &known))
+				mine = add_sat(mine, known);
+			else if (r == 0 && w->count_shared)
+				r = walk_tree(w, &e->hash, &mine);
 		}
 	}
 	cas_tree_clear(&t);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	*logical = add_sat(*logical, mine);
+	return w->count_shared ? remember_size(w, h, mine) : 0;
+}
+
+void cas_walk_clear(struct cas_walk *w)
+{
+	cas_hashset_clear(&w->seen);
+	cas_hashset_clear(&w->sizes);
+	free(w->size_of);
+	w->size_of = NULL;
+	w->n_sizes = w->cap_sizes = 0;
 }
 
 int cas_walk_root(struct cas_walk *w, const volt_cas_hash *root)
 {
 	_cleanup_free_ void *data = NULL;
 	size_t len;
+	uint64_t known;
 	int r, kind;
 
+	if (known_size(w, root, &known)) {
+		w->logical = add_sat(w->logical, known);
+		return 0;
+	}
 	if (cas_hashset_contains(&w->seen, root) && !w->count_shared)
 		return 0;
 	r = cas_block_get(w->cas, root, &data, &len);
@@ -70,7 +133,7 @@ int cas_walk_root(struct cas_walk *w, const volt_cas_hash *root)
 		r = cas_image_parse(&img, data, len);
 		if (r < 0)
 			return w->on_bad_object ? w->on_bad_object(w, root, r) : r;
-		w->logical += img.size;
+		w->logical = add_sat(w->logical, img.size);
 		for (size_t i = 0; i < img.n_blocks && r >= 0; i++) {
 			uint64_t off = (uint64_t)i * img.block_size;
 			uint32_t bl = img.size - off < img.block_size ? (uint32_t)(img.size - off) : img.block_size;

@@ -20,9 +20,18 @@ struct cas_walk {
 	/* Called for each new data block; NULL: nothing. */
 	int (*on_block)(struct cas_walk *w, const volt_cas_hash *h, uint32_t len);
 	void *userdata;
-	/* Stats: walk shared subtrees again so that logical bytes count them per ref. */
+	/* Stats: count shared subtrees' logical bytes once per reference. Each
+	 * tree is still read once: its logical size is remembered (sizes), so a
+	 * tree that references one subtree many times (a DAG bomb) costs a walk
+	 * linear in the number of distinct objects, not in its expansion. */
 	bool count_shared;
+	struct cas_hashset sizes;     /* tree hash -> index into size_of */
+	uint64_t *size_of;
+	size_t n_sizes, cap_sizes;
 };
+
+/* Free what a walk allocated (the seen set included). */
+void cas_walk_clear(struct cas_walk *w);
 
 int cas_walk_root(struct cas_walk *w, const volt_cas_hash *root);
 /* Walk every ref; @on_bad_ref may skip unreadable refs (return 0). */

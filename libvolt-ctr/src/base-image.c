@@ -6,10 +6,18 @@
  * into the container uid range. The built-in image is imported on first
  * use (common/image.c).
  *
+ * Images are untrusted: the checkout is SAFE (no device nodes, no set-ID
+ * bits, no trusted. or security. xattrs, so neither overlayfs' trusted.overlay
+ * attributes nor file capabilities come from an image) and bounded by the
+ * checkout's entry and byte limits (expansion bombs); a failed checkout
+ * leaves nothing in the bases directory.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +54,48 @@ static int shift_one(const char *path, const struct stat *st, int type, struct F
 	(void)ftw;
 	if (lchown(path, uid, gid) < 0)
 		return volt_error_set_errno(errno, "chown %s", path);
-	/* chown clears set-user-ID and set-group-ID bits: put them back. */
-	if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) && chmod(path, st->st_mode & 07777) < 0)
+	/* chown clears set-group-ID bits of directories (files have none, SAFE checkout): put them back. */
+	if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) &&
+	    fchmodat(AT_FDCWD, path, st->st_mode & 07777, AT_SYMLINK_NOFOLLOW) < 0)
 		return volt_error_set_errno(errno, "chmod %s", path);
 	return 0;
+}
+
+/*
+ * Remove what checkouts killed midway left in the bases directory
+ * (".tmp-cas-HEX-PID", ".tmp-checkout-PID-N" of processes that are gone).
+ * Without this, a bomb or a full disk that got volt killed left a partial
+ * base behind for good.
+ */
+static void sweep_stale(const char *bases)
+{
+	_cleanup_closedir_ DIR *d = opendir(bases);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *p = NULL;
+		char *end, *path = NULL;
+		long pid;
+
+		if (strncmp(de->d_name, ".tmp-checkout-", 14) == 0)
+			p = de->d_name + 14;
+		else if (strncmp(de->d_name, ".tmp-cas-", 9) == 0 && strrchr(de->d_name, '-'))
+			p = strrchr(de->d_name, '-') + 1;
+		if (!p)
+			continue;
+		pid = strtol(p, &end, 10);
+		if (end == p || pid <= 0 || (*end && *end != '-'))
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* alive (or not ours to judge) */
+		if (asprintf(&path, "%s/%s", bases, de->d_name) >= 0) {
+			volt_log(VOLT_LOG_INFO, "removing %s, left by a checkout that did not finish", path);
+			ctr_rm_rf(path);
+			free(path);
+		}
+	}
 }
 
 int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_base, char **out_root)
@@ -80,7 +126,9 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 	r = volt_mkdir_p(ctr->bases, 0700);
 	if (r < 0)
 		goto fail;
+	sweep_stale(ctr->bases);
 	volt_log(VOLT_LOG_INFO, "checking out image %s for containers", hex);
+	co.flags |= VOLT_CAS_CHECKOUT_SAFE;
 	r = volt_cas_checkout(cas, hex, tmp, &co);
 	if (r < 0) {
 		volt_error_prefix(r, "check out image '%s'", image);

@@ -5,6 +5,11 @@
  * copy serves any number of containers; each writes only to its own
  * upper layer.
  *
+ * The image directory is treated like any image: device nodes are not
+ * copied (a container must never reach a host device through its base),
+ * set-user-ID and set-group-ID bits of files are cleared, and no metadata
+ * call follows a link.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <dirent.h>
@@ -107,6 +112,14 @@ static const char *seen_link(const struct copy *c, const struct stat *st)
 
 static int copy_tree(struct copy *c, int src, int dst, const char *rel, unsigned depth);
 
+/* Modes of copied entries: no set-ID bits on anything but directories. */
+static mode_t base_mode(const struct stat *st)
+{
+	mode_t m = st->st_mode & 07777;
+
+	return S_ISDIR(st->st_mode) ? m : m & ~(mode_t)(S_ISUID | S_ISGID);
+}
+
 static int copy_entry(struct copy *c, int src, int dst, const char *name, const char *rel, unsigned depth)
 {
 	_cleanup_free_ char *path = NULL;
@@ -151,19 +164,23 @@ static int copy_entry(struct copy *c, int src, int dst, const char *name, const 
 	}
 
 	if (S_ISREG(st.st_mode)) {
-		_cleanup_close_ int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO swapped in must not block the copy. */
+		_cleanup_close_ int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		_cleanup_close_ int out = -1;
 
 		if (in < 0)
 			return volt_error_set_errno(errno, "open %s", path);
-		out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		struct stat ist;
+
+		if (fstat(in, &ist) < 0 || !S_ISREG(ist.st_mode) || ist.st_ino != st.st_ino)
+			return volt_error_set(EAGAIN, "%s changed while being copied", path);
+		out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (out < 0)
 			return volt_error_set_errno(errno, "create %s", path);
 		r = copy_data(in, out);
 		if (r < 0)
 			return volt_error_set_errno(r, "copy %s", path);
-		/* chown first: it clears set-user-ID bits that fchmod then restores. */
-		if (fchown(out, shift(st.st_uid), shift(st.st_gid)) < 0 || fchmod(out, st.st_mode & 07777) < 0 ||
+		if (fchown(out, shift(st.st_uid), shift(st.st_gid)) < 0 || fchmod(out, base_mode(&st)) < 0 ||
 		    futimens(out, times) < 0)
 			return volt_error_set_errno(errno, "set owner, mode or times of %s", path);
 		return 0;
@@ -178,8 +195,12 @@ static int copy_entry(struct copy *c, int src, int dst, const char *name, const 
 		target[n] = '\0';
 		if (symlinkat(target, dst, name) < 0)
 			return volt_error_set_errno(errno, "symlink %s", path);
-	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
-		if (mknodat(dst, name, st.st_mode, st.st_rdev) < 0)
+	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		volt_log(VOLT_LOG_INFO, "base: not copying device node %s (%c %u:%u)", path,
+			 S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev), minor(st.st_rdev));
+		return 0;
+	} else if (S_ISFIFO(st.st_mode)) {
+		if (mknodat(dst, name, S_IFIFO | 0600, 0) < 0)
 			return volt_error_set_errno(errno, "mknod %s", path);
 	} else {
 		/* Sockets are only meaningful while their server runs. */
@@ -189,7 +210,7 @@ static int copy_entry(struct copy *c, int src, int dst, const char *name, const 
 	if (fchownat(dst, name, shift(st.st_uid), shift(st.st_gid), AT_SYMLINK_NOFOLLOW) < 0 ||
 	    utimensat(dst, name, times, AT_SYMLINK_NOFOLLOW) < 0)
 		return volt_error_set_errno(errno, "set owner or times of %s", path);
-	if (!S_ISLNK(st.st_mode) && fchmodat(dst, name, st.st_mode & 07777, 0) < 0)
+	if (!S_ISLNK(st.st_mode) && fchmodat(dst, name, base_mode(&st), AT_SYMLINK_NOFOLLOW) < 0)
 		return volt_error_set_errno(errno, "chmod %s", path);
 	return 0;
 }

@@ -480,6 +480,106 @@ START_TEST(test_bad_options_refused)
 }
 END_TEST
 
+/* The layout of a version 1 caller (0.2's header): no limit fields. */
+struct checkout_options_v1 {
+	unsigned int version;
+	unsigned int flags;
+	volt_cas_progress_fn progress;
+	void *userdata;
+};
+
+START_TEST(test_checkout_safe_limits_and_destinations)
+{
+	volt_cas_checkout_options o = VOLT_CAS_CHECKOUT_OPTIONS_INIT;
+	struct checkout_options_v1 v1 = { 1, 0, NULL, NULL };
+	char *src = make_tree(), *out = path_in("safe"), *p;
+	bool root = geteuid() == 0;
+	volt_cas_hash h;
+	struct stat st;
+
+	p = path_in("src/setuid");
+	t_write(src, "setuid", "#!/bin/sh\n", 10);
+	ck_assert_int_eq(chmod(p, 04755), 0);
+	if (root)
+		ck_assert_int_eq(setxattr(p, "trusted.volt", "x", 1, 0), 0);
+	free(p);
+	ck_assert_msg(volt_cas_import_dir(cas, src, NULL, &h, NULL) == 0, "%s", volt_error_message());
+	ck_assert_int_eq(volt_cas_ref_set(cas, "t", &h), 0);
+
+	/* SAFE: no device node, no set-ID bit on files, no trusted.* xattr; the rest as it was. */
+	o.flags = VOLT_CAS_CHECKOUT_SAFE;
+	ck_assert_msg(volt_cas_checkout(cas, "t", out, &o) == 0, "%s", volt_error_message());
+	p = path_in("safe/null");
+	ck_assert_int_eq(lstat(p, &st), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	free(p);
+	p = path_in("safe/setuid");
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0755);
+	ck_assert_int_lt(lgetxattr(p, "trusted.volt", NULL, 0), 0);
+	free(p);
+	p = path_in("safe/sub/big");
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0755);
+	free(p);
+	p = path_in("safe/hello");
+	ck_assert_int_eq(lgetxattr(p, "user.volt", NULL, 0), 5);
+	free(p);
+	p = path_in("safe/fifo");
+	ck_assert_int_eq(lstat(p, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	free(p);
+	t_rmrf(out);
+
+	/* A version 1 caller gets a full checkout with the default limits. */
+	ck_assert_msg(volt_cas_checkout(cas, "t", out, (const volt_cas_checkout_options *)&v1) == 0, "%s",
+		      volt_error_message());
+	p = path_in("safe/setuid");
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 04755);
+	free(p);
+	t_rmrf(out);
+
+	/* Limits: refused before anything is written. */
+	o.flags = 0;
+	o.max_entries = 3;
+	ck_assert_int_eq(volt_cas_checkout(cas, "t", out, &o), -E2BIG);
+	ck_assert_ptr_nonnull(strstr(volt_error_message(), "too many entries"));
+	ck_assert_int_eq(access(out, F_OK), -1);
+	o.max_entries = 0;
+	o.max_bytes = 1000;
+	ck_assert_int_eq(volt_cas_checkout(cas, "t", out, &o), -EFBIG);
+	ck_assert_int_eq(access(out, F_OK), -1);
+	o.max_bytes = VOLT_CAS_CHECKOUT_UNLIMITED;
+	o.flags = 1u << 20;
+	ck_assert_int_eq(volt_cas_checkout(cas, "t", out, &o), -EINVAL);
+	o.flags = 0;
+
+	/* Destinations: another user's, or writable by others, are refused. */
+	ck_assert_int_eq(mkdir(out, 0777), 0);
+	ck_assert_int_eq(chmod(out, 0777), 0);
+	ck_assert_int_eq(volt_cas_checkout(cas, "t", out, &o), -EPERM);
+	ck_assert_int_eq(chmod(out, 0750), 0);
+	if (root) {
+		ck_assert_int_eq(chown(out, 65534, 65534), 0);
+		ck_assert_int_eq(volt_cas_checkout(cas, "t", out, &o), -EPERM);
+		ck_assert_int_eq(chown(out, 0, 0), 0);
+	}
+	/* An empty one of ours is replaced, keeping its mode. */
+	ck_assert_msg(volt_cas_checkout(cas, "t", out, &o) == 0, "%s", volt_error_message());
+	ck_assert_int_eq(stat(out, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0750);
+	{
+		char *dot = path_in(".");
+
+		ck_assert_int_eq(volt_cas_checkout(cas, "t", dot, &o), -EINVAL);
+		free(dot);
+	}
+	free(src);
+	free(out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cas-store");
@@ -496,6 +596,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_corrupt_block_is_detected);
 	tcase_add_test(tc, test_hostile_tree_refused_at_checkout);
 	tcase_add_test(tc, test_bad_options_refused);
+	tcase_add_test(tc, test_checkout_safe_limits_and_destinations);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,13 +14,13 @@ mkdir -p "$out/volt/core"
 [ -f "$out/volt/core/version.h" ] || cp "$(ls build*/libvolt-core/include/volt/core/version.h | head -1)" "$out/volt/core/" 2>/dev/null ||
 	printf '#define VOLT_VERSION_STRING "fuzz"\n' >"$out/volt/core/version.h"
 libs="$(ls libvolt-core/src/*.c) $(ls libvolt-cas/src/*.c)"
-for t in tree image block tar oci registry; do
+for t in tree image block tar oci registry checkout; do
 	# shellcheck disable=SC2086
 	clang $cflags -o "$out/fuzz-cas-$t" "tests/fuzz/fuzz-cas-$t.c" $libs \
 		$(pkg-config --cflags --libs jansson libcrypto liblz4 libcurl zlib libzstd) -lpthread
 done
 if [ $# -gt 0 ]; then
-	for t in tree image block tar oci registry; do
+	for t in tree image block tar oci registry checkout; do
 		"$out/fuzz-cas-$t" -max_total_time="$1" -max_len=65536 "tests/fuzz/fuzz-cas-$t.corpus"
 	done
 fi

@@ -172,29 +172,66 @@ VOLT_API int volt_cas_import_tar(volt_cas *cas, int fd, const volt_cas_import_op
 /* ---- Checkout ---------------------------------------------------------- */
 
 #define VOLT_CAS_CHECKOUT_NO_OWNER (1u << 0) /* do not chown (default when not root) */
+/* Skip character and block device nodes (each is logged). */
+#define VOLT_CAS_CHECKOUT_NO_DEVICES (1u << 1)
+/* Clear the set-user-ID and set-group-ID bits of files (directories keep set-group-ID). */
+#define VOLT_CAS_CHECKOUT_NO_SETID (1u << 2)
+/* Skip trusted.* and security.* xattrs (security.capability included). */
+#define VOLT_CAS_CHECKOUT_NO_PRIVILEGED_XATTRS (1u << 3)
+/*
+ * For data nobody vouches for (images from registries, archives, other
+ * users' trees): nothing the checkout creates gives anyone a privilege
+ * the tree's author did not already have on this machine.
+ */
+#define VOLT_CAS_CHECKOUT_SAFE \
+	(VOLT_CAS_CHECKOUT_NO_DEVICES | VOLT_CAS_CHECKOUT_NO_SETID | VOLT_CAS_CHECKOUT_NO_PRIVILEGED_XATTRS)
+
+/* Limits taken when the options leave them 0 (see max_entries, max_bytes). */
+#define VOLT_CAS_CHECKOUT_DEFAULT_MAX_ENTRIES 10000000ull
+#define VOLT_CAS_CHECKOUT_DEFAULT_MAX_BYTES (256ull << 30)
+/* A limit of this value means none. */
+#define VOLT_CAS_CHECKOUT_UNLIMITED UINT64_MAX
 
 typedef struct volt_cas_checkout_options {
-	unsigned int version;    /* VOLT_CAS_CHECKOUT_OPTIONS_VERSION */
+	unsigned int version;    /* VOLT_CAS_CHECKOUT_OPTIONS_VERSION (1 is accepted: no limit fields) */
 	unsigned int flags;      /* VOLT_CAS_CHECKOUT_* */
 	volt_cas_progress_fn progress;
 	void *userdata;
+	/* Version 2. A tree whose expansion (shared subtrees counted every
+	 * time they are referenced) has more entries, or more bytes of
+	 * regular files, is refused (-E2BIG, -EFBIG) and nothing of it stays.
+	 * 0: the default; VOLT_CAS_CHECKOUT_UNLIMITED: no limit. Version 1
+	 * callers get the defaults. */
+	uint64_t max_entries;
+	uint64_t max_bytes;
 } volt_cas_checkout_options;
 
-#define VOLT_CAS_CHECKOUT_OPTIONS_VERSION 1
-#define VOLT_CAS_CHECKOUT_OPTIONS_INIT { VOLT_CAS_CHECKOUT_OPTIONS_VERSION, 0, NULL, NULL }
+#define VOLT_CAS_CHECKOUT_OPTIONS_VERSION 2
+#define VOLT_CAS_CHECKOUT_OPTIONS_INIT { VOLT_CAS_CHECKOUT_OPTIONS_VERSION, 0, NULL, NULL, 0, 0 }
 
 /**
  * Write the object @spec (ref or hash; a tree, or a subtree with
- * "SPEC:path") into @dest, which must not exist or be an empty directory.
+ * "SPEC:path") into @dest, which must not exist or be an empty directory
+ * owned by the caller and writable by nobody else (-EPERM otherwise).
  * Trees come out with modes, owners (when root), mtimes, xattrs,
- * symlinks, device nodes and hard links; an image comes out as a sparse
- * file. The checkout is an independent copy: writing to it never
- * reaches the store. Nothing is ever written through a symlink, and a
- * tree that fails validation is refused before anything is written
- * below it.
+ * symlinks, device nodes and hard links (see the flags for what
+ * VOLT_CAS_CHECKOUT_SAFE leaves out); an image comes out as the sparse
+ * file @dest. The checkout is an independent copy: writing to it never
+ * reaches the store.
+ *
+ * A tree is written into a new directory next to @dest that only the
+ * caller can enter (mode 0700), then renamed to @dest: nobody else can
+ * swap its entries while their metadata is set, no metadata call follows
+ * a symlink, and a checkout that fails (a corrupt or missing block, a
+ * limit, a full disk) leaves @dest as it was and nothing else behind.
+ * Nothing is ever written through a symlink, and a tree that fails
+ * validation is refused before anything is written below it.
  *
  * @return 0; -ENOENT for an unknown spec; -EEXIST when @dest is not
- *         empty; -EBADMSG for a corrupt block or object; file system errors.
+ *         empty; -EPERM for a @dest the caller does not own or others can
+ *         write; -E2BIG/-EFBIG for a tree over the entry/byte limit;
+ *         -ELOOP for directories nested too deep; -EBADMSG for a corrupt
+ *         block or object; -EINVAL for unknown flags; file system errors.
  */
 VOLT_API int volt_cas_checkout(volt_cas *cas, const char *spec, const char *dest,
 			       const volt_cas_checkout_options *opts);
