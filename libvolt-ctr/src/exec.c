@@ -46,12 +46,34 @@
 #define EXEC_POLICY_FD 3
 #define EXEC_LAUNCHER_FD 4
 
-/* The container's PID 1: nspawn's child. */
+/* Is @pid in another PID namespace than @other, and has it a child? */
+static bool set_up(pid_t pid, pid_t other)
+{
+	_cleanup_free_ char *children = NULL;
+	char a[64], b[64], ns_a[64] = "", ns_b[64] = "";
+
+	snprintf(a, sizeof(a), "/proc/%d/ns/pid", (int)pid);
+	snprintf(b, sizeof(b), "/proc/%d/ns/pid", (int)other);
+	if (readlink(a, ns_a, sizeof(ns_a) - 1) < 0 || readlink(b, ns_b, sizeof(ns_b) - 1) < 0 ||
+	    strcmp(ns_a, ns_b) == 0)
+		return false;
+	snprintf(a, sizeof(a), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	if (volt_file_read(&children, NULL, a, 4096) < 0) {
+		volt_error_clear();
+		return false;
+	}
+	return strtol(children, NULL, 10) > 0;
+}
+
+/*
+ * The container's PID 1: nspawn's child in the container's PID namespace
+ * once it has started the payload (before that, nspawn's children are
+ * its helpers, and the namespaces are still being set up).
+ */
 static int container_leader(pid_t nspawn, pid_t *out)
 {
 	_cleanup_free_ char *text = NULL;
 	char path[96];
-	long pid;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)nspawn, (int)nspawn);
 	/* Just after a start, nspawn may still be setting the container up. */
@@ -60,10 +82,15 @@ static int container_leader(pid_t nspawn, pid_t *out)
 		text = NULL;
 		if (volt_file_read(&text, NULL, path, 4096) < 0)
 			return volt_error_prefix(-ESRCH, "find the container's processes");
-		pid = strtol(text, NULL, 10);
-		if (pid > 0) {
-			*out = (pid_t)pid;
-			return 0;
+		for (char *p = text, *end;; p = end) {
+			long pid = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (pid > 0 && set_up((pid_t)pid, nspawn)) {
+				*out = (pid_t)pid;
+				return 0;
+			}
 		}
 		usleep(10000);
 	}
