@@ -318,16 +318,17 @@ struct exec_child {
 	sigset_t mask;                      /* to restore */
 };
 
-/* In the forked child: enter the container and execute the launcher. Never returns. */
-static void noreturn_child(const struct exec_child *c) __attribute__((noreturn));
-static void noreturn_child(const struct exec_child *c)
+/*
+ * In the forked child (signals still blocked as the parent blocked them):
+ * enter the container, fork the command's process, pass signals on to it
+ * and exit with its status. Never returns.
+ */
+static void enter_and_exec(const struct exec_child *c) __attribute__((noreturn));
+static void enter_and_exec(const struct exec_child *c)
 {
 	int pidfd, launcher, policy, slave = -1, status;
 	pid_t inner;
 
-	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
-		signal(forwarded_signals[i], SIG_DFL);
-	sigprocmask(SIG_SETMASK, &c->mask, NULL);
 	/* Not dumpable: the container's root must not ptrace a process that
 	 * still holds host descriptors. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -357,6 +358,7 @@ static void noreturn_child(const struct exec_child *c)
 	if (inner < 0)
 		_exit(125);
 	if (inner == 0) {
+		sigprocmask(SIG_SETMASK, &c->mask, NULL);
 		/* A session of its own: no way to the caller's terminal. */
 		if (setsid() < 0)
 			_exit(125);
@@ -390,6 +392,7 @@ static void noreturn_child(const struct exec_child *c)
 	forward_to = inner;
 	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
 		sigaction(forwarded_signals[i], &(struct sigaction){ .sa_handler = forward_signal }, NULL);
+	sigprocmask(SIG_SETMASK, &c->mask, NULL);
 	while (waitpid(inner, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(125);
@@ -610,7 +613,7 @@ VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], 
 		goto out;
 	}
 	if (child == 0)
-		noreturn_child(&c);
+		enter_and_exec(&c);
 	if (slave >= 0) {
 		close(slave);
 		slave = -1;

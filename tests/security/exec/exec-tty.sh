@@ -36,6 +36,9 @@ grep -q "^out: through the pty" "$tmp/tty" || fail "output does not pass through
 drive tty "$volt" exec tty1 -- /bin/sh -c 'stty size' >"$tmp/tty" 2>&1
 grep -q "^out: 37 101" "$tmp/tty" || fail "the caller's window size (37 101) is not the command's pty's: $(grep out: "$tmp/tty")"
 
+drive resize "$volt" exec tty1 -- /bin/sh -c 'echo ready; read line; stty size' >"$tmp/tty" 2>&1
+grep -q "^out: 40 120" "$tmp/tty" || fail "a new window size (40 120) does not reach the command's pty: $(grep out: "$tmp/tty" | tr '\n' ' ')"
+
 echo "== the caller's stdin is not a terminal, its stdout is"
 drive notty "$volt" exec tty1 -- $probe_in tty >"$tmp/tty" 2>&1
 sed 's/^/  | /' "$tmp/tty"

@@ -5,6 +5,8 @@ operator's shell would, and report what reached that terminal's input.
 usage: pty-run.py MODE COMMAND [ARGS...]
   MODE tty:    stdin, stdout and stderr are the pty
   MODE notty:  stdin is /dev/null, stdout and stderr are the pty
+  MODE resize: as tty; once the command has printed "ready", the pty
+               becomes 40 rows by 120 columns and gets one newline typed
 
 Prints the command's output (prefixed "out: "), then
   "exit: N", "outer-rdev: MAJ:MIN", "termios-restored: yes|no" and
@@ -23,6 +25,8 @@ mode, cmd = sys.argv[1], sys.argv[2:]
 master, slave = os.openpty()
 fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 37, 101, 0, 0))
 before = termios.tcgetattr(slave)
+if mode == "resize":
+    before = None
 null = os.open("/dev/null", os.O_RDONLY)
 
 
@@ -32,9 +36,10 @@ def child_setup():
     fcntl.ioctl(1, termios.TIOCSCTTY, 0)
 
 
-proc = subprocess.Popen(cmd, stdin=slave if mode == "tty" else null, stdout=slave, stderr=slave,
+proc = subprocess.Popen(cmd, stdin=null if mode == "notty" else slave, stdout=slave, stderr=slave,
                         preexec_fn=child_setup, close_fds=True)
 out = b""
+resized = False
 while True:
     r, _, _ = select.select([master], [], [], 0.2)
     if r:
@@ -42,6 +47,11 @@ while True:
             out += os.read(master, 65536)
         except OSError:
             break
+        if mode == "resize" and not resized and b"ready" in out:
+            # The kernel signals SIGWINCH before the newline is even written.
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+            os.write(master, b"\n")
+            resized = True
     elif proc.poll() is not None:
         break
 status = proc.wait()
@@ -66,5 +76,6 @@ for line in out.decode(errors="replace").splitlines():
     print("out: " + line.rstrip("\r"))
 print("exit: %d" % status)
 print("outer-rdev: %d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)))
-print("termios-restored: %s" % ("yes" if before == after else "no"))
+if before is not None:
+    print("termios-restored: %s" % ("yes" if before == after else "no"))
 print("pending-input: %r" % pending)
