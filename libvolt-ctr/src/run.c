@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -95,13 +96,23 @@ static int run_pid_line(pid_t pid, char *buf, size_t size)
 	return 0;
 }
 
-/* Is @arg one of the NUL-separated words of @cmdline? */
-static bool has_arg(const char *cmdline, size_t len, const char *arg)
+/* The word of NUL-separated @cmdline that starts with @prefix, past it; NULL if none. */
+static const char *find_arg(const char *cmdline, size_t len, const char *prefix)
 {
+	size_t n = strlen(prefix);
+
 	for (size_t i = 0; i < len; i += strlen(cmdline + i) + 1)
-		if (strcmp(cmdline + i, arg) == 0)
-			return true;
-	return false;
+		if (strncmp(cmdline + i, prefix, n) == 0)
+			return cmdline + i + n;
+	return NULL;
+}
+
+/* Do @a and @b name the same directory (however spelt)? */
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /*
@@ -112,7 +123,8 @@ static bool has_arg(const char *cmdline, size_t len, const char *arg)
  */
 static bool is_our_nspawn(const ctr_record *rec, pid_t pid, const char *recorded)
 {
-	_cleanup_free_ char *text = NULL, *machine = NULL, *directory = NULL;
+	_cleanup_free_ char *text = NULL;
+	const char *machine, *directory;
 	char line[128], proc[64];
 	size_t len = 0;
 
@@ -126,9 +138,9 @@ static bool is_our_nspawn(const ctr_record *rec, pid_t pid, const char *recorded
 	snprintf(proc, sizeof(proc), "/proc/%d/cmdline", (int)pid);
 	if (volt_file_read(&text, &len, proc, 1 << 20) < 0)
 		return false;
-	if (asprintf(&machine, "--machine=%s", rec->name) < 0 || asprintf(&directory, "--directory=%s", rec->rootfs) < 0)
-		return false;
-	return has_arg(text, len, machine) && has_arg(text, len, directory);
+	machine = find_arg(text, len, "--machine=");
+	directory = find_arg(text, len, "--directory=");
+	return machine && directory && strcmp(machine, rec->name) == 0 && same_dir(directory, rec->rootfs);
 }
 
 int ctr_run_pidfd(const ctr_record *rec, pid_t *out, int *out_pidfd)
