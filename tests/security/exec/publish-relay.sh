@@ -7,6 +7,9 @@
 # usage: publish-relay.sh VOLT LAUNCHER PROBE SRCDIR
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
+# nspawn makes the veth pair on the host: CAP_NET_ADMIN (capability 12).
+capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+[ $(( (0x$capeff >> 12) & 1 )) = 1 ] || { echo "SKIP: no CAP_NET_ADMIN here (nspawn cannot make the veth pair)"; exit 77; }
 port=$((20000 + $$ % 20000))
 
 # The relay runs the launcher's binary; the container's own processes do not.
