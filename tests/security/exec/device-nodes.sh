@@ -7,10 +7,11 @@
 # mount.) The nodes are in /var/tmp, which the default policy lets a workload
 # write, so that Landlock does not stand in the way: nodev must.
 # usage: device-nodes.sh VOLT LAUNCHER PROBE SRCDIR
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cp -a "$tmp/image" "$tmp/devimg"
-mkdir -p -m 1777 "$tmp/devimg/var/tmp"
+mkdir -p "$tmp/devimg/var/tmp" && chmod 1777 "$tmp/devimg/var/tmp"
 # c 1:3 is /dev/null's number: harmless if it opens, and it shows that it does.
 mknod -m 666 "$tmp/devimg/var/tmp/rootnode" c 1 3 || { echo "SKIP: cannot mknod here"; exit 77; }
 expect 0 "" "$volt" container create first --rootfs "$tmp/devimg" -- /bin/true
@@ -19,7 +20,7 @@ base=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["paths"]["base"])
 mknod -m 666 "$base/var/tmp/basenode" c 1 3
 
 "$volt" run --rm --rootfs "$tmp/devimg" -v "$probe:$probe_in:ro" -- \
-	$probe_in open /var/tmp/rootnode /var/tmp/basenode /dev/null /dev/zero /dev/full /dev/pts/ptmx >"$tmp/out" 2>&1
+	"$probe_in" open /var/tmp/rootnode /var/tmp/basenode /dev/null /dev/zero /dev/full /dev/pts/ptmx >"$tmp/out" 2>&1
 echo "  exit status $?"
 sed 's/^/  | /' "$tmp/out"
 grep -q "^/var/tmp/rootnode: open \(EACCES\|EPERM\|ENOENT\)$" "$tmp/out" || fail "a device node of the image opens in the container"

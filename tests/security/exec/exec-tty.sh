@@ -7,6 +7,7 @@
 # terminal. (The seccomp profile may deny TIOCSTI as well: the checks on
 # the descriptors and sessions below hold without that.)
 # usage: exec-tty.sh VOLT LAUNCHER PROBE SRCDIR
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 drive() { python3 "$src/pty-run.py" "$@"; }
@@ -14,7 +15,7 @@ drive() { python3 "$src/pty-run.py" "$@"; }
 start_fg tty1 || { finish; exit 1; }
 
 echo "== the caller's stdin and stdout are a terminal"
-drive tty "$volt" exec tty1 -- $probe_in tty >"$tmp/tty" 2>&1
+drive tty "$volt" exec tty1 -- "$probe_in" tty >"$tmp/tty" 2>&1
 sed 's/^/  | /' "$tmp/tty"
 outer=$(sed -n 's/^outer-rdev: //p' "$tmp/tty")
 grep -q "^exit: 0" "$tmp/tty" || fail "volt exec under a pty did not exit 0"
@@ -40,7 +41,7 @@ drive resize "$volt" exec tty1 -- /bin/sh -c 'echo ready; read line; stty size' 
 grep -q "^out: 40 120" "$tmp/tty" || fail "a new window size (40 120) does not reach the command's pty: $(grep out: "$tmp/tty" | tr '\n' ' ')"
 
 echo "== the caller's stdin is not a terminal, its stdout is"
-drive notty "$volt" exec tty1 -- $probe_in tty >"$tmp/tty" 2>&1
+drive notty "$volt" exec tty1 -- "$probe_in" tty >"$tmp/tty" 2>&1
 sed 's/^/  | /' "$tmp/tty"
 grep -q "^pending-input: b''" "$tmp/tty" || fail "the command injected input into the caller's terminal"
 grep -q "^out: fd1: .*ctty=no" "$tmp/tty" || fail "the caller's terminal is the command's controlling terminal"

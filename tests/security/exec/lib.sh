@@ -9,7 +9,9 @@ command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn (systemd-co
 tmp=$(mktemp -d /tmp/volt-sec-exec-XXXXXX)
 bg_pids=""
 cleanup() {
-	for c in $(ls "$tmp/root/containers" 2>/dev/null); do "$volt" stop -t 1s "$c" >/dev/null 2>&1; done
+	for c in "$tmp/root/containers"/*; do
+		[ -d "$c" ] && "$volt" stop -t 1s "${c##*/}" >/dev/null 2>&1
+	done
 	for p in $bg_pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }

@@ -4,16 +4,17 @@
 # container); the next `volt exec` must still run the real launcher with
 # the container's real policy: seccomp on, no capabilities.
 # usage: planted-launcher.sh VOLT LAUNCHER PROBE SRCDIR
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_fg victim || { finish; exit 1; }
-expect 0 "Seccomp:	2" "$volt" exec victim -- $probe_in status
+expect 0 "Seccomp:	2" "$volt" exec victim -- "$probe_in" status
 
 echo "== a planted policy (with a copy of the real launcher)"
 expect 0 "" "$volt" exec victim -- /bin/sh -c 'mv /run/volt /run/volt.orig && mkdir /run/volt &&
 	cp /run/volt.orig/launch /run/volt/launch &&
 	echo "{\"seccomp\": {\"profile\": \"none\"}, \"capabilities\": [\"CAP_SYS_ADMIN\"]}" >/run/volt/policy.json'
-"$volt" exec victim -- $probe_in status >"$tmp/out" 2>&1
+"$volt" exec victim -- "$probe_in" status >"$tmp/out" 2>&1
 sed 's/^/  | /' "$tmp/out"
 grep -q "Seccomp:	2" "$tmp/out" || fail "volt exec applied the policy the container planted (no seccomp)"
 grep -q "CapEff:	0000000000000000" "$tmp/out" || fail "volt exec applied the policy the container planted (capabilities)"
@@ -21,7 +22,7 @@ grep -q "CapEff:	0000000000000000" "$tmp/out" || fail "volt exec applied the pol
 echo "== a planted launcher binary"
 expect 0 "" "$volt" exec victim -- /bin/sh -c \
 	"cp $probe_in /run/volt/launch"
-"$volt" exec victim -- $probe_in status >"$tmp/out" 2>&1
+"$volt" exec victim -- "$probe_in" status >"$tmp/out" 2>&1
 sed 's/^/  | /' "$tmp/out"
 ! grep -q "PLANTED LAUNCHER RAN" "$tmp/out" || fail "volt exec ran the launcher the container planted"
 grep -q "Seccomp:	2" "$tmp/out" || fail "the exec'd command runs without its seccomp filter"

@@ -6,6 +6,7 @@
 # unrelated process named systemd-nspawn: exec and stop must refuse
 # ("not running") and leave both alone.
 # usage: run-pid.sh VOLT LAUNCHER PROBE SRCDIR
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_fg other || { finish; exit 1; }

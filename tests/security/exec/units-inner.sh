@@ -38,14 +38,15 @@ expect 0 "" "$volt" container start pub
 wait_for 20 python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1]))); sys.exit(s.recv(3) != b"hi\n")' "$port" ||
 	fail "the published port of unit pub does not answer"
 cg=$(systemctl show -p ControlGroup --value volt-container-pub.service)
-# While the 300 are open: the cgroup of every process running the launcher's binary (the relay).
-python3 "$src/flood.py" "$port" 300 sh -c "for p in /proc/[0-9]*; do
-	[ \"\$(readlink \$p/exe)\" = '$launcher' ] && sed -n 's/^0:://p' \$p/cgroup; done >'$tmp/relays'" >"$tmp/flood" 2>&1
-sed 's/^/  | /' "$tmp/flood"
-echo "  relay processes: $(wc -l <"$tmp/relays"), in $(sort -u "$tmp/relays" | tr '\n' ' ')"
+# While the 300 are open: the processes running the launcher's binary (the relay).
+python3 "$src/flood.py" "$port" 300 sh "$src/relays.sh" "$launcher" >"$tmp/flood" 2>&1
+grep -v '^[0-9]' "$tmp/flood" | sed 's/^/  | /'
+grep '^[0-9]' "$tmp/flood" >"$tmp/relays"
+echo "  relay processes: $(wc -l <"$tmp/relays"), threads: $(cut -d' ' -f2 "$tmp/relays" | tr '\n' ' '), in $(cut -d' ' -f3 "$tmp/relays" | sort -u | tr '\n' ' ')"
 grep -q "^greeted: 300" "$tmp/flood" || fail "not every one of 300 connections to the unit's port was served"
 [ "$(wc -l <"$tmp/relays")" = 1 ] || fail "the relay of unit pub is not one process"
-[ "$(sort -u "$tmp/relays")" = "$cg" ] || fail "the relay is not in the unit's cgroup $cg"
+[ "$(cut -d' ' -f2 "$tmp/relays")" = 1 ] || fail "the relay of unit pub is not one thread"
+[ "$(cut -d' ' -f3 "$tmp/relays" | sort -u)" = "$cg" ] || fail "the relay is not in the unit's cgroup $cg"
 grep -q "^again: hi" "$tmp/flood" || fail "the unit's relay does not serve a new connection after 300 closed"
 
 echo "== volt exec into a unit whose /run/volt was replaced"
