@@ -8,12 +8,15 @@
  * cgroup (the unit's; in the foreground, the caller's, as nspawn is). It
  * is a single event loop for every port and connection: a flood of
  * connections costs descriptors and buffers, at most
- * PUBLISH_MAX_CONNECTIONS of them, never processes.
+ * PUBLISH_MAX_CONNECTIONS of them, never processes. Once its sockets are
+ * bound it needs no privilege: it runs as the container's nobody (host
+ * uid VOLT_CTR_UID_BASE + 65534), not dumpable, with no_new_privs.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../include/volt/ctr/container.h"
 #include "publish.h"
 
 #define MAX_PORTS 64
@@ -293,8 +297,8 @@ bad:
 int publish_start(void)
 {
 	size_t max_conns = PUBLISH_MAX_CONNECTIONS;
+	pid_t parent = getpid(), pid;
 	struct rlimit rl;
-	pid_t pid;
 
 	pid = fork();
 	if (pid < 0) {
@@ -302,10 +306,8 @@ int publish_start(void)
 		return -1;
 	}
 	if (pid == 0) {
-		/* Die with the container: our parent is about to become nspawn. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(0);
+		const uid_t nobody = VOLT_CTR_UID_BASE + 65534;
+
 		signal(SIGPIPE, SIG_IGN);
 		/* Two descriptors a connection: make room for the bound if allowed. */
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * PUBLISH_MAX_CONNECTIONS + 64) {
@@ -316,6 +318,17 @@ int publish_start(void)
 		/* Never more than the descriptors allow (accept would fail and spin). */
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * max_conns + 64)
 			max_conns = rl.rlim_cur > 64 + 2 ? (rl.rlim_cur - 64) / 2 : 1;
+		if (setgroups(0, NULL) < 0 || setresgid(nobody, nobody, nobody) < 0 ||
+		    setresuid(nobody, nobody, nobody) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+			fprintf(stderr, "volt-launch: error: the port relay cannot drop its privileges: %m\n");
+			_exit(1);
+		}
+		/* Die with the container: our parent is about to become nspawn.
+		 * (Set after the uid change, which clears it.) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
 		serve(max_conns);
 	}
 	for (size_t i = 0; i < n_ports; i++)

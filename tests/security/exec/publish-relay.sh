@@ -27,6 +27,9 @@ n=$(awk '/^[0-9]/ {n += $2} END {print n + 0}' "$tmp/flood")
 echo "  relay processes and threads: $n"
 grep -q "^greeted: 300" "$tmp/flood" || fail "not every one of 300 connections was served"
 [ "$n" = 1 ] || fail "the relay has $n processes and threads for 300 connections (want 1)"
+# Not host root: the container's nobody (524288 + 65534).
+uids=$(grep '^[0-9]' "$tmp/flood" | cut -d' ' -f4 | sort -u)
+[ "$uids" = 589822 ] || fail "the relay runs as host uid $uids (want 589822, the container's nobody)"
 grep -q "^again: hi" "$tmp/flood" || fail "the relay does not serve a new connection after 300 closed"
 
 echo "== beyond the bound: 1100 connections"
