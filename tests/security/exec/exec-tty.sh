@@ -46,4 +46,11 @@ sed 's/^/  | /' "$tmp/tty"
 grep -q "^pending-input: b''" "$tmp/tty" || fail "the command injected input into the caller's terminal"
 grep -q "^out: fd1: .*ctty=no" "$tmp/tty" || fail "the caller's terminal is the command's controlling terminal"
 grep -q "^out: /dev/tty: open ENXIO" "$tmp/tty" || fail "the command has a controlling terminal (/dev/tty opens)"
+
+echo "== volt run under a terminal (nspawn's own pty, or its new session)"
+for mode in tty notty; do
+	drive $mode "$volt" run --rm --rootfs "$tmp/image" -v "$probe:$probe_in:ro" -- "$probe_in" tty >"$tmp/tty" 2>&1
+	grep -q "^pending-input: b''" "$tmp/tty" || fail "volt run ($mode) let the workload inject input into the caller's terminal"
+	grep -q "^out: fd1: " "$tmp/tty" || fail "volt run ($mode): the probe reported nothing"
+done
 finish
