@@ -26,14 +26,16 @@ probe_in=/usr/local/bin/probe-exec
 # start_fg NAME [RUN OPTIONS...]: a container that sleeps until stopped,
 # in the background, with the probe bound in; waits until it runs.
 start_fg() {
-	n=$1
+	fg_name=$1
 	shift
-	"$volt" run --name "$n" --rootfs "$tmp/image" -v "$probe:$probe_in:ro" "$@" -- \
-		/bin/sh -c 'trap "exit 0" TERM; while true; do sleep 0.2; done' >"$tmp/$n.out" 2>&1 &
+	"$volt" run --name "$fg_name" --rootfs "$tmp/image" -v "$probe:$probe_in:ro" "$@" -- \
+		/bin/sh -c 'trap "exit 0" TERM; while true; do sleep 0.2; done' >"$tmp/$fg_name.out" 2>&1 &
 	bg_pids="$bg_pids $!"
-	wait_for 20 sh -c "\"$volt\" ps 2>/dev/null | grep -q '^$n .*running'" || {
-		fail "container $n did not start:"
-		sed 's/^/  | /' "$tmp/$n.out"
+	# (wait_for uses $n.)
+	wait_for 20 sh -c "\"$volt\" ps 2>/dev/null | grep -q '^$fg_name .*running'" || {
+		fail "container $fg_name did not start:"
+		sed 's/^/  | /' "$tmp/$fg_name.out"
+		"$volt" ps 2>&1 | sed 's/^/  | /'
 		return 1
 	}
 }
