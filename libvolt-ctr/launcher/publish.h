@@ -2,12 +2,21 @@
 #ifndef VOLT_LAUNCH_PUBLISH_H
 #define VOLT_LAUNCH_PUBLISH_H
 
+/* Connections the relay carries at once, over all ports; more are closed
+ * as soon as they are accepted. */
+#define PUBLISH_MAX_CONNECTIONS 1024
+
 /*
- * Listen on the host port of @spec ("HOSTPORT:ADDR:PORT") and start a
- * relay process that forwards each connection to ADDR:PORT. The relay
- * dies with its parent, which becomes nspawn. Returns 0, or -1 with a
+ * Listen on the host port of @spec ("[BINDIP:]HOSTPORT:ADDR:PORT"; BINDIP
+ * defaults to 0.0.0.0) for a relay to ADDR:PORT. Returns 0, or -1 with a
  * message on stderr (a port already in use fails the start).
  */
-int publish_port(const char *spec);
+int publish_add(const char *spec);
+
+/*
+ * Start the relay of every port added: one process, which dies with its
+ * parent (which becomes nspawn). Returns 0, or -1 with a message.
+ */
+int publish_start(void);
 
 #endif

@@ -11,6 +11,12 @@
  * It is linked statically: an image need not contain a C library.
  *
  *   volt-launch [--strict] [--user=NAME|UID[:GID]] [--net=IF,ADDR/LEN,GW] POLICY -- COMMAND [ARGS...]
+ *   volt-launch [--strict] [--user=...] --policy-fd=N -- COMMAND [ARGS...]
+ *
+ * `volt exec` uses the second form: it reads the policy on the host and
+ * passes it as descriptor N (a sealed memfd), since a container may have
+ * replaced the file at /run/volt/policy.json (and it executes this
+ * launcher from a descriptor it opened on the host, for the same reason).
  *
  * Exit status: the workload's; 126 when the sandbox could not be applied
  * or the command could not run; 127 when the command was not found.
@@ -21,12 +27,14 @@
  * nspawn, and the mount vanishes with the unit):
  *
  *   volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN]
- *               [--publish=HOSTPORT:ADDR:PORT...] -- NSPAWN [ARGS...]
+ *               [--publish=[BINDIP:]HOSTPORT:ADDR:PORT...] -- NSPAWN [ARGS...]
  *
+ * The overlay is mounted nodev: a device node in an image or in the
+ * writable layer never opens (nspawn mounts the container's /dev itself).
  * With --host-veth it also gives the host end of the container's veth
  * pair its address once nspawn has made it. Inside, --net=IF,ADDR/LEN,GW
- * configures the container's end and its default route. Each --publish
- * relays a host TCP port to the container (publish.c).
+ * configures the container's end and its default route. The --publish
+ * ports are relayed to the container by one process (publish.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -270,6 +278,52 @@ static void configure_host_veth(const char *spec)
 	_exit(1);
 }
 
+/* The policy from descriptor @fd (then closed), as volt exec passes it. */
+static int policy_from_fd(volt_sec_policy **out, int fd)
+{
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int r;
+
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *t;
+
+			if (cap >= VOLT_SEC_POLICY_FILE_MAX) {
+				free(text);
+				close(fd);
+				return volt_error_set(EFBIG, "the policy on descriptor %d is too large", fd);
+			}
+			cap = cap ? cap * 2 : 16384;
+			t = realloc(text, cap);
+			if (!t) {
+				free(text);
+				close(fd);
+				return volt_error_set(ENOMEM, NULL);
+			}
+			text = t;
+		}
+		n = read(fd, text + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = errno;
+			free(text);
+			close(fd);
+			return volt_error_set_errno(r, "read the policy from descriptor %d", fd);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	r = volt_sec_policy_parse(out, text, len);
+	free(text);
+	return r;
+}
+
 /* Host side: mount the overlay root, then become systemd-nspawn. */
 static int mount_and_exec(int argc, char **argv)
 {
@@ -296,21 +350,23 @@ static int mount_and_exec(int argc, char **argv)
 	 * namespace: the unit's, or the one volt made for a foreground run). */
 	if (statfs("/run", &sfs) == 0 && sfs.f_type != TMPFS_MAGIC && volt_mkdir_p("/run/systemd/nspawn", 0755) == 0)
 		(void)mount("tmpfs", "/run/systemd/nspawn", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
-	if (mount("overlay", target, "overlay", 0, options) < 0) {
+	if (mount("overlay", target, "overlay", MS_NODEV, options) < 0) {
 		fprintf(stderr, "volt-launch: error: mount the container's root on %s: %m\n", target);
 		return 126;
 	}
 	if (veth)
 		configure_host_veth(veth);
 	for (int p = publish; p < i - 1; p++)
-		if (publish_port(argv[p] + 10) < 0)
+		if (publish_add(argv[p] + 10) < 0)
 			return 126;
+	if (i - 1 > publish && publish_start() < 0)
+		return 126;
 	execv(argv[i], argv + i);
 	fprintf(stderr, "volt-launch: error: execute %s: %m\n", argv[i]);
 	return 126;
 usage:
 	fprintf(stderr, "usage: volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN] "
-			"[--publish=HOSTPORT:ADDR:PORT...] -- NSPAWN [ARGS...]\n");
+			"[--publish=[BINDIP:]HOSTPORT:ADDR:PORT...] -- NSPAWN [ARGS...]\n");
 	return 126;
 }
 
@@ -318,8 +374,8 @@ int main(int argc, char **argv)
 {
 	volt_sec_apply_options opts = VOLT_SEC_APPLY_OPTIONS_INIT;
 	volt_sec_policy *policy = NULL;
-	const char *user = NULL, *net = NULL, *policy_path;
-	int i = 1, r;
+	const char *user = NULL, *net = NULL, *policy_path = NULL;
+	int i = 1, r, policy_fd = -1;
 
 	volt_log_set_handler(log_to_stderr, NULL);
 	if (argc > 1 && strncmp(argv[1], "--mount-overlay=", 16) == 0)
@@ -331,19 +387,29 @@ int main(int argc, char **argv)
 			user = argv[i] + 7;
 		else if (strncmp(argv[i], "--net=", 6) == 0)
 			net = argv[i] + 6;
-		else {
+		else if (strncmp(argv[i], "--policy-fd=", 12) == 0) {
+			long fd = parse_id(argv[i] + 12);
+
+			if (fd < 3) {
+				fprintf(stderr, "volt-launch: bad --policy-fd '%s'\n", argv[i] + 12);
+				return 126;
+			}
+			policy_fd = (int)fd;
+		} else {
 			fprintf(stderr, "volt-launch: unknown option '%s'\n", argv[i]);
 			return 126;
 		}
 	}
-	if (argc - i < 3 || strcmp(argv[i + 1], "--") != 0) {
-		fprintf(stderr, "usage: volt-launch [--strict] [--user=USER] POLICY -- COMMAND [ARGS...]\n");
-		return 126;
+	if (policy_fd < 0) {
+		if (argc - i < 3 || strcmp(argv[i + 1], "--") != 0)
+			goto usage;
+		policy_path = argv[i++];
 	}
-	policy_path = argv[i];
-	argv += i + 2;
+	if (argc - i < 2 || strcmp(argv[i], "--") != 0)
+		goto usage;
+	argv += i + 1;
 
-	r = volt_sec_policy_load_file(&policy, policy_path);
+	r = policy_fd >= 0 ? policy_from_fd(&policy, policy_fd) : volt_sec_policy_load_file(&policy, policy_path);
 	if (r < 0)
 		return fail(126, "policy");
 	/* The network first, while the container's root still has CAP_NET_ADMIN. */
@@ -373,4 +439,8 @@ int main(int argc, char **argv)
 	r = errno;
 	volt_error_set_errno(r, "execute %s", argv[0]);
 	return fail(r == ENOENT ? 127 : 126, "workload");
+usage:
+	fprintf(stderr, "usage: volt-launch [--strict] [--user=USER] [--net=IF,ADDR/LEN,GW] (POLICY | --policy-fd=N) "
+			"-- COMMAND [ARGS...]\n");
+	return 126;
 }

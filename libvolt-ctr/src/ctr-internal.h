@@ -81,8 +81,13 @@ const char *ctr_nspawn_path(void);
 typedef common_unit_status ctr_unit_status;
 int ctr_unit_start(const ctr_record *rec);
 
-/* run.c: foreground containers' pid file */
+/* run.c: foreground containers' pid file. @out is 0 when the container
+ * does not run in the foreground (the file is missing, stale, or names a
+ * process that is not this container's nspawn). */
 int ctr_run_pid(const ctr_record *rec, pid_t *out);
+/* The same, with a pidfd of the checked process in @out_pidfd (-1 with
+ * @out 0), which the caller closes. */
+int ctr_run_pidfd(const ctr_record *rec, pid_t *out, int *out_pidfd);
 void ctr_signal_descendants(pid_t pid, int sig);
 
 /* strv.c */

@@ -7,30 +7,73 @@
  * pidfd, and is then started through the same launcher as the workload,
  * so it runs as the container's user under the container's policy.
  *
+ * Nothing inside the container is trusted: the launcher binary and the
+ * policy are opened on the host before the namespaces are entered, the
+ * launcher is executed from its descriptor and the policy reaches it as
+ * a sealed memfd (the container could have replaced /run/volt). The
+ * command runs in a new session: with a pty of its own when the caller
+ * has a terminal (relayed by the caller), with no controlling terminal
+ * otherwise, so it can never push input (TIOCSTI) into the caller's
+ * terminal.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <volt/core.h>
+#include <volt/sec/policy.h>
 
 #include "ctr-internal.h"
 #include "shared/macro.h"
 
-/* The container's PID 1: nspawn's child. */
+/* Where the policy memfd and the launcher sit in the command's process. */
+#define EXEC_POLICY_FD 3
+#define EXEC_LAUNCHER_FD 4
+
+/* Is @pid in another PID namespace than @other, and has it a child? */
+static bool set_up(pid_t pid, pid_t other)
+{
+	_cleanup_free_ char *children = NULL;
+	char a[64], b[64], ns_a[64] = "", ns_b[64] = "";
+
+	snprintf(a, sizeof(a), "/proc/%d/ns/pid", (int)pid);
+	snprintf(b, sizeof(b), "/proc/%d/ns/pid", (int)other);
+	if (readlink(a, ns_a, sizeof(ns_a) - 1) < 0 || readlink(b, ns_b, sizeof(ns_b) - 1) < 0 ||
+	    strcmp(ns_a, ns_b) == 0)
+		return false;
+	snprintf(a, sizeof(a), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	if (volt_file_read(&children, NULL, a, 4096) < 0) {
+		volt_error_clear();
+		return false;
+	}
+	return strtol(children, NULL, 10) > 0;
+}
+
+/*
+ * The container's PID 1: nspawn's child in the container's PID namespace
+ * once it has started the payload (before that, nspawn's children are
+ * its helpers, and the namespaces are still being set up).
+ */
 static int container_leader(pid_t nspawn, pid_t *out)
 {
 	_cleanup_free_ char *text = NULL;
 	char path[96];
-	long pid;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)nspawn, (int)nspawn);
 	/* Just after a start, nspawn may still be setting the container up. */
@@ -39,29 +82,54 @@ static int container_leader(pid_t nspawn, pid_t *out)
 		text = NULL;
 		if (volt_file_read(&text, NULL, path, 4096) < 0)
 			return volt_error_prefix(-ESRCH, "find the container's processes");
-		pid = strtol(text, NULL, 10);
-		if (pid > 0) {
-			*out = (pid_t)pid;
-			return 0;
+		for (char *p = text, *end;; p = end) {
+			long pid = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (pid > 0 && set_up((pid_t)pid, nspawn)) {
+				*out = (pid_t)pid;
+				return 0;
+			}
 		}
 		usleep(10000);
 	}
 	return volt_error_set(ESRCH, "the container has no process after 5s");
 }
 
-static int running_nspawn(const volt_ctr *ctr, const ctr_record *rec, pid_t *out)
+/* The parent of @pid, from /proc/PID/stat; 0 when unknown. */
+static pid_t parent_of(pid_t pid)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64], *p;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (volt_file_read(&text, NULL, path, 4096) < 0) {
+		volt_error_clear();
+		return 0;
+	}
+	p = strrchr(text, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+/* nspawn of a running container: the checked pid file, or the unit's main process. */
+static int running_nspawn(const ctr_record *rec, pid_t *out, int *out_pidfd)
 {
 	ctr_unit_status st;
 	char unit[128];
 	int r;
 
-	(void)ctr;
-	if (ctr_run_pid(rec, out) == 0 && *out > 0)
+	if (ctr_run_pidfd(rec, out, out_pidfd) == 0 && *out > 0)
 		return 0;
 	if (volt_ctr_have_systemd() && ctr_unit_name(unit, sizeof(unit), rec->name) == 0 &&
 	    (r = common_unit_status_get(unit, &st)) == 0 && st.loaded && st.main_pid > 0) {
 		*out = st.main_pid;
-		return 0;
+		*out_pidfd = (int)syscall(SYS_pidfd_open, st.main_pid, 0);
+		if (*out_pidfd >= 0)
+			return 0;
 	}
 	return volt_error_set(ESRCH, "container '%s' is not running", rec->name);
 }
@@ -103,6 +171,9 @@ static void join_cgroups(pid_t leader)
 			continue;
 		*cg++ = '\0';
 		controllers++;
+		/* The kernel writes these lines; still, never climb out of the hierarchy. */
+		if (strstr(cg, "/../") || strncmp(cg, "../", 3) == 0)
+			continue;
 		if (!*controllers) /* cgroup v2: unified/ on a hybrid host */
 			r = asprintf(&procs, "/sys/fs/cgroup%s%s/cgroup.procs",
 				     access("/sys/fs/cgroup/unified", F_OK) == 0 ? "/unified" : "", cg);
@@ -128,7 +199,8 @@ static char **exec_argv(const ctr_record *rec, char *const argv[])
 	v[i++] = strdup(CTR_LAUNCH_PATH);
 	if (strcmp(user, "root") != 0 && asprintf(&v[i++], "--user=%s", user) < 0)
 		v[i - 1] = NULL;
-	v[i++] = strdup(CTR_POLICY_PATH);
+	if (asprintf(&v[i++], "--policy-fd=%d", EXEC_POLICY_FD) < 0)
+		v[i - 1] = NULL;
 	v[i++] = strdup("--");
 	for (size_t j = 0; j < n; j++)
 		v[i++] = strdup(argv[j]);
@@ -140,13 +212,14 @@ static char **exec_argv(const ctr_record *rec, char *const argv[])
 	return v;
 }
 
-/* The environment of the container's workload, plus a PATH. */
-static char **exec_env(const ctr_record *rec)
+/* The environment of the container's workload, plus a PATH (and TERM with a pty). */
+static char **exec_env(const ctr_record *rec, bool pty)
 {
 	json_t *env = json_object_get(rec->config, "env");
 	size_t n = json_array_size(env), i;
-	char **v = calloc(n + 2, sizeof(char *));
-	bool have_path = false;
+	char **v = calloc(n + 3, sizeof(char *));
+	bool have_path = false, have_term = false;
+	const char *term = getenv("TERM");
 
 	if (!v)
 		return NULL;
@@ -157,22 +230,334 @@ static char **exec_env(const ctr_record *rec)
 			return NULL;
 		}
 		have_path |= strncmp(v[i], "PATH=", 5) == 0;
+		have_term |= strncmp(v[i], "TERM=", 5) == 0;
 	}
-	if (!have_path && !(v[i] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"))) {
+	if (!have_path && !(v[i++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"))) {
+		ctr_strv_free(v);
+		return NULL;
+	}
+	if (pty && !have_term && asprintf(&v[i], "TERM=%s", term && *term ? term : "xterm") < 0) {
+		v[i] = NULL;
 		ctr_strv_free(v);
 		return NULL;
 	}
 	return v;
 }
 
+/* The container's policy, read on the host into a sealed memfd. */
+static int policy_memfd(const ctr_record *rec)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	r = volt_file_read(&text, &len, rec->policy, VOLT_SEC_POLICY_FILE_MAX);
+	if (r < 0)
+		return volt_error_prefix(r, "container '%s': policy", rec->name);
+	fd = memfd_create("volt-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "memfd_create");
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0) {
+			r = -errno;
+			close(fd);
+			return volt_error_set_errno(-r, "write the policy");
+		}
+		off += (size_t)w;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
+		r = -errno;
+		close(fd);
+		return volt_error_set_errno(-r, "seal the policy");
+	}
+	return fd;
+}
+
+/* The launcher, opened on the host: a regular file we can execute. */
+static int launcher_open(void)
+{
+	const char *path = ctr_launcher_path();
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return volt_error_set_errno(errno, "open the launcher %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return volt_error_set(EINVAL, "the launcher %s is not a regular file", path);
+	}
+	return fd;
+}
+
+/* A copy of @fd above the numbers the command's descriptors get, so
+ * that placing those overwrites none of ours. */
+static int fd_high(int fd)
+{
+	return fcntl(fd, F_DUPFD_CLOEXEC, 10);
+}
+
+static pid_t forward_to;
+
+static void forward_signal(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
+static const int forwarded_signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+
+struct exec_child {
+	int pidfd, launcher, policy, slave; /* slave: -1 without a pty */
+	bool slave_err;                     /* stderr to the pty too */
+	const char *workdir;
+	char **args, **env;
+	pid_t leader;
+	sigset_t mask;                      /* to restore */
+};
+
+/*
+ * In the forked child (signals still blocked as the parent blocked them):
+ * enter the container, fork the command's process, pass signals on to it
+ * and exit with its status. Never returns.
+ */
+static void enter_and_exec(const struct exec_child *c) __attribute__((noreturn));
+static void enter_and_exec(const struct exec_child *c)
+{
+	int pidfd, launcher, policy, slave = -1, status;
+	pid_t inner;
+
+	/* Not dumpable: the container's root must not ptrace a process that
+	 * still holds host descriptors. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	join_cgroups(c->leader);
+	pidfd = fd_high(c->pidfd);
+	launcher = fd_high(c->launcher);
+	policy = fd_high(c->policy);
+	if (c->slave >= 0)
+		slave = fd_high(c->slave);
+	if (pidfd < 0 || launcher < 0 || policy < 0 || (c->slave >= 0 && slave < 0)) {
+		fprintf(stderr, "volt: cannot prepare the command's descriptors: %m\n");
+		_exit(125);
+	}
+	/* One call joins all namespaces, in the order the kernel needs. */
+	if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+				 CLONE_NEWCGROUP) < 0) {
+		fprintf(stderr, "volt: cannot enter the container's namespaces: %m\n");
+		_exit(125);
+	}
+	close(pidfd);
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+		fprintf(stderr, "volt: cannot become root inside the container: %m\n");
+		_exit(125);
+	}
+	/* A new PID namespace applies to children only. */
+	inner = fork();
+	if (inner < 0)
+		_exit(125);
+	if (inner == 0) {
+		sigprocmask(SIG_SETMASK, &c->mask, NULL);
+		/* A session of its own: no way to the caller's terminal. */
+		if (setsid() < 0)
+			_exit(125);
+		if (slave >= 0) {
+			if (ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
+			    (c->slave_err && dup2(slave, 2) < 0)) {
+				fprintf(stderr, "volt: cannot give the command its terminal: %m\n");
+				_exit(125);
+			}
+		}
+		/* Only 0-2, the policy and the launcher go in; nothing else of the host. */
+		if (dup2(policy, EXEC_POLICY_FD) < 0 || dup3(launcher, EXEC_LAUNCHER_FD, O_CLOEXEC) < 0) {
+			fprintf(stderr, "volt: cannot prepare the command's descriptors: %m\n");
+			_exit(125);
+		}
+		if (close_range(EXEC_LAUNCHER_FD + 1, ~0U, 0) < 0) {
+			fprintf(stderr, "volt: cannot close descriptors: %m\n");
+			_exit(125);
+		}
+		/* Inside the container, as its root: this path is the container's business. */
+		if (chdir(c->workdir) < 0 && chdir("/") < 0)
+			_exit(125);
+		syscall(SYS_execveat, EXEC_LAUNCHER_FD, "", c->args, c->env, AT_EMPTY_PATH);
+		fprintf(stderr, "volt: cannot execute the launcher in the container: %m\n");
+		_exit(125);
+	}
+	if (slave >= 0)
+		close(slave);
+	close(launcher);
+	close(policy);
+	forward_to = inner;
+	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+		sigaction(forwarded_signals[i], &(struct sigaction){ .sa_handler = forward_signal }, NULL);
+	sigprocmask(SIG_SETMASK, &c->mask, NULL);
+	while (waitpid(inner, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(125);
+	if (WIFSIGNALED(status))
+		_exit(128 + WTERMSIG(status));
+	_exit(WEXITSTATUS(status));
+}
+
+/* Keystrokes on their way from the caller's terminal to the pty. */
+struct input_buf {
+	char data[4096];
+	size_t len;
+	bool eof;
+};
+
+/* All of @len bytes to @fd, which may be non-blocking (stdout shares the
+ * caller's terminal with stdin). False when the terminal is gone. */
+static bool write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EAGAIN) {
+			(void)poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, -1);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* What the pty has for the caller, now; false once it is closed (EIO). */
+static bool pty_output(int master)
+{
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = read(master, buf, sizeof(buf));
+
+		if (n > 0) {
+			(void)write_all(STDOUT_FILENO, buf, (size_t)n);
+			continue;
+		}
+		return n < 0 && (errno == EAGAIN || errno == EINTR);
+	}
+}
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/*
+ * Wait for @child, forwarding signals; with a pty (@master >= 0) relay
+ * the caller's terminal and the pty both ways and pass window sizes on.
+ * Returns the wait status.
+ */
+static int supervise(pid_t child, int sigfd, int master)
+{
+	struct input_buf in = {};
+	bool master_open = master >= 0;
+	int status = 0;
+
+	for (;;) {
+		struct pollfd p[3] = { { .fd = sigfd, .events = POLLIN }, { .fd = -1 }, { .fd = -1 } };
+
+		if (master_open) {
+			if (!in.eof && in.len < sizeof(in.data))
+				p[1] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+			p[2] = (struct pollfd){ .fd = master, .events = (short)(POLLIN | (in.len ? POLLOUT : 0)) };
+		}
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGWINCH) {
+					if (master_open)
+						copy_winsize(STDIN_FILENO, master);
+				} else if (si.ssi_signo != SIGCHLD) {
+					kill(child, (int)si.ssi_signo);
+				}
+			}
+			if (waitpid(child, &status, WNOHANG) == child) {
+				/* What the command wrote last is still in the pty. */
+				if (master_open)
+					(void)pty_output(master);
+				return status;
+			}
+		}
+		if (!master_open)
+			continue;
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = read(STDIN_FILENO, in.data + in.len, sizeof(in.data) - in.len);
+
+			if (n > 0)
+				in.len += (size_t)n;
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				in.eof = true;
+		}
+		if (in.len && p[2].revents & POLLOUT) {
+			ssize_t n = write(master, in.data, in.len);
+
+			if (n > 0) {
+				memmove(in.data, in.data + n, in.len - (size_t)n);
+				in.len -= (size_t)n;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				in.len = 0;
+			}
+		}
+		/* EIO: no one holds the pty any more; the child's exit comes next. */
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR) && !pty_output(master))
+			master_open = false;
+	}
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+/* A pty pair for the command: the master stays with us, non-blocking. */
+static int open_pty(int *master, int *slave)
+{
+	struct termios tio;
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), s;
+
+	if (m < 0)
+		return volt_error_set_errno(errno, "open a pty");
+	if (grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    (s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		int e = errno;
+
+		close(m);
+		return volt_error_set_errno(e, "set up a pty");
+	}
+	/* The command's terminal starts as the caller's is now. */
+	if (tcgetattr(STDIN_FILENO, &tio) == 0)
+		(void)tcsetattr(s, TCSANOW, &tio);
+	copy_winsize(STDIN_FILENO, s);
+	fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
+	*master = m;
+	*slave = s;
+	return 0;
+}
+
 VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], int *exit_status)
 {
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **args = NULL, **env = NULL;
-	_cleanup_close_ int pidfd = -1;
-	const char *workdir = "/";
+	_cleanup_close_ int nspawn_fd = -1, pidfd = -1, launcher = -1, policy = -1, master = -1, slave = -1,
+			    sigfd = -1;
+	struct exec_child c = { .workdir = "/" };
+	struct termios saved;
+	bool raw = false, use_pty;
+	sigset_t block;
 	pid_t nspawn = 0, leader = 0, child;
-	int r, status;
+	int r, status, stdin_flags = -1;
 
 	assert_return(ctr, EINVAL);
 	assert_return(exit_status, EINVAL);
@@ -180,55 +565,76 @@ VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], 
 		return volt_error_set(EINVAL, "exec: no command given");
 
 	r = ctr_record_load(&rec, ctr, name);
-	if (r < 0 || (r = running_nspawn(ctr, &rec, &nspawn)) < 0 || (r = container_leader(nspawn, &leader)) < 0)
+	if (r < 0 || (r = running_nspawn(&rec, &nspawn, &nspawn_fd)) < 0 ||
+	    (r = container_leader(nspawn, &leader)) < 0)
 		return r;
-	(void)volt_json_get_string(rec.config, "workdir", false, "config.json", &workdir);
+	(void)volt_json_get_string(rec.config, "workdir", false, "config.json", &c.workdir);
+	use_pty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	args = exec_argv(&rec, argv);
-	env = exec_env(&rec);
+	env = exec_env(&rec, use_pty);
 	if (!args || !env)
 		return volt_error_set(ENOMEM, NULL);
 	pidfd = (int)syscall(SYS_pidfd_open, leader, 0);
 	if (pidfd < 0)
 		return volt_error_set_errno(errno, "open the container's process %d", (int)leader);
+	/* With both pidfds held, the pids cannot be reused: check that the
+	 * leader is still nspawn's child and nspawn still the container's. */
+	if (parent_of(leader) != nspawn || (poll(&(struct pollfd){ .fd = nspawn_fd, .events = POLLIN }, 1, 0) != 0))
+		return volt_error_set(ESRCH, "container '%s' is not running", name);
+	if ((launcher = launcher_open()) < 0 || (policy = policy_memfd(&rec)) < 0)
+		return launcher < 0 ? launcher : policy;
+	if (use_pty && (r = open_pty(&master, &slave)) < 0)
+		return r;
 
-	child = fork();
-	if (child < 0)
-		return volt_error_set_errno(errno, "fork");
-	if (child == 0) {
-		pid_t inner;
-
-		join_cgroups(leader);
-		/* One call joins all namespaces, in the order the kernel needs. */
-		if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-					 CLONE_NEWNET | CLONE_NEWCGROUP) < 0) {
-			fprintf(stderr, "volt: cannot enter the container's namespaces: %m\n");
-			_exit(125);
-		}
-		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
-			fprintf(stderr, "volt: cannot become root inside the container: %m\n");
-			_exit(125);
-		}
-		/* A new PID namespace applies to children only. */
-		inner = fork();
-		if (inner < 0)
-			_exit(125);
-		if (inner == 0) {
-			if (chdir(workdir) < 0 && chdir("/") < 0)
-				_exit(125);
-			execve(CTR_LAUNCH_PATH, args, env);
-			fprintf(stderr, "volt: cannot execute the launcher in the container: %m\n");
-			_exit(125);
-		}
-		while (waitpid(inner, &status, 0) < 0)
-			if (errno != EINTR)
-				_exit(125);
-		if (WIFSIGNALED(status))
-			_exit(128 + WTERMSIG(status));
-		_exit(WEXITSTATUS(status));
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGWINCH);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+		sigaddset(&block, forwarded_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &block, &c.mask) < 0)
+		return volt_error_set_errno(errno, "block signals");
+	sigfd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sigfd < 0) {
+		r = volt_error_set_errno(errno, "signalfd");
+		goto out;
 	}
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return volt_error_set_errno(errno, "wait for the command");
+
+	c.pidfd = pidfd;
+	c.launcher = launcher;
+	c.policy = policy;
+	c.slave = slave;
+	c.slave_err = use_pty && isatty(STDERR_FILENO);
+	c.args = args;
+	c.env = env;
+	c.leader = leader;
+	child = fork();
+	if (child < 0) {
+		r = volt_error_set_errno(errno, "fork");
+		goto out;
+	}
+	if (child == 0)
+		enter_and_exec(&c);
+	if (slave >= 0) {
+		close(slave);
+		slave = -1;
+	}
+	if (use_pty && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		struct termios tio = saved;
+
+		cfmakeraw(&tio);
+		raw = tcsetattr(STDIN_FILENO, TCSADRAIN, &tio) == 0;
+		stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
+		if (stdin_flags >= 0)
+			fcntl(STDIN_FILENO, F_SETFL, stdin_flags | O_NONBLOCK);
+	}
+	status = supervise(child, sigfd, master);
 	*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	return 0;
+	r = 0;
+out:
+	if (stdin_flags >= 0)
+		fcntl(STDIN_FILENO, F_SETFL, stdin_flags);
+	if (raw)
+		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+	sigprocmask(SIG_SETMASK, &c.mask, NULL);
+	return r;
 }

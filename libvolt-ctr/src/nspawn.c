@@ -180,9 +180,13 @@ int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out)
 
 		common_net_addresses((unsigned)idx, host, inside);
 		add(&b, "--host-veth=volt%lld,%s/30", idx, host);
-		json_array_foreach(json_object_get(rec->config, "ports"), i, port)
-			add(&b, "--publish=%lld:%s:%lld", (long long)json_integer_value(json_object_get(port, "host")),
-			    inside, (long long)json_integer_value(json_object_get(port, "container")));
+		json_array_foreach(json_object_get(rec->config, "ports"), i, port) {
+			const char *ip = json_string_value(json_object_get(port, "host_ip"));
+
+			add(&b, "--publish=%s:%lld:%s:%lld", ip ? ip : "0.0.0.0",
+			    (long long)json_integer_value(json_object_get(port, "host")), inside,
+			    (long long)json_integer_value(json_object_get(port, "container")));
+		}
 	}
 	add(&b, "--");
 	for (char **a = nspawn; *a; a++)

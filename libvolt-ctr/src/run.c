@@ -4,7 +4,9 @@
  * A foreground container is a child of the caller: the child enters a
  * mount namespace of its own, mounts the overlay there (so it vanishes
  * with the container, even after a crash) and executes nspawn. Its pid
- * sits in run.pid while it runs, for list, stop and exec.
+ * sits in run.pid while it runs, for list, stop and exec, with its start
+ * time and the boot's id: a pid is trusted only while all of them, and
+ * nspawn's command line, still match (a stale or copied file is not).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -16,8 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,31 +57,130 @@ void ctr_signal_descendants(pid_t pid, int sig)
 	}
 }
 
-int ctr_run_pid(const ctr_record *rec, pid_t *out)
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+static int proc_start_time(pid_t pid, unsigned long long *out)
 {
 	_cleanup_free_ char *text = NULL;
-	char proc[64];
+	char path[64], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (volt_file_read(&text, NULL, path, 4096) < 0)
+		return -ESRCH;
+	/* The name (field 2) may hold anything but ends at the last ')'. */
+	p = strrchr(text, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 out) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+static int boot_id(char out[static 40])
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (volt_file_read(&text, NULL, "/proc/sys/kernel/random/boot_id", 64) < 0)
+		return -ENOENT;
+	snprintf(out, 40, "%.36s", text);
+	return 0;
+}
+
+/* The line run.pid holds for @pid: "PID STARTTIME BOOTID". */
+static int run_pid_line(pid_t pid, char *buf, size_t size)
+{
+	unsigned long long start;
+	char boot[40];
+
+	if (proc_start_time(pid, &start) < 0 || boot_id(boot) < 0)
+		return -ESRCH;
+	snprintf(buf, size, "%d %llu %s\n", (int)pid, start, boot);
+	return 0;
+}
+
+/* The word of NUL-separated @cmdline that starts with @prefix, past it; NULL if none. */
+static const char *find_arg(const char *cmdline, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < len; i += strlen(cmdline + i) + 1)
+		if (strncmp(cmdline + i, prefix, n) == 0)
+			return cmdline + i + n;
+	return NULL;
+}
+
+/* Do @a and @b name the same directory (however spelt)? */
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Is @pid, now, the nspawn this container's run.pid was written for?
+ * The pid and its start time (so a reused pid is not it), the boot,
+ * and nspawn's own command line naming this container and its root
+ * (so a pid file copied from another container is not it either).
+ */
+static bool is_our_nspawn(const ctr_record *rec, pid_t pid, const char *recorded)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *machine, *directory;
+	char line[128], proc[64];
+	size_t len = 0;
+
+	if (run_pid_line(pid, line, sizeof(line)) < 0 || strcmp(line, recorded) != 0)
+		return false;
+	snprintf(proc, sizeof(proc), "/proc/%d/comm", (int)pid);
+	if (volt_file_read(&text, NULL, proc, 64) < 0 || strncmp(text, "systemd-nspawn\n", 15) != 0)
+		return false;
+	free(text);
+	text = NULL;
+	snprintf(proc, sizeof(proc), "/proc/%d/cmdline", (int)pid);
+	if (volt_file_read(&text, &len, proc, 1 << 20) < 0)
+		return false;
+	machine = find_arg(text, len, "--machine=");
+	directory = find_arg(text, len, "--directory=");
+	return machine && directory && strcmp(machine, rec->name) == 0 && same_dir(directory, rec->rootfs);
+}
+
+int ctr_run_pidfd(const ctr_record *rec, pid_t *out, int *out_pidfd)
+{
+	_cleanup_free_ char *text = NULL;
 	long pid;
+	int fd;
 
 	*out = 0;
-	if (volt_file_read(&text, NULL, rec->run_file, 64) < 0) {
+	*out_pidfd = -1;
+	if (volt_file_read(&text, NULL, rec->run_file, 256) < 0) {
 		volt_error_clear();
 		return 0;
 	}
 	pid = strtol(text, NULL, 10);
-	if (pid <= 1)
+	if (pid <= 1 || pid > INT32_MAX)
 		return 0;
-	/* A stale file from a crashed caller: the pid is gone or is not nspawn.
-	 * (The file is written only once nspawn runs; the next run replaces it.) */
-	snprintf(proc, sizeof(proc), "/proc/%ld/comm", pid);
-	free(text);
-	text = NULL;
-	if (volt_file_read(&text, NULL, proc, 64) < 0 || strncmp(text, "systemd-nspawn", 14) != 0) {
+	/* Pin the process first, then check it is ours: after that its pid
+	 * cannot go to another process while we hold the pidfd. */
+	fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (fd < 0)
+		return 0;
+	if (!is_our_nspawn(rec, (pid_t)pid, text)) {
 		volt_error_clear();
+		close(fd);
 		return 0;
 	}
 	*out = (pid_t)pid;
+	*out_pidfd = fd;
 	return 0;
+}
+
+int ctr_run_pid(const ctr_record *rec, pid_t *out)
+{
+	int fd;
+	int r = ctr_run_pidfd(rec, out, &fd);
+
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 static int wait_status(pid_t pid, int *exit_status)
@@ -109,7 +215,7 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **argv = NULL;
 	struct sigaction old_int, old_quit;
-	char pidbuf[32], unit[128];
+	char pidbuf[128], unit[128];
 	int ready[2];
 	ctr_unit_status st;
 	pid_t pid, running;
@@ -154,8 +260,12 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 	/* Like system(3): the terminal's ^C and ^\\ are for the container. */
 	sigaction(SIGINT, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_int);
 	sigaction(SIGQUIT, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_quit);
-	snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
-	r = volt_file_write_atomic(rec.run_file, pidbuf, strlen(pidbuf), 0600);
+	/* The launcher becomes nspawn in place: same pid, same start time. */
+	r = run_pid_line(pid, pidbuf, sizeof(pidbuf));
+	if (r == 0)
+		r = volt_file_write_atomic(rec.run_file, pidbuf, strlen(pidbuf), 0600);
+	else
+		volt_error_set(-r, "no /proc/%d/stat", (int)pid);
 	if (r < 0)
 		volt_log(VOLT_LOG_WARNING, "cannot record the container's pid: %s", volt_error_message());
 	r = wait_status(pid, exit_status);
@@ -198,6 +308,7 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 {
 	_cleanup_record_ ctr_record rec = {};
+	_cleanup_close_ int pidfd = -1;
 	ctr_unit_status st;
 	char unit[128];
 	pid_t pid;
@@ -208,7 +319,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 	r = ctr_record_load(&rec, ctr, name);
 	if (r < 0)
 		return r;
-	if (ctr_run_pid(&rec, &pid) == 0 && pid > 0) {
+	if (ctr_run_pidfd(&rec, &pid, &pidfd) == 0 && pid > 0) {
 		struct timespec start, now;
 
 		/* PID 1 of the container (nspawn's stub init) ignores SIGTERM:
@@ -217,17 +328,16 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 		ctr_signal_descendants(pid, SIGTERM);
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		for (;;) {
-			if (kill(pid, 0) < 0)
+			/* The pidfd becomes readable when nspawn has exited. */
+			if (poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 5) != 0)
 				return 0;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			if ((uint64_t)(now.tv_sec - start.tv_sec) * 1000000000ULL + (uint64_t)now.tv_nsec -
 				    (uint64_t)start.tv_nsec >= timeout_ns)
 				break;
-			usleep(5000);
 		}
-		kill(pid, SIGKILL);
-		for (int i = 0; i < 2000 && kill(pid, 0) == 0; i++)
-			usleep(5000);
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		(void)poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 10000);
 		return 0;
 	}
 	if (!volt_ctr_have_systemd())

@@ -6,6 +6,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -91,20 +92,37 @@ static int parse_volume(const char *s, json_t **out)
 	return 0;
 }
 
-/* "8080:80" into {"host": 8080, "container": 80}. */
+/* "8080:80" into {"host": 8080, "container": 80}; "127.0.0.1:8080:80"
+ * adds "host_ip": "127.0.0.1" (Docker's syntax; no IP means 0.0.0.0). */
 static int parse_port(const char *s, json_t **out)
 {
+	const char *ports = s, *colon = strchr(s, ':');
+	char ip[INET_ADDRSTRLEN] = "";
 	unsigned long h, c;
+	struct in_addr a;
 	char *end;
 
+	if (colon && strchr(colon + 1, ':')) {
+		if ((size_t)(colon - s) >= sizeof(ip))
+			return volt_error_set(EINVAL, "published port '%s': bad IPv4 address", s);
+		memcpy(ip, s, (size_t)(colon - s));
+		ip[colon - s] = '\0';
+		if (inet_pton(AF_INET, ip, &a) != 1)
+			return volt_error_set(EINVAL, "published port '%s': '%s' is not an IPv4 address", s, ip);
+		ports = colon + 1;
+	}
 	errno = 0;
-	h = strtoul(s, &end, 10);
-	if (errno || end == s || *end != ':' || h < 1 || h > 65535)
-		return volt_error_set(EINVAL, "published port '%s' is not HOSTPORT:CONTAINERPORT", s);
+	h = strtoul(ports, &end, 10);
+	if (errno || end == ports || *end != ':' || h < 1 || h > 65535)
+		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT", s);
 	c = strtoul(end + 1, &end, 10);
 	if (errno || *end || c < 1 || c > 65535 || s[strlen(s) - 1] == ':')
-		return volt_error_set(EINVAL, "published port '%s' is not HOSTPORT:CONTAINERPORT", s);
+		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT", s);
 	*out = json_pack("{s:i, s:i}", "host", (int)h, "container", (int)c);
+	if (*out && *ip && json_object_set_new(*out, "host_ip", json_string(ip)) < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return *out ? 0 : volt_error_set(ENOMEM, NULL);
 }
 

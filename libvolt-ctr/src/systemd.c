@@ -4,7 +4,9 @@
  *
  * KillMode=control-group: a stop sends SIGTERM to every process of the
  * container, since its PID 1 (nspawn's stub init, --as-pid2) would not
- * pass it on.
+ * pass it on. DevicePolicy=closed: the device cgroup lets nothing open
+ * but the harmless pseudo devices and ptys (as nspawn@.service does,
+ * without its tun and loop devices, which Volt does not pass in).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -38,6 +40,13 @@ static int append_properties(sd_bus_message *m, void *userdata)
 	int r;
 
 	r = sd_bus_message_append(m, "(sv)(sv)", "PrivateMounts", "b", 1, "Delegate", "b", 1);
+	if (r < 0)
+		return r;
+	/* No device but the pseudo ones "closed" allows (null, zero, full,
+	 * random, urandom, tty, ptmx) and ptys: a device node in the container
+	 * (its root is nodev too) or in a volume does not open. */
+	r = sd_bus_message_append(m, "(sv)(sv)", "DevicePolicy", "s", "closed", "DeviceAllow", "a(ss)", 1, "char-pts",
+				  "rw");
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ELEMENTSOF(map); i++) {

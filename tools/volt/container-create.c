@@ -25,8 +25,9 @@
 	"                       bind a host path into the container (repeatable)\n"                 \
 	"  --network MODE       none (default: loopback only), private (a veth pair with\n"        \
 	"                       addresses, host end as gateway) or host\n"                         \
-	"  -p, --publish HOSTPORT:PORT\n"                                                           \
-	"                       relay TCP connections to the host's HOSTPORT to PORT in\n"         \
+	"  -p, --publish [IP:]HOSTPORT:PORT\n"                                                      \
+	"                       relay TCP connections to the host's HOSTPORT (on IPv4\n"          \
+	"                       address IP; default 0.0.0.0, every address) to PORT in\n"         \
 	"                       the container (repeatable; needs --network private)\n"             \
 	"  -m, --memory SIZE    memory limit, e.g. 256M (unit property MemoryMax)\n"               \
 	"  --cpus N             CPU limit in CPUs, e.g. 0.5 (unit property CPUQuota)\n"             \

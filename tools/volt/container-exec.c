@@ -14,7 +14,10 @@ static const char exec_help[] =
 	"Usage: volt container exec NAME -- CMD [ARGS...]\n"
 	"\n"
 	"Run CMD inside the running container NAME: in its namespaces, as its\n"
-	"user, under its sandbox policy, with this terminal's standard streams.\n"
+	"user, under its sandbox policy, in a session of its own. When standard\n"
+	"input and output are a terminal, CMD gets a new pty, relayed to this\n"
+	"terminal; otherwise it has no controlling terminal and gets the\n"
+	"standard streams as they are.\n"
 	"\n"
 	"Exit status: CMD's own; 1 if volt could not run it; 2 on a usage error.\n";
 

@@ -161,7 +161,14 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status);
 
 /**
  * Run @argv inside the running container @name: in its namespaces, as
- * its user, under its sandbox policy. Standard streams are inherited.
+ * its user, under its sandbox policy, in a new session. When the caller's
+ * standard input and output are a terminal, the command gets a new pty
+ * as its controlling terminal, relayed to the caller's (which is in raw
+ * mode meanwhile, its window size passed on); otherwise the standard
+ * streams are inherited and the command has no controlling terminal.
+ * The launcher and the policy are opened on the host, before entering the
+ * container. SIGINT, SIGQUIT, SIGTERM and SIGHUP sent to the caller are
+ * passed on to the command.
  *
  * @param exit_status  on success, the command's exit code (128+N for signal N).
  * @return 0; -ENOENT; -ESRCH when not running; -EINVAL for an empty argv.
