@@ -944,6 +944,7 @@ static json_t *rule_json(const struct rule *r)
  */
 static int build_seccomp(struct learner *l, volt_sec_policy *p, json_t *explain)
 {
+	static const char *const guarded[] = { "clone", "unshare" };
 	bool in_default[NR_SLOTS] = { false };
 	json_t *extra = json_array(), *used = json_array();
 	int r = 0;
@@ -954,13 +955,27 @@ static int build_seccomp(struct learner *l, volt_sec_policy *p, json_t *explain)
 		return -ENOMEM;
 	}
 	p->profile = SECCOMP_PROFILE_DEFAULT;
+	/*
+	 * clone and unshare are the default profile's too, allowed without
+	 * namespace flags: naming them in "allow" would lift that guard.
+	 * clone3 keeps its ENOSYS: naming it in "deny" would make it EPERM,
+	 * which the C library does not fall back from.
+	 */
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(guarded); i++) {
+		int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, guarded[i]);
+
+		if (nr < 0 || nr >= NR_SLOTS)
+			continue;
+		in_default[nr] = true;
+		if (!l->used[nr])
+			r = strv_add(&p->sc_deny, guarded[i]);
+	}
 	for (const char *const *name = default_allowed_syscalls; *name && r == 0; name++) {
 		int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, *name);
 
 		if (nr < 0 || nr >= NR_SLOTS)
 			continue;
 		in_default[nr] = true;
-		/* clone3 keeps the default profile's ENOSYS: denying it would make it EPERM. */
 		if (!l->used[nr] && strcmp(*name, "clone3") != 0)
 			r = strv_add(&p->sc_deny, *name);
 	}
