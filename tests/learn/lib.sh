@@ -3,6 +3,11 @@
 # namespace, uid 65534 outside), free ports, and checks of a learned policy.
 # Each test sources it after setting VOLT.
 set -u
+# System directories only: a PATH entry under $HOME (pyenv shims) is not
+# reachable for uid 65534 under the sandbox.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+case $VOLT in /*) ;; */*) VOLT=$PWD/$VOLT ;; esac
 T=$(mktemp -d /tmp/volt-learn-XXXXXX)
 chmod 755 "$T"
 cleanup_hooks=""
@@ -42,7 +47,7 @@ make_tree() {
 # run_bounded SECONDS CMD...: a hang (a learned policy without exit) is a failure, not a stuck test.
 run_bounded() {
 	secs=$1; shift
-	timeout -k 5 "$secs" "$@"
+	timeout -k 5 "$secs" "$@" </dev/null
 	rc=$?
 	[ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "TIMEOUT: '$*' still running after ${secs}s (hung)" >&2
 	return $rc
@@ -61,11 +66,14 @@ check_policy_shape() {
 		grep -n '"profile"' "$pol"; fi
 }
 
-# expect_refused DESC CMD...: the sandboxed command ran and was refused (exit 1, "Permission denied"/"not permitted").
+# expect_refused DESC CMD...: the sandboxed command itself ran (volt could
+# set up the sandbox and execute it: not 1, 126, 127) and was refused
+# ("Permission denied", "not permitted").
 expect_refused() {
 	desc=$1; shift
 	run_bounded 60 "$@" >"$T/stdout" 2>"$T/stderr"
 	rc=$?
-	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ] && grep -qiE "permission denied|not permitted|PermissionError" "$T/stdout" "$T/stderr"; then
+	if [ $rc -ne 0 ] && [ $rc -ne 126 ] && [ $rc -ne 127 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ] &&
+		! grep -q "^volt: " "$T/stderr" && grep -qiE "permission denied|not permitted|PermissionError" "$T/stdout" "$T/stderr"; then
 		ok "$desc"; else not_ok "$desc (rc $rc)"; cat "$T/stdout" "$T/stderr"; fi
 }

@@ -16,7 +16,7 @@ check "the observed run worked" grep -q "socket work: ok" "$T/learn.out"
 check_policy_shape "$pol"
 rm -f "$T"/out/*
 
-run_bounded 60 "$VOLT" sandbox run --strict --no-pty --policy "$pol" -- "$PROBE" "$MODE" "$T" "$port" >"$T/run.out" 2>"$T/run.err"
+run_bounded 60 "$VOLT" sandbox run --strict --policy "$pol" -- "$PROBE" "$MODE" "$T" "$port" >"$T/run.out" 2>"$T/run.err"
 rc=$?
 check "'$MODE' works again under its learned policy (rc $rc)" test $rc -eq 0
 grep -q "socket work: ok" "$T/run.out" && ok "its threads/children finished and its port worked" ||
@@ -25,10 +25,10 @@ if [ "$MODE" = fork ]; then
 	check "the children created their files again" test -s "$T/out/child-2"
 fi
 
-expect_refused "/etc/shadow is refused" "$VOLT" sandbox run --no-pty --policy "$pol" -- "$PROBE" read /etc/shadow
-expect_refused "the sibling directory is refused" "$VOLT" sandbox run --no-pty --policy "$pol" -- "$PROBE" read "$T/secret/key"
-expect_refused "another port is refused" "$VOLT" sandbox run --no-pty --policy "$pol" -- "$PROBE" bind "$other"
-expect_refused "unshare is refused" "$VOLT" sandbox run --no-pty --policy "$pol" -- "$PROBE" unshare
+expect_refused "/etc/shadow is refused" "$VOLT" sandbox run --policy "$pol" -- "$PROBE" read /etc/shadow
+expect_refused "the sibling directory is refused" "$VOLT" sandbox run --policy "$pol" -- "$PROBE" read "$T/secret/key"
+expect_refused "another port is refused" "$VOLT" sandbox run --policy "$pol" -- "$PROBE" bind "$other"
+expect_refused "unshare is refused" "$VOLT" sandbox run --policy "$pol" -- "$PROBE" unshare
 # The controls: the same probes, unsandboxed, are allowed (so the refusals above come from the policy).
 check "control: the sibling is readable outside the sandbox" "$PROBE" read "$T/secret/key" >/dev/null
 check "control: unshare(0) works outside the sandbox" "$PROBE" unshare >/dev/null
