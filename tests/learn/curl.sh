@@ -27,15 +27,19 @@ until curl -sf "http://127.0.0.1:$port/index.html" >/dev/null && curl -sf "http:
 done
 check "control: both servers answer" curl -sf "http://127.0.0.1:$other/index.html" -o /dev/null
 
-run_bounded 120 "$VOLT" policy learn --explain -o "$pol" -- curl -sf "http://127.0.0.1:$port/index.html" "file://$T/www/data" \
+run_bounded 120 "$VOLT" policy learn -o "$pol" -- curl -sf "http://127.0.0.1:$port/index.html" "file://$T/www/data" \
 	>"$T/learn.out" 2>"$T/learn.err"
 check "learning curl succeeds" test $? -eq 0
 check_policy_shape "$pol"
-if grep -q "\.curlrc" "$T/learn.out"; then
-	grep -q "^not granted.*\.curlrc" "$T/learn.out" && ok "the ~/.curlrc probe is reported and not granted" ||
-		not_ok "the ~/.curlrc probe is reported and not granted"
+if grep -q '"/root\|'"$HOME"'"' "$pol"; then not_ok "no grant in \$HOME (curl only probed ~/.curlrc)"; grep -n "$HOME" "$pol"
+else ok "no grant in \$HOME (curl only probed ~/.curlrc)"; fi
+run_bounded 120 "$VOLT" policy learn --explain -o "$T/explained.json" -- curl -sf "http://127.0.0.1:$port/index.html" \
+	>"$T/explain.out" 2>"$T/explain.err"
+check "--explain prints the rule for the file curl read" grep -q "^fs_read $T/www/data\|^fs_read .*ld.so.cache" "$T/explain.out"
+if grep -q "\.curlrc" "$T/explain.out"; then
+	grep -q "^not granted.*\.curlrc" "$T/explain.out" && ok "--explain reports the ~/.curlrc probe as not granted" ||
+		not_ok "--explain reports the ~/.curlrc probe as not granted"
 fi
-check "--explain names the rule for the page's port" grep -q "net_connect\|fs_read" "$T/learn.out"
 
 run_bounded 60 "$VOLT" sandbox run --strict --policy "$pol" -- curl -sf "http://127.0.0.1:$port/index.html" "file://$T/www/data" >"$T/run.out" 2>"$T/run.err"
 rc=$?

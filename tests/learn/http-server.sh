@@ -58,6 +58,26 @@ while kill -0 "$spid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1));
 kill -KILL -"$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 
+# A program that ignores SIGINT: the first Ctrl-C is forwarded (and
+# ignored), a second one kills it, and what was learned so far is written.
+(exec setsid env --default-signal=INT "$VOLT" policy learn -o "$T/stubborn.json" -- \
+	sh -c 'trap "" INT TERM; echo $$ >"$1/pid"; cat "$1/www/index.html" >/dev/null; while :; do sleep 1; done' sh "$T") \
+	>/dev/null 2>"$T/stubborn.err" </dev/null &
+vpid=$!
+cleanup_hooks="kill -KILL -$vpid 2>/dev/null;"
+i=0
+while [ ! -s "$T/pid" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+traced=$(cat "$T/pid" 2>/dev/null)
+# Signals sent back to back may merge into one: keep pressing Ctrl-C until volt is done.
+i=0
+while kill -0 "$vpid" 2>/dev/null && [ $i -lt 100 ]; do kill -INT -"$vpid" 2>/dev/null; sleep 0.3; i=$((i + 1)); done
+kill -KILL -"$vpid" 2>/dev/null
+wait "$vpid"
+rc=$?
+check "a second Ctrl-C ends a program that ignores SIGINT, volt exits 0 (rc $rc)" test $rc -eq 0
+check "what was learned so far is written" grep -q "\"$T/www/index.html\"" "$T/stubborn.json"
+check "no observed process is left" test -n "$traced" -a ! -d "/proc/$traced"
+
 cd "$T/www"
 expect_refused "/etc/shadow is refused" "$VOLT" sandbox run --policy "$pol" -- python3 -c 'open("/etc/shadow").read()'
 expect_refused "the sibling directory is refused" "$VOLT" sandbox run --policy "$pol" -- python3 -c 'open("'"$T"'/secret/key").read()'
