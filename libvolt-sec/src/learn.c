@@ -632,6 +632,7 @@ struct rule {
 	struct access **from;   /* the accesses it covers */
 	size_t n_from;
 	bool dropped;           /* covered by another rule */
+	bool unreachable;       /* flagged: uid 65534 cannot use it */
 };
 
 struct rules {
@@ -764,6 +765,38 @@ static char *proc_grant(const struct learner *l, const char *path, bool *is_dir)
 	if (pid == l->main_pid || tgid_of((pid_t)pid) == l->main_pid)
 		return strdup("/proc/self");
 	return strdup("/proc");
+}
+
+/*
+ * Whether uid 65534 (others) can use @path as @list grants it: as root,
+ * `volt sandbox run` runs the program as root of a user namespace and
+ * uid 65534 outside, so a grant it cannot use means the program fails
+ * there although it worked while learned (as host root).
+ */
+static bool others_can(const struct learner *l, const char *path, enum list list, bool is_dir)
+{
+	_cleanup_free_ char *copy = NULL;
+	mode_t need = list == LIST_EXEC ? S_IXOTH : list == LIST_WRITE ? S_IWOTH : S_IROTH;
+	struct stat st;
+	char *slash;
+
+	if (asprintf(&copy, "%s%s", strcmp(l->root, "/") == 0 ? "" : l->root, path) < 0)
+		return true;
+	if (strncmp(path, "/proc", 5) == 0 || strncmp(path, "/dev/", 5) == 0)
+		return true;
+	if (stat(copy, &st) < 0)
+		return true;
+	if (is_dir)
+		need |= S_IXOTH;
+	if ((st.st_mode & need) != need)
+		return false;
+	/* Every directory on the way must be searchable. */
+	while ((slash = strrchr(copy, '/')) && slash != copy) {
+		*slash = 0;
+		if (stat(copy, &st) == 0 && !(st.st_mode & S_IXOTH))
+			return false;
+	}
+	return true;
 }
 
 static void build_rules(struct learner *l, struct rules *rs)
@@ -904,6 +937,13 @@ out:
 			r->flag = NULL;
 			rs->oom = 1;
 		}
+		if (!r->flag && !r->dropped && geteuid() == 0 && !others_can(l, r->path, r->list, r->is_dir)) {
+			r->flag = strdup("not usable by uid 65534: run as root, 'volt sandbox run' runs the program as "
+					 "uid 65534 outside its user namespace, where this grant does not help");
+			r->unreachable = true;
+			if (!r->flag)
+				rs->oom = 1;
+		}
 	}
 }
 
@@ -1011,7 +1051,9 @@ static int build_policy(struct learner *l, volt_sec_policy **out, json_t **expla
 	_cleanup_json_ json_t *explain = json_object(), *rules_j = json_array();
 	struct rules rs = { .not_granted = json_array(), .home = getenv("HOME") };
 	volt_sec_policy *p = policy_alloc(), *def = NULL;
+	const struct rule *first_unreachable = NULL;
 	struct strv *lists[LIST__MAX];
+	size_t n_unreachable = 0;
 	int r = 0;
 
 	if (!p || !explain || !rules_j || !rs.not_granted) {
@@ -1039,10 +1081,19 @@ static int build_policy(struct learner *l, volt_sec_policy **out, json_t **expla
 		j = rule_json(ru);
 		if (r == 0 && (!j || json_array_append_new(rules_j, j) < 0))
 			r = -ENOMEM;
-		if (r == 0 && ru->flag)
+		if (r == 0 && ru->flag && !ru->unreachable)
 			volt_log(VOLT_LOG_WARNING, "learned policy: %s '%s' %s: %s", list_keys[ru->list], ru->path,
 				 ru->flag, ru->reason);
+		if (ru->unreachable && !first_unreachable)
+			first_unreachable = ru;
+		n_unreachable += ru->unreachable;
 	}
+	if (first_unreachable)
+		volt_log(VOLT_LOG_WARNING,
+			 "learned policy: %zu grant(s) not usable by uid 65534, e.g. %s '%s': run as root, 'volt sandbox "
+			 "run' runs the program as uid 65534 outside its user namespace; make them readable to others, "
+			 "or add \"user_namespace\": false (host root) to the policy (--explain lists them)",
+			 n_unreachable, list_keys[first_unreachable->list], first_unreachable->path);
 	/* The default policy's withheld secrets stay withheld. */
 	for (size_t i = 0; r == 0 && i < def->fs_deny.n; i++)
 		r = strv_add(&p->fs_deny, def->fs_deny.items[i]);
