@@ -1253,11 +1253,10 @@ static void learner_done(struct learner *l)
 }
 
 VOLT_API int volt_sec_learn_run_explain(volt_sec_policy **out, json_t **explain, int *exit_status, char *const argv[],
-					const volt_sec_learn_options *options)
+					const char *root, const volt_sec_learn_options *options)
 {
 	struct learner l = { .root_fd = -1 };
 	struct sigaction old[ELEMENTSOF(forwarded_signals)];
-	const char *root = "/";
 	unsigned flags = options ? options->flags : 0;
 	int pipefd[2], status, err = 0, main_status = 0, r;
 	bool forward = flags & VOLT_SEC_LEARN_FORWARD_SIGNALS;
@@ -1266,12 +1265,12 @@ VOLT_API int volt_sec_learn_run_explain(volt_sec_policy **out, json_t **explain,
 
 	assert_return(out, -EINVAL);
 	assert_return(argv && argv[0], -EINVAL);
-	if (options && (options->version < 1 || options->version > VOLT_SEC_LEARN_OPTIONS_VERSION ||
+	if (options && (options->version != VOLT_SEC_LEARN_OPTIONS_VERSION ||
 			(options->flags & ~VOLT_SEC_LEARN_FORWARD_SIGNALS)))
 		return volt_error_set(EINVAL, "learn: bad options (version %u, flags %#x)", options->version,
 				      options->flags);
-	if (options && options->version >= 2 && options->root)
-		root = options->root;
+	if (!root)
+		root = "/";
 	if (root[0] != '/')
 		return volt_error_set(EINVAL, "learn: root '%s' must be an absolute path", root);
 	l.root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -1354,5 +1353,5 @@ VOLT_API int volt_sec_learn_run_explain(volt_sec_policy **out, json_t **explain,
 VOLT_API int volt_sec_learn_run(volt_sec_policy **out, int *exit_status, char *const argv[],
 				const volt_sec_learn_options *options)
 {
-	return volt_sec_learn_run_explain(out, NULL, exit_status, argv, options);
+	return volt_sec_learn_run_explain(out, NULL, exit_status, argv, NULL, options);
 }

@@ -165,7 +165,7 @@ START_TEST(test_explain_and_file_grants)
 	snprintf(script, sizeof(script), "cat %s; cat %s 2>/dev/null; exit 0", file, missing);
 	setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
 
-	ck_assert_msg(volt_sec_learn_run_explain(&p, &why, &status, argv, NULL) == 0, "%s", volt_error_message());
+	ck_assert_msg(volt_sec_learn_run_explain(&p, &why, &status, argv, NULL, NULL) == 0, "%s", volt_error_message());
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 	/* The file itself, not its directory; the failed probe grants nothing. */
 	ck_assert(strv_contains(&p->fs_read, file));
@@ -186,6 +186,37 @@ START_TEST(test_explain_and_file_grants)
 }
 END_TEST
 
+/* Inside a root, paths are written as the program names them there. */
+START_TEST(test_paths_relative_to_a_root)
+{
+	char root[] = "/tmp/volt-learn-root-XXXXXX", file[64], script[256];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	volt_sec_policy *p = NULL;
+	int status = -1;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(file, sizeof(file), "%s/conf", root);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	/* A relative open from a working directory inside the root. */
+	snprintf(script, sizeof(script), "cd %s && cat conf", root);
+	setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+	ck_assert_msg(volt_sec_learn_run_explain(&p, NULL, &status, argv, root, NULL) == 0, "%s", volt_error_message());
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	ck_assert(strv_contains(&p->fs_read, "/conf"));
+	ck_assert(!strv_contains(&p->fs_read, file));
+	/* /bin/sh is outside the root: not recorded. */
+	for (size_t i = 0; i < p->fs_execute.n; i++)
+		ck_assert_msg(strncmp(p->fs_execute.items[i], "/bin", 4) != 0 && strncmp(p->fs_execute.items[i], "/usr", 4) != 0,
+			      "%s", p->fs_execute.items[i]);
+	volt_sec_policy_free(p);
+	unlink(file);
+	rmdir(root);
+}
+END_TEST
+
 START_TEST(test_bad_options_are_refused)
 {
 	volt_sec_learn_options o = VOLT_SEC_LEARN_OPTIONS_INIT;
@@ -195,8 +226,7 @@ START_TEST(test_bad_options_are_refused)
 	o.flags = 1u << 7;
 	ck_assert_int_eq(volt_sec_learn_run(&p, NULL, argv, &o), -EINVAL);
 	o.flags = 0;
-	o.root = "relative";
-	ck_assert_int_eq(volt_sec_learn_run(&p, NULL, argv, &o), -EINVAL);
+	ck_assert_int_eq(volt_sec_learn_run_explain(&p, NULL, NULL, argv, "relative", &o), -EINVAL);
 	ck_assert_ptr_null(p);
 }
 END_TEST
@@ -213,6 +243,7 @@ int main(void)
 	tcase_add_test(tc, test_learn_reports_a_missing_program);
 	tcase_add_test(tc, test_explain_and_file_grants);
 	tcase_add_test(tc, test_bad_options_are_refused);
+	tcase_add_test(tc, test_paths_relative_to_a_root);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -140,7 +140,7 @@ int verb_policy_learn(const struct cli_global *g, int argc, char **argv)
 	}
 
 	lo.flags = VOLT_SEC_LEARN_FORWARD_SIGNALS;
-	r = volt_sec_learn_run_explain(&p, explain ? &why : NULL, &status, argv + optind, &lo);
+	r = volt_sec_learn_run_explain(&p, explain ? &why : NULL, &status, argv + optind, NULL, &lo);
 	if (r < 0)
 		return cli_fail(g->program);
 	if (why) {

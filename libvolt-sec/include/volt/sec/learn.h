@@ -29,20 +29,11 @@ VOLT_BEGIN_DECLS
 #define VOLT_SEC_LEARN_FORWARD_SIGNALS (1u << 0)
 
 typedef struct volt_sec_learn_options {
-	unsigned int version;     /* VOLT_SEC_LEARN_OPTIONS_VERSION (1 is still accepted: no root) */
+	unsigned int version;     /* VOLT_SEC_LEARN_OPTIONS_VERSION */
 	unsigned int flags;       /* VOLT_SEC_LEARN_* */
-	/*
-	 * Version 2: the directory the program sees as "/" (NULL: the host's
-	 * "/"). Paths are resolved inside it as the program resolves them
-	 * (absolute symlinks stay inside, RESOLVE_IN_ROOT) and written
-	 * relative to it, so a policy learned for a program chrooted (or
-	 * in a container) at @root applies inside that root. What the
-	 * program reaches outside @root is not recorded.
-	 */
-	const char *root;
 } volt_sec_learn_options;
 
-#define VOLT_SEC_LEARN_OPTIONS_VERSION 2
+#define VOLT_SEC_LEARN_OPTIONS_VERSION 1
 #define VOLT_SEC_LEARN_OPTIONS_INIT { .version = VOLT_SEC_LEARN_OPTIONS_VERSION }
 
 /**
@@ -80,7 +71,16 @@ VOLT_API int volt_sec_learn_run(volt_sec_policy **out, int *exit_status, char *c
 				const volt_sec_learn_options *options);
 
 /**
- * Like volt_sec_learn_run(), and say why each rule is there. If @explain
+ * Like volt_sec_learn_run(), inside a root, and say why each rule is there.
+ *
+ * @root is the directory the program sees as "/" (NULL: the host's "/").
+ * Paths are resolved inside it as the program resolves them (absolute
+ * symlinks stay inside: RESOLVE_IN_ROOT) and written relative to it, so
+ * a policy learned for a program chrooted (or in a container) at @root
+ * applies inside that root. What the program reaches outside @root is
+ * not recorded.
+ *
+ * If @explain
  * is not NULL it receives a new JSON object (the caller json_decref()s it):
  *   "rules": [{"key": "fs_read", "path": P, "type": "file"|"directory",
  *              "reason": TEXT, "accesses": [TEXT...], "flag": TEXT?}...]
@@ -96,7 +96,7 @@ VOLT_API int volt_sec_learn_run(volt_sec_policy **out, int *exit_status, char *c
  * @since 0.3
  */
 VOLT_API int volt_sec_learn_run_explain(volt_sec_policy **out, json_t **explain, int *exit_status,
-					char *const argv[], const volt_sec_learn_options *options);
+					char *const argv[], const char *root, const volt_sec_learn_options *options);
 
 VOLT_END_DECLS
 
