@@ -1135,10 +1135,13 @@ static void on_signal(int sig)
 {
 	int saved = errno;
 
-	if (signals_seen++ == 0)
-		kill(-signal_target, sig);
-	else
-		kill(-signal_target, SIGKILL);
+	/* The program may have left its process group: then at least the program itself. */
+	if (signals_seen++ == 0) {
+		if (kill(-signal_target, sig) < 0)
+			kill(signal_target, sig);
+	} else if (kill(-signal_target, SIGKILL) < 0) {
+		kill(signal_target, SIGKILL);
+	}
 	errno = saved;
 }
 
