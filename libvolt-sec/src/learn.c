@@ -746,7 +746,7 @@ static bool system_tree(const char *dir)
 }
 
 /*
- * /proc/PID paths: the program's own entry (its process or a thread of
+ * /dev/pts/N is /dev/pts. /proc/PID paths: the program's own entry (its process or a thread of
  * it) is "/proc/self", which Landlock resolves when the policy is
  * applied, in the process that then executes the program; another
  * process's entry (a child's) can only be granted as /proc.
@@ -756,6 +756,11 @@ static char *proc_grant(const struct learner *l, const char *path, bool *is_dir)
 	char *end;
 	long pid;
 
+	/* Terminals: the next run gets another number. */
+	if (strncmp(path, "/dev/pts/", 9) == 0) {
+		*is_dir = true;
+		return strdup("/dev/pts");
+	}
 	if (strncmp(path, "/proc/", 6) != 0 || path[6] < '0' || path[6] > '9')
 		return NULL;
 	pid = strtol(path + 6, &end, 10);
@@ -847,7 +852,7 @@ static void build_rules(struct learner *l, struct rules *rs)
 			break;
 		case USE_READ_FILE:
 			if (proc) {
-				rule_add(rs, LIST_READ, proc, true, a, "a /proc/PID file (granted as %s)", proc);
+				rule_add(rs, LIST_READ, proc, true, a, "a per-process or per-terminal file (granted as %s)", proc);
 				break;
 			}
 			if (created) {
@@ -873,7 +878,7 @@ static void build_rules(struct learner *l, struct rules *rs)
 			break;
 		case USE_LIST_DIR:
 			if (proc) {
-				rule_add(rs, LIST_READ, proc, true, a, "a /proc/PID directory (granted as %s)", proc);
+				rule_add(rs, LIST_READ, proc, true, a, "a per-process directory (granted as %s)", proc);
 				break;
 			}
 			broad = broad_dir(rs, a->path);
@@ -888,7 +893,7 @@ static void build_rules(struct learner *l, struct rules *rs)
 			break;
 		case USE_WRITE_FILE:
 			if (proc) {
-				rule_add(rs, LIST_WRITE, proc, true, a, "a /proc/PID file written (granted as %s)", proc);
+				rule_add(rs, LIST_WRITE, proc, true, a, "a per-process or per-terminal file written (granted as %s)", proc);
 				break;
 			}
 			if (created) {
