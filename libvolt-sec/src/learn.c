@@ -218,6 +218,9 @@ static char *in_root(const struct learner *l, const char *host)
 {
 	size_t len = strlen(l->root);
 
+	/* "pipe:[123]", "socket:[...]", "anon_inode:...": nothing a rule can name. */
+	if (host[0] != '/' || strstr(host, " (deleted)"))
+		return NULL;
 	if (strcmp(l->root, "/") == 0)
 		return strdup(host);
 	if (strncmp(host, l->root, len) != 0 || (host[len] != '/' && host[len]))
@@ -298,7 +301,15 @@ static char *canonical(const struct learner *l, const char *path, bool *is_dir)
 	char fdpath[64];
 	struct stat st;
 
-	fd = (int)syscall(SYS_openat2, l->root_fd, path, &how, sizeof(how));
+	/*
+	 * On the host, a plain open, which also follows /proc/PID/fd/N to the
+	 * file a program reopens through it (Landlock checks that file);
+	 * RESOLVE_IN_ROOT refuses such magic links.
+	 */
+	if (strcmp(l->root, "/") == 0)
+		fd = open(path, O_PATH | O_CLOEXEC);
+	else
+		fd = (int)syscall(SYS_openat2, l->root_fd, path, &how, sizeof(how));
 	if (fd < 0)
 		return NULL;
 	if (is_dir)

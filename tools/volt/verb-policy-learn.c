@@ -69,11 +69,21 @@ static void print_explain(json_t *why)
 			printf("  ! FLAGGED: %s\n", flag);
 		print_accesses(item);
 	}
+	/* Failed probes are many and alike: one line each, the reason once. */
 	json_array_foreach(json_object_get(why, "not_granted"), i, item) {
+		json_t *first = json_array_get(json_object_get(item, "accesses"), 0);
+
+		if (strcmp(json_string_value(json_object_get(item, "use")), "probe") == 0) {
+			printf("not granted %s: %s\n", json_string_value(json_object_get(item, "path")),
+			       first ? json_string_value(first) : "failed");
+			continue;
+		}
 		printf("not granted %s (%s): %s\n", json_string_value(json_object_get(item, "path")),
 		       json_string_value(json_object_get(item, "use")), json_string_value(json_object_get(item, "reason")));
 		print_accesses(item);
 	}
+	if (json_array_size(json_object_get(why, "not_granted")))
+		printf("(a failed call needs no grant: a missing file stays ENOENT under Landlock)\n");
 	printf("seccomp: default profile (guards kept, clone3 answered ENOSYS), %d of its syscalls denied; used:",
 	       (int)json_integer_value(json_object_get(sc, "denied")));
 	json_array_foreach(json_object_get(sc, "used"), i, name)
