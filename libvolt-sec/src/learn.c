@@ -1,30 +1,26 @@
 /*
- * Learn mode: run a program under ptrace and record what it did.
+ * Learn mode: run a program under ptrace, record what it did, and turn
+ * that into a least-privilege policy (see docs/sec-learn.md).
  *
  * Why ptrace: the tracer sees every syscall of every thread and child,
  * which are attached by the kernel before they run (TRACEFORK, VFORK,
  * CLONE), a tracee cannot detach itself or be traced by another tracer,
  * and PTRACE_O_EXITKILL kills all tracees if the tracer dies, so the
- * program can neither escape nor outlive the observation. Seccomp user
- * notification would see only syscalls chosen in advance and cannot read
- * the results; SECCOMP_RET_TRACE still needs a ptrace tracer.
+ * program can neither escape nor outlive the observation.
  *
- * What is recorded, from syscall-entry arguments and exit results:
- *   - paths opened for reading (and failed with ENOENT: under Landlock
- *     they would fail with EACCES instead) -> fs_read, by directory;
- *   - paths opened for writing, created, removed, renamed -> fs_write, by
- *     directory;
- *   - executed programs and their ELF interpreter (from /proc/PID/exe and
- *     /proc/PID/maps at the exec event; Landlock checks both) ->
- *     fs_execute, by directory;
- *   - IPv4/IPv6 ports passed to bind and connect -> net_bind, net_connect;
- *   - every syscall number -> a "custom" seccomp allow list.
+ * Syscalls are recorded at syscall-entry (PTRACE_GET_SYSCALL_INFO), not at
+ * exit: exit() and exit_group() never return, and a policy without exit
+ * leaves a joined thread spinning forever. Paths are resolved at entry
+ * too (whether a file existed decides between "write this file" and
+ * "create in this directory"), results are read at exit.
  *
  * One way out of ptrace remains by design: clone(CLONE_UNTRACED) makes a
  * child the tracer is not attached to. The tracer refuses such a clone
  * (EPERM), and answers clone3 with ENOSYS (its flags sit in memory that
  * another thread could change after the tracer read it), so that the C
- * library falls back to clone, whose flags are in a register.
+ * library falls back to clone, whose flags are in a register. The
+ * learned policy does the same: it is built on the default seccomp
+ * profile, which answers clone3 with ENOSYS.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -35,6 +31,7 @@
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +40,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,33 +48,77 @@
 #include <seccomp.h>
 #include <volt/core.h>
 
+#include "shared/json-cleanup.h"
 #include "shared/macro.h"
 #include "policy-internal.h"
+#include "syscall-lists.h"
 
 #define NR_SLOTS 1024
 
-enum access_kind { ACCESS_NONE, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC, ACCESS_READ_OR_WRITE };
+/* A directory of a system tree in which this many files were read is granted whole (read-only). */
+#define COLLAPSE_MIN_FILES 4
+
+/* How many example accesses --explain keeps per rule. */
+#define EXAMPLES_MAX 4
+
+enum op { OP_NONE, OP_OPEN, OP_CHANGE, OP_TRUNCATE, OP_EXEC };
+
+/* One path argument of the current syscall, as seen at entry. */
+struct pending {
+	enum op op;
+	unsigned long flags;    /* open flags */
+	char *name;             /* absolute, as the program named it (in its root) */
+	char *real;             /* canonical, if it existed at entry */
+	char *parent;           /* canonical parent directory (OP_CHANGE, or an open that may create) */
+	bool is_dir;
+};
 
 struct tracee {
 	pid_t tid;
 	bool started;           /* its initial SIGSTOP was seen */
-	bool in_syscall;
 	long nr;
 	long forced_ret;        /* if not 0, the result to give the skipped syscall */
-	/* Up to two paths of the current syscall, resolved at entry. */
-	char *path[2];
-	enum access_kind kind[2];
+	struct pending p[2];
 	int port;               /* bind/connect port of the current syscall, or -1 */
 	bool is_bind;
+};
+
+/* What a grant is for. */
+enum use {
+	USE_READ_FILE,          /* a file opened for reading */
+	USE_LIST_DIR,           /* a directory opened for reading (listed) */
+	USE_WRITE_FILE,         /* an existing file opened for writing, or truncated */
+	USE_CHANGE_DIR,         /* an entry created, removed or renamed in this directory */
+	USE_EXEC,               /* a file executed, or mapped as the ELF interpreter */
+	USE_PROBE,              /* a failed open: nothing granted */
+	USE__MAX,
+};
+
+struct access {
+	enum use use;
+	char *path;             /* the file or directory (canonical) */
+	char *examples[EXAMPLES_MAX];
+	size_t n_examples, count;
 };
 
 struct learner {
 	struct tracee *t;
 	size_t n;
+	pid_t main_pid;
 	bool used[NR_SLOTS];
-	struct strv read, write, exec;
+	struct access *acc;
+	size_t n_acc;
+	struct strv created;    /* paths the run created */
 	struct portv bind, connect;
+	bool abstract_unix;     /* it connected to an abstract unix socket */
+	int root_fd;            /* the program's / */
+	char *root;             /* its path ("/" on the host) */
 	int oom;
+};
+
+static const char *const use_names[USE__MAX] = {
+	[USE_READ_FILE] = "read", [USE_LIST_DIR] = "list", [USE_WRITE_FILE] = "write",
+	[USE_CHANGE_DIR] = "create/remove in", [USE_EXEC] = "execute", [USE_PROBE] = "probe",
 };
 
 static struct tracee *tracee_get(struct learner *l, pid_t tid)
@@ -98,9 +140,10 @@ static struct tracee *tracee_get(struct learner *l, pid_t tid)
 static void tracee_clear(struct tracee *t)
 {
 	for (int i = 0; i < 2; i++) {
-		free(t->path[i]);
-		t->path[i] = NULL;
-		t->kind[i] = ACCESS_NONE;
+		free(t->p[i].name);
+		free(t->p[i].real);
+		free(t->p[i].parent);
+		t->p[i] = (struct pending){ 0 };
 	}
 	t->port = -1;
 }
@@ -170,55 +213,167 @@ static char *read_link(pid_t tid, const char *what)
 	return target;
 }
 
-/* The absolute form of @path as the tracee sees it (relative to @dirfd). */
-static char *absolute_path(pid_t tid, int dirfd, const char *path)
+/* A host path as the program sees it: relative to its root, or NULL if outside. */
+static char *in_root(const struct learner *l, const char *host)
 {
-	_cleanup_free_ char *base = NULL;
+	size_t len = strlen(l->root);
+
+	/* "pipe:[123]", "socket:[...]", "anon_inode:...": nothing a rule can name. */
+	if (host[0] != '/' || strstr(host, " (deleted)"))
+		return NULL;
+	if (strcmp(l->root, "/") == 0)
+		return strdup(host);
+	if (strncmp(host, l->root, len) != 0 || (host[len] != '/' && host[len]))
+		return NULL;
+	return strdup(host[len] ? host + len : "/");
+}
+
+/* The process (thread group) a thread belongs to, from /proc, or 0. */
+static pid_t tgid_of(pid_t tid)
+{
+	char path[64], line[128];
+	_cleanup_fclose_ FILE *f = NULL;
+	int tgid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	return tgid;
+}
+
+/*
+ * The absolute form of @path as the tracee names it (relative to @dirfd),
+ * with /proc/self and /proc/thread-self replaced by the tracee's pid.
+ */
+static char *absolute_path(struct learner *l, pid_t tid, int dirfd, const char *path)
+{
+	_cleanup_free_ char *base = NULL, *host = NULL;
 	char *joined = NULL;
+	size_t len;
 
 	if (!path || !*path)
 		return NULL;
 	if (strncmp(path, "/proc/self", 10) == 0 && (path[10] == '/' || !path[10])) {
-		if (asprintf(&joined, "/proc/%d%s", (int)tid, path + 10) < 0)
+		if (asprintf(&joined, "/proc/%d%s", (int)tgid_of(tid), path + 10) < 0)
 			return NULL;
 		return joined;
 	}
-	if (path[0] == '/')
-		return strdup(path);
-	if (dirfd == AT_FDCWD) {
-		base = read_link(tid, "cwd");
-	} else {
-		char fd[32];
-
-		snprintf(fd, sizeof(fd), "fd/%d", dirfd);
-		base = read_link(tid, fd);
+	if (strncmp(path, "/proc/thread-self", 17) == 0 && (path[17] == '/' || !path[17])) {
+		if (asprintf(&joined, "/proc/%d/task/%d%s", (int)tgid_of(tid), (int)tid, path + 17) < 0)
+			return NULL;
+		return joined;
 	}
-	if (!base || asprintf(&joined, "%s/%s", base, path) < 0)
-		return NULL;
+	if (path[0] == '/') {
+		joined = strdup(path);
+	} else {
+		if (dirfd == AT_FDCWD) {
+			host = read_link(tid, "cwd");
+		} else {
+			char fd[32];
+
+			snprintf(fd, sizeof(fd), "fd/%d", dirfd);
+			host = read_link(tid, fd);
+		}
+		base = host ? in_root(l, host) : NULL;
+		if (!base || asprintf(&joined, "%s/%s", strcmp(base, "/") == 0 ? "" : base, path) < 0)
+			return NULL;
+	}
+	/* mkdir("dir/") names "dir". */
+	len = strlen(joined);
+	while (len > 1 && joined[len - 1] == '/')
+		joined[--len] = 0;
 	return joined;
 }
 
-static void note_path(struct tracee *t, int slot, pid_t tid, int dirfd, unsigned long addr, enum access_kind kind)
+/*
+ * The canonical form of @path (absolute, in the program's root), symlinks
+ * resolved inside that root as the program would (RESOLVE_IN_ROOT), or
+ * NULL when it does not exist. Landlock rules attach to what a path
+ * resolves to, so rules name canonical paths.
+ */
+static char *canonical(const struct learner *l, const char *path, bool *is_dir)
 {
-	_cleanup_free_ char *raw = read_string(tid, addr);
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	_cleanup_free_ char *host = NULL;
+	_cleanup_close_ int fd = -1;
+	char fdpath[64];
+	struct stat st;
 
-	t->path[slot] = absolute_path(tid, dirfd, raw);
-	t->kind[slot] = t->path[slot] ? kind : ACCESS_NONE;
+	/*
+	 * On the host, a plain open, which also follows /proc/PID/fd/N to the
+	 * file a program reopens through it (Landlock checks that file);
+	 * RESOLVE_IN_ROOT refuses such magic links.
+	 */
+	if (strcmp(l->root, "/") == 0)
+		fd = open(path, O_PATH | O_CLOEXEC);
+	else
+		fd = (int)syscall(SYS_openat2, l->root_fd, path, &how, sizeof(how));
+	if (fd < 0)
+		return NULL;
+	if (is_dir)
+		*is_dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	snprintf(fdpath, sizeof(fdpath), "fd/%d", fd);
+	host = read_link(getpid(), fdpath);
+	return host ? in_root(l, host) : NULL;
 }
 
-static enum access_kind open_kind(unsigned long flags)
+/* The canonical parent of @path joined with its last component. */
+static char *canonical_parent(const struct learner *l, const char *path, char **out_full)
 {
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
-		return ACCESS_WRITE;
-	return ACCESS_READ;
+	_cleanup_free_ char *copy = strdup(path);
+	char *slash, *parent;
+
+	*out_full = NULL;
+	if (!copy)
+		return NULL;
+	slash = strrchr(copy, '/');
+	if (!slash || !slash[1])
+		return NULL;
+	*slash = 0;
+	parent = canonical(l, slash == copy ? "/" : copy, NULL);
+	if (parent && asprintf(out_full, "%s/%s", strcmp(parent, "/") == 0 ? "" : parent, slash + 1) < 0)
+		*out_full = NULL;
+	return parent;
 }
 
-static void note_sockaddr(struct tracee *t, pid_t tid, unsigned long addr, unsigned long len, bool is_bind)
+static void note_path(struct learner *l, struct tracee *t, int slot, int dirfd, unsigned long addr, enum op op,
+		      unsigned long flags)
 {
+	_cleanup_free_ char *raw = read_string(t->tid, addr);
+	struct pending *p = &t->p[slot];
+
+	p->name = absolute_path(l, t->tid, dirfd, raw);
+	if (!p->name)
+		return;
+	p->op = op;
+	p->flags = flags;
+	p->real = canonical(l, p->name, &p->is_dir);
+	if (op == OP_CHANGE || (op == OP_OPEN && !p->real && (flags & O_CREAT))) {
+		_cleanup_free_ char *full = NULL;
+
+		p->parent = canonical_parent(l, p->name, &full);
+		if (full) {
+			/* Keep the full canonical name of what will be created. */
+			free(p->real);
+			p->real = op == OP_CHANGE ? TAKE_PTR(full) : NULL;
+		}
+	}
+}
+
+static void note_sockaddr(struct learner *l, struct tracee *t, unsigned long addr, unsigned long len, bool is_bind)
+{
+	struct sockaddr_un un;
 	struct sockaddr_in6 sa;
 
 	memset(&sa, 0, sizeof(sa));
-	if (len < sizeof(struct sockaddr_in) || !read_mem(tid, addr, &sa, len < sizeof(sa) ? len : sizeof(sa)))
+	memset(&un, 0, sizeof(un));
+	if (!is_bind && len > offsetof(struct sockaddr_un, sun_path) + 1 &&
+	    read_mem(t->tid, addr, &un, len < sizeof(un) ? len : sizeof(un)) && un.sun_family == AF_UNIX &&
+	    un.sun_path[0] == 0)
+		l->abstract_unix = true;
+	if (len < sizeof(struct sockaddr_in) || !read_mem(t->tid, addr, &sa, len < sizeof(sa) ? len : sizeof(sa)))
 		return;
 	if (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6)
 		return;
@@ -228,167 +383,215 @@ static void note_sockaddr(struct tracee *t, pid_t tid, unsigned long addr, unsig
 }
 
 /* Refuse the syscall at entry: it is skipped, and at exit gets @err. */
-static void skip_syscall(struct tracee *t, struct user_regs_struct *regs, int err)
+static void skip_syscall(struct tracee *t, int err)
 {
-	regs->orig_rax = (unsigned long long)-1;
-	if (ptrace(PTRACE_SETREGS, t->tid, NULL, regs) == 0)
-		t->forced_ret = -err;
-	else
-		/* Cannot refuse it: kill the program rather than lose it. */
-		kill(t->tid, SIGKILL);
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, t->tid, NULL, &regs) == 0) {
+		regs.orig_rax = (unsigned long long)-1;
+		if (ptrace(PTRACE_SETREGS, t->tid, NULL, &regs) == 0) {
+			t->forced_ret = -err;
+			return;
+		}
+	}
+	/* Cannot refuse it: kill the program rather than lose it. */
+	kill(t->tid, SIGKILL);
 }
 
-static void syscall_entry(struct tracee *t, struct user_regs_struct *regs)
+static void syscall_entry(struct learner *l, struct tracee *t, long nr, const uint64_t *args)
 {
-	pid_t tid = t->tid;
-	unsigned long a0 = regs->rdi, a1 = regs->rsi, a2 = regs->rdx, a3 = regs->r10;
+	unsigned long a0 = args[0], a1 = args[1], a2 = args[2], a3 = args[3];
 	int d0 = (int)a0, d2 = (int)a2;
 
 	tracee_clear(t);
-	t->nr = (long)regs->orig_rax;
-	switch (t->nr) {
+	t->nr = nr;
+	/* clone3 is answered ENOSYS, here and under the learned policy: it is never granted. */
+	if (nr >= 0 && nr < NR_SLOTS && nr != SYS_clone3)
+		l->used[nr] = true;
+	switch (nr) {
 	case SYS_clone:
 		if (a0 & CLONE_UNTRACED)
-			skip_syscall(t, regs, EPERM);
+			skip_syscall(t, EPERM);
 		break;
 	case SYS_clone3:
-		skip_syscall(t, regs, ENOSYS);
+		skip_syscall(t, ENOSYS);
 		break;
 	case SYS_open:
-		note_path(t, 0, tid, AT_FDCWD, a0, open_kind(a1));
+		note_path(l, t, 0, AT_FDCWD, a0, OP_OPEN, a1);
 		break;
 	case SYS_creat:
+		note_path(l, t, 0, AT_FDCWD, a0, OP_OPEN, O_CREAT | O_WRONLY | O_TRUNC);
+		break;
 	case SYS_truncate:
+		note_path(l, t, 0, AT_FDCWD, a0, OP_TRUNCATE, 0);
+		break;
 	case SYS_mkdir:
 	case SYS_rmdir:
 	case SYS_unlink:
 	case SYS_mknod:
-		note_path(t, 0, tid, AT_FDCWD, a0, ACCESS_WRITE);
+		note_path(l, t, 0, AT_FDCWD, a0, OP_CHANGE, 0);
 		break;
 	case SYS_openat:
-		note_path(t, 0, tid, d0, a1, open_kind(a2));
+		note_path(l, t, 0, d0, a1, OP_OPEN, a2);
 		break;
 	case SYS_openat2: {
 		struct open_how how = { 0 };
 
-		if (read_mem(tid, a2, &how, sizeof(how.flags)))
-			note_path(t, 0, tid, d0, a1, open_kind(how.flags));
+		if (read_mem(t->tid, a2, &how, sizeof(how.flags)))
+			note_path(l, t, 0, d0, a1, OP_OPEN, how.flags);
 		break;
 	}
 	case SYS_mkdirat:
 	case SYS_unlinkat:
 	case SYS_mknodat:
-		note_path(t, 0, tid, d0, a1, ACCESS_WRITE);
+		note_path(l, t, 0, d0, a1, OP_CHANGE, 0);
 		break;
 	case SYS_rename:
 	case SYS_link:
-		note_path(t, 0, tid, AT_FDCWD, a0, ACCESS_WRITE);
-		note_path(t, 1, tid, AT_FDCWD, a1, ACCESS_WRITE);
+		note_path(l, t, 0, AT_FDCWD, a0, SYS_rename == nr ? OP_CHANGE : OP_NONE, 0);
+		note_path(l, t, 1, AT_FDCWD, a1, OP_CHANGE, 0);
 		break;
 	case SYS_renameat:
 	case SYS_renameat2:
 	case SYS_linkat:
-		note_path(t, 0, tid, d0, a1, ACCESS_WRITE);
-		note_path(t, 1, tid, d2, a3, ACCESS_WRITE);
+		note_path(l, t, 0, d0, a1, nr == SYS_linkat ? OP_NONE : OP_CHANGE, 0);
+		note_path(l, t, 1, d2, a3, OP_CHANGE, 0);
 		break;
 	case SYS_symlink:
-		note_path(t, 0, tid, AT_FDCWD, a1, ACCESS_WRITE);
+		note_path(l, t, 0, AT_FDCWD, a1, OP_CHANGE, 0);
 		break;
 	case SYS_symlinkat:
-		note_path(t, 0, tid, (int)a1, a2, ACCESS_WRITE);
+		note_path(l, t, 0, (int)a1, a2, OP_CHANGE, 0);
 		break;
 	case SYS_execve:
-		note_path(t, 0, tid, AT_FDCWD, a0, ACCESS_EXEC);
+		note_path(l, t, 0, AT_FDCWD, a0, OP_EXEC, 0);
 		break;
 	case SYS_execveat:
-		note_path(t, 0, tid, d0, a1, ACCESS_EXEC);
+		note_path(l, t, 0, d0, a1, OP_EXEC, 0);
 		break;
 	case SYS_bind:
 	case SYS_connect:
-		note_sockaddr(t, tid, a1, a2, t->nr == SYS_bind);
+		note_sockaddr(l, t, a1, a2, nr == SYS_bind);
 		break;
 	default:
 		break;
 	}
 }
 
-/*
- * The directory a path's access should be granted on, canonical
- * (symlinks resolved, since Landlock rules attach to inodes), device
- * files themselves rather than /dev, with
- * per-process names folded: /proc/1234/... -> /proc, /dev/pts/3 -> /dev/pts.
- */
-static char *grant_dir(const char *path, bool dir_itself)
+/* Record that @path was used as @use, with @fmt describing the access. */
+static void record(struct learner *l, enum use use, const char *path, const char *fmt, ...) VOLT_PRINTF(4, 5);
+static void record(struct learner *l, enum use use, const char *path, const char *fmt, ...)
 {
-	char resolved[PATH_MAX], *slash;
-	struct stat st;
+	struct access *a = NULL;
+	char *example = NULL;
+	va_list ap;
 
-	if (realpath(path, resolved)) {
-		bool is_dir = stat(resolved, &st) == 0 && S_ISDIR(st.st_mode);
-
-		/* Devices are granted one by one: all of /dev would include disks. */
-		if (strncmp(resolved, "/dev/", 5) == 0 && !is_dir && strncmp(resolved, "/dev/pts/", 9) != 0)
-			return strdup(resolved);
-		if (!(dir_itself && is_dir)) {
-			slash = strrchr(resolved, '/');
-			if (slash == resolved)
-				slash[1] = 0;
-			else if (slash)
-				*slash = 0;
+	if (!path)
+		return;
+	for (size_t i = l->n_acc; i-- > 0;)
+		if (l->acc[i].use == use && strcmp(l->acc[i].path, path) == 0) {
+			a = &l->acc[i];
+			break;
 		}
-	} else {
-		/* Not there (yet): grant on the existing parent. */
-		_cleanup_free_ char *copy = strdup(path);
+	if (!a) {
+		struct access *grown = realloc(l->acc, (l->n_acc + 1) * sizeof(*grown));
+		char *copy = strdup(path);
 
-		if (!copy)
-			return NULL;
-		slash = strrchr(copy, '/');
-		if (!slash)
-			return NULL;
-		if (slash == copy)
-			slash[1] = 0;
-		else
-			*slash = 0;
-		if (!realpath(copy, resolved))
-			return NULL;
+		if (!grown || !copy) {
+			free(copy);
+			if (grown)
+				l->acc = grown;
+			l->oom = 1;
+			return;
+		}
+		l->acc = grown;
+		a = &l->acc[l->n_acc++];
+		*a = (struct access){ .use = use, .path = copy };
 	}
-	if (strncmp(resolved, "/proc/", 6) == 0 && resolved[6] >= '0' && resolved[6] <= '9')
-		resolved[5] = 0;
-	if (strncmp(resolved, "/dev/pts/", 9) == 0)
-		resolved[8] = 0;
-	return strdup(resolved);
+	a->count++;
+	if (a->n_examples >= EXAMPLES_MAX)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&example, fmt, ap) < 0)
+		example = NULL;
+	va_end(ap);
+	if (!example) {
+		l->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < a->n_examples; i++)
+		if (strcmp(a->examples[i], example) == 0) {
+			free(example);
+			return;
+		}
+	a->examples[a->n_examples++] = example;
 }
 
-static void grant(struct learner *l, struct strv *v, const char *path, bool dir_itself)
+static const char *syscall_name(long nr, char *buf, size_t size)
 {
-	_cleanup_free_ char *dir = grant_dir(path, dir_itself);
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
 
-	if (dir && strv_add(v, dir) < 0)
-		l->oom = 1;
+	snprintf(buf, size, "%s", name ? name : "syscall");
+	free(name);
+	return buf;
 }
 
 static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 {
-	if (t->nr >= 0 && t->nr < NR_SLOTS)
-		l->used[t->nr] = true;
+	char sc[32];
+
+	syscall_name(t->nr, sc, sizeof(sc));
 	for (int i = 0; i < 2; i++) {
-		if (t->kind[i] == ACCESS_NONE)
+		struct pending *p = &t->p[i];
+		unsigned long acc = p->flags & O_ACCMODE;
+
+		if (p->op == OP_NONE || !p->name)
 			continue;
-		/* A read of a missing file must stay ENOENT, not become EACCES. */
-		if (ret < 0 && !(ret == -ENOENT && t->kind[i] == ACCESS_READ))
+		if (ret < 0) {
+			/*
+			 * A failed call needs no grant: a missing file stays ENOENT
+			 * under Landlock (it checks files that exist), and the
+			 * program coped with the failure.
+			 */
+			if (p->op == OP_OPEN || p->op == OP_EXEC)
+				record(l, USE_PROBE, p->name, "%s %s: %s", sc, p->name, strerror((int)-ret));
 			continue;
-		switch (t->kind[i]) {
-		case ACCESS_READ:
-			grant(l, &l->read, t->path[i], true);
+		}
+		switch (p->op) {
+		case OP_OPEN:
+			/* O_PATH opens nothing Landlock checks. */
+			if (p->flags & O_PATH)
+				break;
+			if (!p->real) {
+				_cleanup_free_ char *made = canonical(l, p->name, NULL);
+
+				record(l, USE_CHANGE_DIR, p->parent, "%s %s (created)", sc, p->name);
+				if (made && strv_add(&l->created, made) < 0)
+					l->oom = 1;
+				break;
+			}
+			if (p->is_dir) {
+				record(l, USE_LIST_DIR, p->real, "%s %s (directory)", sc, p->name);
+				break;
+			}
+			if (acc == O_RDONLY || acc == O_RDWR)
+				record(l, USE_READ_FILE, p->real, "%s %s (read)", sc, p->name);
+			if (acc == O_WRONLY || acc == O_RDWR || (p->flags & O_TRUNC))
+				record(l, USE_WRITE_FILE, p->real, "%s %s (write)", sc, p->name);
 			break;
-		case ACCESS_WRITE:
-			grant(l, &l->write, t->path[i], false);
-			grant(l, &l->read, t->path[i], false);
+		case OP_CHANGE:
+			record(l, USE_CHANGE_DIR, p->parent, "%s %s", sc, p->name);
+			if (t->nr != SYS_unlink && t->nr != SYS_unlinkat && t->nr != SYS_rmdir && p->real &&
+			    !(i == 0 && (t->nr == SYS_rename || t->nr == SYS_renameat || t->nr == SYS_renameat2)) &&
+			    strv_add(&l->created, p->real) < 0)
+				l->oom = 1;
 			break;
-		case ACCESS_EXEC:
+		case OP_TRUNCATE:
+			record(l, USE_WRITE_FILE, p->real, "%s %s", sc, p->name);
+			break;
+		case OP_EXEC:
 			/* The path given to execve: a script, where /proc/PID/exe shows its interpreter. */
-			if (ret == 0)
-				grant(l, &l->exec, t->path[i], false);
+			record(l, USE_EXEC, p->real, "%s %s", sc, p->name);
 			break;
 		default:
 			break;
@@ -403,61 +606,435 @@ static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 /* At the exec event: the program and its ELF interpreter need execute access. */
 static void exec_event(struct learner *l, pid_t tid)
 {
-	_cleanup_free_ char *exe = read_link(tid, "exe");
+	_cleanup_free_ char *exe = read_link(tid, "exe"), *exe_in = exe ? in_root(l, exe) : NULL;
 	char maps[64], line[PATH_MAX + 128];
 	_cleanup_fclose_ FILE *f = NULL;
 
-	if (exe)
-		grant(l, &l->exec, exe, false);
+	record(l, USE_EXEC, exe_in, "execve: the program (/proc/PID/exe)");
 	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)tid);
 	f = fopen(maps, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		char perms[8], *path = strchr(line, '/');
 
 		if (sscanf(line, "%*s %7s", perms) == 1 && perms[2] == 'x' && path) {
+			_cleanup_free_ char *mapped = NULL;
+
 			path[strcspn(path, "\n")] = 0;
-			grant(l, &l->exec, path, false);
+			mapped = in_root(l, path);
+			if (mapped && (!exe_in || strcmp(mapped, exe_in) != 0))
+				record(l, USE_EXEC, mapped, "execve: its ELF interpreter (mapped at exec)");
 		}
 	}
 }
 
-/* Keep only the outermost of nested directories. */
-static int collapse(const struct strv *in, struct strv *out)
+/* ------------------------------------------------------------------ */
+/* From accesses to rules */
+
+enum list { LIST_READ, LIST_WRITE, LIST_EXEC, LIST__MAX };
+
+static const char *const list_keys[LIST__MAX] = { "fs_read", "fs_write", "fs_execute" };
+
+struct rule {
+	enum list list;
+	char *path;
+	bool is_dir;
+	char *reason;
+	char *flag;             /* why a reviewer should look at it, or NULL */
+	struct access **from;   /* the accesses it covers */
+	size_t n_from;
+	bool dropped;           /* covered by another rule */
+	bool unreachable;       /* flagged: uid 65534 cannot use it */
+};
+
+struct rules {
+	struct rule *r;
+	size_t n;
+	json_t *not_granted;
+	const char *home;
+	int oom;
+};
+
+static bool is_under(const char *path, const char *dir)
 {
-	for (size_t i = 0; i < in->n; i++) {
-		bool covered = false;
+	size_t len = strlen(dir);
 
-		for (size_t k = 0; k < in->n && !covered; k++) {
-			size_t len = strlen(in->items[k]);
-
-			covered = k != i && strncmp(in->items[i], in->items[k], len) == 0 &&
-				  (in->items[i][len] == '/' || strcmp(in->items[k], "/") == 0) &&
-				  strlen(in->items[i]) > len;
-		}
-		if (!covered && strv_add(out, in->items[i]) < 0)
-			return -ENOMEM;
-	}
-	return 0;
+	if (strcmp(dir, "/") == 0)
+		return path[0] == '/';
+	return strncmp(path, dir, len) == 0 && (path[len] == '/' || !path[len]);
 }
 
-static int build_policy(struct learner *l, volt_sec_policy **out)
+static char *parent_of(const char *path)
 {
-	volt_sec_policy *p = policy_alloc();
+	char *copy = strdup(path), *slash;
+
+	if (!copy)
+		return NULL;
+	slash = strrchr(copy, '/');
+	if (slash == copy)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	return copy;
+}
+
+static struct rule *rule_add(struct rules *rs, enum list list, const char *path, bool is_dir, struct access *from,
+			     const char *fmt, ...) VOLT_PRINTF(6, 7);
+static struct rule *rule_add(struct rules *rs, enum list list, const char *path, bool is_dir, struct access *from,
+			     const char *fmt, ...)
+{
+	struct rule *r = NULL;
+	struct access **f;
+	va_list ap;
+
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->r[i].list == list && strcmp(rs->r[i].path, path) == 0) {
+			r = &rs->r[i];
+			break;
+		}
+	if (!r) {
+		struct rule *grown = realloc(rs->r, (rs->n + 1) * sizeof(*grown));
+
+		if (!grown) {
+			rs->oom = 1;
+			return NULL;
+		}
+		rs->r = grown;
+		r = &rs->r[rs->n++];
+		*r = (struct rule){ .list = list, .is_dir = is_dir, .path = strdup(path) };
+		va_start(ap, fmt);
+		if (vasprintf(&r->reason, fmt, ap) < 0)
+			r->reason = NULL;
+		va_end(ap);
+		if (!r->path || !r->reason)
+			rs->oom = 1;
+	}
+	if (!from)
+		return r;
+	f = realloc(r->from, (r->n_from + 1) * sizeof(*f));
+	if (!f) {
+		rs->oom = 1;
+		return r;
+	}
+	r->from = f;
+	r->from[r->n_from++] = from;
+	return r;
+}
+
+static void not_granted(struct rules *rs, const struct access *a, const char *why)
+{
+	json_t *e = json_pack("{s:s, s:s, s:s}", "path", a->path, "use", use_names[a->use], "reason", why), *ex;
+
+	ex = json_array();
+	for (size_t i = 0; ex && i < a->n_examples; i++)
+		json_array_append_new(ex, json_string(a->examples[i]));
+	if (!e || !ex || json_object_set_new(e, "accesses", ex) < 0 || json_array_append_new(rs->not_granted, e) < 0)
+		rs->oom = 1;
+}
+
+/* A directory whose grant is a whole tree no workload should get by accident. */
+static const char *broad_dir(const struct rules *rs, const char *dir)
+{
+	if (strcmp(dir, "/") == 0)
+		return "/ (the whole filesystem)";
+	if (strcmp(dir, "/etc") == 0)
+		return "/etc (all of the host's configuration)";
+	if (rs->home && strcmp(rs->home, "/") != 0 && is_under(rs->home, dir))
+		return "$HOME (a home directory)";
+	if (strcmp(dir, "/proc") == 0)
+		return "/proc (every process's entry; Landlock cannot name a child's pid in advance)";
+	return NULL;
+}
+
+/* A directory of a system tree, where collapsing many read files into the directory is harmless. */
+static bool system_tree(const char *dir)
+{
+	static const char *const trees[] = { "/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", NULL };
+
+	for (const char *const *t = trees; *t; t++)
+		if (is_under(dir, *t) && strcmp(dir, *t) != 0)
+			return true;
+	return false;
+}
+
+/*
+ * /dev/pts/N is /dev/pts. /proc/PID paths: the program's own entry (its process or a thread of
+ * it) is "/proc/self", which Landlock resolves when the policy is
+ * applied, in the process that then executes the program; another
+ * process's entry (a child's) can only be granted as /proc.
+ */
+static char *proc_grant(const struct learner *l, const char *path, bool *is_dir)
+{
+	char *end;
+	long pid;
+
+	/* Terminals: the next run gets another number. */
+	if (strncmp(path, "/dev/pts/", 9) == 0) {
+		*is_dir = true;
+		return strdup("/dev/pts");
+	}
+	if (strncmp(path, "/proc/", 6) != 0 || path[6] < '0' || path[6] > '9')
+		return NULL;
+	pid = strtol(path + 6, &end, 10);
+	if (*end && *end != '/')
+		return NULL;
+	*is_dir = true;
+	if (pid == l->main_pid || tgid_of((pid_t)pid) == l->main_pid)
+		return strdup("/proc/self");
+	return strdup("/proc");
+}
+
+/*
+ * Whether uid 65534 (others) can use @path as @list grants it: as root,
+ * `volt sandbox run` runs the program as root of a user namespace and
+ * uid 65534 outside, so a grant it cannot use means the program fails
+ * there although it worked while learned (as host root).
+ */
+static bool others_can(const struct learner *l, const char *path, enum list list, bool is_dir)
+{
+	_cleanup_free_ char *copy = NULL;
+	mode_t need = list == LIST_EXEC ? S_IXOTH : list == LIST_WRITE ? S_IWOTH : S_IROTH;
+	struct stat st;
+	char *slash;
+
+	if (asprintf(&copy, "%s%s", strcmp(l->root, "/") == 0 ? "" : l->root, path) < 0)
+		return true;
+	if (strncmp(path, "/proc", 5) == 0 || strncmp(path, "/dev/", 5) == 0)
+		return true;
+	if (stat(copy, &st) < 0)
+		return true;
+	if (is_dir)
+		need |= S_IXOTH;
+	if ((st.st_mode & need) != need)
+		return false;
+	/* Every directory on the way must be searchable. */
+	while ((slash = strrchr(copy, '/')) && slash != copy) {
+		*slash = 0;
+		if (stat(copy, &st) == 0 && !(st.st_mode & S_IXOTH))
+			return false;
+	}
+	return true;
+}
+
+static void build_rules(struct learner *l, struct rules *rs)
+{
+	/* Files read directly in each directory of a system tree: count them first. */
+	struct strv dirs = { 0 };
+	size_t *counts = NULL;
+
+	for (size_t i = 0; i < l->n_acc; i++) {
+		struct access *a = &l->acc[i];
+		_cleanup_free_ char *dir = NULL;
+
+		if (a->use != USE_READ_FILE || strv_contains(&l->created, a->path))
+			continue;
+		dir = parent_of(a->path);
+		if (dir && system_tree(dir) && strv_add(&dirs, dir) < 0)
+			rs->oom = 1;
+	}
+	counts = calloc(dirs.n + 1, sizeof(*counts));
+	if (!counts) {
+		rs->oom = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < l->n_acc; i++) {
+		_cleanup_free_ char *dir = NULL;
+
+		if (l->acc[i].use != USE_READ_FILE)
+			continue;
+		dir = parent_of(l->acc[i].path);
+		for (size_t k = 0; dir && k < dirs.n; k++)
+			if (strcmp(dirs.items[k], dir) == 0)
+				counts[k]++;
+	}
+
+	for (size_t i = 0; i < l->n_acc; i++) {
+		struct access *a = &l->acc[i];
+		_cleanup_free_ char *dir = NULL, *proc = NULL;
+		bool created = strv_contains(&l->created, a->path), proc_dir = false;
+		const char *broad;
+
+		proc = proc_grant(l, a->path, &proc_dir);
+		switch (a->use) {
+		case USE_PROBE:
+			not_granted(rs, a, "the call failed (a missing file stays ENOENT under Landlock): nothing to grant");
+			break;
+		case USE_EXEC:
+			rule_add(rs, LIST_EXEC, a->path, false, a, "executed (a file rule)");
+			break;
+		case USE_READ_FILE:
+			if (proc) {
+				rule_add(rs, LIST_READ, proc, true, a, "a per-process or per-terminal file (granted as %s)", proc);
+				break;
+			}
+			if (created) {
+				/* It may not exist when the policy is applied: Landlock would skip a file rule. */
+				dir = parent_of(a->path);
+				if (dir)
+					rule_add(rs, LIST_READ, dir, true, a,
+						 "a file the run created, read back (it may not exist when the policy is "
+						 "applied, so its directory)");
+				break;
+			}
+			dir = parent_of(a->path);
+			for (size_t k = 0; dir && k < dirs.n; k++)
+				if (strcmp(dirs.items[k], dir) == 0 && counts[k] >= COLLAPSE_MIN_FILES) {
+					rule_add(rs, LIST_READ, dir, true, a,
+						 "%zu files read in this directory of a system tree (rule: %d or more "
+						 "files directly in a directory below /usr, /lib*, /bin or /sbin are "
+						 "granted as the directory, read-only)",
+						 counts[k], COLLAPSE_MIN_FILES);
+					goto next;
+				}
+			rule_add(rs, LIST_READ, a->path, false, a, "read (a file rule)");
+			break;
+		case USE_LIST_DIR:
+			if (proc) {
+				rule_add(rs, LIST_READ, proc, true, a, "a per-process directory (granted as %s)", proc);
+				break;
+			}
+			broad = broad_dir(rs, a->path);
+			if (broad && strcmp(a->path, "/proc") != 0) {
+				not_granted(rs, a,
+					    "listed, but a rule on it would grant reading everything below: not granted "
+					    "(listing it fails under the policy; add it by hand if the program needs it)");
+				break;
+			}
+			rule_add(rs, LIST_READ, a->path, true, a,
+				 "listed (a directory rule: it grants reading everything below it)");
+			break;
+		case USE_WRITE_FILE:
+			if (proc) {
+				rule_add(rs, LIST_WRITE, proc, true, a, "a per-process or per-terminal file written (granted as %s)", proc);
+				break;
+			}
+			if (created) {
+				dir = parent_of(a->path);
+				if (dir)
+					rule_add(rs, LIST_WRITE, dir, true, a,
+						 "a file the run created, written again (its directory)");
+				break;
+			}
+			rule_add(rs, LIST_WRITE, a->path, false, a, "written (a file rule)");
+			break;
+		case USE_CHANGE_DIR:
+			rule_add(rs, LIST_WRITE, a->path, true, a,
+				 "the run created, removed or renamed entries here (a directory rule: creating a "
+				 "file needs the directory)");
+			break;
+		default:
+			break;
+		}
+next:;
+	}
+out:
+	strv_done(&dirs);
+	free(counts);
+
+	/* Drop rules covered by a directory rule of the same list; flag the broad ones. */
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rule *r = &rs->r[i];
+		const char *broad;
+
+		if (!r->path)
+			continue;
+		for (size_t k = 0; k < rs->n && !r->dropped; k++) {
+			struct rule *c = &rs->r[k];
+
+			if (k != i && c->list == r->list && c->is_dir && c->path && strcmp(c->path, r->path) != 0 &&
+			    is_under(r->path, c->path))
+				r->dropped = true;
+		}
+		/* fs_execute grants READ_FILE too. */
+		for (size_t k = 0; k < rs->n && !r->dropped && r->list == LIST_READ && !r->is_dir; k++)
+			if (rs->r[k].list == LIST_EXEC && rs->r[k].path && strcmp(rs->r[k].path, r->path) == 0)
+				r->dropped = true;
+		broad = r->is_dir ? broad_dir(rs, r->path) : NULL;
+		if (broad && !r->dropped && asprintf(&r->flag, "grants all of %s", broad) < 0) {
+			r->flag = NULL;
+			rs->oom = 1;
+		}
+		if (!r->flag && !r->dropped && geteuid() == 0 && !others_can(l, r->path, r->list, r->is_dir)) {
+			r->flag = strdup("not usable by uid 65534: run as root, 'volt sandbox run' runs the program as "
+					 "uid 65534 outside its user namespace, where this grant does not help");
+			r->unreachable = true;
+			if (!r->flag)
+				rs->oom = 1;
+		}
+	}
+}
+
+static void rules_done(struct rules *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		free(rs->r[i].path);
+		free(rs->r[i].reason);
+		free(rs->r[i].flag);
+		free(rs->r[i].from);
+	}
+	free(rs->r);
+	json_decref(rs->not_granted);
+}
+
+static json_t *rule_json(const struct rule *r)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "key", list_keys[r->list], "path", r->path, "type",
+			      r->is_dir ? "directory" : "file", "reason", r->reason);
+	json_t *acc = json_array();
+
+	for (size_t i = 0; j && acc && i < r->n_from; i++)
+		for (size_t e = 0; e < r->from[i]->n_examples; e++)
+			json_array_append_new(acc, json_string(r->from[i]->examples[e]));
+	if (!j || !acc || json_object_set_new(j, "accesses", acc) < 0 ||
+	    (r->flag && json_object_set_new(j, "flag", json_string(r->flag)) < 0)) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/*
+ * The seccomp part: the default profile (so its guards stay: TIOCSTI,
+ * AF_VSOCK, memfd exec, namespace flags of clone/unshare, clone3 ENOSYS)
+ * with every syscall the run did not make denied, and the ones it made
+ * beyond the default profile allowed.
+ */
+static int build_seccomp(struct learner *l, volt_sec_policy *p, json_t *explain)
+{
+	static const char *const guarded[] = { "clone", "unshare" };
+	bool in_default[NR_SLOTS] = { false };
+	json_t *extra = json_array(), *used = json_array();
 	int r = 0;
 
-	if (!p)
-		return volt_error_set(ENOMEM, NULL);
-	p->fs_restricted = p->bind_restricted = p->connect_restricted = true;
-	p->profile = SECCOMP_PROFILE_CUSTOM;
-	/* What volt itself needs between applying the policy and the program's start. */
-	l->used[SYS_execve] = l->used[SYS_exit_group] = true;
-	if (collapse(&l->read, &p->fs_read) < 0 || collapse(&l->write, &p->fs_write) < 0 ||
-	    collapse(&l->exec, &p->fs_execute) < 0)
-		r = -ENOMEM;
-	for (size_t i = 0; r == 0 && i < l->bind.n; i++)
-		r = portv_add(&p->net_bind, l->bind.items[i]);
-	for (size_t i = 0; r == 0 && i < l->connect.n; i++)
-		r = portv_add(&p->net_connect, l->connect.items[i]);
+	if (!extra || !used) {
+		json_decref(extra);
+		json_decref(used);
+		return -ENOMEM;
+	}
+	p->profile = SECCOMP_PROFILE_DEFAULT;
+	/*
+	 * clone and unshare are the default profile's too, allowed without
+	 * namespace flags: naming them in "allow" would lift that guard.
+	 * clone3 keeps its ENOSYS: naming it in "deny" would make it EPERM,
+	 * which the C library does not fall back from.
+	 */
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(guarded); i++) {
+		int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, guarded[i]);
+
+		if (nr < 0 || nr >= NR_SLOTS)
+			continue;
+		in_default[nr] = true;
+		if (!l->used[nr])
+			r = strv_add(&p->sc_deny, guarded[i]);
+	}
+	for (const char *const *name = default_allowed_syscalls; *name && r == 0; name++) {
+		int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, *name);
+
+		if (nr < 0 || nr >= NR_SLOTS)
+			continue;
+		in_default[nr] = true;
+		if (!l->used[nr] && strcmp(*name, "clone3") != 0)
+			r = strv_add(&p->sc_deny, *name);
+	}
 	for (int nr = 0; r == 0 && nr < NR_SLOTS; nr++) {
 		char *name;
 
@@ -466,21 +1043,136 @@ static int build_policy(struct learner *l, volt_sec_policy **out)
 		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 		if (!name)
 			continue;
-		r = strv_add(&p->sc_allow, name);
+		json_array_append_new(used, json_string(name));
+		if (!in_default[nr]) {
+			r = strv_add(&p->sc_allow, name);
+			json_array_append_new(extra, json_string(name));
+		}
 		free(name);
 	}
-	if (r < 0 || l->oom) {
+	if (r == 0 && explain &&
+	    json_object_set_new(explain, "seccomp",
+				json_pack("{s:o, s:o, s:i}", "used", used, "beyond_default", extra, "denied",
+					  (int)p->sc_deny.n)) < 0)
+		r = -ENOMEM;
+	else if (!explain || r < 0) {
+		json_decref(used);
+		json_decref(extra);
+	}
+	return r;
+}
+
+static int build_policy(struct learner *l, volt_sec_policy **out, json_t **explain_out)
+{
+	_cleanup_json_ json_t *explain = json_object(), *rules_j = json_array();
+	struct rules rs = { .not_granted = json_array(), .home = getenv("HOME") };
+	volt_sec_policy *p = policy_alloc(), *def = NULL;
+	const struct rule *first_unreachable = NULL;
+	struct strv *lists[LIST__MAX];
+	size_t n_unreachable = 0;
+	int r = 0;
+
+	if (!p || !explain || !rules_j || !rs.not_granted) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = volt_sec_policy_new_default(&def);
+	if (r < 0)
+		goto out;
+	lists[LIST_READ] = &p->fs_read;
+	lists[LIST_WRITE] = &p->fs_write;
+	lists[LIST_EXEC] = &p->fs_execute;
+	p->fs_restricted = p->bind_restricted = p->connect_restricted = true;
+	/* What volt itself needs between applying the policy and the program's start, and exit always. */
+	l->used[SYS_execve] = l->used[SYS_exit] = l->used[SYS_exit_group] = true;
+
+	build_rules(l, &rs);
+	for (size_t i = 0; r == 0 && i < rs.n; i++) {
+		const struct rule *ru = &rs.r[i];
+		json_t *j;
+
+		if (ru->dropped || !ru->path)
+			continue;
+		r = strv_add(lists[ru->list], ru->path);
+		j = rule_json(ru);
+		if (r == 0 && (!j || json_array_append_new(rules_j, j) < 0))
+			r = -ENOMEM;
+		if (r == 0 && ru->flag && !ru->unreachable)
+			volt_log(VOLT_LOG_WARNING, "learned policy: %s '%s' %s: %s", list_keys[ru->list], ru->path,
+				 ru->flag, ru->reason);
+		if (ru->unreachable && !first_unreachable)
+			first_unreachable = ru;
+		n_unreachable += ru->unreachable;
+	}
+	if (first_unreachable)
+		volt_log(VOLT_LOG_WARNING,
+			 "learned policy: %zu grant(s) not usable by uid 65534, e.g. %s '%s': run as root, 'volt sandbox "
+			 "run' runs the program as uid 65534 outside its user namespace; make them readable to others, "
+			 "or add \"user_namespace\": false (host root) to the policy (--explain lists them)",
+			 n_unreachable, list_keys[first_unreachable->list], first_unreachable->path);
+	/* The default policy's withheld secrets stay withheld. */
+	for (size_t i = 0; r == 0 && i < def->fs_deny.n; i++)
+		r = strv_add(&p->fs_deny, def->fs_deny.items[i]);
+	/* Signals and abstract sockets stay inside, unless the run reached outside. */
+	p->scope = SCOPE_SIGNAL | (l->abstract_unix ? 0 : SCOPE_ABSTRACT_UNIX_SOCKET);
+	for (size_t i = 0; r == 0 && i < l->bind.n; i++)
+		r = portv_add(&p->net_bind, l->bind.items[i]);
+	for (size_t i = 0; r == 0 && i < l->connect.n; i++)
+		r = portv_add(&p->net_connect, l->connect.items[i]);
+	if (r == 0)
+		r = build_seccomp(l, p, explain);
+	if (r == 0 && (json_object_set(explain, "rules", rules_j) < 0 ||
+		       json_object_set(explain, "not_granted", rs.not_granted) < 0 ||
+		       json_object_set_new(explain, "abstract_unix_socket", json_boolean(l->abstract_unix)) < 0))
+		r = -ENOMEM;
+out:
+	if (rs.oom || l->oom)
+		r = -ENOMEM;
+	rules_done(&rs);
+	volt_sec_policy_free(def);
+	if (r < 0) {
 		volt_sec_policy_free(p);
-		return volt_error_set(ENOMEM, NULL);
+		return volt_error_set(-r, NULL);
 	}
 	*out = p;
+	if (explain_out)
+		*explain_out = TAKE_PTR(explain);
 	return 0;
 }
 
-static _Noreturn void child_main(char *const argv[], int err_fd)
+/* ------------------------------------------------------------------ */
+/* Running the program */
+
+/* Termination signals to volt: the first is forwarded, the second kills the program. */
+static volatile sig_atomic_t signals_seen;
+static volatile pid_t signal_target;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+
+	/* The program may have left its process group: then at least the program itself. */
+	if (signals_seen++ == 0) {
+		if (kill(-signal_target, sig) < 0)
+			kill(signal_target, sig);
+	} else if (kill(-signal_target, SIGKILL) < 0) {
+		kill(signal_target, SIGKILL);
+	}
+	errno = saved;
+}
+
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static _Noreturn void child_main(char *const argv[], int err_fd, bool new_session)
 {
 	int err;
 
+	/* Like volt sandbox run: a session of its own, so terminal signals reach volt only, which forwards them. */
+	if (new_session && setsid() < 0) {
+		err = errno;
+		(void)!write(err_fd, &err, sizeof(err));
+		_exit(127);
+	}
 	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0) {
 		err = errno;
 		(void)!write(err_fd, &err, sizeof(err));
@@ -495,12 +1187,21 @@ static _Noreturn void child_main(char *const argv[], int err_fd)
 
 static int trace_loop(struct learner *l, pid_t main_pid, int *main_status)
 {
+	bool killed_all = false;
+
 	for (;;) {
-		struct user_regs_struct regs;
+		struct __ptrace_syscall_info info;
 		struct tracee *t;
 		int status, sig = 0, event;
-		pid_t tid = waitpid(-1, &status, __WALL);
+		pid_t tid;
 
+		if (signals_seen > 1 && !killed_all) {
+			/* Also those that left the process group. */
+			for (size_t i = 0; i < l->n; i++)
+				kill(l->t[i].tid, SIGKILL);
+			killed_all = true;
+		}
+		tid = waitpid(-1, &status, __WALL);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -521,27 +1222,26 @@ static int trace_loop(struct learner *l, pid_t main_pid, int *main_status)
 			return volt_error_set(ENOMEM, NULL);
 		event = status >> 16;
 		if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-			if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) == 0) {
-				if (!t->in_syscall) {
-					syscall_entry(t, &regs);
-				} else if (t->forced_ret) {
-					regs.rax = (unsigned long long)t->forced_ret;
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info) > 0) {
+				if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+					syscall_entry(l, t, (long)info.entry.nr, info.entry.args);
+				} else if (info.op == PTRACE_SYSCALL_INFO_EXIT && t->forced_ret) {
+					struct user_regs_struct regs;
+
+					if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) == 0) {
+						regs.rax = (unsigned long long)t->forced_ret;
+						if (ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0)
+							kill(tid, SIGKILL);
+					}
 					t->forced_ret = 0;
-					if (ptrace(PTRACE_SETREGS, tid, NULL, &regs) < 0)
-						kill(tid, SIGKILL);
-					syscall_exit(l, t, (long)regs.rax);
-				} else {
-					syscall_exit(l, t, (long)regs.rax);
+					tracee_clear(t);
+				} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+					syscall_exit(l, t, (long)info.exit.rval);
 				}
-				t->in_syscall = !t->in_syscall;
 			}
 		} else if (WSTOPSIG(status) == SIGTRAP && event) {
-			if (event == PTRACE_EVENT_EXEC) {
-				/* The thread that called execve now has the leader's id. */
-				t->nr = SYS_execve;
-				t->in_syscall = true;
+			if (event == PTRACE_EVENT_EXEC)
 				exec_event(l, tid);
-			}
 		} else if (WSTOPSIG(status) == SIGSTOP && !t->started) {
 			/* The initial stop of a newly attached thread or child. */
 			t->started = true;
@@ -552,78 +1252,125 @@ static int trace_loop(struct learner *l, pid_t main_pid, int *main_status)
 	}
 }
 
-VOLT_API int volt_sec_learn_run(volt_sec_policy **out, int *exit_status, char *const argv[],
-				const volt_sec_learn_options *options)
+static void learner_done(struct learner *l)
 {
-	struct learner l = { 0 };
+	for (size_t i = 0; i < l->n; i++)
+		tracee_clear(&l->t[i]);
+	free(l->t);
+	for (size_t i = 0; i < l->n_acc; i++) {
+		free(l->acc[i].path);
+		for (size_t e = 0; e < l->acc[i].n_examples; e++)
+			free(l->acc[i].examples[e]);
+	}
+	free(l->acc);
+	strv_done(&l->created);
+	free(l->bind.items);
+	free(l->connect.items);
+	if (l->root_fd >= 0)
+		close(l->root_fd);
+	free(l->root);
+}
+
+VOLT_API int volt_sec_learn_run_explain(volt_sec_policy **out, json_t **explain, int *exit_status, char *const argv[],
+					const char *root, const volt_sec_learn_options *options)
+{
+	struct learner l = { .root_fd = -1 };
+	struct sigaction old[ELEMENTSOF(forwarded_signals)];
+	unsigned flags = options ? options->flags : 0;
 	int pipefd[2], status, err = 0, main_status = 0, r;
+	bool forward = flags & VOLT_SEC_LEARN_FORWARD_SIGNALS;
 	pid_t pid;
 	ssize_t n;
 
 	assert_return(out, -EINVAL);
 	assert_return(argv && argv[0], -EINVAL);
-	if (options && (options->version != VOLT_SEC_LEARN_OPTIONS_VERSION || options->flags != 0))
+	if (options && (options->version != VOLT_SEC_LEARN_OPTIONS_VERSION ||
+			(options->flags & ~VOLT_SEC_LEARN_FORWARD_SIGNALS)))
 		return volt_error_set(EINVAL, "learn: bad options (version %u, flags %#x)", options->version,
 				      options->flags);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return volt_error_set_errno(errno, "learn: pipe");
+	if (!root)
+		root = "/";
+	if (root[0] != '/')
+		return volt_error_set(EINVAL, "learn: root '%s' must be an absolute path", root);
+	l.root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l.root_fd < 0)
+		return volt_error_set_errno(errno, "learn: root '%s'", root);
+	l.root = realpath(root, NULL);
+	if (!l.root) {
+		r = volt_error_set_errno(errno, "learn: root '%s'", root);
+		learner_done(&l);
+		return r;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = volt_error_set_errno(errno, "learn: pipe");
+		learner_done(&l);
+		return r;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
+		r = volt_error_set_errno(errno, "learn: fork");
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return volt_error_set_errno(errno, "learn: fork");
+		learner_done(&l);
+		return r;
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		child_main(argv, pipefd[1]);
+		child_main(argv, pipefd[1], forward);
 	}
 	close(pipefd[1]);
+	l.main_pid = pid;
 
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
 		n = read(pipefd[0], &err, sizeof(err));
 		close(pipefd[0]);
+		learner_done(&l);
 		return volt_error_set(n == sizeof(err) ? err : ECHILD, "learn: cannot trace '%s'%s", argv[0],
 				      n == sizeof(err) ? " (ptrace refused)" : "");
 	}
 	if (ptrace(PTRACE_SETOPTIONS, pid, NULL,
 		   (void *)(long)(PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
-				  PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)) < 0) {
-		r = volt_error_set_errno(errno, "learn: ptrace options");
+				  PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)) < 0 ||
+	    !tracee_get(&l, pid)) {
+		r = volt_error_set_errno(errno ? errno : ENOMEM, "learn: ptrace options");
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		close(pipefd[0]);
+		learner_done(&l);
 		return r;
 	}
-	{
-		struct tracee *first = tracee_get(&l, pid);
+	l.t[0].started = true;
+	if (forward) {
+		/* No SA_RESTART: waitpid returns EINTR, so a second signal's kill-all is seen at once. */
+		struct sigaction sa = { .sa_handler = on_signal };
 
-		if (!first) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			close(pipefd[0]);
-			return volt_error_set(ENOMEM, NULL);
-		}
-		first->started = true;
+		signals_seen = 0;
+		signal_target = pid;
+		sigemptyset(&sa.sa_mask);
+		for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+			sigaction(forwarded_signals[i], &sa, &old[i]);
 	}
 	ptrace(PTRACE_SYSCALL, pid, NULL, NULL);
 	r = trace_loop(&l, pid, &main_status);
+	if (forward)
+		for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+			sigaction(forwarded_signals[i], &old[i], NULL);
 
 	n = read(pipefd[0], &err, sizeof(err));
 	close(pipefd[0]);
 	if (r == 0 && n == sizeof(err))
 		r = volt_error_set_errno(err, "learn: cannot execute '%s'", argv[0]);
 	if (r == 0)
-		r = build_policy(&l, out);
-	for (size_t i = 0; i < l.n; i++)
-		tracee_clear(&l.t[i]);
-	free(l.t);
-	strv_done(&l.read);
-	strv_done(&l.write);
-	strv_done(&l.exec);
-	free(l.bind.items);
-	free(l.connect.items);
+		r = build_policy(&l, out, explain);
+	learner_done(&l);
 	if (r == 0 && exit_status)
 		*exit_status = main_status;
 	return r;
+}
+
+VOLT_API int volt_sec_learn_run(volt_sec_policy **out, int *exit_status, char *const argv[],
+				const volt_sec_learn_options *options)
+{
+	return volt_sec_learn_run_explain(out, NULL, exit_status, argv, NULL, options);
 }

@@ -80,10 +80,16 @@ START_TEST(test_learned_policy_lets_the_same_run_succeed)
 	ck_assert_uint_eq(p->net_bind.items[0], (unsigned)atoi(bind_port));
 	ck_assert_uint_eq(p->net_connect.n, 1);
 	ck_assert_uint_eq(p->net_connect.items[0], (unsigned)conn);
-	ck_assert_int_eq(p->profile, SECCOMP_PROFILE_CUSTOM);
-	ck_assert(strv_contains(&p->sc_allow, "socket") && strv_contains(&p->sc_allow, "bind") &&
-		  strv_contains(&p->sc_allow, "connect") && strv_contains(&p->sc_allow, "execve"));
-	ck_assert(!strv_contains(&p->sc_allow, "mount"));
+	/* The default profile (its guards kept) minus what the run did not make. */
+	ck_assert_int_eq(p->profile, SECCOMP_PROFILE_DEFAULT);
+	ck_assert(!strv_contains(&p->sc_deny, "socket") && !strv_contains(&p->sc_deny, "bind") &&
+		  !strv_contains(&p->sc_deny, "connect") && !strv_contains(&p->sc_deny, "execve") &&
+		  !strv_contains(&p->sc_deny, "exit") && !strv_contains(&p->sc_deny, "exit_group"));
+	ck_assert(strv_contains(&p->sc_deny, "unshare") && strv_contains(&p->sc_deny, "mkdir"));
+	ck_assert(!strv_contains(&p->sc_allow, "mount") && !strv_contains(&p->sc_allow, "clone3") &&
+		  !strv_contains(&p->sc_deny, "clone3"));
+	/* The default policy's secrets stay withheld. */
+	ck_assert(strv_contains(&p->fs_deny, "/etc/shadow"));
 	ck_assert_uint_ge(p->fs_execute.n, 1);
 
 	/* Applied to the same run: it succeeds. */
@@ -138,6 +144,93 @@ START_TEST(test_learn_reports_a_missing_program)
 }
 END_TEST
 
+START_TEST(test_explain_and_file_grants)
+{
+	char dir[] = "/tmp/volt-learn-XXXXXX", file[64], missing[64], script[256];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	volt_sec_policy *p = NULL;
+	json_t *why = NULL, *rule;
+	bool explained = false, probe = false;
+	size_t i;
+	int status = -1;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/data", dir);
+	snprintf(missing, sizeof(missing), "%s/missing", dir);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("x\n", f);
+	fclose(f);
+	snprintf(script, sizeof(script), "cat %s; cat %s 2>/dev/null; exit 0", file, missing);
+	setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+
+	ck_assert_msg(volt_sec_learn_run_explain(&p, &why, &status, argv, NULL, NULL) == 0, "%s", volt_error_message());
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	/* The file itself, not its directory; the failed probe grants nothing. */
+	ck_assert(strv_contains(&p->fs_read, file));
+	ck_assert(!strv_contains(&p->fs_read, dir) && !strv_contains(&p->fs_read, missing));
+	json_array_foreach(json_object_get(why, "rules"), i, rule)
+		if (strcmp(json_string_value(json_object_get(rule, "path")), file) == 0)
+			explained = json_array_size(json_object_get(rule, "accesses")) > 0;
+	json_array_foreach(json_object_get(why, "not_granted"), i, rule)
+		if (strcmp(json_string_value(json_object_get(rule, "path")), missing) == 0)
+			probe = true;
+	ck_assert_msg(explained, "no explanation for %s", file);
+	ck_assert_msg(probe, "the probe of %s is not reported", missing);
+	ck_assert(json_is_array(json_object_get(json_object_get(why, "seccomp"), "used")));
+	json_decref(why);
+	volt_sec_policy_free(p);
+	unlink(file);
+	rmdir(dir);
+}
+END_TEST
+
+/* Inside a root, paths are written as the program names them there. */
+START_TEST(test_paths_relative_to_a_root)
+{
+	char root[] = "/tmp/volt-learn-root-XXXXXX", file[64], script[256];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	volt_sec_policy *p = NULL;
+	int status = -1;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(file, sizeof(file), "%s/conf", root);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	/* A relative open from a working directory inside the root. */
+	snprintf(script, sizeof(script), "cd %s && cat conf", root);
+	setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+	ck_assert_msg(volt_sec_learn_run_explain(&p, NULL, &status, argv, root, NULL) == 0, "%s", volt_error_message());
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	ck_assert(strv_contains(&p->fs_read, "/conf"));
+	ck_assert(!strv_contains(&p->fs_read, file));
+	/* /bin/sh is outside the root: not recorded. */
+	for (size_t i = 0; i < p->fs_execute.n; i++)
+		ck_assert_msg(strncmp(p->fs_execute.items[i], "/bin", 4) != 0 && strncmp(p->fs_execute.items[i], "/usr", 4) != 0,
+			      "%s", p->fs_execute.items[i]);
+	volt_sec_policy_free(p);
+	unlink(file);
+	rmdir(root);
+}
+END_TEST
+
+START_TEST(test_bad_options_are_refused)
+{
+	volt_sec_learn_options o = VOLT_SEC_LEARN_OPTIONS_INIT;
+	char *argv[] = { "/bin/true", NULL };
+	volt_sec_policy *p = NULL;
+
+	o.flags = 1u << 7;
+	ck_assert_int_eq(volt_sec_learn_run(&p, NULL, argv, &o), -EINVAL);
+	o.flags = 0;
+	ck_assert_int_eq(volt_sec_learn_run_explain(&p, NULL, NULL, argv, "relative", &o), -EINVAL);
+	ck_assert_ptr_null(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sec-learn");
@@ -148,6 +241,9 @@ int main(void)
 	tcase_add_test(tc, test_learned_policy_lets_the_same_run_succeed);
 	tcase_add_test(tc, test_clone_untraced_cannot_escape);
 	tcase_add_test(tc, test_learn_reports_a_missing_program);
+	tcase_add_test(tc, test_explain_and_file_grants);
+	tcase_add_test(tc, test_bad_options_are_refused);
+	tcase_add_test(tc, test_paths_relative_to_a_root);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
