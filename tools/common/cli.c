@@ -86,7 +86,24 @@ int cli_print_json(const char *program, json_t *value)
 	json_decref(value);
 	if (r < 0)
 		return cli_fail(program);
-	puts(s);
+	/*
+	 * jansson writes C0 controls as \uNNNN but DEL and the C1 controls
+	 * (U+0080..U+009F, CSI among them) as they are; outside strings JSON
+	 * is ASCII, so these bytes are in strings, where \u escapes mean the same.
+	 */
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)p[0], d = (unsigned char)p[1];
+
+		if (c == 0x7f) {
+			fputs("\\u007f", stdout);
+		} else if (c == 0xc2 && d >= 0x80 && d <= 0x9f) {
+			printf("\\u%04x", d);
+			p++;
+		} else {
+			putchar(c);
+		}
+	}
+	putchar('\n');
 	free(s);
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
