@@ -4,9 +4,9 @@
 # truncated the root file it pointed to), and a FIFO given as --kernel,
 # --initrd or a --disk path (voltvm), or as volt vm create's --kernel or
 # initrd, must be refused with a clear error, never waited on.
-# usage: vmm-files.sh VOLTVM VOLT KERNEL   (KERNEL: a bzImage voltvm --dry-run loads)
+# usage: vmm-files.sh VOLTVM VOLT STELLARIUM KERNEL   (KERNEL: a bzImage voltvm --dry-run loads)
 set -u
-voltvm=$(realpath "$1") volt=$(realpath "$2") kernel=$(realpath "$3")
+voltvm=$(realpath "$1") volt=$(realpath "$2") st=$(realpath "$3") kernel=$(realpath "$4")
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 tmp=$(mktemp -d /tmp/volt-sec-vmm-XXXXXX)
@@ -58,6 +58,15 @@ run "voltvm --kernel FIFO" "not a regular file" "$voltvm" --dry-run --kernel "$t
 run "voltvm --initrd FIFO" "not a regular file" "$voltvm" --dry-run --kernel "$kernel" --initrd "$tmp/fifo"
 run "voltvm --disk path=FIFO" "not a regular file or block device" "$voltvm" --dry-run --kernel "$kernel" --disk "path=$tmp/fifo"
 run "voltvm --disk path=FIFO,ro" "not a regular file or block device" "$voltvm" --dry-run --kernel "$kernel" --disk "path=$tmp/fifo,ro"
+head -c 1048576 /dev/zero >"$tmp/disk.img"
+if "$st" --root "$tmp/store" import --tag d --image "$tmp/disk.img" >/dev/null 2>&1; then
+	run "voltvm --disk overlay=FIFO,ro" "not a regular file" "$voltvm" --dry-run --kernel "$kernel" \
+		--disk "image=d,store=$tmp/store/cas,overlay=$tmp/fifo,ro"
+	run "voltvm --disk overlay=FIFO" "overlay" "$voltvm" --dry-run --kernel "$kernel" \
+		--disk "image=d,store=$tmp/store/cas,overlay=$tmp/fifo"
+else
+	fail "stellarium import --image of a test disk"
+fi
 VOLT_GUEST_INITRD=$kernel run "volt vm create --kernel FIFO" "is not a file" "$volt" --root "$tmp/root" vm create f1 --image busybox --kernel "$tmp/fifo"
 VOLT_GUEST_INITRD=$tmp/fifo run "volt vm create, FIFO initrd" "is not a file" "$volt" --root "$tmp/root" vm create f2 --image busybox --kernel "$kernel"
 [ ! -e "$tmp/root/vms/f1" ] && [ ! -e "$tmp/root/vms/f2" ] || fail "a refused VM left a record: $(ls "$tmp/root/vms")"
