@@ -6,7 +6,7 @@
 # probe inside tries to create a file in "/" and to read /secret, a 0644
 # file the test planted in the image's root that no default rule grants:
 # both must be denied, and the effective policy (volt container inspect)
-# must hold no rule on "/".
+# must hold no rule on "/". The links are met by a --policy file too.
 # usage: landlock-image.sh VOLT LAUNCHER PROBE SRCDIR
 set -u
 volt=$(realpath "$1") launcher=$(realpath "$2") probe=$(realpath "$3") src=$4
@@ -78,6 +78,13 @@ echo "== image links to /"
 for l in var-tmp opt tmp; do
 	echo "-- /$(echo $l | tr - /) -> /"
 	case_run "link $l" --rootfs "$tmp/link-$l"
+done
+
+echo "== a policy given with --policy meets the same links"
+"$volt" policy default >"$tmp/user-policy.json" || fail "volt policy default"
+for l in var-tmp opt tmp; do
+	echo "-- --policy (the default, as a file), /$(echo $l | tr - /) -> /"
+	case_run "user policy, link $l" --rootfs "$tmp/link-$l" --policy "$tmp/user-policy.json"
 done
 
 echo "== the image's WorkingDir as / in disguise"
