@@ -64,8 +64,9 @@ static int check_exec_size(const char *const *argv, const char *const *env)
 
 			/* "--setenv=" is nspawn's, on each entry. */
 			if (n + 9 > EXEC_ARG_MAX)
-				return volt_error_set(E2BIG, "%s entry %zu of %zu bytes is over the kernel's limit of %u per argument",
-						      l ? "environment" : "command", (size_t)(a - lists[l]), n, EXEC_ARG_MAX);
+				return volt_error_set(E2BIG, "%s entry %zu is %zu bytes, over the kernel's %u per argument",
+						      l ? "environment" : "command", (size_t)(a - lists[l]) + 1, n,
+						      EXEC_ARG_MAX);
 			total += n + 9 + 1 + sizeof(char *);
 		}
 	if (total > EXEC_TOTAL_MAX)
