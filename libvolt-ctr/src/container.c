@@ -6,11 +6,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <volt/core.h>
@@ -75,31 +78,211 @@ VOLT_API const char *volt_ctr_state_to_string(volt_ctr_state state)
 }
 
 /*
+ * The policy's paths are the container's, and the image decides what
+ * they lead to: an image whose /var/tmp is a link to "/" would turn the
+ * default rule "write /var/tmp" into "write everything". So each rule is
+ * resolved at create time inside the container's base, as the launcher
+ * will see it, following the image's links but never out of the tree.
+ */
+enum rule_kind {
+	RULE_MISSING,  /* not in the image: the launcher skips it */
+	RULE_PLAIN,    /* a real directory or file, no link on the way */
+	RULE_LINKED,   /* reached through a link: target holds where to */
+	RULE_BROKEN,   /* a link loop or another error: not granted */
+};
+
+/* *@out: what @path (absolute, normalised) names inside @base_fd, as an in-container path. */
+static int rule_target(char **out, int base_fd, const char *base_real, const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	_cleanup_close_ int fd = -1;
+	size_t blen = strlen(base_real);
+	char proc[64], real[PATH_MAX];
+	ssize_t n;
+
+	if (strcmp(path, "/") == 0) {
+		*out = strdup("/");
+		return *out ? 0 : -ENOMEM;
+	}
+	fd = (int)syscall(SYS_openat2, base_fd, path + 1, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, real, sizeof(real) - 1);
+	if (n < 0)
+		return -errno;
+	real[n] = '\0';
+	/* RESOLVE_IN_ROOT keeps it inside; checked all the same. */
+	if (strncmp(real, base_real, blen) != 0 || (real[blen] != '\0' && real[blen] != '/'))
+		return -EXDEV;
+	*out = strdup(real[blen] ? real + blen : "/");
+	return *out ? 0 : -ENOMEM;
+}
+
+static enum rule_kind rule_resolve(char **out, int base_fd, const char *base_real, const char *path)
+{
+	int r = rule_target(out, base_fd, base_real, path);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		return RULE_MISSING;
+	if (r < 0) {
+		volt_log(VOLT_LOG_DEBUG, "policy: '%s' in the image: %s", path, strerror(-r));
+		return RULE_BROKEN;
+	}
+	return strcmp(*out, path) == 0 ? RULE_PLAIN : RULE_LINKED;
+}
+
+/* @path is @dir or below it. */
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+struct rule {
+	char *path, *target;
+	enum rule_kind kind;
+};
+
+/*
+ * One list of paths resolved in the image. A rule reached through a link
+ * is replaced by where it leads, so that the launcher opens a path that
+ * held no link when the container was made, and is dropped when the link
+ * would widen it: to "/" or a parent of the rule, or, for the default
+ * policy, to a place the same list does not already grant by a plain
+ * path (the image's /bin -> usr/bin is fine, its /opt -> /etc is not).
+ */
+static int resolve_list(json_t *policy, const char *list, int base_fd, const char *base_real, bool is_default)
+{
+	json_t *in = json_object_get(policy, list);
+	_cleanup_json_ json_t *out = NULL;
+	struct rule *rules;
+	size_t n;
+	int r = 0;
+
+	if (!json_is_array(in))
+		return 0;
+	n = json_array_size(in);
+	rules = calloc(n ? n : 1, sizeof(*rules));
+	out = json_array();
+	if (!rules || !out) {
+		free(rules);
+		return volt_error_set(ENOMEM, NULL);
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *p = json_string_value(json_array_get(in, i));
+
+		if (!p || p[0] != '/') {
+			/* Not a path the launcher opens from "/": the policy's parser judges it. */
+			rules[i].kind = RULE_MISSING;
+			rules[i].path = p ? strdup(p) : NULL;
+			if (p && !rules[i].path)
+				r = volt_error_set(ENOMEM, NULL);
+			continue;
+		}
+		r = volt_path_normalize(&rules[i].path, p);
+		if (r == 0)
+			rules[i].kind = rule_resolve(&rules[i].target, base_fd, base_real, rules[i].path);
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const struct rule *u = &rules[i];
+		const char *why = NULL;
+		bool covered = false;
+
+		if (!u->path)
+			continue;
+		if (u->kind == RULE_BROKEN) {
+			why = "it does not resolve (a link loop?)";
+		} else if (u->kind == RULE_LINKED) {
+			for (size_t k = 0; k < n && !covered; k++)
+				covered = rules[k].kind == RULE_PLAIN && strcmp(rules[k].path, "/") != 0 &&
+					  path_within(u->target, rules[k].path);
+			if (strcmp(u->target, "/") == 0)
+				why = "the image's links lead it to '/'";
+			else if (path_within(u->path, u->target))
+				why = "the image's links lead it up to a parent";
+			else if (is_default && !covered)
+				why = "the image's links lead it out of the places the default policy grants";
+		}
+		if (why) {
+			volt_log(VOLT_LOG_WARNING, "policy: %s rule '%s' (in the image: '%s') dropped: %s", list,
+				 u->path, u->target ? u->target : "?", why);
+			continue;
+		}
+		if (json_array_append_new(out, json_string(u->kind == RULE_LINKED ? u->target : u->path)) < 0)
+			r = volt_error_set(ENOMEM, NULL);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(rules[i].path);
+		free(rules[i].target);
+	}
+	free(rules);
+	if (r < 0)
+		return r;
+	if (json_object_set_new(policy, list, TAKE_PTR(out)) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	return 0;
+}
+
+/*
  * The default policy knows the usual system paths, not where a workload
  * keeps its own files: the working directory (-w, or an image's
  * WorkingDir such as /app) is the workload's to read, write and run from.
- * A policy the user gave is taken as written.
+ * Never "/" (which is every path), nor the kernel's and the devices'
+ * trees, however the image's links lead there. A policy the user gave
+ * is taken as written.
  */
-static int grant_workdir(json_t *policy, const char *workdir)
+static int grant_workdir(json_t *policy, const char *workdir, int base_fd, const char *base_real)
 {
 	static const char *const lists[] = { "fs_read", "fs_write", "fs_execute" };
+	static const char *const never[] = { "/proc", "/sys", "/dev" };
+	_cleanup_free_ char *target = NULL;
+	const char *grant = workdir;
 
 	if (!workdir || strcmp(workdir, "/") == 0)
 		return 0;
+	switch (rule_resolve(&target, base_fd, base_real, workdir)) {
+	case RULE_MISSING:
+		break;
+	case RULE_BROKEN:
+		volt_log(VOLT_LOG_WARNING, "policy: working directory '%s' does not resolve in the image: not granted",
+			 workdir);
+		return 0;
+	case RULE_PLAIN:
+	case RULE_LINKED:
+		grant = target;
+		break;
+	}
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		if (strcmp(grant, "/") == 0 || path_within(grant, never[i])) {
+			volt_log(VOLT_LOG_WARNING, "policy: working directory '%s' (in the image: '%s') is not granted",
+				 workdir, grant);
+			return 0;
+		}
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		json_t *a = json_object_get(policy, lists[i]);
 
-		if (json_is_array(a) && json_array_append_new(a, json_string(workdir)) < 0)
+		if (json_is_array(a) && json_array_append_new(a, json_string(grant)) < 0)
 			return volt_error_set(ENOMEM, NULL);
 	}
 	return 0;
 }
 
 /* The effective policy is fixed at create time and shown to the launcher as a file. */
-static int write_policy(const ctr_record *rec, const char *policy_file, const char *workdir, bool strict)
+static int write_policy(const ctr_record *rec, const char *base, const char *policy_file, const char *workdir,
+			bool strict)
 {
+	static const char *const lists[] = { "fs_read", "fs_write", "fs_execute" };
 	_cleanup_json_ json_t *j = NULL, *gaps = NULL;
 	volt_sec_support support = VOLT_SEC_SUPPORT_INIT;
+	_cleanup_free_ char *base_real = NULL;
+	_cleanup_close_ int base_fd = -1;
 	volt_sec_policy *p = NULL;
 	int r;
 
@@ -117,7 +300,18 @@ static int write_policy(const ctr_record *rec, const char *policy_file, const ch
 	volt_sec_policy_free(p);
 	if (r < 0)
 		return r;
-	if (!policy_file && (r = grant_workdir(j, workdir)) < 0)
+	base_fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (base_fd < 0)
+		return volt_error_set_errno(errno, "open the base %s", base);
+	base_real = realpath(base, NULL);
+	if (!base_real)
+		return volt_error_set_errno(errno, "resolve the base %s", base);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		r = resolve_list(j, lists[i], base_fd, base_real, !policy_file);
+		if (r < 0)
+			return volt_error_prefix(r, "policy");
+	}
+	if (!policy_file && (r = grant_workdir(j, workdir, base_fd, base_real)) < 0)
 		return r;
 	return volt_json_write_file(rec->policy, j, VOLT_JSON_PRETTY, 0644);
 }
@@ -134,7 +328,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	const volt_ctr_spec *spec = &eff;
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_json_ json_t *config = NULL;
-	_cleanup_free_ char *base = NULL, *config_path = NULL;
+	_cleanup_free_ char *base = NULL, *config_path = NULL, *workdir = NULL;
 	_cleanup_close_ int net_lock = -1;
 	unsigned net_index = 0;
 	int r;
@@ -156,6 +350,13 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		r = ctr_image_config_apply(ctr, user_spec, &eff, &ic);
 		if (r < 0)
 			return volt_error_prefix(r, "container '%s'", name);
+	}
+	/* "//" or "/proc/.." is "/": every check below sees the normal form. */
+	if (eff.workdir && eff.workdir[0] == '/') {
+		r = volt_path_normalize(&workdir, eff.workdir);
+		if (r < 0)
+			return volt_error_prefix(r, "container '%s': working directory", name);
+		eff.workdir = workdir;
 	}
 	/* Check everything that can be checked before anything is written. */
 	r = ctr_spec_to_json(&config, name, spec, "(pending)");
@@ -203,7 +404,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		r = volt_error_set_errno(errno, "chown %s", rec.upper);
 		goto fail;
 	}
-	r = write_policy(&rec, spec->policy_file, spec->workdir, spec->policy_strict);
+	r = write_policy(&rec, base, spec->policy_file, spec->workdir, spec->policy_strict);
 	if (r < 0)
 		goto fail;
 	if (asprintf(&config_path, "%s/config.json", rec.dir) < 0) {

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,6 +34,45 @@ static int strv_to_json(json_t *obj, const char *key, const char *const *v)
 		}
 	if (json_object_set_new(obj, key, a) < 0)
 		return volt_error_set(ENOMEM, NULL);
+	return 0;
+}
+
+/* Control characters: never in a user name, and an image's way to drive a terminal. */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * The command and environment reach the workload through execve(), here
+ * as nspawn's arguments: refused now, with the reason, rather than as an
+ * E2BIG at every start. An image's config can hold megabytes of Env.
+ */
+#define EXEC_ARG_MAX (128u * 1024 - 1) /* the kernel's MAX_ARG_STRLEN, less the NUL */
+#define EXEC_TOTAL_MAX (1024u * 1024)  /* well under the 2 MiB minimum of ARG_MAX */
+
+static int check_exec_size(const char *const *argv, const char *const *env)
+{
+	const char *const *lists[] = { argv, env };
+	size_t total = 0;
+
+	for (size_t l = 0; l < 2; l++)
+		for (const char *const *a = lists[l]; a && *a; a++) {
+			size_t n = strlen(*a);
+
+			/* "--setenv=" is nspawn's, on each entry. */
+			if (n + 9 > EXEC_ARG_MAX)
+				return volt_error_set(E2BIG, "%s entry %zu is %zu bytes, over the kernel's %u per argument",
+						      l ? "environment" : "command", (size_t)(a - lists[l]) + 1, n,
+						      EXEC_ARG_MAX);
+			total += n + 9 + 1 + sizeof(char *);
+		}
+	if (total > EXEC_TOTAL_MAX)
+		return volt_error_set(E2BIG, "the command and environment take %zu bytes, over the limit of %u", total,
+				      EXEC_TOTAL_MAX);
 	return 0;
 }
 
@@ -140,7 +180,7 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 		return volt_error_set(EINVAL, "working directory '%s' must be absolute", spec->workdir);
 	if (spec->hostname && volt_name_validate(spec->hostname) < 0)
 		return volt_error_prefix(-EINVAL, "hostname");
-	if (spec->user && (!spec->user[0] || strpbrk(spec->user, "/\n ")))
+	if (spec->user && (!spec->user[0] || strpbrk(spec->user, "/ ") || has_control(spec->user)))
 		return volt_error_set(EINVAL, "user '%s' is not a user name or uid", spec->user);
 	if (spec->network != VOLT_CTR_NETWORK_NONE && spec->network != VOLT_CTR_NETWORK_HOST &&
 	    spec->network != VOLT_CTR_NETWORK_PRIVATE)
@@ -155,6 +195,9 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 	for (const char *const *a = spec->argv; a && *a; a++)
 		if (!**a && a == spec->argv)
 			return volt_error_set(EINVAL, "the command is empty");
+	r = check_exec_size(spec->argv, spec->env);
+	if (r < 0)
+		return r;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	o = json_pack("{s:i, s:s, s:s?, s:s, s:s, s:b, s:I}", "version", 1, "name", name, "rootfs", spec->rootfs,

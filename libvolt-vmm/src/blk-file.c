@@ -94,8 +94,10 @@ int blk_file_open(struct blk_backend **out, const char *path, bool read_only)
 	const char *name;
 	struct stat st;
 	uint64_t size;
+	int flags;
 
-	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/* Not blocking: a FIFO named as a disk is refused below instead of hanging the open. */
+	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return volt_error_set_errno(errno, "disk %s", path);
 	if (fstat(fd, &st) < 0)
@@ -110,6 +112,9 @@ int blk_file_open(struct blk_backend **out, const char *path, bool read_only)
 	}
 	if (size < 512)
 		return volt_error_set(EINVAL, "disk %s is smaller than one 512-byte sector", path);
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return volt_error_set_errno(errno, "disk %s", path);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return volt_error_set(ENOMEM, "disk %s", path);

@@ -311,8 +311,10 @@ static int overlay_load(struct blk_overlay *o, const char *path, int fd)
 /* Open (or create) the overlay; a read-only disk reads through an existing one and never creates it. */
 static int overlay_attach(struct blk_overlay *o, const char *path, bool read_only)
 {
-	int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	int r;
+	/* Not blocking: a FIFO in the overlay's place is refused, not waited on. */
+	int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	int r, fl;
 
 	o->map = calloc(1, (size_t)o->map_bytes);
 	o->bounce = malloc(o->block_size);
@@ -324,6 +326,16 @@ static int overlay_attach(struct blk_overlay *o, const char *path, bool read_onl
 		return overlay_create(o, path);
 	if (fd < 0)
 		return volt_error_set_errno(errno, "overlay %s", path);
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return volt_error_set(EINVAL, "overlay %s is not a regular file", path);
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		r = errno;
+		close(fd);
+		return volt_error_set_errno(r, "overlay %s", path);
+	}
 	r = overlay_load(o, path, fd);
 	if (r < 0) {
 		close(fd);

@@ -15,6 +15,8 @@
 #include <volt/core/error.h>
 #include <volt/core/file.h>
 
+#include "shared/macro.h"
+
 #include <asm/bootparam.h>
 
 #include "acpi.h"
@@ -65,34 +67,67 @@ static void boot_files_close(struct boot_files *f)
 		close(f->initrd_fd);
 }
 
+/*
+ * A kernel or initrd is a regular file. The open does not block: a FIFO
+ * (or a device) given by mistake or by malice would otherwise hang the
+ * open or the read until a writer came, and the VMM with it.
+ */
 static int open_regular(const char *path, const char *what, uint64_t *out_size)
 {
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fl;
 
 	if (fd < 0)
 		return volt_error_set_errno(errno, "%s %s", what, path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > BOOT_FILE_MAX) {
-		close(fd);
+	if (fstat(fd, &st) < 0)
+		return volt_error_set_errno(errno, "%s %s", what, path);
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > BOOT_FILE_MAX)
 		return volt_error_set(EINVAL, "%s %s: not a regular file of 1 byte to %llu MiB", what,
 				      path, BOOT_FILE_MAX >> 20);
-	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return volt_error_set_errno(errno, "%s %s", what, path);
 	*out_size = (uint64_t)st.st_size;
-	return fd;
+	return TAKE_FD(fd);
+}
+
+static int read_all(int fd, uint8_t *buf, size_t size, const char *what, const char *path)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = read(fd, buf + done, size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return volt_error_set_errno(errno, "read %s %s", what, path);
+		if (n == 0)
+			return volt_error_set(EIO, "%s %s shrank while it was read", what, path);
+		done += (size_t)n;
+	}
+	return 0;
 }
 
 static int boot_files_open(struct boot_files *f, const volt_vmm_config *config)
 {
-	char *kernel = NULL;
-	size_t size = 0;
+	_cleanup_close_ int kfd = -1;
+	uint8_t *kernel;
+	uint64_t size;
 	int fd, r;
 
-	r = volt_file_read(&kernel, &size, config->kernel_path, BOOT_FILE_MAX);
+	kfd = open_regular(config->kernel_path, "kernel", &size);
+	if (kfd < 0)
+		return kfd;
+	kernel = malloc((size_t)size);
+	if (!kernel)
+		return volt_error_set(ENOMEM, "kernel %s", config->kernel_path);
+	f->kernel = kernel;
+	f->kernel_size = (size_t)size;
+	r = read_all(kfd, kernel, (size_t)size, "kernel", config->kernel_path);
 	if (r < 0)
-		return volt_error_prefix(r, "kernel %s", config->kernel_path);
-	f->kernel = (const uint8_t *)kernel;
-	f->kernel_size = size;
+		return r;
 	if (config->initrd_path) {
 		fd = open_regular(config->initrd_path, "initrd", &f->initrd_size);
 		if (fd < 0)

@@ -13,15 +13,19 @@
 #include <volt/core.h>
 
 #include "cli.h"
+#include "shared/escape.h"
 
 static void log_to_stderr(volt_log_level level, const char *msg, void *userdata)
 {
 	const char *program = userdata;
 
+	/* Messages quote names from images and registries: never raw controls. */
 	if (level <= VOLT_LOG_WARNING)
-		fprintf(stderr, "%s: %s: %s\n", program, volt_log_level_to_string(level), msg);
+		fprintf(stderr, "%s: %s: ", program, volt_log_level_to_string(level));
 	else
-		fprintf(stderr, "%s: %s\n", program, msg);
+		fprintf(stderr, "%s: ", program);
+	volt_fputs_escaped(msg, stderr);
+	fputc('\n', stderr);
 }
 
 void cli_log_init(const char *program)
@@ -38,20 +42,37 @@ void cli_log_init(const char *program)
 	}
 }
 
+int cli_fputs_escaped(const char *s, FILE *f)
+{
+	return volt_fputs_escaped(s ? s : "", f);
+}
+
+char *cli_escape(const char *s)
+{
+	return volt_escape(s ? s : "");
+}
+
 int cli_fail(const char *program)
 {
-	fprintf(stderr, "%s: error: %s\n", program, volt_error_message());
+	fprintf(stderr, "%s: error: ", program);
+	volt_fputs_escaped(volt_error_message(), stderr);
+	fputc('\n', stderr);
 	return CLI_EXIT_FAILURE;
 }
 
 int cli_usage_error(const char *program, const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "%s: ", program);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: ", program);
+	/* The message quotes the command line, which may quote an image. */
+	volt_fputs_escaped(n >= 0 && msg ? msg : "(out of memory)", stderr);
+	free(msg);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", program);
 	return CLI_EXIT_USAGE;
 }
@@ -65,7 +86,24 @@ int cli_print_json(const char *program, json_t *value)
 	json_decref(value);
 	if (r < 0)
 		return cli_fail(program);
-	puts(s);
+	/*
+	 * jansson writes C0 controls as \uNNNN but DEL and the C1 controls
+	 * (U+0080..U+009F, CSI among them) as they are; outside strings JSON
+	 * is ASCII, so these bytes are in strings, where \u escapes mean the same.
+	 */
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)p[0], d = (unsigned char)p[1];
+
+		if (c == 0x7f) {
+			fputs("\\u007f", stdout);
+		} else if (c == 0xc2 && d >= 0x80 && d <= 0x9f) {
+			printf("\\u%04x", d);
+			p++;
+		} else {
+			putchar(c);
+		}
+	}
+	putchar('\n');
 	free(s);
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }

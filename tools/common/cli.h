@@ -49,6 +49,13 @@ void cli_print_verbs(FILE *out, const struct cli_verb *verbs);
 
 /* Print "PROGRAM: error: <volt_error_message()>" and return CLI_EXIT_FAILURE. */
 int cli_fail(const char *program);
+/*
+ * Text from images, stores and registries for a terminal: controls and
+ * bytes that are not UTF-8 as \xNN (see shared/escape.h). cli_escape()
+ * returns a new string (NULL when out of memory).
+ */
+int cli_fputs_escaped(const char *s, FILE *f);
+char *cli_escape(const char *s);
 
 /* Print "PROGRAM: <formatted>" plus a --help hint and return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *program, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

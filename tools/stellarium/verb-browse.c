@@ -122,12 +122,16 @@ static void print_long(const volt_cas_entry *e)
 	else
 		snprintf(when, sizeof(when), "?");
 	if (e->type == VOLT_CAS_ENTRY_CHAR_DEVICE || e->type == VOLT_CAS_ENTRY_BLOCK_DEVICE)
-		printf("%s %5u %5u %5u,%4u %s %s", mode, e->uid, e->gid, major((dev_t)e->rdev), minor((dev_t)e->rdev),
-		       when, e->name);
+		printf("%s %5u %5u %5u,%4u %s ", mode, e->uid, e->gid, major((dev_t)e->rdev), minor((dev_t)e->rdev),
+		       when);
 	else
-		printf("%s %5u %5u %10llu %s %s", mode, e->uid, e->gid, (unsigned long long)e->size, when, e->name);
-	if (e->target)
-		printf(" -> %s", e->target);
+		printf("%s %5u %5u %10llu %s ", mode, e->uid, e->gid, (unsigned long long)e->size, when);
+	/* Names and targets come from the image: a terminal must not act on them. */
+	cli_fputs_escaped(e->name, stdout);
+	if (e->target) {
+		fputs(" -> ", stdout);
+		cli_fputs_escaped(e->target, stdout);
+	}
 	putchar('\n');
 }
 
@@ -222,7 +226,9 @@ int verb_stat(const struct cli_global *g, int argc, char **argv)
 		volt_cas_entry_free(e);
 		return cli_print_json(g->program, o);
 	}
-	printf("Name:        %s\n", *e->name ? e->name : "/");
+	fputs("Name:        ", stdout);
+	cli_fputs_escaped(*e->name ? e->name : "/", stdout);
+	putchar('\n');
 	printf("Type:        %s\n", st_type_name(e->type));
 	printf("Mode:        %04o\n", e->mode);
 	printf("Owner:       %u:%u\n", e->uid, e->gid);
@@ -236,12 +242,18 @@ int verb_stat(const struct cli_global *g, int argc, char **argv)
 		printf("Link group:  %u\n", e->link_group);
 	if (e->type == VOLT_CAS_ENTRY_CHAR_DEVICE || e->type == VOLT_CAS_ENTRY_BLOCK_DEVICE)
 		printf("Device:      %u,%u\n", major((dev_t)e->rdev), minor((dev_t)e->rdev));
-	if (e->target)
-		printf("Target:      %s\n", e->target);
+	if (e->target) {
+		fputs("Target:      ", stdout);
+		cli_fputs_escaped(e->target, stdout);
+		putchar('\n');
+	}
 	if (e->type == VOLT_CAS_ENTRY_DIRECTORY || e->type == VOLT_CAS_ENTRY_IMAGE)
 		printf("Object:      %s\n", volt_cas_hash_to_hex(hex, &e->hash));
-	for (size_t i = 0; i < e->n_xattrs; i++)
-		printf("Xattr:       %s (%zu bytes)\n", e->xattrs[i].name, e->xattrs[i].size);
+	for (size_t i = 0; i < e->n_xattrs; i++) {
+		fputs("Xattr:       ", stdout);
+		cli_fputs_escaped(e->xattrs[i].name, stdout);
+		printf(" (%zu bytes)\n", e->xattrs[i].size);
+	}
 	volt_cas_entry_free(e);
 	return CLI_EXIT_OK;
 }

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <volt/core.h>
@@ -79,6 +80,7 @@ int container_list(const struct cli_global *g, int argc, char **argv)
 	printf("%-20s %-28s %-12s %8s %10s %10s\n", "NAME", "IMAGE", "STATE", "PID", "UPTIME", "MEMORY");
 	for (size_t i = 0; i < n; i++) {
 		char state[32], up[VOLT_FORMAT_BUF_SIZE] = "-", mem[VOLT_FORMAT_BUF_SIZE] = "-", pid[16] = "-";
+		char *image;
 
 		if (infos[i].state == VOLT_CTR_EXITED)
 			snprintf(state, sizeof(state), "exited (%d)", infos[i].exit_status);
@@ -90,7 +92,11 @@ int container_list(const struct cli_global *g, int argc, char **argv)
 			volt_format_size(mem, infos[i].memory_bytes);
 		if (infos[i].main_pid)
 			snprintf(pid, sizeof(pid), "%d", (int)infos[i].main_pid);
-		printf("%-20s %-28s %-12s %8s %10s %10s\n", infos[i].name, infos[i].image, state, pid, up, mem);
+		/* The image column is an image's name, or a --rootfs path: anyone's bytes. */
+		image = cli_escape(infos[i].image);
+
+		printf("%-20s %-28s %-12s %8s %10s %10s\n", infos[i].name, image ? image : "?", state, pid, up, mem);
+		free(image);
 	}
 	volt_ctr_info_free(infos, n);
 	return CLI_EXIT_OK;

@@ -108,7 +108,10 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 			json_array_append_new(arr, image_to_json(img, false));
 			volt_cas_oci_image_free(img);
 		} else if (!json) {
-			printf("imported %s\n", *n);
+			/* The archive names its images: escaped for the terminal. */
+			fputs("imported ", stdout);
+			cli_fputs_escaped(*n, stdout);
+			putchar('\n');
 		}
 	}
 	volt_cas_strv_free(names);

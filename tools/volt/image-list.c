@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -77,18 +78,39 @@ int image_list(const struct cli_global *g, int argc, char **argv)
 			char when[32] = "-", plat[64];
 			time_t t = (time_t)img->created;
 			struct tm tm;
+			char *ename, *eplat;
 
 			if (localtime_r(&t, &tm))
 				strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 			snprintf(plat, sizeof(plat), "%s/%s", img->os ? img->os : "?",
 				 img->architecture ? img->architecture : "?");
-			printf("%-48s %-12.12s %6zu %-12s %s\n", img->name, img->id + 7, img->n_layers, plat, when);
+			/* Names and platforms come from archives and registries: escaped for the terminal. */
+			ename = cli_escape(img->name);
+			eplat = cli_escape(plat);
+			printf("%-48s %-12.12s %6zu %-12s %s\n", ename ? ename : "?", img->id + 7, img->n_layers,
+			       eplat ? eplat : "?", when);
+			free(ename);
+			free(eplat);
 		}
 		volt_cas_oci_image_free(img);
 	}
 	volt_cas_strv_free(names);
 	volt_cas_close(cas);
 	return json ? cli_print_json(g->program, arr) : CLI_EXIT_OK;
+}
+
+/* An image's config is whatever its author wrote: every string of it is printed escaped. */
+static void print_line(const char *prefix, const char *value)
+{
+	fputs(prefix, stdout);
+	cli_fputs_escaped(value, stdout);
+	putchar('\n');
+}
+
+static void print_field(const char *label, const char *value)
+{
+	printf("%-14s", label);
+	print_line("", value);
 }
 
 static void print_strv(const char *label, const char *const *v)
@@ -99,8 +121,11 @@ static void print_strv(const char *label, const char *const *v)
 		return;
 	}
 	printf("[");
-	for (size_t i = 0; v[i]; i++)
-		printf("%s\"%s\"", i ? ", " : "", v[i]);
+	for (size_t i = 0; v[i]; i++) {
+		printf("%s\"", i ? ", " : "");
+		cli_fputs_escaped(v[i], stdout);
+		putchar('"');
+	}
 	printf("]\n");
 }
 
@@ -142,24 +167,26 @@ int image_inspect(const struct cli_global *g, int argc, char **argv)
 		volt_cas_oci_image_free(img);
 		return cli_print_json(g->program, o);
 	}
-	printf("%-14s%s\n", "Name:", img->name);
-	printf("%-14s%s\n", "Id:", img->id);
-	printf("%-14s%s\n", "Manifest:", img->manifest_digest ? img->manifest_digest : "-");
+	print_field("Name:", img->name);
+	print_field("Id:", img->id);
+	print_field("Manifest:", img->manifest_digest ? img->manifest_digest : "-");
 	printf("%-14s%s\n", "Root:", volt_cas_hash_to_hex(hex, &img->root));
-	printf("%-14s%s/%s\n", "Platform:", img->os ? img->os : "?", img->architecture ? img->architecture : "?");
+	printf("%-14s", "Platform:");
+	cli_fputs_escaped(img->os ? img->os : "?", stdout);
+	print_line("/", img->architecture ? img->architecture : "?");
 	printf("%-14s%zu\n", "Layers:", img->n_layers);
 	for (size_t i = 0; i < img->n_layers; i++)
-		printf("  %s\n", img->layers[i]);
+		print_line("  ", img->layers[i]);
 	print_strv("Entrypoint:", img->entrypoint);
 	print_strv("Cmd:", img->cmd);
-	printf("%-14s%s\n", "WorkingDir:", img->working_dir && *img->working_dir ? img->working_dir : "-");
-	printf("%-14s%s\n", "User:", img->user && *img->user ? img->user : "-");
+	print_field("WorkingDir:", img->working_dir && *img->working_dir ? img->working_dir : "-");
+	print_field("User:", img->user && *img->user ? img->user : "-");
 	printf("Env:\n");
 	for (const char *const *e = img->env; e && *e; e++)
-		printf("  %s\n", *e);
+		print_line("  ", *e);
 	printf("ExposedPorts:\n");
 	for (const char *const *p = img->exposed_ports; p && *p; p++)
-		printf("  %s\n", *p);
+		print_line("  ", *p);
 	volt_cas_oci_image_free(img);
 	return CLI_EXIT_OK;
 }

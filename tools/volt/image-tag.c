@@ -87,10 +87,13 @@ int image_rm(const struct cli_global *g, int argc, char **argv)
 			ret = cli_fail(g->program);
 			continue;
 		}
-		if (json)
+		if (json) {
 			json_array_append_new(removed, json_string(full));
-		else
-			printf("removed %s\n", full);
+		} else {
+			fputs("removed ", stdout);
+			cli_fputs_escaped(full, stdout);
+			putchar('\n');
+		}
 		free(full);
 	}
 	volt_cas_close(cas);

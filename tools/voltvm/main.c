@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <time.h>
@@ -176,6 +177,47 @@ static void terminal_to_guest(void)
 	}
 }
 
+/*
+ * The console log is opened the way a careful root process opens a path
+ * someone else may have prepared: a symbolic link in its place is not
+ * followed (a planted link once truncated a root file), a FIFO does not
+ * block the open, and only a regular file of ours is truncated. Devices
+ * and FIFOs with a reader are written as they are.
+ */
+static int open_console_file(const char *path, int *out_fd)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
+	struct stat st;
+	int fl;
+
+	if (fd < 0 && errno == ELOOP)
+		return volt_error_set(ELOOP, "console file %s is a symbolic link: not followed", path);
+	if (fd < 0 && errno == ENXIO)
+		return volt_error_set(ENXIO, "console file %s is a FIFO that nobody reads", path);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "console file %s", path);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		close(fd);
+		return volt_error_set_errno(e, "console file %s", path);
+	}
+	if (S_ISREG(st.st_mode) && st.st_uid != geteuid()) {
+		close(fd);
+		return volt_error_set(EPERM, "console file %s belongs to uid %u, not to us: not overwritten", path,
+				      (unsigned)st.st_uid);
+	}
+	fl = fcntl(fd, F_GETFL);
+	if ((S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) || fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		close(fd);
+		return volt_error_set_errno(e, "console file %s", path);
+	}
+	*out_fd = fd;
+	return 0;
+}
+
 static int open_console(const char *spec, int *out_fd, int *out_in_fd)
 {
 	*out_in_fd = -1;
@@ -188,13 +230,8 @@ static int open_console(const char *spec, int *out_fd, int *out_in_fd)
 		*out_fd = -1;
 		return 0;
 	}
-	if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
-		int fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return volt_error_set_errno(errno, "console file %s", spec + 5);
-		*out_fd = fd;
-		return 0;
-	}
+	if (strncmp(spec, "file:", 5) == 0 && spec[5])
+		return open_console_file(spec + 5, out_fd);
 	if (strncmp(spec, "socket:", 7) == 0 && spec[7]) {
 		struct sockaddr_un addr = { .sun_family = AF_UNIX };
 		int fd;
