@@ -274,6 +274,27 @@ static int grant_workdir(json_t *policy, const char *workdir, int base_fd, const
 	return 0;
 }
 
+/*
+ * The default policy is the sandbox's, which keeps a host command out of
+ * /run and /dev/pts (other sessions live there). In a container both are
+ * its own: nspawn mounts a fresh tmpfs on /run and a private devpts
+ * instance, so the workload may use them as any program expects.
+ */
+static int grant_container_own(json_t *policy)
+{
+	static const char *const own[] = { "/run", "/dev/pts" };
+	static const char *const lists[] = { "fs_read", "fs_write" };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		json_t *a = json_object_get(policy, lists[i]);
+
+		for (size_t k = 0; json_is_array(a) && k < sizeof(own) / sizeof(own[0]); k++)
+			if (json_array_append_new(a, json_string(own[k])) < 0)
+				return volt_error_set(ENOMEM, NULL);
+	}
+	return 0;
+}
+
 /* The effective policy is fixed at create time and shown to the launcher as a file. */
 static int write_policy(const ctr_record *rec, const char *base, const char *policy_file, const char *workdir,
 			bool strict)
@@ -306,6 +327,9 @@ static int write_policy(const ctr_record *rec, const char *base, const char *pol
 	base_real = realpath(base, NULL);
 	if (!base_real)
 		return volt_error_set_errno(errno, "resolve the base %s", base);
+	/* Resolved in the image like every other rule: a link there drops them. */
+	if (!policy_file && (r = grant_container_own(j)) < 0)
+		return r;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		r = resolve_list(j, lists[i], base_fd, base_real, !policy_file);
 		if (r < 0)
