@@ -62,16 +62,22 @@
 #include <volt/sec.h>
 
 #include "publish.h"
+#include "shared/escape.h"
 
 static void log_to_stderr(volt_log_level level, const char *msg, void *userdata)
 {
 	(void)userdata;
-	fprintf(stderr, "volt-launch: %s: %s\n", volt_log_level_to_string(level), msg);
+	/* Messages quote the image's user names and paths: escape them. */
+	fprintf(stderr, "volt-launch: %s: ", volt_log_level_to_string(level));
+	volt_fputs_escaped(msg, stderr);
+	fputc('\n', stderr);
 }
 
 static int fail(int code, const char *what)
 {
-	fprintf(stderr, "volt-launch: error: %s: %s\n", what, volt_error_message());
+	fprintf(stderr, "volt-launch: error: %s: ", what);
+	volt_fputs_escaped(volt_error_message(), stderr);
+	fputc('\n', stderr);
 	return code;
 }
 
