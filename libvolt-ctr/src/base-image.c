@@ -139,14 +139,10 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 		r = r < 0 ? volt_error_set_errno(errno, "shift the owners of %s", tmp) : r;
 		goto fail;
 	}
-	{
-		_cleanup_free_ char *usr = NULL;
-
-		/* What nspawn would refuse, refused now with a clearer message. */
-		if (asprintf(&usr, "%s/usr", tmp) < 0 || access(usr, F_OK) < 0) {
-			r = volt_error_set(EINVAL, "image '%s' has no /usr: not an OS tree", image);
-			goto fail;
-		}
+	r = ctr_base_complete(tmp);
+	if (r < 0) {
+		volt_error_prefix(r, "image '%s'", image);
+		goto fail;
 	}
 	if (rename(tmp, base) < 0) {
 		if (errno != ENOTEMPTY && errno != EEXIST) {

@@ -241,6 +241,29 @@ static int copy_tree(struct copy *c, int src, int dst, const char *rel, unsigned
 	return 0;
 }
 
+/*
+ * What systemd-nspawn needs of a tree that a FROM-scratch image lacks:
+ * it refuses a directory without /usr (its test of an OS tree), so an
+ * empty one is made, owned by the container's root. Everything else it
+ * mounts or creates itself (/proc, /sys, /dev, /run, /tmp, /etc's files
+ * are optional). A symlink or file named usr is the image's business.
+ */
+int ctr_base_complete(const char *base)
+{
+	_cleanup_close_ int fd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return volt_error_set_errno(errno, "open %s", base);
+	if (faccessat(fd, "usr", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (mkdirat(fd, "usr", 0755) < 0 && errno != EEXIST)
+		return volt_error_set_errno(errno, "mkdir %s/usr", base);
+	if (fchownat(fd, "usr", VOLT_CTR_UID_BASE, VOLT_CTR_UID_BASE, AT_SYMLINK_NOFOLLOW) < 0)
+		return volt_error_set_errno(errno, "chown %s/usr", base);
+	volt_log(VOLT_LOG_INFO, "%s has no /usr (a FROM-scratch image): an empty one was added", base);
+	return 0;
+}
+
 /* FNV-1a: names a base after its source; not a security boundary. */
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
@@ -266,9 +289,6 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base)
 	src = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0)
 		return volt_error_set_errno(errno, "image directory %s", real);
-	/* A missing /usr is what nspawn refuses too; say it early and clearly. */
-	if (faccessat(src, "usr", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		return volt_error_set(EINVAL, "image directory %s has no /usr: not an OS tree", real);
 
 	key = fnv1a(key, real, strlen(real) + 1);
 	key = fnv1a(key, &st.st_mtim, sizeof(st.st_mtim));
@@ -302,6 +322,11 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base)
 	}
 	if (fchown(dst, shift(st.st_uid), shift(st.st_gid)) < 0 || fchmod(dst, st.st_mode & 07777) < 0) {
 		r = volt_error_set_errno(errno, "chown %s", tmp);
+		goto fail;
+	}
+	r = ctr_base_complete(tmp);
+	if (r < 0) {
+		volt_error_prefix(r, "image directory %s", real);
 		goto fail;
 	}
 	if (rename(tmp, base) < 0) {

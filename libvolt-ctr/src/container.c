@@ -80,10 +80,17 @@ VOLT_API const char *volt_ctr_state_to_string(volt_ctr_state state)
  * WorkingDir such as /app) is the workload's to read, write and run from.
  * A policy the user gave is taken as written.
  */
-static int grant_workdir(json_t *policy, const char *workdir)
+static int grant_workdir(json_t *policy, const char *workdir, const char *const *argv)
 {
 	static const char *const lists[] = { "fs_read", "fs_write", "fs_execute" };
 
+	/* The workload's own program (a FROM-scratch image's /hello) is its to run: that one file only. */
+	if (argv && argv[0] && argv[0][0] == '/') {
+		json_t *a = json_object_get(policy, "fs_execute");
+
+		if (json_is_array(a) && json_array_append_new(a, json_string(argv[0])) < 0)
+			return volt_error_set(ENOMEM, NULL);
+	}
 	if (!workdir || strcmp(workdir, "/") == 0)
 		return 0;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -96,7 +103,8 @@ static int grant_workdir(json_t *policy, const char *workdir)
 }
 
 /* The effective policy is fixed at create time and shown to the launcher as a file. */
-static int write_policy(const ctr_record *rec, const char *policy_file, const char *workdir, bool strict)
+static int write_policy(const ctr_record *rec, const char *policy_file, const char *workdir,
+			const char *const *argv, bool strict)
 {
 	_cleanup_json_ json_t *j = NULL, *gaps = NULL;
 	volt_sec_support support = VOLT_SEC_SUPPORT_INIT;
@@ -117,7 +125,7 @@ static int write_policy(const ctr_record *rec, const char *policy_file, const ch
 	volt_sec_policy_free(p);
 	if (r < 0)
 		return r;
-	if (!policy_file && (r = grant_workdir(j, workdir)) < 0)
+	if (!policy_file && (r = grant_workdir(j, workdir, argv)) < 0)
 		return r;
 	return volt_json_write_file(rec->policy, j, VOLT_JSON_PRETTY, 0644);
 }
@@ -203,7 +211,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		r = volt_error_set_errno(errno, "chown %s", rec.upper);
 		goto fail;
 	}
-	r = write_policy(&rec, spec->policy_file, spec->workdir, spec->policy_strict);
+	r = write_policy(&rec, spec->policy_file, spec->workdir, spec->argv, spec->policy_strict);
 	if (r < 0)
 		goto fail;
 	if (asprintf(&config_path, "%s/config.json", rec.dir) < 0) {
