@@ -23,6 +23,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <volt/cas.h>
 #include <volt/core.h>
 
 #include "ctr-internal.h"
@@ -351,7 +352,7 @@ static int rootfs_key(int src, const char *real, const struct stat *st, uint64_t
 int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base)
 {
 	_cleanup_free_ char *real = NULL, *base = NULL, *tmp = NULL;
-	_cleanup_close_ int src = -1, dst = -1;
+	_cleanup_close_ int src = -1, dst = -1, lock = -1;
 	struct copy c = { .base_fd = -1 };
 	struct stat st;
 	uint64_t key, after;
@@ -373,6 +374,10 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base)
 	    asprintf(&tmp, "%s/.tmp-%016llx-%d", ctr->bases, (unsigned long long)key, (int)getpid()) < 0)
 		return volt_error_set(ENOMEM, NULL);
 
+	/* Held from here: gc (volt_cas_bases_gc) neither deletes it now nor before our record names it. */
+	lock = volt_cas_bases_hold(ctr->bases, base + strlen(ctr->bases) + 1);
+	if (lock < 0)
+		return lock;
 	if (access(base, F_OK) == 0) {
 		*out_base = TAKE_PTR(base);
 		return 0;
