@@ -2,9 +2,10 @@
  * Container bases (volt/cas/bases.h): holding one while it is made or
  * reused, and deleting those nothing references.
  *
- * Locking: STATE_ROOT/ctr-bases/.lock. A creator holds it shared from
+ * Locking: STATE_ROOT/ctr-bases.lock (beside the bases directory, which
+ * holds nothing but bases and partial ones). A creator holds it shared from
  * before it looks for its base until the base is in place, and leaves a
- * hold file .holds/NAME.PID, which stands for the container record it is
+ * hold file ctr-bases.holds/NAME.PID, which stands for the container record it is
  * about to write (config.json is written after the base is made). gc holds
  * the lock exclusively from before it reads the records and hold files
  * until its last deletion. So a base that gc deletes is one that no record
@@ -72,48 +73,52 @@ static void names_clear(struct names *s)
 	*s = (struct names){};
 }
 
-static int lock_bases(int dir_fd, const char *dir, bool exclusive, bool wait)
+static int lock_bases(const char *dir, bool exclusive, bool wait)
 {
-	_cleanup_close_ int fd = openat(dir_fd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
 	int op = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB);
 
+	if (asprintf(&path, "%s.lock", dir) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return volt_error_set_errno(errno, "open %s/.lock", dir);
+		return volt_error_set_errno(errno, "open %s", path);
 	while (flock(fd, op) < 0) {
 		if (errno == EINTR)
 			continue;
 		if (errno == EWOULDBLOCK)
 			return volt_error_set(EBUSY, "the container bases in %s are busy (a container is being created)", dir);
-		return volt_error_set_errno(errno, "lock %s/.lock", dir);
+		return volt_error_set_errno(errno, "lock %s", path);
 	}
 	return TAKE_FD(fd);
 }
 
 VOLT_API int volt_cas_bases_hold(const char *bases_dir, const char *name)
 {
-	_cleanup_close_ int dir_fd = -1, lock = -1, hold = -1;
-	char file[NAME_MAX + 1];
+	_cleanup_free_ char *holds = NULL, *file = NULL;
+	_cleanup_close_ int lock = -1, hold = -1;
+	size_t len;
 	int r;
 
-	assert_return(bases_dir, EINVAL);
-	assert_return(name && *name && name[0] != '.' && !strchr(name, '/'), EINVAL);
+	assert_return(bases_dir && *bases_dir, EINVAL);
+	assert_return(name && *name && name[0] != '.' && !strchr(name, '/') && strlen(name) < NAME_MAX - 12, EINVAL);
+	len = strlen(bases_dir);
+	assert_return(bases_dir[len - 1] != '/', EINVAL);
 
 	r = volt_mkdir_p(bases_dir, 0700);
 	if (r < 0)
 		return r;
-	dir_fd = open(bases_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0)
-		return volt_error_set_errno(errno, "open %s", bases_dir);
-	lock = lock_bases(dir_fd, bases_dir, false, true);
+	lock = lock_bases(bases_dir, false, true);
 	if (lock < 0)
 		return lock;
-	if (mkdirat(dir_fd, ".holds", 0700) < 0 && errno != EEXIST)
-		return volt_error_set_errno(errno, "mkdir %s/.holds", bases_dir);
-	if (snprintf(file, sizeof(file), ".holds/%s.%d", name, (int)getpid()) >= (int)sizeof(file))
-		return volt_error_set(ENAMETOOLONG, "base name %s", name);
-	hold = openat(dir_fd, file, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (asprintf(&holds, "%s.holds", bases_dir) < 0 || asprintf(&file, "%s/%s.%d", holds, name, (int)getpid()) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	if (mkdir(holds, 0700) < 0 && errno != EEXIST)
+		return volt_error_set_errno(errno, "mkdir %s", holds);
+	hold = open(file, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (hold < 0)
-		return volt_error_set_errno(errno, "create %s/%s", bases_dir, file);
+		return volt_error_set_errno(errno, "create %s", file);
 	return TAKE_FD(lock);
 }
 
@@ -173,20 +178,18 @@ static int read_records(const char *state_root, struct names *used)
 }
 
 /* Live holds join @used; those of dead processes go. */
-static int read_holds(int dir_fd, bool dry_run, struct names *used)
+static int read_holds(const char *bases_dir, bool dry_run, struct names *used)
 {
+	_cleanup_free_ char *holds = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
-	int fd, r;
+	int r;
 
-	fd = openat(dir_fd, ".holds", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : volt_error_set_errno(errno, "open .holds");
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return volt_error_set_errno(errno, "open .holds");
-	}
+	if (asprintf(&holds, "%s.holds", bases_dir) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	d = opendir(holds);
+	if (!d)
+		return errno == ENOENT ? 0 : volt_error_set_errno(errno, "open %s", holds);
 	while ((errno = 0, de = readdir(d))) {
 		const char *dot = strrchr(de->d_name, '.');
 
@@ -200,7 +203,7 @@ static int read_holds(int dir_fd, bool dry_run, struct names *used)
 			(void)unlinkat(dirfd(d), de->d_name, 0);
 		}
 	}
-	return errno ? volt_error_set_errno(errno, "read .holds") : 0;
+	return errno ? volt_error_set_errno(errno, "read %s", holds) : 0;
 }
 
 /* Remove (or only measure) @name under @dir_fd, without following links or crossing mounts. */
@@ -278,13 +281,13 @@ VOLT_API int volt_cas_bases_gc(const char *state_root, unsigned int flags, volt_
 	}
 	if (dir_fd < 0 || fstat(dir_fd, &st) < 0)
 		return volt_error_set_errno(errno, "open %s", dir);
-	lock = lock_bases(dir_fd, dir, true, !(flags & VOLT_CAS_BASES_NO_WAIT));
+	lock = lock_bases(dir, true, !(flags & VOLT_CAS_BASES_NO_WAIT));
 	if (lock < 0)
 		return lock;
 	/* Under the lock: a creator has either left its hold file or not begun. */
 	r = read_records(state_root, &used);
 	if (r >= 0)
-		r = read_holds(dir_fd, dry_run, &used);
+		r = read_holds(dir, dry_run, &used);
 	if (r < 0)
 		goto out;
 
@@ -299,8 +302,7 @@ VOLT_API int volt_cas_bases_gc(const char *state_root, unsigned int flags, volt_
 		const char *pid;
 		uint64_t bytes = 0;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, ".lock") == 0 || strcmp(de->d_name, ".holds") == 0)
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (de->d_name[0] == '.') {
 			pid = temp_pid(de->d_name);

@@ -337,6 +337,22 @@ static int fingerprint_tree(int dir, const char *rel, unsigned depth, uint64_t *
 	return 0;
 }
 
+/*
+ * A tree holding the state root (/, or a directory above it) is no image:
+ * its copy would hold the bases being written, and every container's
+ * state. Refused before any walk.
+ */
+static int check_not_state(const volt_ctr *ctr, const char *real)
+{
+	_cleanup_free_ char *state = realpath(ctr->root, NULL);
+	const char *s = state ? state : ctr->root;
+	size_t n = strlen(real);
+
+	if (strcmp(real, "/") == 0 || (strncmp(s, real, n) == 0 && (s[n] == '/' || s[n] == '\0')))
+		return volt_error_set(EINVAL, "image directory %s holds Volt's state root %s: not an OS tree", real, s);
+	return 0;
+}
+
 /* The base's key: the directory's path and the fingerprint of everything in it. */
 static int rootfs_key(int src, const char *real, const struct stat *st, uint64_t *out)
 {
@@ -364,6 +380,9 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base)
 	src = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0)
 		return volt_error_set_errno(errno, "image directory %s", real);
+	r = check_not_state(ctr, real);
+	if (r < 0)
+		return r;
 	r = rootfs_key(src, real, &st, &key);
 	if (r < 0)
 		return volt_error_prefix(r, "image directory %s", real);

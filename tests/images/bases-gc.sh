@@ -79,10 +79,10 @@ expect 0 "hello from the tree" $V run --rm --rootfs "$D" -- /bin/cat /etc/hello
 [ "$(nbases)" = 1 ] || fail "no --rootfs base was made"
 name=$(bases | head -1)
 # The hold file a create leaves until its record names the base (here this shell's, alive).
-mkdir -p "$R/ctr-bases/.holds" && : >"$R/ctr-bases/.holds/$name.$$"
+mkdir -p "$R/ctr-bases.holds" && : >"$R/ctr-bases.holds/$name.$$"
 expect 0 "Removed 0 container bases" $S gc
 [ "$(nbases)" = 1 ] || fail "stellarium gc removed a base a live process holds"
-rm "$R/ctr-bases/.holds/$name.$$"
+rm "$R/ctr-bases.holds/$name.$$"
 expect 0 "Removed 1 container bases" $S gc
 [ "$(nbases)" = 0 ] || fail "stellarium gc left the --rootfs base nothing uses: $(bases)"
 

@@ -22,14 +22,14 @@ extern "C" {
 
 /**
  * Hold a base while it is looked up or made, and until the container that
- * uses it has its record. Takes the lock file @bases_dir/.lock shared
- * (waiting for a running gc) and leaves a hold file
- * @bases_dir/.holds/@name.PID, which keeps the base from gc for as long as
+ * uses it has its record. Takes the lock file @bases_dir.lock (beside the
+ * directory) shared, waiting for a running gc, and leaves a hold file
+ * @bases_dir.holds/@name.PID, which keeps the base from gc for as long as
  * the calling process lives (a container record names the base by then).
  * The caller makes or checks the base, then closes the returned descriptor;
  * the hold file stays. Creates @bases_dir (mode 0700) when missing.
  *
- * @param bases_dir  STATE_ROOT/ctr-bases
+ * @param bases_dir  STATE_ROOT/ctr-bases (no trailing '/')
  * @param name       the base's file name in @bases_dir (no '/', not hidden)
  * @return the lock's file descriptor (>= 0) on success; a negative errno.
  */
