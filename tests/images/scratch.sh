@@ -38,4 +38,8 @@ expect 0 "hello from scratch" $V run --rm --rootfs "$T/tree" -- /hello
 sandboxed "volt run --rootfs"
 [ ! -e "$T/tree/usr" ] || fail "--rootfs wrote /usr into the user's directory"
 
+echo "== users: numeric ones need no /etc/passwd, a name without one is a clear error"
+expect 0 "hello from scratch" $V run --rm -u 1000:1000 "$REGISTRY/volt/hello:1"
+expect 126 "no user 'nobody' in the container's /etc/passwd" $V run --rm -u nobody "$REGISTRY/volt/hello:1"
+
 finish
