@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 
@@ -59,14 +60,18 @@ int verb_gc(const struct cli_global *g, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error(g->program, "gc: takes no arguments");
-	if (st_open(g, false, &cas) < 0)
-		return cli_fail(g->program);
-	/* The bases first: they are the bigger part of what nothing uses. */
+	/* The bases first: they are the bigger part of what nothing uses, and
+	 * --rootfs containers have bases without any store. */
 	r = volt_root_resolve(&root, g->root);
 	if (r >= 0)
 		r = volt_cas_bases_gc(root, bflags, &bres);
 	free(root);
-	if (r < 0 || volt_cas_gc(cas, flags, &res) < 0) {
+	if (r < 0)
+		return cli_fail(g->program);
+	r = st_open(g, false, &cas);
+	if (r == -ENOENT && bres.bases_removed + bres.bases_kept + bres.temp_removed > 0) {
+		volt_error_clear(); /* no store, but bases: no block to free */
+	} else if (r < 0 || volt_cas_gc(cas, flags, &res) < 0) {
 		volt_cas_close(cas);
 		return cli_fail(g->program);
 	}
