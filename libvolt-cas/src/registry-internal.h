@@ -94,6 +94,8 @@ struct reg_manifest {
 int reg_manifest_parse(struct reg_manifest *out, const char *body, size_t len, const char *content_type);
 void reg_manifest_clear(struct reg_manifest *m);
 /* The index entry for "os/arch[/variant]"; -ENOENT naming what the index has. */
+/* The host's platform, "linux/amd64" on x86-64: what an index is resolved to by default. */
+const char *reg_default_platform(void);
 int reg_index_select(const struct reg_manifest *idx, const char *platform, const struct reg_descriptor **out);
 /* True for the layer media types volt_cas_oci_layer_import() takes. */
 bool reg_layer_type_supported(const char *media_type);

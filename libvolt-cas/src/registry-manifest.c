@@ -199,6 +199,28 @@ static bool str_eq(const char *a, const char *b, size_t n)
 	return a && strlen(a) == n && strncmp(a, b, n) == 0;
 }
 
+const char *reg_default_platform(void)
+{
+	/* The host's platform in the OCI's (Go's) names. */
+#if defined(__x86_64__)
+	return "linux/amd64";
+#elif defined(__aarch64__)
+	return "linux/arm64";
+#elif defined(__arm__)
+	return "linux/arm";
+#elif defined(__i386__)
+	return "linux/386";
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return "linux/ppc64le";
+#elif defined(__s390x__)
+	return "linux/s390x";
+#elif defined(__riscv) && __riscv_xlen == 64
+	return "linux/riscv64";
+#else
+	return "linux/amd64";
+#endif
+}
+
 int reg_index_select(const struct reg_manifest *idx, const char *platform, const struct reg_descriptor **out)
 {
 	const char *slash1, *slash2, *variant;
@@ -207,7 +229,7 @@ int reg_index_select(const struct reg_manifest *idx, const char *platform, const
 	size_t used = 0;
 
 	if (!platform)
-		platform = "linux/amd64";
+		platform = reg_default_platform();
 	slash1 = strchr(platform, '/');
 	if (!slash1 || slash1 == platform || !slash1[1])
 		return volt_error_set(EINVAL, "platform '%s' is not OS/ARCH[/VARIANT]", platform);

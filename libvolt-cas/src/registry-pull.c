@@ -14,7 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "registry-http.h"
+#include "shared/json-cleanup.h"
 
 /* An unnamed file in the store's directory (same file system, nothing left behind). */
 static int open_temp(volt_cas *cas)
@@ -64,7 +67,7 @@ static int resolve_manifest(struct reg_client *c, const struct reg_ref *ref, con
 			return r;
 		if (strcmp(d->media_type, MT_OCI_MANIFEST) != 0 && strcmp(d->media_type, MT_DOCKER_MANIFEST) != 0)
 			return volt_error_set(EPROTONOSUPPORT, "the index entry for %s has media type %.100s, not an image manifest",
-					      platform ? platform : "linux/amd64", d->media_type);
+					      platform ? platform : reg_default_platform(), d->media_type);
 		r = reg_manifest_get(c, d->digest, &body2, &len, &ctype2, digest);
 		if (r < 0)
 			return r;
@@ -82,6 +85,53 @@ static int resolve_manifest(struct reg_client *c, const struct reg_ref *ref, con
 	}
 	*out = m;
 	memset(&m, 0, sizeof(m));
+	return 0;
+}
+
+/*
+ * The image's own platform (its config's os, architecture, variant)
+ * against the one asked for: an index entry may say one thing and a
+ * single-platform image says nothing until its config is read. A
+ * platform given explicitly is a requirement (refused on a mismatch,
+ * naming both); the default (the host's) only draws a warning, as
+ * podman and docker pull do, and the image is recorded with its real
+ * platform.
+ */
+static int check_platform(const char *ref_s, const void *config, size_t len, const char *asked)
+{
+	_cleanup_json_ json_t *j = NULL;
+	const char *want = asked ? asked : reg_default_platform();
+	const char *os, *arch, *variant, *slash1, *slash2;
+	size_t os_len, arch_len;
+	char have[128];
+	bool match;
+
+	if (volt_json_parse(&j, config, len) < 0 || !json_is_object(j))
+		return volt_error_set(EBADMSG, "pull %s: the image config is not a JSON object", ref_s);
+	os = json_string_value(json_object_get(j, "os"));
+	arch = json_string_value(json_object_get(j, "architecture"));
+	variant = json_string_value(json_object_get(j, "variant"));
+	if (!os || !arch) {
+		volt_log(VOLT_LOG_WARNING, "pull %s: the image config names no platform (os, architecture)", ref_s);
+		return 0;
+	}
+	snprintf(have, sizeof(have), "%.40s/%.40s%s%.40s", os, arch, variant ? "/" : "", variant ? variant : "");
+	slash1 = strchr(want, '/');
+	if (!slash1)
+		return volt_error_set(EINVAL, "platform '%s' is not OS/ARCH[/VARIANT]", want);
+	slash2 = strchr(slash1 + 1, '/');
+	os_len = (size_t)(slash1 - want);
+	arch_len = slash2 ? (size_t)(slash2 - slash1 - 1) : strlen(slash1 + 1);
+	/* A variant counts only when asked for (linux/arm64 takes linux/arm64/v8). */
+	match = strlen(os) == os_len && strncmp(os, want, os_len) == 0 && strlen(arch) == arch_len &&
+		strncmp(arch, slash1 + 1, arch_len) == 0 && (!slash2 || (variant && strcmp(variant, slash2 + 1) == 0));
+	if (match)
+		return 0;
+	if (asked)
+		return volt_error_set(ENOENT, "pull %s: the image is for platform %s, not the %s asked for by --platform",
+				      ref_s, have, asked);
+	volt_log(VOLT_LOG_WARNING, "pull %s: the image is for platform %s, not this host's %s: it may not run here",
+		 ref_s, have, want);
 	return 0;
 }
 
@@ -180,6 +230,9 @@ VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref_s, const volt
 	r = reg_blob_get_mem(c, m.config.digest, m.config.size, REG_CONFIG_MAX, &config, &config_len, NULL);
 	if (r < 0)
 		return volt_error_prefix(r, "pull %s: config", ref_s);
+	r = check_platform(ref_s, config, config_len, o.platform);
+	if (r < 0)
+		return r;
 
 	digests = calloc(m.n + 1, sizeof(*digests));
 	need = calloc(m.n + 1, sizeof(*need));

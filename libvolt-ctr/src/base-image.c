@@ -103,6 +103,7 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 	volt_cas_checkout_options co = VOLT_CAS_CHECKOUT_OPTIONS_INIT;
 	volt_cas *cas __attribute__((cleanup(cas_closep))) = NULL;
 	_cleanup_free_ char *base = NULL, *tmp = NULL;
+	_cleanup_close_ int lock = -1;
 	char hex[VOLT_CAS_HASH_HEX_SIZE];
 	volt_cas_hash root;
 	int r;
@@ -118,6 +119,12 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 	*out_root = strdup(hex);
 	if (!*out_root)
 		return volt_error_set(ENOMEM, NULL);
+	/* Held from here: gc (volt_cas_bases_gc) neither deletes it now nor before our record names it. */
+	lock = volt_cas_bases_hold(ctr->bases, base + strlen(ctr->bases) + 1);
+	if (lock < 0) {
+		r = lock;
+		goto fail;
+	}
 	if (access(base, F_OK) == 0) {
 		*out_base = TAKE_PTR(base);
 		return 0;
@@ -139,14 +146,10 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 		r = r < 0 ? volt_error_set_errno(errno, "shift the owners of %s", tmp) : r;
 		goto fail;
 	}
-	{
-		_cleanup_free_ char *usr = NULL;
-
-		/* What nspawn would refuse, refused now with a clearer message. */
-		if (asprintf(&usr, "%s/usr", tmp) < 0 || access(usr, F_OK) < 0) {
-			r = volt_error_set(EINVAL, "image '%s' has no /usr: not an OS tree", image);
-			goto fail;
-		}
+	r = ctr_base_complete(tmp);
+	if (r < 0) {
+		volt_error_prefix(r, "image '%s'", image);
+		goto fail;
 	}
 	if (rename(tmp, base) < 0) {
 		if (errno != ENOTEMPTY && errno != EEXIST) {

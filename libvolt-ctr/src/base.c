@@ -23,6 +23,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <volt/cas.h>
 #include <volt/core.h>
 
 #include "ctr-internal.h"
@@ -229,6 +230,8 @@ static int copy_tree(struct copy *c, int src, int dst, const char *rel, unsigned
 			close(fd);
 		return volt_error_set_errno(errno, "read directory %s", *rel ? rel : "/");
 	}
+	/* A dup shares the offset: another walk of this directory may have read it to its end. */
+	rewinddir(d);
 	while ((errno = 0, e = readdir(d))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
@@ -238,6 +241,29 @@ static int copy_tree(struct copy *c, int src, int dst, const char *rel, unsigned
 	}
 	if (errno)
 		return volt_error_set_errno(errno, "read directory %s", *rel ? rel : "/");
+	return 0;
+}
+
+/*
+ * What systemd-nspawn needs of a tree that a FROM-scratch image lacks:
+ * it refuses a directory without /usr (its test of an OS tree), so an
+ * empty one is made, owned by the container's root. Everything else it
+ * mounts or creates itself (/proc, /sys, /dev, /run, /tmp, /etc's files
+ * are optional). A symlink or file named usr is the image's business.
+ */
+int ctr_base_complete(const char *base)
+{
+	_cleanup_close_ int fd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return volt_error_set_errno(errno, "open %s", base);
+	if (faccessat(fd, "usr", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (mkdirat(fd, "usr", 0755) < 0 && errno != EEXIST)
+		return volt_error_set_errno(errno, "mkdir %s/usr", base);
+	if (fchownat(fd, "usr", VOLT_CTR_UID_BASE, VOLT_CTR_UID_BASE, AT_SYMLINK_NOFOLLOW) < 0)
+		return volt_error_set_errno(errno, "chown %s/usr", base);
+	volt_log(VOLT_LOG_INFO, "%s has no /usr (a FROM-scratch image): an empty one was added", base);
 	return 0;
 }
 
@@ -251,13 +277,101 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+/*
+ * A fingerprint of a whole tree: every entry's path, type and mode, size,
+ * owner, inode, modification and change times. Any edit anywhere in the
+ * tree changes some entry's mtime or ctime (ctime cannot be set back by
+ * the editor), so a changed tree gets a new base and an unchanged one
+ * reuses its base. No file is read.
+ */
+static int fingerprint_tree(int dir, const char *rel, unsigned depth, uint64_t *h)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int fd, r;
+
+	if (depth > MAX_DEPTH)
+		return volt_error_set(ELOOP, "%s: directories nested deeper than %d", rel, MAX_DEPTH);
+	fd = dup(dir);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return volt_error_set_errno(errno, "read directory %s", *rel ? rel : "/");
+	}
+	/* A dup shares the offset: another walk of this directory may have read it to its end. */
+	rewinddir(d);
+	while ((errno = 0, e = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		struct stat st;
+		uint64_t fields[9];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return volt_error_set_errno(errno, "stat %s/%s", rel, e->d_name);
+		if (asprintf(&path, "%s/%s", rel, e->d_name) < 0)
+			return volt_error_set(ENOMEM, NULL);
+		fields[0] = st.st_mode;
+		fields[1] = (uint64_t)st.st_size;
+		fields[2] = (uint64_t)st.st_mtim.tv_sec * 1000000000ULL + (uint64_t)st.st_mtim.tv_nsec;
+		fields[3] = (uint64_t)st.st_ctim.tv_sec * 1000000000ULL + (uint64_t)st.st_ctim.tv_nsec;
+		fields[4] = st.st_ino;
+		fields[5] = st.st_dev;
+		fields[6] = st.st_uid;
+		fields[7] = st.st_gid;
+		fields[8] = st.st_rdev;
+		*h = fnv1a(*h, path, strlen(path) + 1);
+		*h = fnv1a(*h, fields, sizeof(fields));
+		if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int sub = openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub < 0)
+				return volt_error_set_errno(errno, "open %s", path);
+			r = fingerprint_tree(sub, path, depth + 1, h);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (errno)
+		return volt_error_set_errno(errno, "read directory %s", *rel ? rel : "/");
+	return 0;
+}
+
+/*
+ * A tree holding the state root (/, or a directory above it) is no image:
+ * its copy would hold the bases being written, and every container's
+ * state. Refused before any walk.
+ */
+static int check_not_state(const volt_ctr *ctr, const char *real)
+{
+	_cleanup_free_ char *state = realpath(ctr->root, NULL);
+	const char *s = state ? state : ctr->root;
+	size_t n = strlen(real);
+
+	if (strcmp(real, "/") == 0 || (strncmp(s, real, n) == 0 && (s[n] == '/' || s[n] == '\0')))
+		return volt_error_set(EINVAL, "image directory %s holds Volt's state root %s: not an OS tree", real, s);
+	return 0;
+}
+
+/* The base's key: the directory's path and the fingerprint of everything in it. */
+static int rootfs_key(int src, const char *real, const struct stat *st, uint64_t *out)
+{
+	uint64_t key = 0xcbf29ce484222325ULL;
+	uint64_t self[4] = { st->st_mode, st->st_uid, st->st_gid, st->st_ino };
+
+	key = fnv1a(key, real, strlen(real) + 1);
+	key = fnv1a(key, self, sizeof(self));
+	*out = key;
+	return fingerprint_tree(src, "", 0, out);
+}
+
 int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base)
 {
 	_cleanup_free_ char *real = NULL, *base = NULL, *tmp = NULL;
-	_cleanup_close_ int src = -1, dst = -1;
+	_cleanup_close_ int src = -1, dst = -1, lock = -1;
 	struct copy c = { .base_fd = -1 };
 	struct stat st;
-	uint64_t key = 0xcbf29ce484222325ULL;
+	uint64_t key, after;
 	int r;
 
 	real = realpath(rootfs, NULL);
@@ -266,13 +380,12 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base)
 	src = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0)
 		return volt_error_set_errno(errno, "image directory %s", real);
-	/* A missing /usr is what nspawn refuses too; say it early and clearly. */
-	if (faccessat(src, "usr", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		return volt_error_set(EINVAL, "image directory %s has no /usr: not an OS tree", real);
-
-	key = fnv1a(key, real, strlen(real) + 1);
-	key = fnv1a(key, &st.st_mtim, sizeof(st.st_mtim));
-	key = fnv1a(key, &st.st_ino, sizeof(st.st_ino));
+	r = check_not_state(ctr, real);
+	if (r < 0)
+		return r;
+	r = rootfs_key(src, real, &st, &key);
+	if (r < 0)
+		return volt_error_prefix(r, "image directory %s", real);
 	r = volt_mkdir_p(ctr->bases, 0700);
 	if (r < 0)
 		return r;
@@ -280,6 +393,10 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base)
 	    asprintf(&tmp, "%s/.tmp-%016llx-%d", ctr->bases, (unsigned long long)key, (int)getpid()) < 0)
 		return volt_error_set(ENOMEM, NULL);
 
+	/* Held from here: gc (volt_cas_bases_gc) neither deletes it now nor before our record names it. */
+	lock = volt_cas_bases_hold(ctr->bases, base + strlen(ctr->bases) + 1);
+	if (lock < 0)
+		return lock;
 	if (access(base, F_OK) == 0) {
 		*out_base = TAKE_PTR(base);
 		return 0;
@@ -300,8 +417,19 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base)
 		volt_error_prefix(r, "copying %s", real);
 		goto fail;
 	}
+	/* An edit during the copy would leave a base that matches neither state. */
+	r = rootfs_key(src, real, &st, &after);
+	if (r == 0 && after != key)
+		r = volt_error_set(EAGAIN, "image directory %s changed while it was being copied: try again", real);
+	if (r < 0)
+		goto fail;
 	if (fchown(dst, shift(st.st_uid), shift(st.st_gid)) < 0 || fchmod(dst, st.st_mode & 07777) < 0) {
 		r = volt_error_set_errno(errno, "chown %s", tmp);
+		goto fail;
+	}
+	r = ctr_base_complete(tmp);
+	if (r < 0) {
+		volt_error_prefix(r, "image directory %s", real);
 		goto fail;
 	}
 	if (rename(tmp, base) < 0) {

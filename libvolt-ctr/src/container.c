@@ -295,9 +295,30 @@ static int grant_container_own(json_t *policy)
 	return 0;
 }
 
+/*
+ * The workload's own program (a FROM-scratch image's /hello) is its to
+ * run: that one file, resolved in the image like every other rule (so
+ * an entrypoint that leads to "/" or a parent grants nothing).
+ */
+static int grant_entrypoint(json_t *policy, const char *const *argv)
+{
+	_cleanup_free_ char *norm = NULL;
+	json_t *a = json_object_get(policy, "fs_execute");
+
+	if (!argv || !argv[0] || argv[0][0] != '/' || !json_is_array(a))
+		return 0;
+	if (volt_path_normalize(&norm, argv[0]) < 0 || strcmp(norm, "/") == 0) {
+		volt_error_clear();
+		return 0;
+	}
+	if (json_array_append_new(a, json_string(norm)) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	return 0;
+}
+
 /* The effective policy is fixed at create time and shown to the launcher as a file. */
 static int write_policy(const ctr_record *rec, const char *base, const char *policy_file, const char *workdir,
-			bool strict)
+			const char *const *argv, bool strict)
 {
 	static const char *const lists[] = { "fs_read", "fs_write", "fs_execute" };
 	_cleanup_json_ json_t *j = NULL, *gaps = NULL;
@@ -328,7 +349,7 @@ static int write_policy(const ctr_record *rec, const char *base, const char *pol
 	if (!base_real)
 		return volt_error_set_errno(errno, "resolve the base %s", base);
 	/* Resolved in the image like every other rule: a link there drops them. */
-	if (!policy_file && (r = grant_container_own(j)) < 0)
+	if (!policy_file && ((r = grant_container_own(j)) < 0 || (r = grant_entrypoint(j, argv)) < 0))
 		return r;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		r = resolve_list(j, lists[i], base_fd, base_real, !policy_file);
@@ -428,7 +449,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		r = volt_error_set_errno(errno, "chown %s", rec.upper);
 		goto fail;
 	}
-	r = write_policy(&rec, base, spec->policy_file, spec->workdir, spec->policy_strict);
+	r = write_policy(&rec, base, spec->policy_file, spec->workdir, spec->argv, spec->policy_strict);
 	if (r < 0)
 		goto fail;
 	if (asprintf(&config_path, "%s/config.json", rec.dir) < 0) {

@@ -60,6 +60,8 @@ void ctr_image_config_clear(struct ctr_image_config *ic);
 
 /* base.c: shared, uid-shifted copies of image trees */
 int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base);
+/* What nspawn needs of a tree being made a base (an empty /usr). */
+int ctr_base_complete(const char *base);
 /* base-image.c: @out_root receives the image's tree hash in hex */
 int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_base, char **out_root);
 

@@ -22,5 +22,6 @@ int image_list(const struct cli_global *g, int argc, char **argv);
 int image_inspect(const struct cli_global *g, int argc, char **argv);
 int image_tag(const struct cli_global *g, int argc, char **argv);
 int image_rm(const struct cli_global *g, int argc, char **argv);
+int image_prune(const struct cli_global *g, int argc, char **argv);
 
 #endif

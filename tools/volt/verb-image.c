@@ -20,6 +20,7 @@ static const struct cli_verb verbs[] = {
 	{ "inspect", "NAME [--json]", "Show an image's record and config", image_inspect },
 	{ "tag", "SRC DST", "Give an image another name", image_tag },
 	{ "rm", "NAME...", "Remove image names (gc frees their data)", image_rm },
+	{ "prune", "[--dry-run] [--json]", "Free container bases and data nothing uses", image_prune },
 	{},
 };
 

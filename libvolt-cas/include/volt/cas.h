@@ -458,4 +458,7 @@ VOLT_END_DECLS
 /* The registry client: image pull, store push and fetch. */
 #include <volt/cas/registry.h>
 
+/* Container bases: their reclaiming and lock. */
+#include <volt/cas/bases.h>
+
 #endif

@@ -72,7 +72,10 @@ typedef struct volt_cas_registry_options {
 	 * {"auth": base64("user:password")}}; read when @username is NULL.
 	 * NULL: no file. A file without an entry for the registry is not an error. */
 	const char *authfile;
-	const char *platform;          /* pull: "os/arch[/variant]", NULL: "linux/amd64" */
+	/* pull: "os/arch[/variant]", the index entry picked and what the image's
+	 * config must say (else -ENOENT); NULL: the host's ("linux/amd64" on
+	 * x86-64), and an image config of another platform is only warned of. */
+	const char *platform;
 	const char *name;              /* pull: record the image under this name, NULL: the reference */
 	unsigned int timeout_sec;      /* connect timeout, and a stall of this long aborts; 0: 30 */
 	volt_cas_registry_progress_fn progress;
