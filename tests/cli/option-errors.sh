@@ -34,6 +34,11 @@ usage_error "unknown option '--lins' (did you mean '--lines'?)" logs --lins 3 x
 usage_error "unknown option '--verbse' (did you mean '--verbose'?)" --verbse ps
 usage_error "option '--image' needs an argument" run --image
 usage_error "option '-e' needs an argument" container create c1 -e
+usage_error "policy show: unknown option '--jsno' (did you mean '--json'?)" policy show --jsno
+usage_error "image pull: option '-u' needs an argument" image pull -u
+usage_error "sandbox run: unknown option '--polcy' (did you mean '--policy'?)" sandbox run --polcy x -- true
+usage_error "create: unknown option '--memroy' (did you mean '--memory'?)" vm create v1 --memroy 1
+usage_error "policy learn: option '-o' needs an argument" policy learn -o
 
 echo "== did you mean, for commands"
 usage_error "unknown command 'strat' (did you mean 'start'?)" strat x
