@@ -26,6 +26,8 @@ echo "== the offending option, as typed"
 # A bundle: getopt stays on the word, argv[optind - 1] is the verb.
 usage_error "run: unknown option '-x'" run -xq busybox sh
 usage_error "unknown option '-z'" ps -z
+usage_error "run: unknown option '-x'" run --rm -xq busybox
+usage_error "run: option '--rm' takes no argument" run --rm=1 busybox
 usage_error "stop: option '-t' needs an argument" stop -t
 usage_error "rm: unknown option '-t" rm -t 1 x
 usage_error "unknown option '--imgae' (did you mean '--image'?)" run --imgae busybox

@@ -145,7 +145,8 @@ int cli_unknown_verb(const char *program, const char *what, const char *word, co
 	return cli_usage_error(program, "unknown %s '%s'", what, word);
 }
 
-int cli_option_error(const char *program, const char *verb, char **argv, int c, const struct option *longopts)
+int cli_option_error(const char *program, const char *verb, int argc, char **argv, int c,
+		     const struct option *longopts)
 {
 	const char *prev = optind > 0 ? argv[optind - 1] : NULL, *near = NULL;
 	char name[64];
@@ -157,11 +158,25 @@ int cli_option_error(const char *program, const char *verb, char **argv, int c, 
 	 * An unknown long option has optopt 0; a long option missing its
 	 * argument has its own value there, and is the word just consumed.
 	 */
-	is_long = c == ':' ? prev && strncmp(prev, "--", 2) == 0 : optopt == 0;
-	if (is_long && prev) {
+	is_long = prev && strncmp(prev, "--", 2) == 0;
+	if (c != ':' && is_long && optopt > 0 && optopt < 127) {
+		/* A letter refused inside a bundle right after a long option (--rm -xq). */
+		const char *next = optind < argc ? argv[optind] : NULL;
+
+		if (next && next[0] == '-' && next[1] != '-' && strchr(next + 1, optopt))
+			is_long = false;
+	}
+	if (c != ':' && !is_long && optopt == 0)
+		is_long = prev != NULL;
+	if (is_long) {
 		size_t n = strcspn(prev, "=");
 
 		snprintf(name, sizeof(name), "%.*s", (int)(n < 60 ? n : 60), prev);
+		/* --rm=1: a known option that takes no argument. */
+		for (const struct option *o = longopts; c != ':' && prev[n] == '=' && o && o->name; o++)
+			if (strcmp(o->name, name + 2) == 0 && o->has_arg == no_argument)
+				return cli_usage_error(program, "%s%soption '%s' takes no argument", verb ? verb : "",
+						       verb ? ": " : "", name);
 		if (c != ':' && longopts && strncmp(name, "--", 2) == 0) {
 			size_t best = SIZE_MAX;
 
@@ -284,7 +299,7 @@ int cli_dispatch(struct cli_global *g, const struct cli_verb *verbs, void (*usag
 			volt_log_set_level(level);
 			break;
 		default:
-			return cli_option_error(g->program, NULL, argv, c, options);
+			return cli_option_error(g->program, NULL, argc, argv, c, options);
 		}
 	}
 

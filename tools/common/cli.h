@@ -69,7 +69,8 @@ int cli_usage_error(const char *program, const char *fmt, ...) __attribute__((fo
  * CLI_EXIT_USAGE.
  */
 struct option;
-int cli_option_error(const char *program, const char *verb, char **argv, int c, const struct option *longopts);
+int cli_option_error(const char *program, const char *verb, int argc, char **argv, int c,
+		     const struct option *longopts);
 
 /*
  * Of the NULL-terminated @candidates, the one closest to @word (within

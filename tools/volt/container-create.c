@@ -257,7 +257,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			fputs(help, stdout);
 			return CLI_EXIT_OK;
 		default:
-			return cli_option_error(g->program, argv[0], argv, c, options);
+			return cli_option_error(g->program, argv[0], argc, argv, c, options);
 		}
 	}
 	o->spec.env = o->env;

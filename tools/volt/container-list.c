@@ -257,7 +257,7 @@ int container_list(const struct cli_global *g, int argc, char **argv)
 			fputs(list_help, stdout);
 			return CLI_EXIT_OK;
 		default:
-			return cli_option_error(g->program, argv[0], argv, c, options);
+			return cli_option_error(g->program, argv[0], argc, argv, c, options);
 		}
 	}
 	if (optind < argc)

@@ -82,7 +82,7 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 			quiet = true;
 			break;
 		default:
-			return cli_option_error(g->program, "import", argv, c, options);
+			return cli_option_error(g->program, "import", argc, argv, c, options);
 		}
 	}
 	if (optind != argc - 1)

@@ -76,7 +76,7 @@ int image_pull(const struct cli_global *g, int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_PLATFORM: o.platform = optarg; break;
 		case OPT_NAME: o.name = optarg; break;
-		default: return cli_option_error(g->program, "image pull", argv, opt, options);
+		default: return cli_option_error(g->program, "image pull", argc, argv, opt, options);
 		}
 	}
 	if (argc - optind != 1)

@@ -83,7 +83,7 @@ int volt_verb_common_options(const struct cli_global *g, bool *json, int argc, c
 			*json = true;
 			break;
 		default:
-			return cli_option_error(g->program, argv[0], argv, c, options);
+			return cli_option_error(g->program, argv[0], argc, argv, c, options);
 		}
 	}
 	if (optind < argc)

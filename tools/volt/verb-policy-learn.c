@@ -135,7 +135,7 @@ int verb_policy_learn(const struct cli_global *g, int argc, char **argv)
 			explain = true;
 			break;
 		default:
-			return cli_option_error(g->program, "policy learn", argv, c, options);
+			return cli_option_error(g->program, "policy learn", argc, argv, c, options);
 		}
 	}
 	if (!output)

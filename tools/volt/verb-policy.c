@@ -242,7 +242,7 @@ int verb_policy(const struct cli_global *g, int argc, char **argv)
 			json = true;
 			break;
 		default:
-			return cli_option_error(g->program, "policy", argv, c, options);
+			return cli_option_error(g->program, "policy", argc, argv, c, options);
 		}
 	}
 	if (optind >= argc)
@@ -261,7 +261,7 @@ int verb_policy(const struct cli_global *g, int argc, char **argv)
 			char what[80];
 
 			snprintf(what, sizeof(what), "policy %.60s", sub);
-			return cli_option_error(g->program, what, argv, c, options);
+			return cli_option_error(g->program, what, argc, argv, c, options);
 		}
 		}
 	}

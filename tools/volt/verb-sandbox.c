@@ -384,7 +384,7 @@ int verb_sandbox(const struct cli_global *g, int argc, char **argv)
 			use_cache = true;
 			break;
 		default:
-			return cli_option_error(g->program, "sandbox run", argv, c, options);
+			return cli_option_error(g->program, "sandbox run", argc, argv, c, options);
 		}
 	}
 	if (optind >= argc)

@@ -148,7 +148,7 @@ int vm_create(const struct cli_global *g, int argc, char **argv)
 			r = CLI_EXIT_OK;
 			break;
 		default:
-			r = cli_option_error(g->program, "create", argv, c, options);
+			r = cli_option_error(g->program, "create", argc, argv, c, options);
 			break;
 		}
 	}

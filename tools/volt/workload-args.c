@@ -41,7 +41,7 @@ int workload_parse_names(const struct cli_global *g, int argc, char **argv, cons
 			fputs(help, stdout);
 			return CLI_EXIT_OK;
 		default:
-			return cli_option_error(g->program, argv[0], argv, c, options);
+			return cli_option_error(g->program, argv[0], argc, argv, c, options);
 		unknown:
 			/* An option of the table this verb does not take (-t for rm). */
 			return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0],
@@ -85,7 +85,7 @@ int workload_parse_logs(const struct cli_global *g, int argc, char **argv, const
 			fputs(help, stdout);
 			return CLI_EXIT_OK;
 		default:
-			return cli_option_error(g->program, "logs", argv, c, options);
+			return cli_option_error(g->program, "logs", argc, argv, c, options);
 		}
 	}
 	if (argc - optind != 1)

@@ -391,7 +391,7 @@ int main(int argc, char **argv)
 			printf("voltvm %s\n", volt_vmm_version());
 			return CLI_EXIT_OK;
 		default:
-			return cli_option_error("voltvm", NULL, argv, c, options);
+			return cli_option_error("voltvm", NULL, argc, argv, c, options);
 		}
 	}
 	if (optind < argc)
