@@ -210,7 +210,36 @@ static void child_exec(char **argv)
 	_exit(125);
 }
 
+/*
+ * nspawn's --console= for @console. The launcher's own options before
+ * nspawn's never start with "--console=", so the first such element is
+ * nspawn's.
+ */
+static int set_console(char **argv, volt_ctr_console console)
+{
+	const char *mode = console == VOLT_CTR_CONSOLE_INTERACTIVE ? "interactive"
+			   : console == VOLT_CTR_CONSOLE_READ_ONLY ? "read-only"
+								     : "pipe";
+
+	for (char **a = argv; *a; a++)
+		if (strncmp(*a, "--console=", 10) == 0) {
+			char *s = NULL;
+
+			if (asprintf(&s, "--console=%s", mode) < 0)
+				return volt_error_set(ENOMEM, NULL);
+			free(*a);
+			*a = s;
+			return 0;
+		}
+	return volt_error_set(EINVAL, "no --console in the nspawn command line");
+}
+
 VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
+{
+	return volt_ctr_run_console(ctr, name, VOLT_CTR_CONSOLE_AUTO, exit_status);
+}
+
+VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_console console, int *exit_status)
 {
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **argv = NULL;
@@ -234,8 +263,13 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 	    strcmp(st.sub, "exited") != 0)
 		return volt_error_set(EALREADY, "container '%s' is already running as %s", name, unit);
 
-	r = ctr_host_argv(&rec, isatty(STDIN_FILENO) && isatty(STDOUT_FILENO), &argv);
-	if (r < 0)
+	if (console == VOLT_CTR_CONSOLE_AUTO)
+		console = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ? VOLT_CTR_CONSOLE_INTERACTIVE
+									 : VOLT_CTR_CONSOLE_PIPE;
+	if (console > VOLT_CTR_CONSOLE_READ_ONLY)
+		return volt_error_set(EINVAL, "unknown console mode %d", (int)console);
+	r = ctr_host_argv(&rec, console == VOLT_CTR_CONSOLE_INTERACTIVE, &argv);
+	if (r < 0 || (console == VOLT_CTR_CONSOLE_READ_ONLY && (r = set_console(argv, console)) < 0))
 		return r;
 
 	if (pipe2(ready, O_CLOEXEC) < 0)

@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,124 @@ int cli_usage_error(const char *program, const char *fmt, ...)
 	free(msg);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", program);
 	return CLI_EXIT_USAGE;
+}
+
+/* Optimal string alignment distance, capped: nobody mistypes 60 letters. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[33][33];
+
+	if (la > 32 || lb > 32)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+static bool closer(const char *word, const char *candidate, size_t *best)
+{
+	size_t d = edit_distance(word, candidate);
+
+	if (d == 0 || d > 2 || 2 * d >= strlen(word) || d >= *best)
+		return false;
+	*best = d;
+	return true;
+}
+
+const char *cli_closest(const char *word, const char *const *candidates)
+{
+	const char *found = NULL;
+	size_t best = SIZE_MAX;
+
+	for (; candidates && *candidates; candidates++)
+		if (closer(word, *candidates, &best))
+			found = *candidates;
+	return found;
+}
+
+const char *cli_closest_verb(const char *word, const struct cli_verb *verbs)
+{
+	const char *found = NULL;
+	size_t best = SIZE_MAX;
+
+	for (const struct cli_verb *v = verbs; v->name; v++)
+		if (closer(word, v->name, &best))
+			found = v->name;
+	return found;
+}
+
+int cli_unknown_verb(const char *program, const char *what, const char *word, const struct cli_verb *verbs)
+{
+	const char *near = cli_closest_verb(word, verbs);
+
+	if (near)
+		return cli_usage_error(program, "unknown %s '%s' (did you mean '%s'?)", what, word, near);
+	return cli_usage_error(program, "unknown %s '%s'", what, word);
+}
+
+int cli_option_error(const char *program, const char *verb, int argc, char **argv, int c,
+		     const struct option *longopts)
+{
+	const char *prev = optind > 0 ? argv[optind - 1] : NULL, *near = NULL;
+	char name[64];
+	bool is_long;
+
+	/*
+	 * getopt leaves optind on a bundle ("-it") until its last letter, so
+	 * argv[optind - 1] may be another word; optopt names a short option.
+	 * An unknown long option has optopt 0; a long option missing its
+	 * argument has its own value there, and is the word just consumed.
+	 */
+	is_long = prev && strncmp(prev, "--", 2) == 0;
+	if (c != ':' && is_long && optopt > 0 && optopt < 127) {
+		/* A letter refused inside a bundle right after a long option (--rm -xq). */
+		const char *next = optind < argc ? argv[optind] : NULL;
+
+		if (next && next[0] == '-' && next[1] != '-' && strchr(next + 1, optopt))
+			is_long = false;
+	}
+	if (c != ':' && !is_long && optopt == 0)
+		is_long = prev != NULL;
+	if (is_long) {
+		size_t n = strcspn(prev, "=");
+
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 60 ? n : 60), prev);
+		/* --rm=1: a known option that takes no argument. */
+		for (const struct option *o = longopts; c != ':' && prev[n] == '=' && o && o->name; o++)
+			if (strcmp(o->name, name + 2) == 0 && o->has_arg == no_argument)
+				return cli_usage_error(program, "%s%soption '%s' takes no argument", verb ? verb : "",
+						       verb ? ": " : "", name);
+		if (c != ':' && longopts && strncmp(name, "--", 2) == 0) {
+			size_t best = SIZE_MAX;
+
+			for (const struct option *o = longopts; o->name; o++)
+				if (closer(name + 2, o->name, &best))
+					near = o->name;
+		}
+	} else {
+		snprintf(name, sizeof(name), "-%c", optopt > 32 && optopt < 127 ? optopt : '?');
+	}
+	if (c == ':')
+		return cli_usage_error(program, "%s%soption '%s' needs an argument", verb ? verb : "", verb ? ": " : "",
+				       name);
+	if (near)
+		return cli_usage_error(program, "%s%sunknown option '%s' (did you mean '--%s'?)", verb ? verb : "",
+				       verb ? ": " : "", name, near);
+	return cli_usage_error(program, "%s%sunknown option '%s'", verb ? verb : "", verb ? ": " : "", name);
 }
 
 int cli_print_json(const char *program, json_t *value)
@@ -179,10 +298,8 @@ int cli_dispatch(struct cli_global *g, const struct cli_verb *verbs, void (*usag
 				return cli_usage_error(g->program, "%s", volt_error_message());
 			volt_log_set_level(level);
 			break;
-		case ':':
-			return cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return cli_usage_error(g->program, "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(g->program, NULL, argc, argv, c, options);
 		}
 	}
 
@@ -200,5 +317,5 @@ int cli_dispatch(struct cli_global *g, const struct cli_verb *verbs, void (*usag
 			return v->run(g, vargc, vargv);
 		}
 	}
-	return cli_usage_error(g->program, "unknown command '%s'", argv[optind]);
+	return cli_unknown_verb(g->program, "command", argv[optind], verbs);
 }

@@ -60,6 +60,31 @@ char *cli_escape(const char *s);
 /* Print "PROGRAM: <formatted>" plus a --help hint and return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *program, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * The usage error for the option getopt_long() (run with opterr = 0 and
+ * a leading ':' in its optstring) just refused with @c ('?' or ':'),
+ * naming the option as typed ("-x" inside "-xyz", "--imgae") and, for an
+ * unknown long option, the closest of @longopts ("did you mean
+ * '--image'?"). @verb prefixes the message (NULL: none). Returns
+ * CLI_EXIT_USAGE.
+ */
+struct option;
+int cli_option_error(const char *program, const char *verb, int argc, char **argv, int c,
+		     const struct option *longopts);
+
+/*
+ * Of the NULL-terminated @candidates, the one closest to @word (within
+ * two edits: insertions, deletions, substitutions, swaps of neighbours,
+ * and fewer than half its length), or NULL.
+ */
+const char *cli_closest(const char *word, const char *const *candidates);
+
+/* The verb of @verbs closest to @word, as cli_closest(), or NULL. */
+const char *cli_closest_verb(const char *word, const struct cli_verb *verbs);
+
+/* The usage error for an unknown verb @word of @what ("command", "container command"). */
+int cli_unknown_verb(const char *program, const char *what, const char *word, const struct cli_verb *verbs);
+
 /* Print @value as pretty JSON on stdout, then decref it. Returns an exit code. */
 int cli_print_json(const char *program, json_t *value);
 

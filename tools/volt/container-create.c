@@ -17,7 +17,8 @@
 	"  --image REF          the image: a name or id of 'volt image ls', or a\n"                  \
 	"                       Stellarium tag or hash (built-in: busybox)\n"                       \
 	"  --rootfs DIR         or a directory holding an OS tree (with /usr) as the image\n"         \
-	"  -e, --env NAME=VAL   set an environment variable (repeatable)\n"                          \
+	"  -e, --env NAME[=VAL] set an environment variable (repeatable); NAME alone\n"             \
+	"                       passes volt's own NAME on, or nothing when it is unset\n"          \
 	"  -w, --workdir DIR    working directory inside the container (default /)\n"               \
 	"  --hostname NAME      host name inside (default: the container's name)\n"                \
 	"  -u, --user USER      user name or UID[:GID] inside (default root)\n"                     \
@@ -95,6 +96,27 @@ static int parse_u64(const char *opt, const char *s, uint64_t *out)
 	return 0;
 }
 
+/* -e NAME=VALUE as given; -e NAME passes the caller's NAME on, or nothing when it is unset (as Docker). */
+static int add_env(struct spec_options *o, const char *arg)
+{
+	const char *value;
+	char **l, *s = NULL;
+
+	if (strchr(arg, '=') || !*arg)
+		return push(&o->env, &o->n_env, arg);
+	value = getenv(arg);
+	if (!value)
+		return 0;
+	l = realloc(o->env_owned, (o->n_env_owned + 1) * sizeof(char *));
+	if (!l)
+		return volt_error_set(ENOMEM, NULL);
+	o->env_owned = l;
+	if (asprintf(&s, "%s=%s", arg, value) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	o->env_owned[o->n_env_owned++] = s;
+	return push(&o->env, &o->n_env, s);
+}
+
 int container_parse_spec(const struct cli_global *g, struct spec_options *o, bool run, int argc, char **argv,
 			 const char *help, int *first_arg, int *n_args)
 {
@@ -119,6 +141,8 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "rm", no_argument, NULL, OPT_RM },
 		{ "detach", no_argument, NULL, 'd' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -128,20 +152,26 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 	memset(o, 0, sizeof(*o));
 	o->spec = (volt_ctr_spec)VOLT_CTR_SPEC_INIT;
 
-	/* Everything after "--" is the command, untouched by getopt. */
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			dashdash = i;
-			break;
+	/*
+	 * create: everything after "--" is the command, untouched by getopt.
+	 * run: getopt stops at the image ('+'), so a command's own options
+	 * (volt run busybox ls -l) are never taken for volt's.
+	 */
+	if (!run) {
+		for (int i = 1; i < argc; i++)
+			if (strcmp(argv[i], "--") == 0) {
+				dashdash = i;
+				break;
+			}
+		if (dashdash >= 0) {
+			o->argv = (const char **)argv + dashdash + 1;
+			argc = dashdash;
 		}
-	if (dashdash >= 0) {
-		o->argv = (const char **)argv + dashdash + 1;
-		argc = dashdash;
 	}
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":e:w:u:v:p:m:dh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run ? "+:e:w:u:v:p:m:dith" : ":e:w:u:v:p:m:dith", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOTFS:
 			o->spec.rootfs = optarg;
@@ -150,7 +180,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			o->spec.image = optarg;
 			break;
 		case 'e':
-			if (push(&o->env, &o->n_env, optarg) < 0)
+			if (add_env(o, optarg) < 0)
 				return cli_fail(g->program);
 			break;
 		case 'w':
@@ -206,43 +236,61 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		case OPT_NAME:
 		case OPT_RM:
 		case 'd':
+		case 'i':
+		case 't':
 			if (!run)
-				return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+				return cli_usage_error(g->program, "%s: option '%s' is for 'volt run' only", argv[0],
+						       c == OPT_NAME ? "--name" : c == OPT_RM ? "--rm" : c == 'd' ? "-d"
+						       : c == 'i' ? "-i" : "-t");
 			if (c == OPT_NAME)
 				o->name = optarg;
 			else if (c == OPT_RM)
 				o->rm = true;
-			else
+			else if (c == 'd')
 				o->detach = true;
+			else if (c == 'i')
+				o->interactive = true;
+			else
+				o->tty = true;
 			break;
 		case 'h':
 			fputs(help, stdout);
 			return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+			return cli_option_error(g->program, argv[0], argc, argv, c, options);
 		}
 	}
 	o->spec.env = o->env;
 	o->spec.volumes = o->volumes;
 	o->spec.ports = o->ports;
-	o->spec.argv = o->argv;
 	*first_arg = optind;
 	*n_args = argc - optind;
-	/* volt run takes the image as its argument too: volt run busybox -- sh */
-	if (run && *n_args == 1 && !o->spec.image && !o->spec.rootfs) {
-		o->spec.image = argv[optind];
+	if (run) {
+		/* volt run [OPTIONS] IMAGE [--] [CMD...], or --image/--rootfs [--] [CMD...] */
+		int i = optind;
+
+		if (!o->spec.image && !o->spec.rootfs && i < argc) {
+			o->spec.image = argv[i++];
+			if (i < argc && strcmp(argv[i], "--") == 0)
+				i++;
+		}
+		if (i < argc)
+			o->argv = (const char **)argv + i;
+		*first_arg = i;
 		*n_args = 0;
 	}
+	o->spec.argv = o->argv;
 	if (!o->spec.rootfs == !o->spec.image)
-		return cli_usage_error(g->program, "%s: give the image: --image REF or --rootfs DIR (one of them)",
-				       argv[0]);
+		return cli_usage_error(g->program, "%s: give the image: %s--image REF or --rootfs DIR (one of them)",
+				       argv[0], run ? "IMAGE, " : "");
 	return -1;
 }
 
 void container_spec_done(struct spec_options *o)
 {
+	for (size_t i = 0; i < o->n_env_owned; i++)
+		free(o->env_owned[i]);
+	free(o->env_owned);
 	free(o->env);
 	free(o->volumes);
 	free(o->ports);

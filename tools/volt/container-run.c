@@ -4,36 +4,56 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <volt/core.h>
 
 #include "container.h"
 
 static const char run_help[] =
-	"Usage: volt run [OPTIONS] IMAGE [-- CMD [ARGS...]]\n"
-	"       volt run [OPTIONS] --rootfs DIR [-- CMD [ARGS...]]\n"
+	"Usage: volt run [OPTIONS] IMAGE [CMD [ARGS...]]\n"
+	"       volt run [OPTIONS] --rootfs DIR [CMD [ARGS...]]\n"
 	"\n"
 	"Create a container of IMAGE and run CMD in it. IMAGE is an image of 'volt\n"
 	"image ls' (full or short name, or id), else a Stellarium tag or hash\n"
-	"('busybox' is built in). An image's config applies as in Docker: the\n"
-	"command is its Entrypoint followed by CMD, or by its Cmd when no CMD is\n"
-	"given; its Env, WorkingDir and User apply unless -e, -w or -u say\n"
-	"otherwise. Without an image command or CMD: /bin/sh. In the foreground\n"
-	"(the default) the container is a child of volt: no systemd is needed, its\n"
-	"output goes to this terminal, and volt exits with the workload's exit\n"
-	"status. With --detach it starts as the systemd unit\n"
-	"volt-container-NAME.service instead, and volt prints its name.\n"
+	"('busybox' is built in). As in Docker, volt's options end at IMAGE: every\n"
+	"word after it is the command, those that look like options too ('volt run\n"
+	"busybox ls -l' runs 'ls -l'); an '--' right after IMAGE is skipped. With\n"
+	"--image or --rootfs, the command follows the options (or an '--').\n"
+	"An image's config applies as in Docker: the command is its Entrypoint\n"
+	"followed by CMD, or by its Cmd when no CMD is given; its Env, WorkingDir\n"
+	"and User apply unless -e, -w or -u say otherwise. Without an image command\n"
+	"or CMD: /bin/sh. In the foreground (the default) the container is a child\n"
+	"of volt: no systemd is needed, its output goes to volt's, and volt exits\n"
+	"with the workload's exit status. With --detach it starts as the systemd\n"
+	"unit volt-container-NAME.service instead, and volt prints its name.\n"
+	"\n"
+	"Standard input and terminal, as in Docker:\n"
+	"  (neither)  the workload's standard input is /dev/null; its output goes\n"
+	"             straight to volt's standard output and error\n"
+	"  -i         volt's standard input is the workload's, as it is (a pipe, a\n"
+	"             file, or the terminal itself, which it then reads in\n"
+	"             line mode): no terminal of its own, no job control\n"
+	"  -t         a new pseudo-terminal for the workload, its output relayed to\n"
+	"             volt's; no input is read (stdin is /dev/null)\n"
+	"  -it        a new pseudo-terminal relayed both ways, for an interactive\n"
+	"             shell: needs a terminal on standard input\n"
 	"\n"
 	"Options:\n"
 	"  --name NAME          the container's name (default: run-<random>)\n"
 	"  --rm                 remove the container when it exits (foreground only)\n"
 	"  -d, --detach         start it as a systemd unit and return\n"
+	"  -i, --interactive    keep standard input open for the workload\n"
+	"  -t, --tty            give the workload a pseudo-terminal\n"
 	"  --image REF          the image, as an option rather than an argument\n"
 	"  --rootfs DIR         a directory holding an OS tree (with /usr) as the image\n"
-	"  -e, --env, -w, --workdir, --hostname, -u, --user, -v, --volume, --network,\n"
+	"  -e, --env NAME=VAL   set a variable; -e NAME passes volt's own NAME on\n"
+	"                       (nothing when it is unset)\n"
+	"  -w, --workdir, --hostname, -u, --user, -v, --volume, --network,\n"
 	"  -p, --publish,\n"
 	"  -m, --memory, --cpus, --pids-limit, --io-weight, --policy, --strict:\n"
 	"                       as for 'volt container create'\n"
@@ -42,26 +62,53 @@ static const char run_help[] =
 	"Exit status: the workload's own in the foreground; 1 if volt failed before\n"
 	"it ran; 2 on a usage error.\n";
 
+/* Standard input becomes /dev/null. */
+static bool detach_stdin(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0) {
+		volt_error_set_errno(errno, "/dev/null");
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 int container_run(const struct cli_global *g, int argc, char **argv)
 {
 	struct spec_options o;
 	volt_ctr *ctr = NULL;
 	char generated[32];
+	volt_ctr_console console = VOLT_CTR_CONSOLE_PIPE;
 	const char *name;
 	int r, first, n, status = 0;
 
 	r = container_parse_spec(g, &o, true, argc, argv, run_help, &first, &n);
 	if (r >= 0)
 		goto out;
-	r = CLI_EXIT_USAGE;
-	if (n > 0) {
-		r = cli_usage_error(g->program, "run: unexpected argument '%s' (the command goes after '--')", argv[first]);
-		goto out;
-	}
+	(void)first;
+	(void)n;
 	if (o.rm && o.detach) {
 		r = cli_usage_error(g->program, "run: --rm works in the foreground only, not with --detach");
 		goto out;
 	}
+	if ((o.interactive || o.tty) && o.detach) {
+		r = cli_usage_error(g->program, "run: -i and -t are for the foreground: a detached container has no "
+				    "standard input or terminal");
+		goto out;
+	}
+	if (o.interactive && o.tty && !isatty(STDIN_FILENO)) {
+		r = cli_usage_error(g->program, "run: -it needs a terminal on standard input (use -i alone to read "
+				    "from a pipe or file)");
+		goto out;
+	}
+	if (o.interactive && o.tty)
+		console = VOLT_CTR_CONSOLE_INTERACTIVE;
+	else if (o.tty)
+		console = VOLT_CTR_CONSOLE_READ_ONLY;
 	name = o.name;
 	if (!name) {
 		unsigned char rnd[4];
@@ -94,7 +141,14 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 		goto out;
 	}
 
-	if (volt_ctr_run(ctr, name, &status) < 0)
+	/* Without -i the workload reads nothing of ours, as in Docker: not even a terminal. */
+	if (!o.interactive && !detach_stdin()) {
+		r = cli_fail(g->program);
+		if (o.rm)
+			volt_ctr_remove(ctr, name, true);
+		goto out;
+	}
+	if (volt_ctr_run_console(ctr, name, console, &status) < 0)
 		r = cli_fail(g->program);
 	else
 		r = status;

@@ -11,18 +11,25 @@ struct spec_options {
 	volt_ctr_spec spec;
 	const char **env, **volumes, **ports, **argv;
 	size_t n_env, n_volumes, n_ports;
+	char **env_owned;       /* "NAME=VALUE" strings made for -e NAME */
+	size_t n_env_owned;
 	const char *name;       /* --name (run) */
 	bool rm, detach;        /* run only */
+	bool interactive, tty;  /* -i, -t (run only) */
 };
 
 /* Open the containers of the state root chosen by --root / VOLT_ROOT. */
 int container_open(const struct cli_global *g, volt_ctr **out);
 
 /*
- * Parse create/run options into @o; @run enables --name, --rm and -d.
- * Positional arguments before "--" are argv[*first_arg] and the
- * *n_args after it; the command after "--" goes to o->argv. Returns -1
- * to go on, else an exit code.
+ * Parse create/run options into @o; @run enables --name, --rm, -d, -i
+ * and -t. For create, options and arguments mix freely until "--":
+ * positional arguments are argv[*first_arg] and the *n_args after it,
+ * and the command after "--" goes to o->argv. For run, as in Docker,
+ * options end at the first argument, the image (unless --image or
+ * --rootfs named it): everything after it is the command (an "--" right
+ * after the image is skipped), and *n_args is 0. Returns -1 to go on,
+ * else an exit code.
  */
 int container_parse_spec(const struct cli_global *g, struct spec_options *o, bool run, int argc, char **argv,
 			 const char *help, int *first_arg, int *n_args);

@@ -67,7 +67,7 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0; /* reinitialise getopt: options may follow FILE */
-	while ((c = getopt_long(argc, argv, "hqn:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hqn:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);
@@ -82,8 +82,7 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 			quiet = true;
 			break;
 		default:
-			return cli_usage_error(g->program, "import: unknown option or missing value '%s'",
-					       argv[optind - 1]);
+			return cli_option_error(g->program, "import", argc, argv, c, options);
 		}
 	}
 	if (optind != argc - 1)

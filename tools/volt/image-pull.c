@@ -65,7 +65,7 @@ int image_pull(const struct cli_global *g, int argc, char **argv)
 	int opt, r;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "hu:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hu:", options, NULL)) != -1) {
 		r = cli_registry_option(g->program, &ra, opt, optarg);
 		if (r > 1)
 			return r;
@@ -76,7 +76,7 @@ int image_pull(const struct cli_global *g, int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_PLATFORM: o.platform = optarg; break;
 		case OPT_NAME: o.name = optarg; break;
-		default: return cli_usage_error(g->program, "image pull: unknown option '%s'", argv[optind - 1]);
+		default: return cli_option_error(g->program, "image pull", argc, argv, opt, options);
 		}
 	}
 	if (argc - optind != 1)

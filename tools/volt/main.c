@@ -15,8 +15,13 @@
 static const struct cli_verb verbs[] = {
 	{ "container", "create|start|stop|rm|list|logs|exec|run ...", "Manage containers", verb_container },
 	{ "vm", "create|start|stop|rm|list|logs|run|inspect ...", "Manage micro-VMs", verb_vm },
-	{ "run", "[OPTIONS] IMAGE [-- CMD...]", "Create and run a container (volt container run)", container_run },
-	{ "ps", "[--json]", "List containers (volt container list)", container_list },
+	{ "run", "[OPTIONS] IMAGE [CMD...]", "Create and run a container (volt container run)", container_run },
+	{ "create", "NAME --image REF [OPTIONS] [-- CMD...]", "Create a container (volt container create)",
+	  container_create },
+	{ "start", "NAME", "Start a container (volt container start)", container_start },
+	{ "restart", "NAME [-t SECONDS]", "Restart a container (volt container restart)", container_restart },
+	{ "ps", "[-a] [-q] [--format FORMAT] [--json]", "List containers (volt container list)", container_list },
+	{ "inspect", "NAME", "Show a container as JSON (volt container inspect)", container_inspect },
 	{ "logs", "NAME [-f] [-n LINES]", "Show a container's output (volt container logs)", container_logs },
 	{ "exec", "NAME -- CMD...", "Run a command in a container (volt container exec)", container_exec },
 	{ "stop", "NAME... [-t DURATION]", "Stop containers (volt container stop)", container_stop },
@@ -69,7 +74,7 @@ int volt_verb_common_options(const struct cli_global *g, bool *json, int argc, c
 
 	*json = g->json;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);
@@ -78,7 +83,7 @@ int volt_verb_common_options(const struct cli_global *g, bool *json, int argc, c
 			*json = true;
 			break;
 		default:
-			return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+			return cli_option_error(g->program, argv[0], argc, argv, c, options);
 		}
 	}
 	if (optind < argc)

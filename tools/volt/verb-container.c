@@ -17,12 +17,12 @@ static const struct cli_verb verbs[] = {
 	{ "stop", "NAME [-t SECONDS]", "Stop a container: SIGTERM, then SIGKILL", container_stop },
 	{ "restart", "NAME [-t SECONDS]", "Stop, then start a container", container_restart },
 	{ "rm", "NAME... [--force]", "Remove containers (not their image)", container_rm },
-	{ "list", "[--json]", "List containers (alias: ps)", container_list },
-	{ "ps", "[--json]", "Same as list", container_list },
+	{ "list", "[-a] [-q] [--format FORMAT] [--json]", "List containers (alias: ps)", container_list },
+	{ "ps", "[-a] [-q] [--format FORMAT] [--json]", "Same as list", container_list },
 	{ "inspect", "NAME", "Show everything about a container, as JSON", container_inspect },
 	{ "logs", "NAME [-f] [-n LINES]", "Show a container's output from the journal", container_logs },
 	{ "exec", "NAME -- CMD...", "Run a command inside a running container", container_exec },
-	{ "run", "[OPTIONS] IMAGE [-- CMD...]", "Create and run a container", container_run },
+	{ "run", "[OPTIONS] IMAGE [CMD...]", "Create and run a container", container_run },
 	{},
 };
 
@@ -54,7 +54,7 @@ int verb_container(const struct cli_global *g, int argc, char **argv)
 	for (const struct cli_verb *v = verbs; v->name; v++)
 		if (strcmp(v->name, argv[1]) == 0)
 			return v->run(g, argc - 1, argv + 1);
-	return cli_usage_error(g->program, "unknown container command '%s'", argv[1]);
+	return cli_unknown_verb(g->program, "container command", argv[1], verbs);
 }
 
 int container_open(const struct cli_global *g, volt_ctr **out)

@@ -134,10 +134,8 @@ int verb_policy_learn(const struct cli_global *g, int argc, char **argv)
 		case OPT_EXPLAIN:
 			explain = true;
 			break;
-		case ':':
-			return cli_usage_error(g->program, "policy learn: option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return cli_usage_error(g->program, "policy learn: unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(g->program, "policy learn", argc, argv, c, options);
 		}
 	}
 	if (!output)

@@ -233,7 +233,7 @@ int verb_policy(const struct cli_global *g, int argc, char **argv)
 		return verb_policy_learn(g, argc - 1, argv + 1);
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);
@@ -242,14 +242,14 @@ int verb_policy(const struct cli_global *g, int argc, char **argv)
 			json = true;
 			break;
 		default:
-			return cli_usage_error(g->program, "policy: unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(g->program, "policy", argc, argv, c, options);
 		}
 	}
 	if (optind >= argc)
 		return cli_usage_error(g->program, "policy: which command? validate, show, default or learn");
 	sub = argv[optind++];
 	/* Options may also follow the subcommand. */
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);
@@ -257,8 +257,12 @@ int verb_policy(const struct cli_global *g, int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		default:
-			return cli_usage_error(g->program, "policy %s: unknown option '%s'", sub, argv[optind - 1]);
+		default: {
+			char what[80];
+
+			snprintf(what, sizeof(what), "policy %.60s", sub);
+			return cli_option_error(g->program, what, argc, argv, c, options);
+		}
 		}
 	}
 	if (strcmp(sub, "validate") == 0) {

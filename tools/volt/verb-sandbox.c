@@ -383,10 +383,8 @@ int verb_sandbox(const struct cli_global *g, int argc, char **argv)
 		case OPT_CACHE:
 			use_cache = true;
 			break;
-		case ':':
-			return cli_usage_error(g->program, "sandbox run: option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return cli_usage_error(g->program, "sandbox run: unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(g->program, "sandbox run", argc, argv, c, options);
 		}
 	}
 	if (optind >= argc)

@@ -147,11 +147,8 @@ int vm_create(const struct cli_global *g, int argc, char **argv)
 			fputs(create_help, stdout);
 			r = CLI_EXIT_OK;
 			break;
-		case ':':
-			r = cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
-			break;
 		default:
-			r = cli_usage_error(g->program, "create: unknown option '%s'", argv[optind - 1]);
+			r = cli_option_error(g->program, "create", argc, argv, c, options);
 			break;
 		}
 	}

@@ -40,11 +40,12 @@ int workload_parse_names(const struct cli_global *g, int argc, char **argv, cons
 		case 'h':
 			fputs(help, stdout);
 			return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
 		default:
+			return cli_option_error(g->program, argv[0], argc, argv, c, options);
 		unknown:
-			return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+			/* An option of the table this verb does not take (-t for rm). */
+			return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0],
+					       c == 't' ? "-t (--time)" : "-f (--force)");
 		}
 	}
 	if (optind >= argc)
@@ -83,10 +84,8 @@ int workload_parse_logs(const struct cli_global *g, int argc, char **argv, const
 		case 'h':
 			fputs(help, stdout);
 			return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error(g->program, "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return cli_usage_error(g->program, "logs: unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(g->program, "logs", argc, argv, c, options);
 		}
 	}
 	if (argc - optind != 1)

@@ -390,10 +390,8 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("voltvm %s\n", volt_vmm_version());
 			return CLI_EXIT_OK;
-		case ':':
-			return cli_usage_error("voltvm", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error("voltvm", "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error("voltvm", NULL, argc, argv, c, options);
 		}
 	}
 	if (optind < argc)

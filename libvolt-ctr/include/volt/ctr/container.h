@@ -159,6 +159,26 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
  */
 VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status);
 
+/** How a foreground container's standard streams reach its workload. */
+typedef enum volt_ctr_console {
+	/* INTERACTIVE when the caller's stdin and stdout are terminals, else PIPE. */
+	VOLT_CTR_CONSOLE_AUTO = 0,
+	/* The caller's stdin, stdout and stderr, as they are (no terminal of its own). */
+	VOLT_CTR_CONSOLE_PIPE = 1,
+	/* A new pseudo-terminal, relayed to and from the caller's stdin and stdout. */
+	VOLT_CTR_CONSOLE_INTERACTIVE = 2,
+	/* A new pseudo-terminal whose output is relayed; no input is read. */
+	VOLT_CTR_CONSOLE_READ_ONLY = 3,
+} volt_ctr_console;
+
+/**
+ * volt_ctr_run() with the console chosen by the caller (nspawn's
+ * --console=pipe, interactive or read-only) instead of guessed.
+ *
+ * @return as volt_ctr_run(); -EINVAL for an unknown @console.
+ */
+VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_console console, int *exit_status);
+
 /**
  * Run @argv inside the running container @name: in its namespaces, as
  * its user, under its sandbox policy, in a new session. When the caller's
