@@ -11,7 +11,9 @@ command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 7
 # nspawn makes the veth pair on the host: CAP_NET_ADMIN (capability 12).
 capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
 [ $(( (0x$capeff >> 12) & 1 )) = 1 ] || { echo "SKIP: no CAP_NET_ADMIN here (nspawn cannot make the veth pair)"; exit 77; }
-port=$((20000 + $$ % 20000))
+# Ports the kernel says are free now (the machine may run other tests).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
 
 "$volt" run --name pub --network private -p "$port:8080" --pids-limit 50 --rootfs "$tmp/image" \
 	-v "$probe:$probe_in:ro" -- "$probe_in" serve 8080 >"$tmp/pub.out" 2>&1 &
@@ -42,7 +44,7 @@ fi
 grep -q "^again: hi" "$tmp/flood" || fail "the relay does not serve a new connection after the flood"
 
 echo "== -p IP:HOSTPORT:PORT"
-port2=$((port + 1)) port3=$((port + 2))
+port2=$(free_port) port3=$(free_port)
 "$volt" run --name bound --network private -p "127.0.0.1:$port2:8080" -p "$port3:8080" --rootfs "$tmp/image" \
 	-v "$probe:$probe_in:ro" -- "$probe_in" serve 8080 >"$tmp/bound.out" 2>&1 &
 bg_pids="$bg_pids $!"
