@@ -423,17 +423,17 @@ static bool user_is_root(const char *user)
  * What an OCI image's entrypoint needs to set up its service as the
  * container's root: chown its data directories, drop to a service user
  * (gosu, su-exec, su, nginx's workers), kill its children, bind ports
- * below 1024. They are capabilities in the container's user namespace,
+ * below 1024 (in its own network namespace). They are capabilities in the container's user namespace,
  * which holds only the container's uids: they give nothing over host
  * files (a host file's owner is not mapped there). Never CAP_SYS_ADMIN,
  * CAP_MKNOD, CAP_NET_ADMIN, CAP_SYS_PTRACE or the like. A non-root user
  * gets none (the kernel would clear them at the first setuid anyway);
  * a --rootfs tree keeps Volt's own default of none (its policy adds them).
  */
-static int grant_image_capabilities(json_t *policy, const char *user)
+static int grant_image_capabilities(json_t *policy, const char *user, volt_ctr_network network)
 {
-	static const char *const caps[] = { "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",	      "CAP_SETUID",
-					    "CAP_SETGID", "CAP_KILL",	      "CAP_NET_BIND_SERVICE" };
+	static const char *const caps[] = { "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETUID", "CAP_SETGID",
+					    "CAP_KILL" };
 	json_t *a;
 
 	if (!user_is_root(user))
@@ -447,6 +447,9 @@ static int grant_image_capabilities(json_t *policy, const char *user)
 	for (size_t i = 0; i < ELEMENTSOF(caps); i++)
 		if (json_array_append_new(a, json_string(caps[i])) < 0)
 			return volt_error_set(ENOMEM, NULL);
+	/* Ports below 1024 of its own network namespace; nspawn withholds it on the host's. */
+	if (network != VOLT_CTR_NETWORK_HOST && json_array_append_new(a, json_string("CAP_NET_BIND_SERVICE")) < 0)
+		return volt_error_set(ENOMEM, NULL);
 	return 0;
 }
 
@@ -578,7 +581,7 @@ static int write_policy(const ctr_record *rec, const char *base, const volt_ctr_
 		return volt_error_set_errno(errno, "resolve the base %s", base);
 	/* Resolved in the image like every other rule: a link there drops them. */
 	if (!policy_file && ((r = grant_container_own(j, base_fd)) < 0 || (r = grant_volumes(j, volumes)) < 0 ||
-			     (spec->image && (r = grant_image_capabilities(j, spec->user)) < 0)))
+			     (spec->image && (r = grant_image_capabilities(j, spec->user, spec->network)) < 0)))
 		return r;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		r = resolve_list(j, lists[i], base_fd, base_real, !policy_file);
