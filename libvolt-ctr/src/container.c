@@ -252,8 +252,8 @@ static int grant_to(json_t *policy, const char *const *lists, size_t n_lists, co
  * the workload may read every top-level directory of its image (but
  * /proc, /sys and /dev, which keep the default's narrower rules; and not
  * "/" itself, which would be every path, nor files lying in "/") and
- * write its state; the system trees (/usr, /bin, /sbin, /lib*, /opt) stay read and
- * execute only. See docs/ctr-policy.md.
+ * write its state; the system trees (/usr, /bin, /sbin, /lib*, /opt)
+ * stay read and execute only. See docs/ctr-policy.md.
  */
 static int grant_container_own(json_t *policy, int base_fd)
 {
@@ -288,7 +288,8 @@ static int grant_container_own(json_t *policy, int base_fd)
 		if (strcmp(e->d_name, "proc") == 0 || strcmp(e->d_name, "sys") == 0 || strcmp(e->d_name, "dev") == 0)
 			continue;
 		/* Directories (and links, resolved below); not files planted in "/". */
-		if (fstatat(base_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+		if (fstatat(base_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
 			continue;
 		snprintf(path, sizeof(path), "/%s", e->d_name);
 		if ((r = grant_to(policy, ro, ELEMENTSOF(ro), path)) < 0)
@@ -534,7 +535,9 @@ static int chown_volumes(json_t *volumes)
 			return r;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			r = fchown(fd, shift_id(st.st_uid), shift_id(st.st_gid)) < 0 ? volt_error_set_errno(errno, "volume %s: chown", src) : 0;
+			r = 0;
+			if (fchown(fd, shift_id(st.st_uid), shift_id(st.st_gid)) < 0)
+				r = volt_error_set_errno(errno, "volume %s: chown", src);
 			close(fd);
 		} else {
 			r = chown_tree(fd, src, st.st_dev, 0);
