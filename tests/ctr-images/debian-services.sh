@@ -1,6 +1,7 @@
 #!/bin/sh
 # A real Debian image (debootstrap, imported as a docker-archive) under the
-# default container policy: nginx serving a page (its master chowns
+# default container policy: nginx serving a page on the host network and
+# on port 80 of a private one through -p (its master chowns
 # /var/lib/nginx/body and its workers drop to www-data), a python service
 # keeping sqlite under /var/lib/app, reading /root, writing /etc, chown to
 # www-data, su to www-data; while mount, unshare, device nodes and writes
@@ -35,6 +36,19 @@ else
 	fail "no nginx worker runs as the container's www-data"
 fi
 "$volt" stop -t 2s web >/dev/null 2>&1
+
+echo "== nginx on port 80 of a private network, published with -p (CAP_NET_BIND_SERVICE in its own netns)"
+port=$(free_port)
+"$volt" run --name web80 --network private -p "127.0.0.1:$port:80" "$img" -- /bin/sh -c "
+	echo volt-nginx-80 >/var/www/html/index.html && exec nginx -g 'daemon off;'" >"$tmp/web80.out" 2>&1 &
+bg_pids="$bg_pids $!"
+if body=$(fetch "http://127.0.0.1:$port/") && [ "$body" = volt-nginx-80 ]; then
+	pass "nginx served port 80 through -p"
+else
+	sed 's/^/  | /' "$tmp/web80.out"
+	fail "nginx on port 80 did not serve through -p (got '${body:-}')"
+fi
+"$volt" stop -t 2s web80 >/dev/null 2>&1
 
 echo "== a python service keeping sqlite under /var/lib/app"
 port=$(free_port)
