@@ -39,7 +39,7 @@ fi
 
 echo "== nginx on port 80 of a private network, published with -p (CAP_NET_BIND_SERVICE in its own netns)"
 port=$(free_port)
-"$volt" run --name web80 --network private -p "127.0.0.1:$port:80" "$img" -- /bin/sh -c "
+"$volt" run --name web80 --network private -p "$port:80" "$img" -- /bin/sh -c "
 	echo volt-nginx-80 >/var/www/html/index.html && exec nginx -g 'daemon off;'" >"$tmp/web80.out" 2>&1 &
 bg_pids="$bg_pids $!"
 if body=$(fetch "http://127.0.0.1:$port/") && [ "$body" = volt-nginx-80 ]; then
