@@ -230,6 +230,122 @@ static int resolve_list(json_t *policy, const char *list, int base_fd, const cha
 	return 0;
 }
 
+/* Append @path to each of @lists of @policy that exists. */
+static int grant_to(json_t *policy, const char *const *lists, size_t n_lists, const char *path)
+{
+	for (size_t i = 0; i < n_lists; i++) {
+		json_t *a = json_object_get(policy, lists[i]);
+
+		if (json_is_array(a) && json_array_append_new(a, json_string(path)) < 0)
+			return volt_error_set(ENOMEM, NULL);
+	}
+	return 0;
+}
+
+/*
+ * The default policy is the sandbox's, written for a host command: it
+ * keeps it out of /var, /home, /root, /run, /dev/pts (the host's state,
+ * other users and sessions) and withholds /etc's credentials. In a
+ * container all of these are the container's own: its root is an overlay
+ * of the image, nspawn mounts a fresh tmpfs on /run and a private devpts,
+ * and /etc/shadow is the image's (which su, login and useradd need). So
+ * the workload may read every top-level directory of its image (but
+ * /proc, /sys and /dev, which keep the default's narrower rules; and not
+ * "/" itself, which would be every path, nor files lying in "/") and
+ * write its state; the system trees (/usr, /bin, /sbin, /lib*, /opt)
+ * stay read and execute only. See docs/ctr-policy.md.
+ */
+static int grant_container_own(json_t *policy, int base_fd)
+{
+	static const char *const own[] = { "/etc", "/home", "/mnt", "/root", "/run", "/srv", "/tmp", "/var", "/dev/pts" };
+	static const char *const rw[] = { "fs_read", "fs_write" };
+	static const char *const ro[] = { "fs_read" };
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	struct stat st;
+	int fd, r;
+
+	for (size_t k = 0; k < ELEMENTSOF(own); k++)
+		if ((r = grant_to(policy, rw, ELEMENTSOF(rw), own[k])) < 0)
+			return r;
+	/* The image's credentials are its own, not the host's. */
+	if (json_object_set_new(policy, "fs_deny", json_array()) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	fd = openat(base_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "open the base");
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return volt_error_set_errno(errno, "read the base");
+	}
+	/* Links among them are resolved (and dropped when they widen) like every rule. */
+	while ((e = readdir(d))) {
+		char path[NAME_MAX + 2];
+
+		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+			continue;
+		if (strcmp(e->d_name, "proc") == 0 || strcmp(e->d_name, "sys") == 0 || strcmp(e->d_name, "dev") == 0)
+			continue;
+		/* Directories (and links, resolved below); not files planted in "/". */
+		if (fstatat(base_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+			continue;
+		snprintf(path, sizeof(path), "/%s", e->d_name);
+		if ((r = grant_to(policy, ro, ELEMENTSOF(ro), path)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Whether a policy rule may name @path (a working directory or a volume
+ * target, resolved in the image): never "/" (which is every path), nor
+ * the kernel's and the devices' trees.
+ */
+static bool grantable(const char *path)
+{
+	static const char *const never[] = { "/proc", "/sys", "/dev" };
+
+	if (strcmp(path, "/") == 0)
+		return false;
+	for (size_t i = 0; i < ELEMENTSOF(never); i++)
+		if (path_within(path, never[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Every -v target is the workload's: a read-write one to read and write
+ * (not to execute: write and execute stay apart, as in the default), a
+ * read-only one to read. Added before the lists are resolved, so that an
+ * image's links move or drop them like any other rule.
+ */
+static int grant_volumes(json_t *policy, json_t *volumes)
+{
+	static const char *const rw[] = { "fs_read", "fs_write" };
+	static const char *const ro[] = { "fs_read" };
+	json_t *v;
+	size_t i;
+	int r;
+
+	json_array_foreach(volumes, i, v) {
+		const char *target = json_string_value(json_object_get(v, "target"));
+		bool read_only = json_is_true(json_object_get(v, "read_only"));
+
+		if (!target)
+			continue;
+		if (!grantable(target)) {
+			volt_log(VOLT_LOG_WARNING, "policy: volume target '%s' is not granted", target);
+			continue;
+		}
+		r = read_only ? grant_to(policy, ro, ELEMENTSOF(ro), target) : grant_to(policy, rw, ELEMENTSOF(rw), target);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /*
  * The default policy knows the usual system paths, not where a workload
  * keeps its own files: the working directory (-w, or an image's
@@ -241,7 +357,6 @@ static int resolve_list(json_t *policy, const char *list, int base_fd, const cha
 static int grant_workdir(json_t *policy, const char *workdir, int base_fd, const char *base_real)
 {
 	static const char *const lists[] = { "fs_read", "fs_write", "fs_execute" };
-	static const char *const never[] = { "/proc", "/sys", "/dev" };
 	_cleanup_free_ char *target = NULL;
 	const char *grant = workdir;
 
@@ -259,67 +374,186 @@ static int grant_workdir(json_t *policy, const char *workdir, int base_fd, const
 		grant = target;
 		break;
 	}
-	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
-		if (strcmp(grant, "/") == 0 || path_within(grant, never[i])) {
-			volt_log(VOLT_LOG_WARNING, "policy: working directory '%s' (in the image: '%s') is not granted",
-				 workdir, grant);
-			return 0;
-		}
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		json_t *a = json_object_get(policy, lists[i]);
+	if (!grantable(grant)) {
+		volt_log(VOLT_LOG_WARNING, "policy: working directory '%s' (in the image: '%s') is not granted", workdir,
+			 grant);
+		return 0;
+	}
+	return grant_to(policy, lists, ELEMENTSOF(lists), grant);
+}
 
-		if (json_is_array(a) && json_array_append_new(a, json_string(grant)) < 0)
+/*
+ * The command is the image's to run wherever the image keeps it (an
+ * entrypoint such as /docker-entrypoint.sh or /app/server): its first
+ * word, when it is an absolute path to a file of the image, is granted
+ * read and execute (that file only, not its directory).
+ */
+static int grant_command(json_t *policy, const char *const *argv, int base_fd, const char *base_real)
+{
+	static const char *const lists[] = { "fs_read", "fs_execute" };
+	_cleanup_free_ char *norm = NULL, *target = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	if (!argv || !argv[0] || argv[0][0] != '/')
+		return 0;
+	r = volt_path_normalize(&norm, argv[0]);
+	if (r < 0)
+		return r;
+	if (rule_resolve(&target, base_fd, base_real, norm) == RULE_MISSING || !target || !grantable(target))
+		return 0;
+	fd = openat(base_fd, target + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	return grant_to(policy, lists, ELEMENTSOF(lists), target);
+}
+
+/* @user (a name or uid[:gid], NULL for root) is the container's root. */
+static bool user_is_root(const char *user)
+{
+	size_t n;
+
+	if (!user || !*user)
+		return true;
+	n = strcspn(user, ":");
+	return (n == 4 && strncmp(user, "root", 4) == 0) || (n == 1 && user[0] == '0');
+}
+
+/*
+ * What an OCI image's entrypoint needs to set up its service as the
+ * container's root: chown its data directories, drop to a service user
+ * (gosu, su-exec, su, nginx's workers), kill its children, bind ports
+ * below 1024 (in its own network namespace). They are capabilities in the container's user namespace,
+ * which holds only the container's uids: they give nothing over host
+ * files (a host file's owner is not mapped there). Never CAP_SYS_ADMIN,
+ * CAP_MKNOD, CAP_NET_ADMIN, CAP_SYS_PTRACE or the like. A non-root user
+ * gets none (the kernel would clear them at the first setuid anyway);
+ * a --rootfs tree keeps Volt's own default of none (its policy adds them).
+ */
+static int grant_image_capabilities(json_t *policy, const char *user, volt_ctr_network network)
+{
+	static const char *const caps[] = { "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SETUID", "CAP_SETGID",
+					    "CAP_KILL" };
+	json_t *a;
+
+	if (!user_is_root(user))
+		return 0;
+	a = json_object_get(policy, "capabilities");
+	if (!json_is_array(a)) {
+		a = json_array();
+		if (!a || json_object_set_new(policy, "capabilities", a) < 0)
 			return volt_error_set(ENOMEM, NULL);
 	}
-	return 0;
-}
-
-/*
- * The default policy is the sandbox's, which keeps a host command out of
- * /run and /dev/pts (other sessions live there). In a container both are
- * its own: nspawn mounts a fresh tmpfs on /run and a private devpts
- * instance, so the workload may use them as any program expects.
- */
-static int grant_container_own(json_t *policy)
-{
-	static const char *const own[] = { "/run", "/dev/pts" };
-	static const char *const lists[] = { "fs_read", "fs_write" };
-
-	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		json_t *a = json_object_get(policy, lists[i]);
-
-		for (size_t k = 0; json_is_array(a) && k < sizeof(own) / sizeof(own[0]); k++)
-			if (json_array_append_new(a, json_string(own[k])) < 0)
-				return volt_error_set(ENOMEM, NULL);
-	}
-	return 0;
-}
-
-/*
- * The workload's own program (a FROM-scratch image's /hello) is its to
- * run: that one file, resolved in the image like every other rule (so
- * an entrypoint that leads to "/" or a parent grants nothing).
- */
-static int grant_entrypoint(json_t *policy, const char *const *argv)
-{
-	_cleanup_free_ char *norm = NULL;
-	json_t *a = json_object_get(policy, "fs_execute");
-
-	if (!argv || !argv[0] || argv[0][0] != '/' || !json_is_array(a))
-		return 0;
-	if (volt_path_normalize(&norm, argv[0]) < 0 || strcmp(norm, "/") == 0) {
-		volt_error_clear();
-		return 0;
-	}
-	if (json_array_append_new(a, json_string(norm)) < 0)
+	for (size_t i = 0; i < ELEMENTSOF(caps); i++)
+		if (json_array_append_new(a, json_string(caps[i])) < 0)
+			return volt_error_set(ENOMEM, NULL);
+	/* Ports below 1024 of its own network namespace; nspawn withholds it on the host's. */
+	if (network != VOLT_CTR_NETWORK_HOST && json_array_append_new(a, json_string("CAP_NET_BIND_SERVICE")) < 0)
 		return volt_error_set(ENOMEM, NULL);
 	return 0;
 }
 
-/* The effective policy is fixed at create time and shown to the launcher as a file. */
-static int write_policy(const ctr_record *rec, const char *base, const char *policy_file, const char *workdir,
-			const char *const *argv, bool strict)
+/*
+ * A volume's ":U": its source tree is given to the container's users,
+ * Podman-style: host uid/gid N (below VOLT_CTR_UID_COUNT) becomes
+ * VOLT_CTR_UID_BASE + N, so that the container's root owns what the
+ * host's root owned. Destructive, hence only on request. The walk opens
+ * each directory by descriptor without following links and stays on the
+ * source's file system: a link planted in the tree is re-owned itself,
+ * never what it points to.
+ */
+static uid_t shift_id(uint32_t id)
 {
+	return id < VOLT_CTR_UID_COUNT ? VOLT_CTR_UID_BASE + id : id;
+}
+
+static int chown_tree(int dfd, const char *where, dev_t dev, unsigned depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	struct stat st;
+	int r;
+
+	if (depth > 256) {
+		close(dfd);
+		return volt_error_set(ELOOP, "volume %s: too deep to re-own", where);
+	}
+	if (fstat(dfd, &st) < 0 || fchown(dfd, shift_id(st.st_uid), shift_id(st.st_gid)) < 0) {
+		r = volt_error_set_errno(errno, "volume %s: re-own", where);
+		close(dfd);
+		return r;
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		r = volt_error_set_errno(errno, "volume %s: read", where);
+		close(dfd);
+		return r;
+	}
+	while ((e = readdir(d))) {
+		int sub;
+
+		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return volt_error_set_errno(errno, "volume %s: stat %s", where, e->d_name);
+		if (st.st_dev != dev)
+			continue; /* another file system mounted inside: not ours to re-own */
+		if (!S_ISDIR(st.st_mode)) {
+			if (fchownat(dirfd(d), e->d_name, shift_id(st.st_uid), shift_id(st.st_gid), AT_SYMLINK_NOFOLLOW) < 0)
+				return volt_error_set_errno(errno, "volume %s: chown %s", where, e->d_name);
+			continue;
+		}
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return volt_error_set_errno(errno, "volume %s: open %s", where, e->d_name);
+		r = chown_tree(sub, where, dev, depth + 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int chown_volumes(json_t *volumes)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(volumes, i, v) {
+		const char *src = json_string_value(json_object_get(v, "source"));
+		struct stat st;
+		int fd, r;
+
+		if (!src || !json_is_true(json_object_get(v, "chown")))
+			continue;
+		fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			return volt_error_set_errno(errno, "volume %s", src);
+		if (fstat(fd, &st) < 0) {
+			r = volt_error_set_errno(errno, "volume %s", src);
+			close(fd);
+			return r;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			r = 0;
+			if (fchown(fd, shift_id(st.st_uid), shift_id(st.st_gid)) < 0)
+				r = volt_error_set_errno(errno, "volume %s: chown", src);
+			close(fd);
+		} else {
+			r = chown_tree(fd, src, st.st_dev, 0);
+		}
+		if (r < 0)
+			return r;
+		volt_log(VOLT_LOG_INFO, "volume %s: re-owned for the container's users (:U)", src);
+	}
+	return 0;
+}
+
+/* The effective policy is fixed at create time and shown to the launcher as a file. */
+static int write_policy(const ctr_record *rec, const char *base, const volt_ctr_spec *spec, json_t *volumes)
+{
+	const char *policy_file = spec->policy_file, *workdir = spec->workdir;
+	bool strict = spec->policy_strict;
 	static const char *const lists[] = { "fs_read", "fs_write", "fs_execute" };
 	_cleanup_json_ json_t *j = NULL, *gaps = NULL;
 	volt_sec_support support = VOLT_SEC_SUPPORT_INIT;
@@ -349,14 +583,16 @@ static int write_policy(const ctr_record *rec, const char *base, const char *pol
 	if (!base_real)
 		return volt_error_set_errno(errno, "resolve the base %s", base);
 	/* Resolved in the image like every other rule: a link there drops them. */
-	if (!policy_file && ((r = grant_container_own(j)) < 0 || (r = grant_entrypoint(j, argv)) < 0))
+	if (!policy_file && ((r = grant_container_own(j, base_fd)) < 0 || (r = grant_volumes(j, volumes)) < 0 ||
+			     (spec->image && (r = grant_image_capabilities(j, spec->user, spec->network)) < 0)))
 		return r;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		r = resolve_list(j, lists[i], base_fd, base_real, !policy_file);
 		if (r < 0)
 			return volt_error_prefix(r, "policy");
 	}
-	if (!policy_file && (r = grant_workdir(j, workdir, base_fd, base_real)) < 0)
+	if (!policy_file && ((r = grant_workdir(j, workdir, base_fd, base_real)) < 0 ||
+			     (r = grant_command(j, spec->argv, base_fd, base_real)) < 0))
 		return r;
 	return volt_json_write_file(rec->policy, j, VOLT_JSON_PRETTY, 0644);
 }
@@ -449,7 +685,10 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		r = volt_error_set_errno(errno, "chown %s", rec.upper);
 		goto fail;
 	}
-	r = write_policy(&rec, base, spec->policy_file, spec->workdir, spec->argv, spec->policy_strict);
+	r = chown_volumes(json_object_get(config, "volumes"));
+	if (r < 0)
+		goto fail;
+	r = write_policy(&rec, base, spec, json_object_get(config, "volumes"));
 	if (r < 0)
 		goto fail;
 	if (asprintf(&config_path, "%s/config.json", rec.dir) < 0) {

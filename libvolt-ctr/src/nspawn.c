@@ -124,9 +124,10 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 	json_array_foreach(env, i, v)
 		add(&b, "--setenv=%s", json_string_value(v));
 	json_array_foreach(volumes, i, v) {
-		add(&b, "--bind%s=%s:%s", json_is_true(json_object_get(v, "read_only")) ? "-ro" : "",
-		    json_string_value(json_object_get(v, "source")),
-		    json_string_value(json_object_get(v, "target")));
+		/* idmap: the container's uid N is the host's N on this mount (nspawn 250+). */
+		add(&b, "--bind%s=%s:%s%s", json_is_true(json_object_get(v, "read_only")) ? "-ro" : "",
+		    json_string_value(json_object_get(v, "source")), json_string_value(json_object_get(v, "target")),
+		    json_is_true(json_object_get(v, "idmap")) ? ":idmap" : "");
 	}
 	add(&b, "--bind-ro=%s:%s", ctr_launcher_path(), CTR_LAUNCH_PATH);
 	add(&b, "--bind-ro=%s:%s", rec->policy, CTR_POLICY_PATH);

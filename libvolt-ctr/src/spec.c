@@ -91,13 +91,19 @@ static int check_env(const char *const *env)
 	return 0;
 }
 
-/* "HOST:CONTAINER[:ro|rw]" into {"source","target","read_only"}. */
+/*
+ * "HOST:CONTAINER[:OPTIONS]" into {"source","target","read_only","idmap","chown"}.
+ * OPTIONS, comma-separated: ro or rw (the default), idmap (the
+ * container's uids are the host's on this volume: its root writes as the
+ * host's root) and U (the source is re-owned to the container's uids at
+ * create time, Podman's ":U").
+ */
 static int parse_volume(const char *s, json_t **out)
 {
 	_cleanup_free_ char *copy = strdup(s);
 	_cleanup_free_ char *src = NULL, *dst = NULL;
 	char *target, *mode;
-	bool ro = false;
+	bool ro = false, idmap = false, chown_src = false;
 	struct stat st;
 	int r;
 
@@ -105,15 +111,27 @@ static int parse_volume(const char *s, json_t **out)
 		return volt_error_set(ENOMEM, NULL);
 	target = strchr(copy, ':');
 	if (!target)
-		return volt_error_set(EINVAL, "volume '%s' is not HOST:CONTAINER[:ro|rw]", s);
+		return volt_error_set(EINVAL, "volume '%s' is not HOST:CONTAINER[:ro|rw][,idmap|,U]", s);
 	*target++ = '\0';
 	mode = strchr(target, ':');
 	if (mode) {
+		char *save = NULL;
+
 		*mode++ = '\0';
-		if (strcmp(mode, "ro") == 0)
-			ro = true;
-		else if (strcmp(mode, "rw") != 0)
-			return volt_error_set(EINVAL, "volume '%s': mode must be ro or rw, not '%s'", s, mode);
+		for (char *o = strtok_r(mode, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+			if (strcmp(o, "ro") == 0)
+				ro = true;
+			else if (strcmp(o, "rw") == 0)
+				ro = false;
+			else if (strcmp(o, "idmap") == 0)
+				idmap = true;
+			else if (strcmp(o, "U") == 0)
+				chown_src = true;
+			else
+				return volt_error_set(EINVAL, "volume '%s': mode must be ro or rw (and idmap or U), not '%s'", s, o);
+		}
+		if (idmap && chown_src)
+			return volt_error_set(EINVAL, "volume '%s': idmap and U exclude each other", s);
 	}
 	if (copy[0] != '/' || target[0] != '/')
 		return volt_error_set(EINVAL, "volume '%s': both paths must be absolute", s);
@@ -126,7 +144,17 @@ static int parse_volume(const char *s, json_t **out)
 		return volt_error_set(EINVAL, "volume '%s': paths must not contain ':' or ','", s);
 	if (stat(src, &st) < 0)
 		return volt_error_set_errno(errno, "volume source %s", src);
-	*out = json_pack("{s:s, s:s, s:b}", "source", src, "target", dst, "read_only", ro);
+	if (chown_src && strcmp(src, "/") == 0)
+		return volt_error_set(EINVAL, "volume '%s': U would re-own the host's whole file system", s);
+	/* Without a mapping the host's files are "nobody" inside: say so now. */
+	if (!ro && !idmap && !chown_src &&
+	    (st.st_uid < VOLT_CTR_UID_BASE || st.st_uid >= VOLT_CTR_UID_BASE + VOLT_CTR_UID_COUNT))
+		volt_log(VOLT_LOG_WARNING,
+			 "volume %s is owned by host uid %u, outside the container's uids: its root cannot write it "
+			 "(add ':rw,idmap' or ':U', see volt(1))",
+			 src, (unsigned)st.st_uid);
+	*out = json_pack("{s:s, s:s, s:b, s:b, s:b}", "source", src, "target", dst, "read_only", ro, "idmap", idmap,
+			 "chown", chown_src);
 	if (!*out)
 		return volt_error_set(ENOMEM, NULL);
 	return 0;

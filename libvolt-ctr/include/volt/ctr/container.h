@@ -88,7 +88,7 @@ typedef struct volt_ctr_spec {
 	const char *workdir;           /* absolute, inside the container; NULL: / */
 	const char *hostname;          /* NULL: the container name */
 	const char *user;              /* user name or uid inside; NULL: root */
-	const char *const *volumes;    /* "HOST:CONTAINER[:ro|rw]", NULL-terminated, or NULL */
+	const char *const *volumes;    /* "HOST:CONTAINER[:ro|rw][,idmap|,U]", NULL-terminated, or NULL */
 	volt_ctr_network network;
 	/*
 	 * Published TCP ports, "HOSTPORT:CONTAINERPORT", NULL-terminated, or
