@@ -79,6 +79,107 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/*
+ * Waiting on the unit's own signals instead of polling: JobRemoved and
+ * UnitRemoved of the manager for this unit, and PropertiesChanged of the
+ * unit object (systemd sends them to subscribed clients). Each wait
+ * handles what is queued, then sleeps in the bus until the next one; the
+ * caller re-reads the unit's state after each. The matches are made
+ * before the call that changes the unit, so no signal is missed.
+ */
+struct unit_watch {
+	sd_bus_slot *slots[3];
+	const char *unit;
+	unsigned events;
+};
+
+static int on_manager_signal(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct unit_watch *w = userdata;
+	const char *name = NULL;
+	uint32_t id;
+	const char *path;
+
+	(void)error;
+	if (sd_bus_message_is_signal(m, SD_MANAGER, "JobRemoved"))
+		(void)sd_bus_message_read(m, "uos", &id, &path, &name);
+	else
+		(void)sd_bus_message_read(m, "s", &name);
+	if (name && strcmp(name, w->unit) == 0)
+		w->events++;
+	return 0;
+}
+
+static int on_unit_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct unit_watch *w = userdata;
+
+	(void)m;
+	(void)error;
+	w->events++;
+	return 0;
+}
+
+static void watch_done(struct unit_watch *w)
+{
+	for (size_t i = 0; i < ELEMENTSOF(w->slots); i++)
+		w->slots[i] = sd_bus_slot_unref(w->slots[i]);
+}
+
+static int watch_unit(sd_bus *bus, const char *unit, struct unit_watch *w)
+{
+	_cleanup_free_ char *path = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	w->unit = unit;
+	r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+	if (r < 0)
+		return volt_error_set_errno(r, "watch unit %s", unit);
+	if ((r = sd_bus_match_signal(bus, &w->slots[0], SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
+				     on_manager_signal, w)) < 0 ||
+	    (r = sd_bus_match_signal(bus, &w->slots[1], SD_DEST, SD_PATH, SD_MANAGER, "UnitRemoved",
+				     on_manager_signal, w)) < 0 ||
+	    (r = sd_bus_match_signal(bus, &w->slots[2], SD_DEST, path, "org.freedesktop.DBus.Properties",
+				     "PropertiesChanged", on_unit_changed, w)) < 0) {
+		watch_done(w);
+		return volt_error_set_errno(r, "watch unit %s", unit);
+	}
+	/* systemd only signals unit changes to clients that subscribed. */
+	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, "");
+	if (r < 0) {
+		watch_done(w);
+		r = bus_fail(r, &e, "subscribe to systemd's signals");
+		sd_bus_error_free(&e);
+		return r;
+	}
+	return 0;
+}
+
+/* Until one of the watched signals (already queued, or new) or @usec; 0 or -errno. */
+static int watch_wait(sd_bus *bus, struct unit_watch *w, uint64_t usec)
+{
+	unsigned seen = w->events;
+	uint64_t end = now_usec() + usec, now;
+	int r;
+
+	for (;;) {
+		while ((r = sd_bus_process(bus, NULL)) > 0)
+			;
+		if (r < 0)
+			return volt_error_set_errno(r, "read from the system bus");
+		if (w->events != seen)
+			return 0;
+		now = now_usec();
+		if (now >= end)
+			return 0;
+		r = sd_bus_wait(bus, end - now);
+		if (r < 0 && r != -EINTR)
+			return volt_error_set_errno(r, "wait on the system bus");
+	}
+}
+
 static int status_on(sd_bus *bus, const char *unit, common_unit_status *out)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -160,8 +261,8 @@ int common_unit_prop_u64(sd_bus_message *m, const char *name, uint64_t value)
 	return sd_bus_message_append(m, "(sv)", name, "t", value);
 }
 
-/* Poll until the unit settles: active (running or exited) or failed. */
-static int wait_started(sd_bus *bus, const char *unit, const char *kind)
+/* Until the unit settles, woken by its signals: active (running or exited) or failed. */
+static int wait_started(sd_bus *bus, struct unit_watch *w, const char *unit, const char *kind)
 {
 	uint64_t deadline = now_usec() + 60ULL * 1000000;
 	common_unit_status st;
@@ -181,7 +282,9 @@ static int wait_started(sd_bus *bus, const char *unit, const char *kind)
 					      unit);
 		if (now_usec() > deadline)
 			return volt_error_set(ETIMEDOUT, "%s unit %s did not start within 60s", kind, unit);
-		usleep(1000);
+		r = watch_wait(bus, w, deadline - now_usec() + 1);
+		if (r < 0)
+			return r;
 	}
 }
 
@@ -192,6 +295,7 @@ int common_unit_start(const char *unit, const char *kind, const char *descriptio
 	_cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_free_ char *what = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
+	struct unit_watch w;
 	int r;
 
 	if ((r = bus_open(&bus)) < 0)
@@ -213,13 +317,19 @@ int common_unit_start(const char *unit, const char *kind, const char *descriptio
 	    (r = sd_bus_message_append(m, "a(sa(sv))", 0)) < 0)
 		goto fail;
 
+	r = watch_unit(bus, unit, &w);
+	if (r < 0)
+		return r;
 	r = sd_bus_call(bus, m, 0, &e, &reply);
 	if (r < 0) {
 		r = bus_fail(r, &e, what);
 		sd_bus_error_free(&e);
+		watch_done(&w);
 		return r;
 	}
-	return wait_started(bus, unit, kind);
+	r = wait_started(bus, &w, unit, kind);
+	watch_done(&w);
+	return r;
 
 fail:
 	return volt_error_set_errno(r, "build the request to systemd");
@@ -269,21 +379,34 @@ int common_unit_reset(const char *unit)
 
 	if (r < 0)
 		return r;
+	struct unit_watch w;
+	uint64_t deadline;
+
 	r = status_on(bus, unit, &st);
 	if (r < 0 || !st.loaded)
+		return r;
+	r = watch_unit(bus, unit, &w);
+	if (r < 0)
 		return r;
 	/* An exited (RemainAfterExit) or failed unit must go before a new start. */
 	if (strcmp(st.active, "active") == 0 || strcmp(st.active, "activating") == 0)
 		(void)call_unit(bus, "StopUnit", "stop unit", "ss", unit, "replace");
 	(void)call_unit(bus, "ResetFailedUnit", "reset unit", "s", unit);
 	volt_error_clear();
-	for (int i = 0; i < 5000; i++) {
-		if (status_on(bus, unit, &st) < 0 || !st.loaded)
+	deadline = now_usec() + 5ULL * 1000000;
+	while (now_usec() < deadline) {
+		if (status_on(bus, unit, &st) < 0 || !st.loaded) {
+			watch_done(&w);
+			volt_error_clear();
 			return 0;
+		}
 		if (strcmp(st.active, "failed") == 0)
 			(void)call_unit(bus, "ResetFailedUnit", "reset unit", "s", unit);
-		usleep(1000);
+		/* Bounded: a unit that is gone sends nothing more to wait for. */
+		if (watch_wait(bus, &w, 100000) < 0)
+			break;
 	}
+	watch_done(&w);
 	return volt_error_set(EBUSY, "unit %s does not go away", unit);
 }
 
@@ -292,25 +415,31 @@ int common_unit_stop(const char *unit, uint64_t timeout_ns)
 	_cleanup_bus_ sd_bus *bus = NULL;
 	uint64_t deadline;
 	common_unit_status st;
+	struct unit_watch w;
 	bool killed = false;
 	int r = bus_open(&bus);
 
 	if (r < 0)
 		return r;
-	r = call_unit(bus, "StopUnit", "stop unit", "ss", unit, "replace");
+	r = watch_unit(bus, unit, &w);
 	if (r < 0)
 		return r;
+	r = call_unit(bus, "StopUnit", "stop unit", "ss", unit, "replace");
+	if (r < 0) {
+		watch_done(&w);
+		return r;
+	}
 	deadline = now_usec() + timeout_ns / 1000;
 	for (;;) {
 		r = status_on(bus, unit, &st);
 		if (r < 0)
-			return r;
+			break;
 		if (!st.loaded || strcmp(st.active, "inactive") == 0)
-			return 0;
+			break;
 		if (strcmp(st.active, "failed") == 0) {
 			(void)call_unit(bus, "ResetFailedUnit", "reset unit", "s", unit);
 			volt_error_clear();
-			return 0;
+			break;
 		}
 		if (!killed && now_usec() > deadline) {
 			volt_log(VOLT_LOG_NOTICE, "%s did not stop in time: killing it", unit);
@@ -318,10 +447,16 @@ int common_unit_stop(const char *unit, uint64_t timeout_ns)
 			killed = true;
 			deadline = now_usec() + 10ULL * 1000000;
 		} else if (killed && now_usec() > deadline) {
-			return volt_error_set(ETIMEDOUT, "%s does not stop even after SIGKILL", unit);
+			r = volt_error_set(ETIMEDOUT, "%s does not stop even after SIGKILL", unit);
+			break;
 		}
-		usleep(2000);
+		/* Woken by the unit's signals; the deadline still counts. */
+		r = watch_wait(bus, &w, deadline > now_usec() ? deadline - now_usec() + 1 : 1000);
+		if (r < 0)
+			break;
 	}
+	watch_done(&w);
+	return r;
 }
 
 /* ---- The journal ---- */

@@ -39,6 +39,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <sys/prctl.h>
@@ -330,6 +332,83 @@ static int policy_from_fd(volt_sec_policy **out, int fd)
 	return r;
 }
 
+/*
+ * Host side: the container's seccomp program, compiled by volt on the
+ * host (VOLT_CTR_SECCOMP_BPF names the file in the container's record),
+ * goes to nspawn as descriptor 3 the way systemd passes sockets: nspawn
+ * hands such descriptors to the container's first process (LISTEN_FDS).
+ * volt run passes it already open (a sealed memfd on 3, LISTEN_FDS set).
+ * Without it the launcher inside compiles the policy itself.
+ */
+static void pass_bpf(void)
+{
+	const char *path = getenv("VOLT_CTR_SECCOMP_BPF");
+	char pid[32];
+	int fd;
+
+	if (!path || !*path)
+		return;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || (fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(fd, 3)) < 0) {
+		fprintf(stderr, "volt-launch: warning: %s: %m (the container compiles its filter)\n", path);
+		if (fd >= 0)
+			close(fd);
+		unsetenv("VOLT_CTR_SECCOMP_BPF");
+		return;
+	}
+	if (fd != 3)
+		close(fd);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	/* We become nspawn in place: its pid is ours. */
+	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_PID", pid, 1);
+	unsetenv("LISTEN_FDNAMES");
+	unsetenv("VOLT_CTR_SECCOMP_BPF");
+}
+
+/*
+ * Inside: the program the host passed on descriptor 3, if any (else
+ * NULL: compile here). It must start with VOLT_CTR_BPF_MAGIC; anything
+ * else on 3 is left alone. The descriptor and nspawn's LISTEN_* variables
+ * do not reach the workload.
+ */
+#define VOLT_CTR_BPF_MAGIC "VOLT-CTR-BPF-1\n"
+static void *bpf_from_host(size_t *out_len)
+{
+	const char *n = getenv("LISTEN_FDS");
+	size_t mlen = strlen(VOLT_CTR_BPF_MAGIC), len = 0;
+	char *buf;
+	struct stat st;
+
+	*out_len = 0;
+	if (!n || strcmp(n, "1") != 0 || fstat(3, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)mlen + 8 ||
+	    st.st_size > (off_t)(mlen + 4096 * 8))
+		return NULL;
+	buf = malloc((size_t)st.st_size);
+	if (!buf)
+		return NULL;
+	while (len < (size_t)st.st_size) {
+		ssize_t r = pread(3, buf + len, (size_t)st.st_size - len, (off_t)len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len != (size_t)st.st_size || memcmp(buf, VOLT_CTR_BPF_MAGIC, mlen) != 0 || (len - mlen) % 8 != 0) {
+		free(buf);
+		return NULL;
+	}
+	close(3);
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	memmove(buf, buf + mlen, len - mlen);
+	*out_len = len - mlen;
+	return buf;
+}
+
 /* Host side: mount the overlay root, then become systemd-nspawn. */
 static int mount_and_exec(int argc, char **argv)
 {
@@ -367,6 +446,7 @@ static int mount_and_exec(int argc, char **argv)
 			return 126;
 	if (i - 1 > publish && publish_start() < 0)
 		return 126;
+	pass_bpf();
 	execv(argv[i], argv + i);
 	fprintf(stderr, "volt-launch: error: execute %s: %m\n", argv[i]);
 	return 126;
@@ -382,6 +462,8 @@ int main(int argc, char **argv)
 	volt_sec_policy *policy = NULL;
 	const char *user = NULL, *net = NULL, *policy_path = NULL;
 	int i = 1, r, policy_fd = -1;
+	void *bpf = NULL;
+	size_t bpf_len = 0;
 
 	volt_log_set_handler(log_to_stderr, NULL);
 	if (argc > 1 && strncmp(argv[1], "--mount-overlay=", 16) == 0)
@@ -436,7 +518,11 @@ int main(int argc, char **argv)
 		if (resolve_user(user, &uid, &gid) < 0 || switch_user(uid, gid) < 0)
 			return fail(126, "user");
 	}
-	r = volt_sec_policy_apply(policy, &opts);
+	/* volt exec (--policy-fd) compiles here; a start has the host's program. */
+	if (policy_fd < 0)
+		bpf = bpf_from_host(&bpf_len);
+	r = volt_sec_policy_apply_bpf(policy, &opts, bpf, bpf_len);
+	free(bpf);
 	volt_sec_policy_free(policy);
 	if (r < 0)
 		return fail(126, "sandbox");

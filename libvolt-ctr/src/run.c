@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -30,9 +31,101 @@
 #include <unistd.h>
 
 #include <volt/core.h>
+#include <volt/sec.h>
 
 #include "ctr-internal.h"
 #include "shared/macro.h"
+
+/* In the record: the precompiled seccomp program of a unit's start. */
+#define CTR_BPF_FILE "seccomp.bpf"
+
+/* What the launcher recognises on descriptor 3 (volt-launch.c). */
+#define CTR_BPF_MAGIC "VOLT-CTR-BPF-1\n"
+
+/*
+ * The container's seccomp program, compiled here on the host (from the
+ * cache in ROOT/cache/seccomp after the first time), with the magic the
+ * launcher wants in front. NULL (and 0) when the policy has no filter or
+ * it cannot be compiled here: the launcher then compiles it inside,
+ * where the same errors are reported.
+ */
+static void *ctr_bpf_image(const volt_ctr *ctr, const ctr_record *rec, size_t *out_len)
+{
+	_cleanup_free_ char *cache = NULL;
+	volt_sec_policy *policy = NULL;
+	void *bpf = NULL, *image = NULL;
+	size_t len = 0, mlen = strlen(CTR_BPF_MAGIC);
+	int r;
+
+	*out_len = 0;
+	if (volt_sec_policy_load_file(&policy, rec->policy) < 0)
+		goto out;
+	if (asprintf(&cache, "%s/cache/seccomp", strcmp(ctr->root, "/") == 0 ? "" : ctr->root) < 0)
+		goto out;
+	r = volt_sec_policy_seccomp_compile(policy, cache, &bpf, &len);
+	if (r == -EPERM) {
+		/* An unsafe cache is never used; compiling without it is safe. */
+		volt_log(VOLT_LOG_WARNING, "%s", volt_error_message());
+		r = volt_sec_policy_seccomp_compile(policy, NULL, &bpf, &len);
+	}
+	if (r < 0 || !bpf)
+		goto out;
+	image = malloc(mlen + len);
+	if (!image)
+		goto out;
+	memcpy(image, CTR_BPF_MAGIC, mlen);
+	memcpy((char *)image + mlen, bpf, len);
+	*out_len = mlen + len;
+out:
+	volt_error_clear();
+	free(bpf);
+	volt_sec_policy_free(policy);
+	return image;
+}
+
+/* @image in a sealed memfd, or -1. */
+static int bpf_memfd(const void *image, size_t len)
+{
+	int fd = memfd_create("volt-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, image, len) != (ssize_t)len ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * For a unit: the program in the record, where the launcher finds it
+ * (VOLT_CTR_SECCOMP_BPF, set by systemd.c). Derived data, rewritten at
+ * each start: no fsync. Without it, the launcher compiles inside.
+ */
+static void ctr_bpf_write(const volt_ctr *ctr, const ctr_record *rec)
+{
+	_cleanup_free_ void *image = NULL;
+	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	size_t len;
+	int fd;
+
+	if (asprintf(&path, "%s/" CTR_BPF_FILE, rec->dir) < 0 || asprintf(&tmp, "%s.tmp", path) < 0)
+		return;
+	image = ctr_bpf_image(ctr, rec, &len);
+	if (!image) {
+		unlink(path);
+		return;
+	}
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, image, len) != (ssize_t)len || close(fd) < 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		unlink(path);
+	}
+}
 
 /* Signal every descendant of @pid (not @pid itself), deepest last. */
 void ctr_signal_descendants(pid_t pid, int sig)
@@ -183,6 +276,40 @@ int ctr_run_pid(const ctr_record *rec, pid_t *out)
 	return r;
 }
 
+/*
+ * run.pid, atomically (a reader never sees half a line) but without
+ * fsync: it only means something while this boot's process runs, and
+ * every reader checks the boot id.
+ */
+static int write_run_file(const char *path, const char *line)
+{
+	_cleanup_free_ char *tmp = NULL;
+	size_t len = strlen(line);
+	int fd;
+
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "create %s", tmp);
+	if (write(fd, line, len) != (ssize_t)len) {
+		int e = errno ? errno : EIO;
+
+		close(fd);
+		unlink(tmp);
+		return volt_error_set_errno(e, "write %s", tmp);
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return volt_error_set_errno(e, "rename %s", tmp);
+	}
+	return 0;
+}
+
 static int wait_status(pid_t pid, int *exit_status)
 {
 	int status;
@@ -199,12 +326,31 @@ static int wait_status(pid_t pid, int *exit_status)
  * (overlay, then nspawn), as in a unit. Never returns. @ready closes on
  * exec (O_CLOEXEC), which tells the parent the launcher runs.
  */
-static void child_exec(char **argv)
+static void child_exec(char **argv, int bpf_fd)
 {
+	char pid[32];
+
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		fprintf(stderr, "volt: cannot make a private mount namespace: %m\n");
 		_exit(125);
 	}
+	/* Volt's filter, installed by the launcher inside, is the container's
+	 * only one: nspawn's own costs most of its start (docs/ctr-start.md). */
+	if (setenv("SYSTEMD_SECCOMP", "0", 1) < 0) {
+		fprintf(stderr, "volt: cannot set the environment: %m\n");
+		_exit(125);
+	}
+	/* The precompiled program, for nspawn to pass in like a socket
+	 * (the launcher becomes nspawn with this pid). */
+	if (bpf_fd >= 0 && (bpf_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(bpf_fd, 3)) >= 0) {
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		if (setenv("LISTEN_FDS", "1", 1) < 0 || setenv("LISTEN_PID", pid, 1) < 0) {
+			fprintf(stderr, "volt: cannot set the environment: %m\n");
+			_exit(125);
+		}
+		unsetenv("LISTEN_FDNAMES");
+	}
+	unsetenv("VOLT_CTR_SECCOMP_BPF");
 	execv(argv[0], argv);
 	fprintf(stderr, "volt: cannot execute %s: %m\n", argv[0]);
 	_exit(125);
@@ -243,8 +389,11 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 {
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **argv = NULL;
+	_cleanup_free_ void *image = NULL;
+	_cleanup_close_ int bpf_fd = -1;
 	struct sigaction old_int, old_quit;
 	char pidbuf[128], unit[128];
+	size_t image_len = 0;
 	int ready[2];
 	ctr_unit_status st;
 	pid_t pid, running;
@@ -271,6 +420,9 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	r = ctr_host_argv(&rec, console == VOLT_CTR_CONSOLE_INTERACTIVE, &argv);
 	if (r < 0 || (console == VOLT_CTR_CONSOLE_READ_ONLY && (r = set_console(argv, console)) < 0))
 		return r;
+	image = ctr_bpf_image(ctr, &rec, &image_len);
+	if (image)
+		bpf_fd = bpf_memfd(image, image_len);
 
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return volt_error_set_errno(errno, "pipe");
@@ -282,8 +434,10 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		child_exec(argv);
+		child_exec(argv, bpf_fd);
 	}
+	if (bpf_fd >= 0)
+		close(TAKE_FD(bpf_fd));
 	/* Wait for the exec (or the child's death); the launcher then becomes
 	 * nspawn with the same pid, which run.pid names. */
 	close(ready[1]);
@@ -297,7 +451,7 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	/* The launcher becomes nspawn in place: same pid, same start time. */
 	r = run_pid_line(pid, pidbuf, sizeof(pidbuf));
 	if (r == 0)
-		r = volt_file_write_atomic(rec.run_file, pidbuf, strlen(pidbuf), 0600);
+		r = write_run_file(rec.run_file, pidbuf);
 	else
 		volt_error_set(-r, "no /proc/%d/stat", (int)pid);
 	if (r < 0)
@@ -333,6 +487,7 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 	/* A unit left over from a previous run (exited or failed) goes first. */
 	if (st.loaded && (r = common_unit_reset(unit)) < 0)
 		return r;
+	ctr_bpf_write(ctr, &rec);
 	r = ctr_unit_start(&rec);
 	if (r < 0)
 		return volt_error_prefix(r, "start container '%s'", name);

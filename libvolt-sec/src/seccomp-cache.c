@@ -33,6 +33,7 @@
 #include <volt/core.h>
 
 #include "filter-internal.h"
+#include "policy-internal.h"
 #include "shared/macro.h"
 #include "seccomp-cache.h"
 #include "sha256.h"
@@ -301,4 +302,50 @@ int seccomp_cache_compile(const volt_sec_filter *filter, const char *dir, void *
 		cache_write(dfd, name, key, secret, *out, *out_len);
 	explicit_bzero(secret, sizeof(secret));
 	return r;
+}
+
+/* ---- A policy's program, compiled by one process and loaded by another ---- */
+
+VOLT_API int volt_sec_policy_seccomp_compile(const volt_sec_policy *p, const char *cache_dir, void **out,
+					     size_t *out_len)
+{
+	volt_sec_filter *filter = NULL;
+	bool hit = false;
+	int r;
+
+	assert_return(p, -EINVAL);
+	assert_return(out, -EINVAL);
+	assert_return(out_len, -EINVAL);
+	*out = NULL;
+	*out_len = 0;
+	r = policy_build_filter(p, &filter);
+	if (r < 0 || !filter)
+		return r;
+	r = seccomp_cache_compile(filter, cache_dir, out, out_len, &hit);
+	volt_sec_filter_free(filter);
+	if (r == 0)
+		volt_log(VOLT_LOG_DEBUG, "seccomp: %zu instructions%s", *out_len / 8, hit ? " (cached)" : "");
+	return r;
+}
+
+VOLT_API int volt_sec_policy_apply_bpf(const volt_sec_policy *p, const volt_sec_apply_options *opts,
+				       const void *bpf, size_t len)
+{
+	volt_sec_policy rest;
+	int r;
+
+	assert_return(p, -EINVAL);
+	if (!bpf || len == 0 || p->profile == SECCOMP_PROFILE_NONE)
+		return volt_sec_policy_apply(p, opts);
+	if (len % 8 != 0 || len / 8 > 4096)
+		return volt_error_set(EINVAL, "seccomp: %zu bytes is not a valid BPF program length", len);
+	/* Everything but seccomp, in the documented order; then the given
+	 * program, last, as apply would have loaded its own. The copy shares
+	 * the policy's lists and is not freed. */
+	rest = *p;
+	rest.profile = SECCOMP_PROFILE_NONE;
+	r = volt_sec_policy_apply(&rest, opts);
+	if (r < 0)
+		return r;
+	return volt_sec_bpf_load(bpf, len, 0);
 }

@@ -84,6 +84,38 @@ typedef struct volt_sec_apply_options {
  */
 VOLT_API int volt_sec_policy_apply(const volt_sec_policy *policy, const volt_sec_apply_options *options);
 
+/**
+ * Compile the seccomp filter @policy asks for into a BPF program, for
+ * volt_sec_policy_apply_bpf() in another process (Volt compiles on the
+ * host and its container launcher loads the program: the compile is
+ * most of the cost of applying a policy).
+ *
+ * @param cache_dir  NULL, or a cache directory as for
+ *                   volt_sec_apply_options.seccomp_cache_dir (same checks).
+ * @param out        receives the program (free() it), or NULL with
+ *                   *out_len 0 when the policy has no filter (profile "none").
+ * @return 0; -EPERM for an unsafe cache; -EINVAL and others when the
+ *         filter cannot be built.
+ * @since 0.3
+ */
+VOLT_API int volt_sec_policy_seccomp_compile(const volt_sec_policy *policy, const char *cache_dir, void **out,
+					     size_t *out_len);
+
+/**
+ * volt_sec_policy_apply(), with @bpf (from volt_sec_policy_seccomp_compile()
+ * of this same policy, by a process the caller trusts) loaded as the
+ * policy's seccomp filter instead of compiling it here. The program is
+ * not checked against the policy: whoever hands it over decides the
+ * filter. With @bpf NULL, or a policy without a filter, the same as
+ * volt_sec_policy_apply().
+ *
+ * @return as volt_sec_policy_apply(); -EINVAL for a @len that is no BPF
+ *         program's.
+ * @since 0.3
+ */
+VOLT_API int volt_sec_policy_apply_bpf(const volt_sec_policy *policy, const volt_sec_apply_options *options,
+				       const void *bpf, size_t len);
+
 VOLT_END_DECLS
 
 #endif
