@@ -29,7 +29,7 @@ expect 0 "voltvm " --version
 expect 0 "--no-sandbox" --help
 expect 2 "no kernel" --dry-run
 expect 2 "unknown option" --frobnicate
-expect 2 "needs a value" --kernel
+expect 2 "needs an argument" --kernel
 expect 2 "from 1 to 32" --kernel x --cpus 0
 expect 2 "from 1 to 32" --kernel x --cpus 33
 expect 2 "from 1 to 32" --kernel x --cpus 2x
