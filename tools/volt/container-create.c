@@ -22,8 +22,10 @@
 	"  -w, --workdir DIR    working directory inside the container (default /)\n"               \
 	"  --hostname NAME      host name inside (default: the container's name)\n"                \
 	"  -u, --user USER      user name or UID[:GID] inside (default root)\n"                     \
-	"  -v, --volume SRC:DST[:ro|rw]\n"                                                           \
-	"                       bind a host path into the container (repeatable)\n"                 \
+	"  -v, --volume SRC:DST[:OPTS]\n"                                                            \
+	"                       bind a host path into the container (repeatable); OPTS,\n"        \
+	"                       comma-separated: ro or rw (default), idmap (files keep\n"          \
+	"                       their host owners), U (re-own SRC to the container's uids)\n"     \
 	"  --network MODE       none (default: loopback only), private (a veth pair with\n"        \
 	"                       addresses, host end as gateway) or host\n"                         \
 	"  -p, --publish [IP:]HOSTPORT:PORT\n"                                                      \

@@ -32,7 +32,8 @@ static const char help[] =
 	"\n"
 	"Options:\n"
 	"      --platform OS/ARCH[/VARIANT]\n"
-	"                         the platform to pick from an index (default linux/amd64)\n"
+	"                         the platform to pick from an index, and to check the\n"
+	"                         image's config against (default: this host's)\n"
 	"      --name NAME        record the image under NAME instead of the reference\n"
 	CLI_REGISTRY_HELP
 	"      --json             print a summary as JSON: name, digest, root, layers,\n"
