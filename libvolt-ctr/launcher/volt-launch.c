@@ -10,8 +10,11 @@
  *
  * It is linked statically: an image need not contain a C library.
  *
- *   volt-launch [--strict] [--user=NAME|UID[:GID]] [--net=IF,ADDR/LEN,GW] POLICY -- COMMAND [ARGS...]
- *   volt-launch [--strict] [--user=...] --policy-fd=N -- COMMAND [ARGS...]
+ *   volt-launch [--strict] [--user=NAME|UID[:GID] [--user-env=VARS]] [--net=IF,ADDR/LEN,GW] POLICY -- COMMAND [ARGS...]
+ *   volt-launch [--strict] [--user=... [--user-env=VARS]] --policy-fd=N -- COMMAND [ARGS...]
+ *
+ * --user-env=HOME,USER,LOGNAME sets those of the named variables from the
+ * user's /etc/passwd entry once it has switched to that user.
  *
  * `volt exec` uses the second form: it reads the policy on the host and
  * passes it as descriptor N (a sealed memfd), since a container may have
@@ -41,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,7 +106,12 @@ static long parse_id(const char *s)
  * Resolve @user from the container's /etc/passwd ("name" or "uid[:gid]").
  * A static binary has no NSS, so the file is read directly.
  */
-static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
+struct user_entry {
+	char name[256];
+	char home[PATH_MAX];
+};
+
+static int resolve_user(const char *user, uid_t *uid, gid_t *gid, struct user_entry *ent)
 {
 	char line[1024];
 	const char *colon = strchr(user, ':');
@@ -125,6 +134,7 @@ static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
 		return 0;
 	}
 
+	ent->name[0] = ent->home[0] = '\0';
 	f = fopen("/etc/passwd", "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		char *fields[7], *p = line;
@@ -146,6 +156,9 @@ static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
 				return volt_error_set(EINVAL, "/etc/passwd: bad entry for '%s'", user);
 			*uid = (uid_t)fu;
 			*gid = (gid_t)fg;
+			snprintf(ent->name, sizeof(ent->name), "%s", fields[0]);
+			if (n >= 6)
+				snprintf(ent->home, sizeof(ent->home), "%s", fields[5]);
 			return 0;
 		}
 	}
@@ -456,11 +469,36 @@ usage:
 	return 126;
 }
 
+/*
+ * The environment of the user switched to, as login(1) and Docker give
+ * it: HOME from /etc/passwd ("/" for a uid it does not list), USER and
+ * LOGNAME its name (unset for such a uid). @vars names those the host left to us (the
+ * container's own environment, from the image or -e, wins).
+ */
+static void set_user_env(const char *vars, const struct user_entry *ent)
+{
+	if (!vars)
+		return;
+	if (strstr(vars, "HOME"))
+		setenv("HOME", ent->home[0] ? ent->home : "/", 1);
+	/* A uid /etc/passwd does not list has no name: not root's either. */
+	for (size_t i = 0; i < 2; i++) {
+		const char *var = i ? "LOGNAME" : "USER";
+
+		if (!strstr(vars, var))
+			continue;
+		if (ent->name[0])
+			setenv(var, ent->name, 1);
+		else
+			unsetenv(var);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	volt_sec_apply_options opts = VOLT_SEC_APPLY_OPTIONS_INIT;
 	volt_sec_policy *policy = NULL;
-	const char *user = NULL, *net = NULL, *policy_path = NULL;
+	const char *user = NULL, *user_env = NULL, *net = NULL, *policy_path = NULL;
 	int i = 1, r, policy_fd = -1;
 	void *bpf = NULL;
 	size_t bpf_len = 0;
@@ -473,6 +511,8 @@ int main(int argc, char **argv)
 			opts.flags |= VOLT_SEC_APPLY_STRICT;
 		else if (strncmp(argv[i], "--user=", 7) == 0)
 			user = argv[i] + 7;
+		else if (strncmp(argv[i], "--user-env=", 11) == 0)
+			user_env = argv[i] + 11;
 		else if (strncmp(argv[i], "--net=", 6) == 0)
 			net = argv[i] + 6;
 		else if (strncmp(argv[i], "--policy-fd=", 12) == 0) {
@@ -512,11 +552,13 @@ int main(int argc, char **argv)
 			return fail(126, "network");
 	}
 	if (user) {
-		uid_t uid;
-		gid_t gid;
+		struct user_entry ent = {};
+		uid_t uid = 0;
+		gid_t gid = 0;
 
-		if (resolve_user(user, &uid, &gid) < 0 || switch_user(uid, gid) < 0)
+		if (resolve_user(user, &uid, &gid, &ent) < 0 || switch_user(uid, gid) < 0)
 			return fail(126, "user");
+		set_user_env(user_env, &ent);
 	}
 	/* volt exec (--policy-fd) compiles here; a start has the host's program. */
 	if (policy_fd < 0)
@@ -532,7 +574,7 @@ int main(int argc, char **argv)
 	volt_error_set_errno(r, "execute %s", argv[0]);
 	return fail(r == ENOENT ? 127 : 126, "workload");
 usage:
-	fprintf(stderr, "usage: volt-launch [--strict] [--user=USER] [--net=IF,ADDR/LEN,GW] (POLICY | --policy-fd=N) "
+	fprintf(stderr, "usage: volt-launch [--strict] [--user=USER [--user-env=VARS]] [--net=IF,ADDR/LEN,GW] (POLICY | --policy-fd=N) "
 			"-- COMMAND [ARGS...]\n");
 	return 126;
 }

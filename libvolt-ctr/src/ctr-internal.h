@@ -87,6 +87,7 @@ int ctr_unit_start(const ctr_record *rec);
  * does not run in the foreground (the file is missing, stale, or names a
  * process that is not this container's nspawn). */
 int ctr_run_pid(const ctr_record *rec, pid_t *out);
+int ctr_user_env_vars(const json_t *env, char **out);
 /* The same, with a pidfd of the checked process in @out_pidfd (-1 with
  * @out 0), which the caller closes. */
 int ctr_run_pidfd(const ctr_record *rec, pid_t *out, int *out_pidfd);

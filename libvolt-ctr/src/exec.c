@@ -191,14 +191,21 @@ static char **exec_argv(const ctr_record *rec, char *const argv[])
 {
 	const char *user = "root";
 	size_t n = ctr_strv_len(argv), i = 0;
-	char **v = calloc(n + 6, sizeof(char *));
+	char **v = calloc(n + 7, sizeof(char *));
+	_cleanup_free_ char *vars = NULL;
 
 	if (!v)
 		return NULL;
 	(void)volt_json_get_string(rec->config, "user", false, "config.json", &user);
 	v[i++] = strdup(CTR_LAUNCH_PATH);
-	if (strcmp(user, "root") != 0 && asprintf(&v[i++], "--user=%s", user) < 0)
-		v[i - 1] = NULL;
+	if (strcmp(user, "root") != 0) {
+		if (asprintf(&v[i++], "--user=%s", user) < 0)
+			v[i - 1] = NULL;
+		if (ctr_user_env_vars(json_object_get(rec->config, "env"), &vars) < 0)
+			v[i++] = NULL;
+		else if (vars && asprintf(&v[i++], "--user-env=%s", vars) < 0)
+			v[i - 1] = NULL;
+	}
 	if (asprintf(&v[i++], "--policy-fd=%d", EXEC_POLICY_FD) < 0)
 		v[i - 1] = NULL;
 	v[i++] = strdup("--");

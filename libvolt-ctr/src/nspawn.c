@@ -78,6 +78,40 @@ static void add(struct argv_builder *b, const char *fmt, ...)
 	b->v[b->n] = NULL;
 }
 
+/*
+ * Which of HOME, USER and LOGNAME the launcher should set for a user
+ * other than root: those the container's environment (the image's Env
+ * and -e) leaves out, as Docker does. *out is NULL when none is left.
+ */
+int ctr_user_env_vars(const json_t *env, char **out)
+{
+	static const char *const names[] = { "HOME", "USER", "LOGNAME" };
+	char buf[32] = "";
+	json_t *v;
+	size_t i;
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		size_t len = strlen(names[k]);
+		bool given = false;
+
+		json_array_foreach(env, i, v) {
+			const char *e = json_string_value(v);
+
+			if (e && strncmp(e, names[k], len) == 0 && e[len] == '=')
+				given = true;
+		}
+		if (!given) {
+			if (buf[0])
+				strcat(buf, ",");
+			strcat(buf, names[k]);
+		}
+	}
+	*out = NULL;
+	if (buf[0] && !(*out = strdup(buf)))
+		return -ENOMEM;
+	return 0;
+}
+
 int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 {
 	struct argv_builder b = {};
@@ -142,8 +176,15 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 				      inside);
 		add(&b, "--net=host0,%s/30,%s", inside, host);
 	}
-	if (strcmp(user, "root") != 0)
+	if (strcmp(user, "root") != 0) {
+		_cleanup_free_ char *vars = NULL;
+
 		add(&b, "--user=%s", user);
+		if (ctr_user_env_vars(env, &vars) < 0)
+			b.failed = 1;
+		else if (vars)
+			add(&b, "--user-env=%s", vars);
+	}
 	add(&b, "%s", CTR_POLICY_PATH);
 	add(&b, "--");
 	json_array_foreach(argv, i, v)

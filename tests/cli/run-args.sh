@@ -62,4 +62,11 @@ fi
 echo "== -e NAME passes the caller's value on"
 FROM_HOST='a b=c' expect 0 "^FROM_HOST=a b=c SET=1 UNSET=<none>$" "$volt" run --rm -e FROM_HOST -e SET=1 \
 	-e VOLT_TEST_UNSET_VAR busybox -- sh -c 'echo "FROM_HOST=$FROM_HOST SET=$SET UNSET=${VOLT_TEST_UNSET_VAR-<none>}"'
+
+echo "== -u USER: HOME, USER and LOGNAME are the user's (busybox's user 1000 lives in /tmp), -e wins"
+expect 0 "^user HOME=/tmp USER=user LOGNAME=user$" "$volt" run --rm -u user busybox -- \
+	sh -c 'echo "$(id -un) HOME=$HOME USER=$USER LOGNAME=$LOGNAME"'
+expect 0 "^HOME=/data USER=user$" "$volt" run --rm -u user -e HOME=/data busybox -- sh -c 'echo "HOME=$HOME USER=$USER"'
+expect 0 "^HOME=/ USER=<none>$" "$volt" run --rm -u 4321 busybox -- sh -c 'echo "HOME=$HOME USER=${USER-<none>}"'
+expect 0 "^HOME=/root USER=root$" "$volt" run --rm busybox -- sh -c 'echo "HOME=$HOME USER=$USER"'
 finish
