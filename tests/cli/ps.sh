@@ -51,11 +51,17 @@ grep -q "^web .*created .* 10\.213\.[0-9.]*  *127.0.0.1:18080->80/tcp, 0.0.0.0:1
 	fail "ps: no IP and PORTS for web:$(sed 's/^/  | /' "$tmp/out")"
 # The address is the one the container really has.
 ip=$("$volt" ps --format '{{.Name}} {{.IP}}' | sed -n 's/^web //p')
+# Running on a private network needs CAP_NET_ADMIN (capability 12) for nspawn's veth.
+capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+if [ $(( (0x$capeff >> 12) & 1 )) != 1 ]; then
+	echo "  NOTE: no CAP_NET_ADMIN here: the address inside a running container is not compared"
+else
 "$volt" run --name web2 --network private busybox -- /bin/sh -c \
 	'ip -4 -o addr show host0 2>/dev/null || ifconfig host0' >"$tmp/addr" 2>&1 || fail "run web2: $(cat "$tmp/addr")"
 ip2=$("$volt" ps --format '{{.Name}} {{.IP}}' | sed -n 's/^web2 //p')
 [ -n "$ip2" ] && [ "$ip2" != "$ip" ] && grep -q "$ip2[/ ]" "$tmp/addr" ||
 	fail "ps says web2 is '$ip2' (web: $ip), inside it is: $(cat "$tmp/addr")"
+fi
 expect 0 '"ip": "10\.213\.' "$volt" ps --json
 expect 0 '"ports": "127.0.0.1:18080->80/tcp' "$volt" ps --json
 

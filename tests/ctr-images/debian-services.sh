@@ -38,6 +38,11 @@ fi
 "$volt" stop -t 2s web >/dev/null 2>&1
 
 echo "== nginx on port 80 of a private network, published with -p (CAP_NET_BIND_SERVICE in its own netns)"
+# A private network needs CAP_NET_ADMIN (capability 12) for nspawn's veth.
+capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+if [ $(( (0x$capeff >> 12) & 1 )) != 1 ]; then
+	echo "  NOTE: no CAP_NET_ADMIN here: nginx through -p on a private network is not tested"
+else
 port=$(free_port)
 "$volt" run --name web80 --network private -p "$port:80" "$img" -- /bin/sh -c "
 	echo volt-nginx-80 >/var/www/html/index.html && exec nginx -g 'daemon off;'" >"$tmp/web80.out" 2>&1 &
@@ -49,6 +54,7 @@ else
 	fail "nginx on port 80 did not serve through -p (got '${body:-}')"
 fi
 "$volt" stop -t 2s web80 >/dev/null 2>&1
+fi
 
 echo "== a python service keeping sqlite under /var/lib/app"
 port=$(free_port)

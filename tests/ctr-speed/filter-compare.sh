@@ -68,6 +68,13 @@ while read -r nr on off volt; do
 done <"$tmp/all"
 echo "nspawn's filter denies $denied syscalls that reach this kernel without it"
 echo "allowed by Volt as documented exceptions:${excepted:- none}"
-[ "$denied" -gt 50 ] || { echo "FAIL: nspawn's filter seems not to have been measured ($denied denials)"; exit 1; }
+# Inside a container an outer manager's filter already denies most of
+# nspawn's set in both runs: then nspawn's own filter cannot be measured.
+if [ "$denied" -le 50 ]; then
+	grep -q '^Seccomp:[[:space:]]*2' /proc/self/status &&
+		{ echo "SKIP: nspawn's own filter cannot be measured here (only $denied denials: this runs under an outer seccomp filter)"; exit 77; }
+	echo "FAIL: nspawn's filter seems not to have been measured ($denied denials)"
+	exit 1
+fi
 [ $fail = 0 ] || exit 1
 echo "every other one is denied under volt run"

@@ -31,6 +31,11 @@ else
 fi
 
 echo "== the relay in the unit, under --pids-limit 50"
+# A private network needs CAP_NET_ADMIN (capability 12) for nspawn's veth.
+capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+if [ $(( (0x$capeff >> 12) & 1 )) != 1 ]; then
+	echo "  NOTE: no CAP_NET_ADMIN here: the unit's relay is not tested"
+else
 port=18080
 expect 0 "" "$volt" container create pub --network private -p "$port:8080" --pids-limit 50 --rootfs "$tmp/image" \
 	-v "$probe:$probe_in:ro" -- $probe_in serve 8080
@@ -48,6 +53,7 @@ grep -q "^greeted: 300" "$tmp/flood" || fail "not every one of 300 connections t
 [ "$(cut -d' ' -f2 "$tmp/relays")" = 1 ] || fail "the relay of unit pub is not one thread"
 [ "$(cut -d' ' -f3 "$tmp/relays" | sort -u)" = "$cg" ] || fail "the relay is not in the unit's cgroup $cg"
 grep -q "^again: hi" "$tmp/flood" || fail "the unit's relay does not serve a new connection after 300 closed"
+fi
 
 echo "== volt exec into a unit whose /run/volt was replaced"
 expect 0 "" "$volt" exec pub -- /bin/sh -c "mv /run/volt /run/volt.orig && mkdir /run/volt && cp $probe_in /run/volt/launch"
