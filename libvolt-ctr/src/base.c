@@ -216,22 +216,36 @@ static int copy_entry(struct copy *c, int src, int dst, const char *name, const 
 	return 0;
 }
 
-static int copy_tree(struct copy *c, int src, int dst, const char *rel, unsigned depth)
+/*
+ * A directory stream over a duplicate of DIR, for one level of a walk at
+ * DEPTH, rewound: a dup shares the offset, and another walk of this
+ * directory may have read it to its end.
+ */
+static int open_walk(int dir, const char *rel, unsigned depth, DIR **out)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *e;
-	int fd, r;
+	int fd;
 
 	if (depth > MAX_DEPTH)
 		return volt_error_set(ELOOP, "%s: directories nested deeper than %d", rel, MAX_DEPTH);
-	fd = dup(src);
-	if (fd < 0 || !(d = fdopendir(fd))) {
+	fd = dup(dir);
+	if (fd < 0 || !(*out = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
 		return volt_error_set_errno(errno, "read directory %s", *rel ? rel : "/");
 	}
-	/* A dup shares the offset: another walk of this directory may have read it to its end. */
-	rewinddir(d);
+	rewinddir(*out);
+	return 0;
+}
+
+static int copy_tree(struct copy *c, int src, int dst, const char *rel, unsigned depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int r;
+
+	r = open_walk(src, rel, depth, &d);
+	if (r < 0)
+		return r;
 	while ((errno = 0, e = readdir(d))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
@@ -288,18 +302,11 @@ static int fingerprint_tree(int dir, const char *rel, unsigned depth, uint64_t *
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *e;
-	int fd, r;
+	int r;
 
-	if (depth > MAX_DEPTH)
-		return volt_error_set(ELOOP, "%s: directories nested deeper than %d", rel, MAX_DEPTH);
-	fd = dup(dir);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return volt_error_set_errno(errno, "read directory %s", *rel ? rel : "/");
-	}
-	/* A dup shares the offset: another walk of this directory may have read it to its end. */
-	rewinddir(d);
+	r = open_walk(dir, rel, depth, &d);
+	if (r < 0)
+		return r;
 	while ((errno = 0, e = readdir(d))) {
 		_cleanup_free_ char *path = NULL;
 		struct stat st;
