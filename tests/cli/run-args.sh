@@ -3,15 +3,8 @@
 # '--', -i/-t/-it, -e NAME passed through. Real containers (root, nspawn).
 # usage: run-args.sh VOLT LAUNCHER SRCDIR
 set -u
-volt=$(realpath "$1") launcher=$(realpath "$2") src=$3
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (systemd-nspawn)"; exit 77; }
-command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn (systemd-container) is not installed"; exit 77; }
-
-tmp=$(mktemp -d /tmp/volt-cli-test-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-export VOLT_CTR_LAUNCHER="$launcher" VOLT_ROOT="$tmp/root"
-# shellcheck source=../ctr/checks.sh
-. "$src/../ctr/checks.sh"
+# shellcheck source=containers.sh
+. "$(dirname "$0")/containers.sh"
 
 echo "== the command follows the image, '--' or not"
 expect 0 "^hi$" "$volt" run --rm busybox echo hi

@@ -6,16 +6,8 @@
 # Now: the foreign destination is refused, the root file keeps its mode,
 # and a checkout into a fresh destination gives the FIFOs their modes.
 # Usage: checkout-race.sh STELLARIUM RACE-SWAP
-set -u
-ST=$1 SWAP=$2
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-T=$(mktemp -d /tmp/volt-sec-co-race-XXXXXX)
-chmod 755 "$T"
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-S="$ST --root $T/root"
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=race-lib.sh
+. "$(dirname "$0")/race-lib.sh"
 
 # The tree: many FIFOs with set-ID, world-writable modes (what the attacker wants the root file to get).
 mkdir "$T/src"

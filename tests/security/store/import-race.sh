@@ -6,16 +6,8 @@
 # Now every file is opened relative to the walk's descriptors: the store
 # never holds the secret (checked by checking every import out).
 # Usage: import-race.sh STELLARIUM RACE-SWAP
-set -u
-ST=$1 SWAP=$2
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-T=$(mktemp -d /tmp/volt-sec-imp-race-XXXXXX)
-chmod 755 "$T"
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
-S="$ST --root $T/root"
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=race-lib.sh
+. "$(dirname "$0")/race-lib.sh"
 
 # Root-only: a directory nobody else may enter, with files of the same names.
 mkdir -m 700 "$T/secret"
