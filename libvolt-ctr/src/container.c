@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <volt/core.h>
@@ -709,6 +710,7 @@ fail:
 /* Live state from the unit, or from the foreground pid file. */
 static int live_state(const ctr_record *rec, volt_ctr_info *info)
 {
+	ctr_state fg;
 	char unit[128];
 	pid_t pid = 0;
 	int r;
@@ -725,6 +727,11 @@ static int live_state(const ctr_record *rec, volt_ctr_info *info)
 		if (stat(proc, &st) == 0)
 			info->started_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ULL + (uint64_t)st.st_mtim.tv_nsec;
 		return 0;
+	}
+	/* The last foreground run's end, unless a unit has run since. */
+	if (ctr_state_load(rec, &fg) == 0 && fg.exited) {
+		info->state = VOLT_CTR_EXITED;
+		info->exit_status = fg.exit_status;
 	}
 	if (!volt_ctr_have_systemd())
 		return 0;
@@ -842,6 +849,7 @@ VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out)
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_json_ json_t *o = NULL, *policy = NULL;
 	volt_ctr_info info = {};
+	ctr_state fg;
 	char unit[128];
 	int r;
 
@@ -872,6 +880,26 @@ VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out)
 	if (info.memory_bytes != UINT64_MAX)
 		json_object_set_new(json_object_get(o, "state"), "memory_bytes",
 				    json_integer((json_int_t)info.memory_bytes));
+	/* The last foreground run's times (a unit's come from systemd). */
+	if (!info.unit && ctr_state_load(&rec, &fg) == 0 && fg.known) {
+		json_t *state = json_object_get(o, "state");
+
+		if (fg.started_ns && !info.started_ns)
+			json_object_set_new(state, "started_ns", json_integer((json_int_t)fg.started_ns));
+		if (fg.exited && info.state != VOLT_CTR_RUNNING)
+			json_object_set_new(state, "finished_ns", json_integer((json_int_t)fg.finished_ns));
+		for (int k = 0; k < 2; k++) {
+			uint64_t ns = k == 0 ? fg.started_ns : fg.finished_ns;
+			char when[64];
+			time_t t = (time_t)(ns / 1000000000ULL);
+			struct tm tm;
+
+			if (!ns || (k == 1 && (!fg.exited || info.state == VOLT_CTR_RUNNING)) || !gmtime_r(&t, &tm))
+				continue;
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			json_object_set_new(state, k == 0 ? "started_at" : "finished_at", json_string(when));
+		}
+	}
 	*out = TAKE_PTR(o);
 	return 0;
 }

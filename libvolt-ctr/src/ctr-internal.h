@@ -39,6 +39,30 @@ int ctr_record_paths(ctr_record *rec, const volt_ctr *ctr, const char *name);
 int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name);
 void ctr_record_done(ctr_record *rec);
 int ctr_unit_name(char *buf, size_t size, const char *name);
+/* The last foreground run, from state.json (known false when none). */
+typedef struct ctr_state {
+	bool known, exited;
+	int exit_status;
+	uint64_t started_ns, finished_ns;   /* CLOCK_REALTIME; 0: unknown */
+} ctr_state;
+int ctr_state_load(const ctr_record *rec, ctr_state *out);
+/* Running (sets *@started_ns to now), or exited with @exit_status since *@started_ns. */
+int ctr_state_record(const ctr_record *rec, bool running, int exit_status, uint64_t *started_ns);
+
+/* logs.c: a foreground run's output, kept under the container's directory */
+typedef struct ctr_log ctr_log;
+int ctr_log_open(ctr_log **out, const ctr_record *rec);
+void ctr_log_write(ctr_log *log, const void *data, size_t len);
+void ctr_log_close(ctr_log *log);
+
+/* cgroup.c: a foreground run's resource limits */
+typedef struct ctr_cgroup ctr_cgroup;
+/* Make the run's cgroups with the record's limits (none: *@out NULL). */
+int ctr_cgroup_prepare(ctr_cgroup **out, const ctr_record *rec);
+/* In the child: move the calling process in. -errno on failure. */
+int ctr_cgroup_enter(const ctr_cgroup *cg);
+/* After the run: whether the memory limit killed something; remove the cgroups. */
+void ctr_cgroup_done(ctr_cgroup *cg);
 
 /* spec.c: the spec as stored in config.json */
 int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <volt/core.h>
 
@@ -90,4 +91,72 @@ void ctr_record_done(ctr_record *rec)
 	free(rec->run_file);
 	free(rec->base);
 	memset(rec, 0, sizeof(*rec));
+}
+
+/*
+ * state.json: how the last foreground run went. Written only by the host
+ * (volt run, volt start -a) in the container's own directory, which the
+ * container cannot reach; a unit's state comes from systemd instead.
+ */
+static int state_path(char **out, const ctr_record *rec)
+{
+	return join(out, rec->dir, "state.json");
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int ctr_state_record(const ctr_record *rec, bool running, int exit_status, uint64_t *started_ns)
+{
+	_cleanup_free_ char *path = NULL;
+	json_t *o;
+	int r;
+
+	r = state_path(&path, rec);
+	if (r < 0)
+		return r;
+	if (running)
+		*started_ns = now_ns();
+	o = json_pack("{s:s, s:I}", "status", running ? "running" : "exited", "started_ns", (json_int_t)*started_ns);
+	if (!o)
+		return volt_error_set(ENOMEM, NULL);
+	if (!running) {
+		json_object_set_new(o, "exit_status", json_integer(exit_status));
+		json_object_set_new(o, "finished_ns", json_integer((json_int_t)now_ns()));
+	}
+	r = volt_json_write_file(path, o, VOLT_JSON_PRETTY, 0600);
+	json_decref(o);
+	return r;
+}
+
+int ctr_state_load(const ctr_record *rec, ctr_state *out)
+{
+	_cleanup_free_ char *path = NULL;
+	json_t *o = NULL, *v;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = state_path(&path, rec);
+	if (r < 0)
+		return r;
+	r = volt_json_load_file(&o, path);
+	if (r < 0) {
+		volt_error_clear();
+		return 0;
+	}
+	out->known = true;
+	out->exited = strcmp(json_string_value(json_object_get(o, "status")) ?: "", "exited") == 0;
+	if ((v = json_object_get(o, "exit_status")) && json_is_integer(v))
+		out->exit_status = (int)json_integer_value(v);
+	if ((v = json_object_get(o, "started_ns")) && json_is_integer(v) && json_integer_value(v) > 0)
+		out->started_ns = (uint64_t)json_integer_value(v);
+	if ((v = json_object_get(o, "finished_ns")) && json_is_integer(v) && json_integer_value(v) > 0)
+		out->finished_ns = (uint64_t)json_integer_value(v);
+	json_decref(o);
+	return 0;
 }
