@@ -62,8 +62,7 @@ static const char run_help[] =
 	"Exit status: the workload's own in the foreground; 1 if volt failed before\n"
 	"it ran; 2 on a usage error.\n";
 
-/* Standard input becomes /dev/null. */
-static bool detach_stdin(void)
+bool container_detach_stdin(void)
 {
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -142,7 +141,7 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 	}
 
 	/* Without -i the workload reads nothing of ours, as in Docker: not even a terminal. */
-	if (!o.interactive && !detach_stdin()) {
+	if (!o.interactive && !container_detach_stdin()) {
 		r = cli_fail(g->program);
 		if (o.rm)
 			volt_ctr_remove(ctr, name, true);
