@@ -220,7 +220,7 @@ VOLT_API int volt_ctr_logs(volt_ctr *ctr, const char *name, int fd, unsigned lin
 		return foreground_logs(&rec, dir_fd, fd, lines, follow);
 	volt_error_clear();
 	return volt_error_set(ENOENT,
-			      "container '%s' has no output yet: it never ran in the foreground, and systemd's journal "
-			      "(for units) is not here",
+			      "container '%s' has no output: it never ran in the foreground, and units' output comes "
+			      "from the systemd journal, which is not here (systemd is not PID 1)",
 			      name);
 }

@@ -100,7 +100,7 @@ int container_start(const struct cli_global *g, int argc, char **argv)
 		{},
 	};
 	bool attach = false, interactive = false;
-	int c;
+	int c, r;
 
 	opterr = 0;
 	optind = 0;
@@ -128,12 +128,11 @@ int container_start(const struct cli_global *g, int argc, char **argv)
 			return cli_usage_error(g->program, "%s: -a runs one container: give exactly one NAME", argv[0]);
 		return start_attached(g, argv[optind], interactive);
 	}
-	if (!volt_ctr_have_systemd()) {
-		volt_error_set(EOPNOTSUPP, "systemd is not PID 1 here, so containers cannot start as units; "
-			       "'volt start -a NAME' runs one in the foreground");
-		return cli_fail(g->program);
-	}
-	return each(g, argc, argv, optind, do_start, 0, false);
+	r = each(g, argc, argv, optind, do_start, 0, false);
+	if (r != CLI_EXIT_OK && !volt_ctr_have_systemd())
+		fprintf(stderr, "%s: without systemd, 'volt start -a NAME' runs a container in the foreground\n",
+			g->program);
+	return r;
 }
 
 int container_stop(const struct cli_global *g, int argc, char **argv)
