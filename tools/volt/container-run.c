@@ -59,8 +59,14 @@ static const char run_help[] =
 	"                       as for 'volt container create'\n"
 	"  -h, --help           show this help\n"
 	"\n"
-	"Exit status: the workload's own in the foreground; 1 if volt failed before\n"
-	"it ran; 2 on a usage error.\n";
+	"In the foreground, SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to volt go to the\n"
+	"workload, and its output (but with -it) is also kept for 'volt logs NAME'.\n"
+	"Without --rm the container stays, exited with its status ('volt ps -a'), and\n"
+	"'volt start -a NAME' runs it again.\n"
+	"\n"
+	"Exit status: the workload's own in the foreground, 128+N when signal N ended\n"
+	"it (137: SIGKILL or out of memory, 143: SIGTERM, 130: SIGINT); 1 if volt\n"
+	"failed before it ran; 2 on a usage error.\n";
 
 bool container_detach_stdin(void)
 {
