@@ -615,6 +615,15 @@ static int by_string(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A control character in a path (a newline in a mount table, an escape on a terminal). */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 static bool volume_targets(json_t *volumes, const char *path)
 {
 	json_t *v;
@@ -657,10 +666,12 @@ static int add_anonymous_volumes(json_t *config, const ctr_record *rec, const st
 		_cleanup_free_ char *target = NULL, *source = NULL;
 		json_t *v;
 
-		if (keys[i][0] != '/' || volt_path_normalize(&target, keys[i]) < 0 || !grantable(target)) {
+		/* The image's word: nspawn's --bind takes ':' (and ',') as option
+		 * separators, and /run/volt holds the launcher and the policy. */
+		if (keys[i][0] != '/' || strpbrk(keys[i], ":,") || volt_path_normalize(&target, keys[i]) < 0 ||
+		    !grantable(target) || path_within(target, "/run/volt") || has_control(target)) {
 			volt_error_clear();
-			volt_log(VOLT_LOG_WARNING, "image volume '%s' is not an absolute path a volume may take: skipped",
-				 keys[i]);
+			volt_log(VOLT_LOG_WARNING, "image volume '%s' is not a path a volume may take: skipped", keys[i]);
 			continue;
 		}
 		if (volume_targets(volumes, target))

@@ -48,6 +48,8 @@ typedef struct ctr_state {
 int ctr_state_load(const ctr_record *rec, ctr_state *out);
 /* Running (sets *@started_ns to now), or exited with @exit_status since *@started_ns. */
 int ctr_state_record(const ctr_record *rec, bool running, int exit_status, uint64_t *started_ns);
+/* A unit started: its state is systemd's from now on. */
+void ctr_state_clear(const ctr_record *rec);
 
 /* logs.c: a foreground run's output, kept under the container's directory */
 typedef struct ctr_log ctr_log;

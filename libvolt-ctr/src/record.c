@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <volt/core.h>
 
@@ -159,4 +160,13 @@ int ctr_state_load(const ctr_record *rec, ctr_state *out)
 		out->finished_ns = (uint64_t)json_integer_value(v);
 	json_decref(o);
 	return 0;
+}
+
+void ctr_state_clear(const ctr_record *rec)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (state_path(&path, rec) == 0)
+		(void)unlink(path);
+	volt_error_clear();
 }

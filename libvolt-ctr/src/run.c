@@ -671,6 +671,7 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 	r = ctr_unit_start(&rec);
 	if (r < 0)
 		return volt_error_prefix(r, "start container '%s'", name);
+	ctr_state_clear(&rec);
 	return 0;
 }
 
