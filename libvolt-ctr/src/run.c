@@ -675,23 +675,42 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 	return 0;
 }
 
-/*
- * Once nspawn has ended, its volt run records the end state and then
- * removes run.pid: wait (a little) for that, so that what follows a stop
- * (volt ps, volt start -a) sees the container exited. A volt run that
- * was killed itself records nothing, and is not waited for long.
- */
-static int wait_recorded(const ctr_record *rec)
+/* A pidfd of @pid's parent, or -1. */
+static int parent_pidfd(pid_t pid)
 {
-	for (int i = 0; i < 300 && access(rec->run_file, F_OK) == 0; i++)
-		(void)poll(NULL, 0, 10);
+	_cleanup_free_ char *text = NULL;
+	char path[64], *p;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (volt_file_read(&text, NULL, path, 4096) < 0) {
+		volt_error_clear();
+		return -1;
+	}
+	p = strrchr(text, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1 || ppid <= 1)
+		return -1;
+	return (int)syscall(SYS_pidfd_open, (pid_t)ppid, 0);
+}
+
+/*
+ * Once nspawn has ended, the volt run that started it records the end
+ * state and then removes run.pid: wait for that (while that process
+ * lives; 30 s at most), so that what follows a stop (volt ps, volt
+ * start -a) sees the container exited.
+ */
+static int wait_recorded(const ctr_record *rec, int parent)
+{
+	for (int i = 0; i < 3000 && access(rec->run_file, F_OK) == 0; i++)
+		if (parent < 0 || poll(&(struct pollfd){ .fd = parent, .events = POLLIN }, 1, 10) != 0)
+			break;
 	return 0;
 }
 
 VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 {
 	_cleanup_record_ ctr_record rec = {};
-	_cleanup_close_ int pidfd = -1;
+	_cleanup_close_ int pidfd = -1, parent = -1;
 	ctr_unit_status st;
 	char unit[128];
 	pid_t pid;
@@ -705,6 +724,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 	if (ctr_run_pidfd(&rec, &pid, &pidfd) == 0 && pid > 0) {
 		struct timespec start, now;
 
+		parent = parent_pidfd(pid);
 		/* PID 1 of the container (nspawn's stub init) ignores SIGTERM:
 		 * the workload and its children get it directly, as under a
 		 * unit with KillMode=control-group. */
@@ -713,7 +733,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 		for (;;) {
 			/* The pidfd becomes readable when nspawn has exited. */
 			if (poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 5) != 0)
-				return wait_recorded(&rec);
+				return wait_recorded(&rec, parent);
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			if ((uint64_t)(now.tv_sec - start.tv_sec) * 1000000000ULL + (uint64_t)now.tv_nsec -
 				    (uint64_t)start.tv_nsec >= timeout_ns)
@@ -721,7 +741,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 		}
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		(void)poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 10000);
-		return wait_recorded(&rec);
+		return wait_recorded(&rec, parent);
 	}
 	if (!volt_ctr_have_systemd())
 		return volt_error_set(ESRCH, "container '%s' is not running", name);
