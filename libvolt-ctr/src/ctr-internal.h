@@ -46,8 +46,9 @@ typedef struct ctr_state {
 	uint64_t started_ns, finished_ns;   /* CLOCK_REALTIME; 0: unknown */
 } ctr_state;
 int ctr_state_load(const ctr_record *rec, ctr_state *out);
-/* Running (sets *@started_ns to now), or exited with @exit_status since *@started_ns. */
-int ctr_state_record(const ctr_record *rec, bool running, int exit_status, uint64_t *started_ns);
+/* The run that started at @started_ns has ended now with @exit_status. */
+int ctr_state_record(const ctr_record *rec, int exit_status, uint64_t started_ns);
+uint64_t ctr_now_ns(void);   /* CLOCK_REALTIME */
 /* A unit started: its state is systemd's from now on. */
 void ctr_state_clear(const ctr_record *rec);
 

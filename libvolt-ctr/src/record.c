@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,7 @@ static int state_path(char **out, const ctr_record *rec)
 	return join(out, rec->dir, "state.json");
 }
 
-static uint64_t now_ns(void)
+uint64_t ctr_now_ns(void)
 {
 	struct timespec ts;
 
@@ -112,26 +113,44 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int ctr_state_record(const ctr_record *rec, bool running, int exit_status, uint64_t *started_ns)
+/*
+ * Written once, when the run has ended: atomically (a reader never sees
+ * half of it) but without fsync, as run.pid: after a crash of the host
+ * the container shows as created again, which is the truth for a run
+ * that never got to end.
+ */
+int ctr_state_record(const ctr_record *rec, int exit_status, uint64_t started_ns)
 {
-	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
 	json_t *o;
-	int r;
+	size_t len;
+	int fd, r;
 
 	r = state_path(&path, rec);
 	if (r < 0)
 		return r;
-	if (running)
-		*started_ns = now_ns();
-	o = json_pack("{s:s, s:I}", "status", running ? "running" : "exited", "started_ns", (json_int_t)*started_ns);
+	o = json_pack("{s:s, s:i, s:I, s:I}", "status", "exited", "exit_status", exit_status, "started_ns",
+		      (json_int_t)started_ns, "finished_ns", (json_int_t)ctr_now_ns());
 	if (!o)
 		return volt_error_set(ENOMEM, NULL);
-	if (!running) {
-		json_object_set_new(o, "exit_status", json_integer(exit_status));
-		json_object_set_new(o, "finished_ns", json_integer((json_int_t)now_ns()));
-	}
-	r = volt_json_write_file(path, o, VOLT_JSON_PRETTY, 0600);
+	r = volt_json_dump(&text, o, VOLT_JSON_PRETTY);
 	json_decref(o);
+	if (r < 0)
+		return r;
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "create %s", tmp);
+	len = strlen(text);
+	r = volt_write_all(fd, text, len);
+	if (close(fd) < 0 && r == 0)
+		r = volt_error_set_errno(errno, "close %s", tmp);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = volt_error_set_errno(errno, "rename %s", tmp);
+	if (r < 0)
+		unlink(tmp);
 	return r;
 }
 

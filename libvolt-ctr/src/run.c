@@ -614,11 +614,10 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 		volt_error_set(-r, "no /proc/%d/stat", (int)pid);
 	if (r < 0)
 		volt_log(VOLT_LOG_WARNING, "cannot record the container's pid: %s", volt_error_message());
-	if (ctr_state_record(&rec, true, 0, &started) < 0)
-		volt_log(VOLT_LOG_WARNING, "cannot record the container's state: %s", volt_error_message());
+	started = ctr_now_ns();
 	r = supervise(pid, sig_fd, out[0], err[0], log, exit_status);
 	/* The end state first: whoever sees run.pid gone (volt stop) finds it. */
-	if (r == 0 && ctr_state_record(&rec, false, *exit_status, &started) < 0)
+	if (r == 0 && ctr_state_record(&rec, *exit_status, started) < 0)
 		volt_log(VOLT_LOG_WARNING, "cannot record the container's state: %s", volt_error_message());
 	unlink(rec.run_file);
 	sigaction(SIGPIPE, &old_pipe, NULL);
