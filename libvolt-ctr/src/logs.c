@@ -146,6 +146,8 @@ static int foreground_logs(const ctr_record *rec, int dir_fd, int fd, unsigned l
 
 	if ((r = read_log(dir_fd, CTR_LOG_OLD, &buf, &len, NULL)) < 0)
 		return volt_error_set_errno(-r, "read %s/" CTR_LOG_OLD, rec->dir);
+	/* What is read of the current file is where following goes on from. */
+	done = len;
 	if ((r = read_log(dir_fd, CTR_LOG_NAME, &buf, &len, &ino)) < 0)
 		return volt_error_set_errno(-r, "read %s/" CTR_LOG_NAME, rec->dir);
 	if (lines > 0 && len > 0) {
@@ -160,14 +162,7 @@ static int foreground_logs(const ctr_record *rec, int dir_fd, int fd, unsigned l
 		return r;
 	if (!follow)
 		return 0;
-	/* What was read of the current file, to go on from. */
-	done = 0;
-	{
-		struct stat st;
-
-		if (fstatat(dir_fd, CTR_LOG_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			done = (size_t)st.st_size;
-	}
+	done = len - done;
 	for (;;) {
 		_cleanup_close_ int lf = -1;
 		struct stat st;

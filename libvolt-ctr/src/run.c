@@ -439,10 +439,12 @@ static int supervise(pid_t pid, int sig_fd, int out_fd, int err_fd, ctr_log *log
 			{ .fd = out_open ? out_fd : -1, .events = POLLIN },
 			{ .fd = err_open ? err_fd : -1, .events = POLLIN },
 		};
+		siginfo_t end = {};
 
-		if (pidfd < 0)
-			break; /* cannot watch it: wait for it, copying nothing more */
-		if (poll(p, 4, -1) < 0) {
+		/* Without a pidfd, look for its end (not reaping it) every 50 ms. */
+		if (pidfd < 0 && waitid(P_PID, (id_t)pid, &end, WEXITED | WNOHANG | WNOWAIT) == 0 && end.si_pid == pid)
+			break;
+		if (poll(p, 4, pidfd < 0 ? 50 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

@@ -101,6 +101,12 @@ size=$(cat "$tmp/root/containers/loud/output.log"* | wc -c)
 [ "$size" -le 2097152 ] || fail "the log of 'loud' holds $size bytes (more than 2 MiB)"
 "$volt" logs -n 1 loud | grep -qx "last line" || fail "volt logs -n 1 loud does not end with its last line"
 "$volt" rm loud >/dev/null
+# -f follows a running container's log until it ends.
+background ticker 'echo ready; for i in 1 2 3 4 5; do echo "tick $i"; sleep 0.2; done'
+timeout 60 "$volt" logs -f ticker >"$tmp/follow.out" 2>&1 || fail "volt logs -f ticker failed or did not end with the run"
+grep -qx "tick 5" "$tmp/follow.out" || fail "volt logs -f ticker lacks the last tick: $(cat "$tmp/follow.out")"
+[ "$(grep -c '^tick' "$tmp/follow.out")" = 5 ] || fail "volt logs -f ticker printed $(grep -c '^tick' "$tmp/follow.out") ticks (want 5)"
+ended 20 || fail "volt run of ticker did not end"
 
 echo "== SIGINT to volt run: the workload gets it, volt exits 130"
 background trapint 'trap "echo got SIGINT; exit 130" INT; echo ready; while true; do sleep 0.1; done'
