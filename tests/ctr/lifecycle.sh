@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2016 # the workloads' scripts expand inside the container
 # Foreground lifecycle (issue 14): exit statuses as Docker's (128+N for
 # signal N), the recorded end state (ps -a, inspect), volt start -a and
 # volt logs of foreground runs, SIGINT passed on to the workload, limits
@@ -65,7 +66,7 @@ expect 0 "^ended7 .*exited (7)" "$volt" ps -a
 [ "$(field ended7 status)" = exited ] || fail "inspect ended7: status $(field ended7 status), not exited"
 [ "$(field ended7 exit_status)" = 7 ] || fail "inspect ended7: exit_status $(field ended7 exit_status), not 7"
 for k in started_at finished_at; do
-	echo "$(field ended7 $k)" | grep -q '^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T' || fail "inspect ended7: no $k ($(field ended7 $k))"
+	field ended7 "$k" | grep -q '^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T' || fail "inspect ended7: no $k ($(field ended7 "$k"))"
 done
 background stopped 'echo ready; while true; do sleep 0.1; done'
 expect 0 "" "$volt" stop -t 5s stopped
@@ -123,7 +124,7 @@ echo "== limits in the foreground"
 if [ -f /sys/fs/cgroup/pids/pids.max ] || [ -f /sys/fs/cgroup/pids/cgroup.procs ] ||
 	grep -qw pids /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
 	# A fork bomb stops at the limit: the shell and at most 9 of its 40 children.
-	"$volt" run --rm --pids-limit 10 --rootfs "$img" -- /bin/sh -c \
+	"$volt" run --rm --name "lim$$-p" --pids-limit 10 --rootfs "$img" -- /bin/sh -c \
 		'for i in $(seq 40); do sleep 30 & echo "forked $i"; done; echo all forked' >"$tmp/out" 2>&1
 	forked=$(sed -n 's/^forked //p' "$tmp/out" | tail -n 1)
 	if grep -q "all forked" "$tmp/out" || [ -z "$forked" ] || [ "$forked" -gt 9 ] || [ "$forked" -lt 5 ]; then
@@ -133,24 +134,24 @@ if [ -f /sys/fs/cgroup/pids/pids.max ] || [ -f /sys/fs/cgroup/pids/cgroup.procs 
 	echo "  the fork bomb stopped after $forked children"
 else
 	echo "  pids controller not available to this cgroup: expect a warning"
-	expect 0 "pids-limit is not enforced" "$volt" run --rm --pids-limit 10 --rootfs "$img" -- /bin/true
+	expect 0 "pids-limit is not enforced" "$volt" run --rm --name "lim$$-p" --pids-limit 10 --rootfs "$img" -- /bin/true
 fi
 if [ -d /sys/fs/cgroup/memory ] || grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
 	# 100 MB in a shell variable under a 32 MiB limit: the OOM killer's.
-	expect 137 "" "$volt" run --rm -m 32M --rootfs "$img" -- /bin/sh -c \
+	expect 137 "" "$volt" run --rm --name "lim$$-m1" -m 32M --rootfs "$img" -- /bin/sh -c \
 		'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo "survived ${#x}"'
-	expect 0 "^survived 1000000$" "$volt" run --rm -m 32M --rootfs "$img" -- /bin/sh -c \
+	expect 0 "^survived 1000000$" "$volt" run --rm --name "lim$$-m2" -m 32M --rootfs "$img" -- /bin/sh -c \
 		'x=$(head -c 1000000 /dev/zero | tr "\0" a); echo "survived ${#x}"'
 else
 	expect 0 "memory is not enforced" "$volt" run --rm -m 32M --rootfs "$img" -- /bin/true
 fi
 # IO weight: enforced, or said not to be.
-expect 0 "" "$volt" run --rm --io-weight 100 --rootfs "$img" -- /bin/true
+expect 0 "" "$volt" run --rm --name "lim$$-io" --io-weight 100 --rootfs "$img" -- /bin/true
 if ! ls /sys/fs/cgroup/blkio/blkio.weight /sys/fs/cgroup/blkio/blkio.bfq.weight /sys/fs/cgroup/io.weight >/dev/null 2>&1; then
 	grep -q "io-weight is not enforced" "$tmp/out" || fail "--io-weight unenforceable here, but no warning: $(cat "$tmp/out")"
 fi
-ls /sys/fs/cgroup/pids /sys/fs/cgroup/memory /sys/fs/cgroup 2>/dev/null | grep -q '^volt-ctr-' &&
-	fail "a foreground run's cgroup was left behind"
+left=$(find /sys/fs/cgroup -maxdepth 5 -type d -name "volt-ctr-lim$$-*" 2>/dev/null)
+[ -z "$left" ] || fail "foreground runs left their cgroups behind: $left"
 
 echo "== an image's anonymous volumes (OCI config Volumes)"
 python3 - "$img" "$tmp/volimg.tar" <<'PY' || fail "cannot make the test image"
