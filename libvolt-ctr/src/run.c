@@ -712,7 +712,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 {
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_close_ int pidfd = -1, parent = -1;
-	ctr_unit_status st;
+	ctr_unit_status st, after;
 	char unit[128];
 	pid_t pid;
 	int r;
@@ -758,5 +758,15 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 			return r;
 		return volt_error_set(ESRCH, "container '%s' is not running (its workload has ended)", name);
 	}
-	return common_unit_stop(unit, timeout_ns);
+	r = common_unit_stop(unit, timeout_ns);
+	if (r < 0)
+		return r;
+	/* A unit that failed keeps its exit status (live state shows it); one
+	 * that is gone ended cleanly: the launcher turns signals into 128+N,
+	 * so only the workload's exit 0 lets nspawn succeed. */
+	if (common_unit_status_get(unit, &after) == 0 && !after.loaded &&
+	    ctr_state_record(&rec, 0, st.active_enter_us * 1000) < 0)
+		volt_log(VOLT_LOG_WARNING, "cannot record the container's state: %s", volt_error_message());
+	volt_error_clear();
+	return 0;
 }
