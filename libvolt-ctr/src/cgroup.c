@@ -34,6 +34,7 @@
 struct ctr_cgroup {
 	char *dirs[CG_MAX];
 	size_t n;
+	char *memory_events;   /* where the OOM kills are counted, or NULL */
 };
 
 /* Does the comma-separated @list name @controller? "" names v2's empty list. */
@@ -182,10 +183,14 @@ int ctr_cgroup_prepare(ctr_cgroup **out, const ctr_record *rec)
 		snprintf(value, sizeof(value), "%llu", (unsigned long long)memory);
 		if (v2 && has_file(v2, "memory.max") && write_file(v2, "memory.max", value) == 0) {
 			(void)write_file(v2, "memory.swap.max", "0");
+			if (asprintf(&cg->memory_events, "%s/memory.events", v2) < 0)
+				cg->memory_events = NULL;
 			add_dir(cg, strdup(v2));
 		} else if ((d = make_dir("/sys/fs/cgroup/memory", "memory", rec->name)) &&
 			   write_file(d, "memory.limit_in_bytes", value) == 0) {
 			(void)write_file(d, "memory.memsw.limit_in_bytes", value);
+			if (asprintf(&cg->memory_events, "%s/memory.oom_control", d) < 0)
+				cg->memory_events = NULL;
 			add_dir(cg, d);
 		} else {
 			if (d)
@@ -261,6 +266,7 @@ int ctr_cgroup_prepare(ctr_cgroup **out, const ctr_record *rec)
 		free(v2);
 	}
 	if (cg->n == 0) {
+		free(cg->memory_events);
 		free(cg);
 		return 0;
 	}
@@ -279,13 +285,34 @@ int ctr_cgroup_enter(const ctr_cgroup *cg)
 	return 0;
 }
 
-void ctr_cgroup_done(ctr_cgroup *cg)
+/* "oom_kill N" of memory.events (v2) or memory.oom_control (v1). */
+static bool oom_killed(const ctr_cgroup *cg)
 {
+	_cleanup_free_ char *text = NULL;
+	const char *p;
+
+	if (!cg->memory_events || volt_file_read(&text, NULL, cg->memory_events, 4096) < 0) {
+		volt_error_clear();
+		return false;
+	}
+	for (p = text; (p = strstr(p, "oom_kill ")); p++)
+		if ((p == text || p[-1] == '\n') && strtoull(p + 9, NULL, 10) > 0)
+			return true;
+	return false;
+}
+
+bool ctr_cgroup_done(ctr_cgroup *cg)
+{
+	bool oom;
+
 	if (!cg)
-		return;
+		return false;
+	oom = oom_killed(cg);
 	for (size_t i = 0; i < cg->n; i++) {
 		remove_tree(cg->dirs[i], 0);
 		free(cg->dirs[i]);
 	}
+	free(cg->memory_events);
 	free(cg);
+	return oom;
 }

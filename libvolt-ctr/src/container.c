@@ -1020,8 +1020,10 @@ VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out)
 
 		if (fg.started_ns && !info.started_ns)
 			json_object_set_new(state, "started_ns", json_integer((json_int_t)fg.started_ns));
-		if (fg.exited && info.state != VOLT_CTR_RUNNING)
+		if (fg.exited && info.state != VOLT_CTR_RUNNING) {
 			json_object_set_new(state, "finished_ns", json_integer((json_int_t)fg.finished_ns));
+			json_object_set_new(state, "oom_killed", json_boolean(fg.oom_killed));
+		}
 		for (int k = 0; k < 2; k++) {
 			uint64_t ns = k == 0 ? fg.started_ns : fg.finished_ns;
 			char when[64];

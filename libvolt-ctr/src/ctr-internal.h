@@ -41,13 +41,14 @@ void ctr_record_done(ctr_record *rec);
 int ctr_unit_name(char *buf, size_t size, const char *name);
 /* The last foreground run, from state.json (known false when none). */
 typedef struct ctr_state {
-	bool known, exited;
+	bool known, exited, oom_killed;
 	int exit_status;
 	uint64_t started_ns, finished_ns;   /* CLOCK_REALTIME; 0: unknown */
 } ctr_state;
 int ctr_state_load(const ctr_record *rec, ctr_state *out);
-/* The run that started at @started_ns has ended now with @exit_status. */
-int ctr_state_record(const ctr_record *rec, int exit_status, uint64_t started_ns);
+/* The run that started at @started_ns has ended now with @exit_status
+ * (@oom_killed: the OOM killer killed in it, past its memory limit). */
+int ctr_state_record(const ctr_record *rec, int exit_status, bool oom_killed, uint64_t started_ns);
 uint64_t ctr_now_ns(void);   /* CLOCK_REALTIME */
 /* A unit started: its state is systemd's from now on. */
 void ctr_state_clear(const ctr_record *rec);
@@ -64,8 +65,8 @@ typedef struct ctr_cgroup ctr_cgroup;
 int ctr_cgroup_prepare(ctr_cgroup **out, const ctr_record *rec);
 /* In the child: move the calling process in. -errno on failure. */
 int ctr_cgroup_enter(const ctr_cgroup *cg);
-/* After the run: whether the memory limit killed something; remove the cgroups. */
-void ctr_cgroup_done(ctr_cgroup *cg);
+/* After the run: remove the cgroups; true if the memory limit made the OOM killer kill. */
+bool ctr_cgroup_done(ctr_cgroup *cg);
 
 /* spec.c: the spec as stored in config.json */
 int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base);

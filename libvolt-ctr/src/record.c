@@ -119,7 +119,7 @@ uint64_t ctr_now_ns(void)
  * the container shows as created again, which is the truth for a run
  * that never got to end.
  */
-int ctr_state_record(const ctr_record *rec, int exit_status, uint64_t started_ns)
+int ctr_state_record(const ctr_record *rec, int exit_status, bool oom_killed, uint64_t started_ns)
 {
 	_cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
 	json_t *o;
@@ -129,8 +129,8 @@ int ctr_state_record(const ctr_record *rec, int exit_status, uint64_t started_ns
 	r = state_path(&path, rec);
 	if (r < 0)
 		return r;
-	o = json_pack("{s:s, s:i, s:I, s:I}", "status", "exited", "exit_status", exit_status, "started_ns",
-		      (json_int_t)started_ns, "finished_ns", (json_int_t)ctr_now_ns());
+	o = json_pack("{s:s, s:i, s:b, s:I, s:I}", "status", "exited", "exit_status", exit_status, "oom_killed",
+		      oom_killed, "started_ns", (json_int_t)started_ns, "finished_ns", (json_int_t)ctr_now_ns());
 	if (!o)
 		return volt_error_set(ENOMEM, NULL);
 	r = volt_json_dump(&text, o, VOLT_JSON_PRETTY);
@@ -171,6 +171,7 @@ int ctr_state_load(const ctr_record *rec, ctr_state *out)
 	}
 	out->known = true;
 	out->exited = strcmp(json_string_value(json_object_get(o, "status")) ?: "", "exited") == 0;
+	out->oom_killed = json_is_true(json_object_get(o, "oom_killed"));
 	if ((v = json_object_get(o, "exit_status")) && json_is_integer(v))
 		out->exit_status = (int)json_integer_value(v);
 	if ((v = json_object_get(o, "started_ns")) && json_is_integer(v) && json_integer_value(v) > 0)

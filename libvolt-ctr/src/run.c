@@ -517,6 +517,7 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	struct child_setup cs = { .out_fd = -1, .err_fd = -1 };
 	ctr_cgroup *cgroup = NULL;
 	ctr_log *log = NULL;
+	bool oom;
 	uint64_t started = 0;
 	ctr_unit_status st;
 	pid_t pid, running;
@@ -618,8 +619,12 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 		volt_log(VOLT_LOG_WARNING, "cannot record the container's pid: %s", volt_error_message());
 	started = ctr_now_ns();
 	r = supervise(pid, sig_fd, out[0], err[0], log, exit_status);
+	oom = ctr_cgroup_done(TAKE_PTR(cgroup));
+	if (oom)
+		volt_log(VOLT_LOG_WARNING, "container '%s': out of memory: the kernel killed a process past the memory "
+			 "limit (-m)", name);
 	/* The end state first: whoever sees run.pid gone (volt stop) finds it. */
-	if (r == 0 && ctr_state_record(&rec, *exit_status, started) < 0)
+	if (r == 0 && ctr_state_record(&rec, *exit_status, oom, started) < 0)
 		volt_log(VOLT_LOG_WARNING, "cannot record the container's state: %s", volt_error_message());
 	unlink(rec.run_file);
 	sigaction(SIGPIPE, &old_pipe, NULL);
@@ -765,7 +770,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 	 * that is gone ended cleanly: the launcher turns signals into 128+N,
 	 * so only the workload's exit 0 lets nspawn succeed. */
 	if (common_unit_status_get(unit, &after) == 0 && !after.loaded &&
-	    ctr_state_record(&rec, 0, st.active_enter_us * 1000) < 0)
+	    ctr_state_record(&rec, 0, false, st.active_enter_us * 1000) < 0)
 		volt_log(VOLT_LOG_WARNING, "cannot record the container's state: %s", volt_error_message());
 	volt_error_clear();
 	return 0;

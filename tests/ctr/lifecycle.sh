@@ -138,7 +138,7 @@ else
 fi
 if [ -d /sys/fs/cgroup/memory ] || grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
 	# 100 MB in a shell variable under a 32 MiB limit: the OOM killer's.
-	expect 137 "" "$volt" run --rm --name "lim$$-m1" -m 32M --rootfs "$img" -- /bin/sh -c \
+	expect 137 "out of memory" "$volt" run --rm --name "lim$$-m1" -m 32M --rootfs "$img" -- /bin/sh -c \
 		'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo "survived ${#x}"'
 	expect 0 "^survived 1000000$" "$volt" run --rm --name "lim$$-m2" -m 32M --rootfs "$img" -- /bin/sh -c \
 		'x=$(head -c 1000000 /dev/zero | tr "\0" a); echo "survived ${#x}"'
