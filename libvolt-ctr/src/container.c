@@ -137,7 +137,7 @@ static enum rule_kind rule_resolve(char **out, int base_fd, const char *base_rea
 }
 
 /* @path is @dir or below it. */
-static bool path_within(const char *path, const char *dir)
+bool ctr_path_within(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
@@ -203,10 +203,10 @@ static int resolve_list(json_t *policy, const char *list, int base_fd, const cha
 		} else if (u->kind == RULE_LINKED) {
 			for (size_t k = 0; k < n && !covered; k++)
 				covered = rules[k].kind == RULE_PLAIN && strcmp(rules[k].path, "/") != 0 &&
-					  path_within(u->target, rules[k].path);
+					  ctr_path_within(u->target, rules[k].path);
 			if (strcmp(u->target, "/") == 0)
 				why = "the image's links lead it to '/'";
-			else if (path_within(u->path, u->target))
+			else if (ctr_path_within(u->path, u->target))
 				why = "the image's links lead it up to a parent";
 			else if (is_default && !covered)
 				why = "the image's links lead it out of the places the default policy grants";
@@ -304,14 +304,14 @@ static int grant_container_own(json_t *policy, int base_fd)
  * target, resolved in the image): never "/" (which is every path), nor
  * the kernel's and the devices' trees.
  */
-static bool grantable(const char *path)
+bool ctr_path_grantable(const char *path)
 {
 	static const char *const never[] = { "/proc", "/sys", "/dev" };
 
 	if (strcmp(path, "/") == 0)
 		return false;
 	for (size_t i = 0; i < ELEMENTSOF(never); i++)
-		if (path_within(path, never[i]))
+		if (ctr_path_within(path, never[i]))
 			return false;
 	return true;
 }
@@ -336,7 +336,7 @@ static int grant_volumes(json_t *policy, json_t *volumes)
 
 		if (!target)
 			continue;
-		if (!grantable(target)) {
+		if (!ctr_path_grantable(target)) {
 			volt_log(VOLT_LOG_WARNING, "policy: volume target '%s' is not granted", target);
 			continue;
 		}
@@ -375,7 +375,7 @@ static int grant_workdir(json_t *policy, const char *workdir, int base_fd, const
 		grant = target;
 		break;
 	}
-	if (!grantable(grant)) {
+	if (!ctr_path_grantable(grant)) {
 		volt_log(VOLT_LOG_WARNING, "policy: working directory '%s' (in the image: '%s') is not granted", workdir,
 			 grant);
 		return 0;
@@ -402,7 +402,7 @@ static int grant_command(json_t *policy, const char *const *argv, int base_fd, c
 	r = volt_path_normalize(&norm, argv[0]);
 	if (r < 0)
 		return r;
-	if (rule_resolve(&target, base_fd, base_real, norm) == RULE_MISSING || !target || !grantable(target))
+	if (rule_resolve(&target, base_fd, base_real, norm) == RULE_MISSING || !target || !ctr_path_grantable(target))
 		return 0;
 	fd = openat(base_fd, target + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -598,137 +598,6 @@ static int write_policy(const ctr_record *rec, const char *base, const volt_ctr_
 	return volt_json_write_file(rec->policy, j, VOLT_JSON_PRETTY, 0644);
 }
 
-/*
- * An OCI image's "Volumes" (Docker's VOLUME): each path gets a directory
- * of the container's own, ROOT/containers/NAME/volumes/N, bound there
- * read-write. It lives and goes with the container (kept across runs,
- * removed by volt rm) and starts empty, with the owner and mode of the
- * image's directory at that path (root's when the image has none), the
- * base being already in the container's uid range. A -v on the same path
- * wins, as in Docker. Added to the record's volumes before the policy is
- * written, so that the default policy grants them like any -v.
- */
-#define CTR_ANON_MAX 64
-
-static int by_string(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A control character in a path (a newline in a mount table, an escape on a terminal). */
-static bool has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
-static bool volume_targets(json_t *volumes, const char *path)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(volumes, i, v) {
-		_cleanup_free_ char *t = NULL;
-		const char *target = json_string_value(json_object_get(v, "target"));
-
-		if (target && volt_path_normalize(&t, target) == 0 && strcmp(t, path) == 0)
-			return true;
-		volt_error_clear();
-	}
-	return false;
-}
-
-static int add_anonymous_volumes(json_t *config, const ctr_record *rec, const struct ctr_image_config *ic)
-{
-	_cleanup_json_ json_t *cfg = NULL;
-	json_t *vols, *volumes = json_object_get(config, "volumes");
-	const char *keys[CTR_ANON_MAX];
-	const char *key;
-	json_t *value;
-	size_t n = 0;
-
-	if (!ic->img || !ic->img->config_json || !json_is_array(volumes))
-		return 0;
-	cfg = json_loadb(ic->img->config_json, ic->img->config_len, JSON_REJECT_DUPLICATES, NULL);
-	vols = json_object_get(json_object_get(cfg, "config"), "Volumes");
-	if (!json_is_object(vols))
-		return 0;
-	json_object_foreach(vols, key, value) {
-		if (n == CTR_ANON_MAX)
-			return volt_error_set(E2BIG, "the image declares more than %d volumes", CTR_ANON_MAX);
-		keys[n++] = key;
-	}
-	/* In a fixed order: volumes/N is the same path for the same image. */
-	qsort(keys, n, sizeof(keys[0]), by_string);
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *target = NULL, *source = NULL;
-		json_t *v;
-
-		/* The image's word: nspawn's --bind takes ':' (and ',') as option
-		 * separators, and /run/volt holds the launcher and the policy. */
-		if (keys[i][0] != '/' || strpbrk(keys[i], ":,") || volt_path_normalize(&target, keys[i]) < 0 ||
-		    !grantable(target) || path_within(target, "/run/volt") || has_control(target)) {
-			volt_error_clear();
-			volt_log(VOLT_LOG_WARNING, "image volume '%s' is not a path a volume may take: skipped", keys[i]);
-			continue;
-		}
-		if (volume_targets(volumes, target))
-			continue;
-		if (asprintf(&source, "%s/volumes/%zu", rec->dir, i) < 0)
-			return volt_error_set(ENOMEM, NULL);
-		v = json_pack("{s:s, s:s, s:b, s:b}", "source", source, "target", target, "read_only", 0, "anonymous", 1);
-		if (!v || json_array_append_new(volumes, v) < 0)
-			return volt_error_set(ENOMEM, NULL);
-	}
-	return 0;
-}
-
-/* The directories of the anonymous volumes, once the container's directory exists. */
-static int make_anonymous_volumes(json_t *volumes, const ctr_record *rec, const char *base)
-{
-	_cleanup_free_ char *dir = NULL;
-	_cleanup_close_ int base_fd = -1;
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(volumes, i, v) {
-		const char *source = json_string_value(json_object_get(v, "source"));
-		const char *target = json_string_value(json_object_get(v, "target"));
-		struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-		uid_t uid = VOLT_CTR_UID_BASE;
-		gid_t gid = VOLT_CTR_UID_BASE;
-		mode_t mode = 0755;
-		struct stat st;
-		int fd;
-
-		if (!json_is_true(json_object_get(v, "anonymous")) || !source || !target)
-			continue;
-		if (!dir) {
-			if (asprintf(&dir, "%s/volumes", rec->dir) < 0)
-				return volt_error_set(ENOMEM, NULL);
-			if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-				return volt_error_set_errno(errno, "mkdir %s", dir);
-			base_fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		}
-		/* The image's directory there, found inside the base as the container sees it. */
-		fd = base_fd < 0 ? -1 : (int)syscall(SYS_openat2, base_fd, target + 1, &how, sizeof(how));
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid >= VOLT_CTR_UID_BASE &&
-		    st.st_uid < VOLT_CTR_UID_BASE + VOLT_CTR_UID_COUNT && st.st_gid >= VOLT_CTR_UID_BASE &&
-		    st.st_gid < VOLT_CTR_UID_BASE + VOLT_CTR_UID_COUNT) {
-			uid = st.st_uid;
-			gid = st.st_gid;
-			mode = st.st_mode & 07777;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (mkdir(source, 0700) < 0 || chown(source, uid, gid) < 0 || chmod(source, mode) < 0)
-			return volt_error_set_errno(errno, "volume %s for %s", source, target);
-	}
-	return 0;
-}
-
 static void image_config_clearp(struct ctr_image_config *ic)
 {
 	ctr_image_config_clear(ic);
@@ -791,7 +660,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	json_object_set_new(config, "image", json_string(ic.img ? ic.img->name : spec->image ? spec->image : spec->rootfs));
 	if (ic.record)
 		json_object_set(config, "image_config", ic.record);
-	r = add_anonymous_volumes(config, &rec, &ic);
+	r = ctr_image_volumes_add(config, &rec, &ic);
 	if (r < 0)
 		return volt_error_prefix(r, "container '%s'", name);
 
@@ -821,7 +690,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		goto fail;
 	}
 	r = chown_volumes(json_object_get(config, "volumes"));
-	if (r < 0 || (r = make_anonymous_volumes(json_object_get(config, "volumes"), &rec, base)) < 0)
+	if (r < 0 || (r = ctr_image_volumes_make(json_object_get(config, "volumes"), &rec, base)) < 0)
 		goto fail;
 	r = write_policy(&rec, base, spec, json_object_get(config, "volumes"));
 	if (r < 0)

@@ -86,6 +86,16 @@ int ctr_image_config_apply(const volt_ctr *ctr, const volt_ctr_spec *spec, volt_
 			   struct ctr_image_config *ic);
 void ctr_image_config_clear(struct ctr_image_config *ic);
 
+/* container.c: may a policy rule (or a volume) name @path; is @path @dir or below it */
+bool ctr_path_grantable(const char *path);
+bool ctr_path_within(const char *path, const char *dir);
+
+/* image-volumes.c: an OCI image's anonymous volumes (config "Volumes").
+ * _add appends them to config.json's "volumes" (before the policy is
+ * written); _make creates their directories once the record's exists. */
+int ctr_image_volumes_add(json_t *config, const ctr_record *rec, const struct ctr_image_config *ic);
+int ctr_image_volumes_make(json_t *volumes, const ctr_record *rec, const char *base);
+
 /* base.c: shared, uid-shifted copies of image trees */
 int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base);
 /* What nspawn needs of a tree being made a base (an empty /usr). */

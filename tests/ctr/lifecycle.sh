@@ -170,6 +170,9 @@ with tarfile.open(fileobj=layer, mode="w", format=tarfile.GNU_FORMAT) as t:
     info = tarfile.TarInfo("data/from-image")
     info.size, info.uid, info.gid = 6, 1000, 1000
     t.addfile(info, io.BytesIO(b"image\n"))
+    info = tarfile.TarInfo("data/link")
+    info.type, info.linkname, info.uid, info.gid = tarfile.SYMTYPE, "/etc/shadow", 1000, 1000
+    t.addfile(info)
 layer = layer.getvalue()
 diff = "sha256:" + hashlib.sha256(layer).hexdigest()
 config = json.dumps({"architecture": "amd64", "os": "linux",
@@ -185,16 +188,23 @@ with tarfile.open(out, "w") as t:
 PY
 expect 0 "" "$volt" image import "$tmp/volimg.tar" --quiet
 expect 0 "volume '/x:/etc' is not a path a volume may take: skipped" "$volt" container create vol --image volimg:1 -- \
-	/bin/sh -c 'cat /data/count 2>/dev/null || echo 0 >/data/count; n=$(( $(cat /data/count) + 1 )); echo $n >/data/count; echo "count $n"; echo c >/var/cache/app/c && echo cache ok'
+	/bin/sh -c 'cat /data/count 2>/dev/null || echo 0 >/data/count; n=$(( $(cat /data/count) + 1 )); echo $n >/data/count; echo "count $n"; echo c >/var/cache/app/c && echo cache ok; cat /data/from-image'
 grep -q "volume '/run/volt' is not a path a volume may take: skipped" "$tmp/out" ||
 	fail "an image volume on /run/volt (the launcher's) was not skipped"
 expect 0 "^count 1$" "$volt" start -a vol
 grep -qx "cache ok" "$tmp/out" || fail "the volume /var/cache/app is not writable: $(cat "$tmp/out")"
+grep -qx "image" "$tmp/out" || fail "the volume /data does not start with the image's content: $(cat "$tmp/out")"
 expect 0 "^count 2$" "$volt" start -a vol
 vdir="$tmp/root/containers/vol/volumes"
 [ "$(cat "$vdir/0/count" 2>/dev/null)" = 2 ] || fail "/data is not the container's volume under $vdir/0"
 [ "$(stat -c %u:%g:%a "$vdir/0" 2>/dev/null)" = 525288:525288:750 ] ||
 	fail "the volume of /data does not keep the image's owner and mode ($(stat -c %u:%g:%a "$vdir/0" 2>/dev/null))"
+[ "$(stat -c %u:%g "$vdir/0/from-image" 2>/dev/null)" = 525288:525288 ] ||
+	fail "the image's /data/from-image was not copied into the volume with its owner"
+# A link of the image is copied as a link, never followed on the host.
+if [ ! -L "$vdir/0/link" ] || [ "$(readlink "$vdir/0/link")" != /etc/shadow ]; then
+	fail "the image's link /data/link is not a link in the volume"
+fi
 upper="$tmp/root/containers/vol/upper"
 [ ! -e "$upper/data/count" ] || fail "/data/count went to the writable layer, not to a volume"
 # A -v on the same path wins.
