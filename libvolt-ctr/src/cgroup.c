@@ -15,6 +15,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,6 +303,35 @@ static bool oom_killed(const ctr_cgroup *cg)
 	return false;
 }
 
+/*
+ * The run has ended, and what is left in its cgroup is left over from
+ * it (a process the kernel has not finished killing, a helper of the
+ * launcher): killed, then the cgroup removed once it is empty (a second
+ * at most).
+ */
+static void empty_and_remove(const char *dir)
+{
+	for (int i = 0; i < 100; i++) {
+		_cleanup_free_ char *procs = NULL, *path = NULL;
+
+		remove_tree(dir, 0);
+		if (access(dir, F_OK) < 0)
+			return;
+		if (asprintf(&path, "%s/cgroup.procs", dir) >= 0 && volt_file_read(&procs, NULL, path, 1 << 20) == 0)
+			for (char *p = procs, *end; *p; p = end) {
+				long pid = strtol(p, &end, 10);
+
+				if (end == p)
+					break;
+				if (pid > 1)
+					kill((pid_t)pid, SIGKILL);
+			}
+		volt_error_clear();
+		(void)poll(NULL, 0, 10);
+	}
+	volt_log(VOLT_LOG_WARNING, "cgroup %s is left: it does not empty", dir);
+}
+
 bool ctr_cgroup_done(ctr_cgroup *cg)
 {
 	bool oom;
@@ -309,7 +340,7 @@ bool ctr_cgroup_done(ctr_cgroup *cg)
 		return false;
 	oom = oom_killed(cg);
 	for (size_t i = 0; i < cg->n; i++) {
-		remove_tree(cg->dirs[i], 0);
+		empty_and_remove(cg->dirs[i]);
 		free(cg->dirs[i]);
 	}
 	free(cg->memory_events);

@@ -595,11 +595,11 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	}
 	if (bpf_fd >= 0)
 		close(TAKE_FD(bpf_fd));
-	for (int i = 0; i < 2; i++)
-		if (i == 0 ? out[1] >= 0 : err[1] >= 0) {
-			close(i == 0 ? out[1] : err[1]);
-			(i == 0 ? out : err)[1] = -1;
-		}
+	/* Only the child writes into the relay's pipes: their ends go at its exit. */
+	if (out[1] >= 0)
+		close(TAKE_FD(out[1]));
+	if (err[1] >= 0)
+		close(TAKE_FD(err[1]));
 	/* Wait for the exec (or the child's death); the launcher then becomes
 	 * nspawn with the same pid, which run.pid names. */
 	close(ready[1]);
