@@ -12,8 +12,10 @@ command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn (systemd-co
 command -v python3 >/dev/null || { echo "SKIP: python3 makes the test image"; exit 77; }
 
 tmp=$(mktemp -d /tmp/volt-lifecycle-XXXXXX)
-bgpid=
+bgpid='' bgname=''
+# A container left running (by a volt that failed this test) is stopped, never left behind.
 cleanup() {
+	[ -n "$bgname" ] && "$volt" stop -t 1s "$bgname" >/dev/null 2>&1
 	[ -n "$bgpid" ] && kill -9 "$bgpid" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -35,7 +37,7 @@ background() {
 	name=$1
 	shift
 	"$volt" run --name "$name" --rootfs "$img" -- /bin/sh -c "$*" >"$tmp/$name.out" 2>&1 &
-	bgpid=$!
+	bgpid=$! bgname=$name
 	wait_for 20 grep -q ready "$tmp/$name.out" || fail "$name: the workload never said ready"
 }
 
@@ -45,11 +47,12 @@ ended() {
 		wait "$bgpid"
 		bgstatus=$?
 	else
+		"$volt" stop -t 1s "$bgname" >/dev/null 2>&1
 		kill -9 "$bgpid" 2>/dev/null
 		wait "$bgpid"
 		bgstatus=killed
 	fi
-	bgpid=
+	bgpid='' bgname=''
 	[ "$bgstatus" != killed ]
 }
 
