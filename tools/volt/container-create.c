@@ -34,7 +34,7 @@
 	"                       the container (repeatable; needs --network private)\n"             \
 	"  -m, --memory SIZE    memory limit, swap included, e.g. 256M (unit property MemoryMax)\n" \
 	"  --cpus N             CPU limit in CPUs, e.g. 0.5 (unit property CPUQuota)\n"             \
-	"  --pids-limit N       limit on the workload's tasks (unit property TasksMax)\n"           \
+	"  --pids-limit N       limit on tasks (unit property TasksMax)\n"                          \
 	"  --io-weight N        IO weight 1..10000 (unit property IOWeight)\n"                      \
 	"                       (in the foreground: cgroups of the run's own; a limit this\n"      \
 	"                       host cannot enforce is warned about and left out)\n"               \
