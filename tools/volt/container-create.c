@@ -32,12 +32,12 @@
 	"                       relay TCP connections to the host's HOSTPORT (on IPv4\n"          \
 	"                       address IP; default 0.0.0.0, every address) to PORT in\n"         \
 	"                       the container (repeatable; needs --network private)\n"             \
-	"  -m, --memory SIZE    memory limit, swap included, e.g. 256M (unit property MemoryMax)\n" \
+	"  -m, --memory SIZE    memory limit, e.g. 256M (unit property MemoryMax)\n"               \
 	"  --cpus N             CPU limit in CPUs, e.g. 0.5 (unit property CPUQuota)\n"             \
 	"  --pids-limit N       limit on tasks (unit property TasksMax)\n"                          \
 	"  --io-weight N        IO weight 1..10000 (unit property IOWeight)\n"                      \
-	"                       (in the foreground: cgroups of the run's own; a limit this\n"      \
-	"                       host cannot enforce is warned about and left out)\n"               \
+	"                       (in the foreground: cgroups of the run's own, memory with\n"      \
+	"                       swap; a limit this host cannot enforce is warned about)\n"        \
 	"  --policy FILE        sandbox policy, see volt-policy(5) (default: volt policy default)\n" \
 	"  --strict             refuse to run if the kernel cannot enforce the whole policy\n"
 
