@@ -14,6 +14,29 @@
 #include "oci-export.h"
 #include "registry-http.h"
 
+/* GET /v2/ (the API version check): the registry answers, and takes our
+ * credentials for a push, before the export spends time on the layer. */
+static int ping(struct reg_client *c)
+{
+	_cleanup_free_ char *url = NULL;
+	struct reg_response resp = {};
+	struct reg_request req = { .method = "GET" };
+	char what[300];
+	int r;
+
+	if (asprintf(&url, "%s/v2/", c->origin) < 0) {
+		url = NULL;
+		return volt_error_set(ENOMEM, NULL);
+	}
+	snprintf(what, sizeof(what), "the API check of registry %s", c->registry);
+	req.url = url;
+	r = reg_request_run(c, &req, &resp, what);
+	if (r >= 0 && resp.status != 200)
+		r = reg_http_error(&resp, "GET", what, url);
+	reg_response_clear(&resp);
+	return r;
+}
+
 /* Upload @len bytes of @fd as blob @digest (monolithic: POST, then PUT). */
 static int blob_put_fd(struct reg_client *c, const char *digest, int fd, uint64_t len, struct reg_progress *p)
 {
@@ -86,6 +109,9 @@ VOLT_API int volt_cas_oci_image_push(volt_cas *cas, const char *name, const char
 	if (r < 0)
 		return r;
 	c->push = true;
+	r = ping(c);
+	if (r < 0)
+		return volt_error_prefix(r, "push %s to %s", name, dest);
 
 	r = oci_export_prepare(cas, name, &e);
 	if (r < 0)

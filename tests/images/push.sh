@@ -109,6 +109,23 @@ $VC image inspect --json "$REGISTRY/volt/src:1" >"$T/c.json" || fail "inspect in
 [ "$(json 'd["root"]' <"$T/c.json")" = "$rootb" ] || fail "the imported archive's tree is not the pulled image's"
 [ "$(json 'd["cmd"], d["user"]' <"$T/c.json")" = "['x y'] 1000:1000" ] || fail "imported config: $(json 'd["cmd"], d["user"]' <"$T/c.json")"
 
+echo "== Basic auth, as pull does it"
+if python3 -c 'import crypt; print("volt:" + crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))' >"$T/htpasswd" 2>/dev/null; then
+	plain=$REGISTRY
+	registry_start "$T/reg-auth" "$T/htpasswd"
+	expect 1 "wants a username and password" timeout 60 $VA image push "$plain/volt/src:1" "$REGISTRY/volt/private:1"
+	echo wrong | timeout 60 $VA image push --username volt --password-stdin "$plain/volt/src:1" "$REGISTRY/volt/private:1" >"$T/out" 2>&1
+	[ $? = 1 ] && grep -q "refused the credentials" "$T/out" || fail "wrong password: $(cat "$T/out")"
+	echo s3cret | $VA image push --username volt --password-stdin "$plain/volt/src:1" "$REGISTRY/volt/private:1" >"$T/out" 2>&1 ||
+		fail "push with --password-stdin: $(cat "$T/out")"
+	grep -qx "$digest" "$T/out" || fail "the authenticated push printed another digest: $(cat "$T/out")"
+	skopeo inspect --tls-verify=false --creds volt:s3cret "docker://$REGISTRY/volt/private:1" >"$T/inspect" 2>&1 ||
+		fail "skopeo inspect of the authenticated push: $(cat "$T/inspect")"
+	REGISTRY=$plain
+else
+	echo "(python3 crypt cannot make bcrypt hashes: Basic auth not tested)"
+fi
+
 echo "== bad input: clear errors, non-zero, no hang"
 expect 1 "nosuch" timeout 60 $VA image push nosuch:1 "$REGISTRY/volt/x:1"
 expect 1 "reference" timeout 60 $VA image push "$REGISTRY/volt/src:1" "not a reference"

@@ -59,7 +59,8 @@ int image_push(const struct cli_global *g, int argc, char **argv)
 	bool json = g->json;
 	int opt, r;
 
-	optind = 1;
+	opterr = 0;
+	optind = 0; /* reinitialise getopt: options may follow the arguments */
 	while ((opt = getopt_long(argc, argv, ":hu:", options, NULL)) != -1) {
 		r = cli_registry_option(g->program, &ra, opt, optarg);
 		if (r > 1)

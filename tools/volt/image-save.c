@@ -48,7 +48,7 @@ static int save_to_file(volt_cas *cas, const char *name, const char *path, char 
 		return volt_error_set(ENOMEM, NULL);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		r = volt_error_set_errno(errno, "create %s", tmp);
+		r = volt_error_set_errno(errno, "create a temporary file next to %s", path);
 		free(tmp);
 		return r;
 	}
