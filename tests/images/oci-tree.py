@@ -8,6 +8,9 @@
 #                                 layers merged with whiteouts applied)
 #        oci-tree.py dir DIR      a checked-out directory (lstat)
 #        oci-tree.py config DIR   the image config's "config" object of a layout
+#        oci-tree.py special DIR  write a layout of one image holding what
+#                                 tests/img/oci-layout.py cannot make: a FIFO,
+#                                 device nodes, xattrs
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import hashlib
@@ -51,6 +54,9 @@ def from_layout(layout):
                         del files[k]
                     continue
                 e = {"path": p, "mode": ti.mode & 0o7777, "uid": ti.uid, "gid": ti.gid}
+                xattrs = {k[13:]: v for k, v in ti.pax_headers.items() if k.startswith("SCHILY.xattr.")}
+                if xattrs:
+                    e["xattrs"] = xattrs
                 if ti.isdir():
                     e["type"] = "dir"
                 elif ti.issym():
@@ -78,6 +84,11 @@ def from_dir(root):
             p = os.path.relpath(full, root)
             st = os.lstat(full)
             e = {"path": p, "mode": stat.S_IMODE(st.st_mode), "uid": st.st_uid, "gid": st.st_gid}
+            if not stat.S_ISLNK(st.st_mode):
+                xattrs = {k: os.getxattr(full, k, follow_symlinks=False).decode()
+                          for k in os.listxattr(full, follow_symlinks=False)}
+                if xattrs:
+                    e["xattrs"] = xattrs
             if stat.S_ISDIR(st.st_mode):
                 e["type"] = "dir"
             elif stat.S_ISLNK(st.st_mode):
@@ -112,7 +123,47 @@ def normalise(files):
         print(json.dumps(files[p], sort_keys=True))
 
 
-if sys.argv[1] == "layout":
+def special(out):
+    import io
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        def add(name, kind, data=b"", **kw):
+            ti = tarfile.TarInfo(name)
+            ti.type, ti.mtime, ti.size = kind, 1700000000, len(data)
+            for k, v in kw.items():
+                setattr(ti, k, v)
+            tar.addfile(ti, io.BytesIO(data) if data else None)
+        add("dev", tarfile.DIRTYPE, mode=0o755)
+        add("dev/fifo", tarfile.FIFOTYPE, mode=0o620, uid=5, gid=6)
+        add("dev/null2", tarfile.CHRTYPE, mode=0o666, devmajor=1, devminor=3)
+        add("dev/loop200", tarfile.BLKTYPE, mode=0o660, devmajor=7, devminor=200, gid=6)
+        add("data", tarfile.REGTYPE, b"tagged\n", mode=0o644,
+            pax_headers={"SCHILY.xattr.user.mime": "text/plain", "SCHILY.xattr.user.long": "v" * 300})
+        add("tagged-dir", tarfile.DIRTYPE, mode=0o700, pax_headers={"SCHILY.xattr.user.dir": "yes"})
+    layer = buf.getvalue()
+    os.makedirs(os.path.join(out, "blobs", "sha256"))
+
+    def put(data):
+        d = hashlib.sha256(data).hexdigest()
+        with open(os.path.join(out, "blobs", "sha256", d), "wb") as f:
+            f.write(data)
+        return {"digest": "sha256:" + d, "size": len(data)}
+    lay = put(layer)
+    cfg = put(json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/data"]},
+                          "rootfs": {"type": "layers", "diff_ids": [lay["digest"]]}}).encode())
+    man = put(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                          "config": dict(cfg, mediaType="application/vnd.oci.image.config.v1+json"),
+                          "layers": [dict(lay, mediaType="application/vnd.oci.image.layer.v1.tar")]}).encode())
+    with open(os.path.join(out, "oci-layout"), "w") as f:
+        f.write('{"imageLayoutVersion": "1.0.0"}')
+    with open(os.path.join(out, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "manifests": [dict(man, mediaType="application/vnd.oci.image.manifest.v1+json",
+                   annotations={"org.opencontainers.image.ref.name": "special:1"})]}, f)
+
+
+if sys.argv[1] == "special":
+    special(sys.argv[2])
+elif sys.argv[1] == "layout":
     normalise(from_layout(sys.argv[2]))
 elif sys.argv[1] == "dir":
     normalise(from_dir(sys.argv[2]))

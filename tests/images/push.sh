@@ -3,7 +3,8 @@
 # REGISTRY/REPO:TAG (an OCI image any registry client can pull) is
 # missing; so is image save"). An image with modes, owners (one past
 # ustar's limit), symlinks, a hard link, a long path, a multi-block file,
-# whiteouts and an opaque directory is pulled into store A, pushed back
+# whiteouts, an opaque directory (and in a second image devices, a FIFO,
+# xattrs) is pulled into store A, pushed back
 # under another name, then fetched by skopeo (an independent client) and
 # by volt into store B: the trees and configs must match the source. A
 # second push sends no layer. Save writes an OCI archive that skopeo reads
@@ -108,6 +109,17 @@ expect 0 "imported $REGISTRY/volt/src:1" $VC image import "$T/s.tar"
 $VC image inspect --json "$REGISTRY/volt/src:1" >"$T/c.json" || fail "inspect in store C"
 [ "$(json 'd["root"]' <"$T/c.json")" = "$rootb" ] || fail "the imported archive's tree is not the pulled image's"
 [ "$(json 'd["cmd"], d["user"]' <"$T/c.json")" = "['x y'] 1000:1000" ] || fail "imported config: $(json 'd["cmd"], d["user"]' <"$T/c.json")"
+
+echo "== an imported image with a FIFO, device nodes and xattrs: pushed and saved intact"
+$TREE special "$T/special" && $TREE layout "$T/special" >"$T/want-special" || fail "building the special layout"
+skopeo copy -q "oci:$T/special" "oci-archive:$T/special.tar" </dev/null || fail "skopeo copy to oci-archive"
+expect 0 "" $VC image import --name special:1 "$T/special.tar"
+expect 0 "" $VC image push special:1 "$REGISTRY/volt/special:1"
+rm -rf "$T/back"
+skopeo copy -q --src-tls-verify=false "docker://$REGISTRY/volt/special:1" "oci:$T/back" </dev/null >"$T/out" 2>&1 ||
+	fail "skopeo copy of the pushed special image: $(cat "$T/out")"
+$TREE layout "$T/back" >"$T/got" 2>&1
+diff -u "$T/want-special" "$T/got" >"$T/diff" || { fail "the pushed special tree differs:"; sed 's/^/  | /' "$T/diff"; }
 
 echo "== Basic auth, as pull does it"
 if python3 -c 'import crypt; print("volt:" + crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH)))' >"$T/htpasswd" 2>/dev/null; then
