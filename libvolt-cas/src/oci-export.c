@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,14 +21,23 @@
 #include "registry-internal.h"
 #include "shared/json-cleanup.h"
 
+/* An unnamed file for the layer: in the store (its file system has room
+ * for what the store holds), else in $TMPDIR or /var/tmp for a store we
+ * may read but not write. */
 static int open_temp(volt_cas *cas)
 {
 	_cleanup_free_ char *path = NULL;
+	const char *tmpdir = getenv("TMPDIR");
 	int fd;
 
 	fd = openat(cas->dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		return fd;
+	if (errno == EACCES || errno == EROFS || errno == EPERM) {
+		fd = open(tmpdir && *tmpdir ? tmpdir : "/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+	}
 	if (asprintf(&path, "%s/.tmp-export-XXXXXX", cas->path) < 0)
 		return volt_error_set(ENOMEM, NULL);
 	fd = mkostemp(path, O_CLOEXEC);

@@ -331,11 +331,10 @@ static int write_file_data(struct oci_tar_writer *w, volt_cas *cas, const struct
 	return oci_tar_write_pad(w, e->size);
 }
 
-static int write_entry(struct oci_tar_writer *w, volt_cas *cas, const struct cas_entry *e, const char *path,
-		       unsigned depth);
+static int write_entry(struct oci_tar_writer *w, volt_cas *cas, const struct cas_entry *e, const char *path);
 
-static int write_dir(struct oci_tar_writer *w, volt_cas *cas, const volt_cas_hash *h, const char *prefix,
-		     unsigned depth)
+/* Recursion is bounded by PATH_LIMIT: every level adds at least two bytes. */
+static int write_dir(struct oci_tar_writer *w, volt_cas *cas, const volt_cas_hash *h, const char *prefix)
 {
 	struct cas_tree t = {};
 	int r;
@@ -356,7 +355,7 @@ static int write_dir(struct oci_tar_writer *w, volt_cas *cas, const volt_cas_has
 			r = volt_error_set(ENOMEM, NULL);
 			break;
 		}
-		r = write_entry(w, cas, &t.entries[i], path, depth + 1);
+		r = write_entry(w, cas, &t.entries[i], path);
 		if (r < 0)
 			break;
 	}
@@ -364,8 +363,7 @@ static int write_dir(struct oci_tar_writer *w, volt_cas *cas, const volt_cas_has
 	return r;
 }
 
-static int write_entry(struct oci_tar_writer *w, volt_cas *cas, const struct cas_entry *e, const char *path,
-		       unsigned depth)
+static int write_entry(struct oci_tar_writer *w, volt_cas *cas, const struct cas_entry *e, const char *path)
 {
 	_cleanup_free_ char *dirpath = NULL;
 	struct hdr h = { .path = path, .mode = e->mode, .uid = e->uid, .gid = e->gid, .mtime = e->mtime_sec,
@@ -391,7 +389,7 @@ static int write_entry(struct oci_tar_writer *w, volt_cas *cas, const struct cas
 		h.path = dirpath;
 		h.type = '5';
 		r = header(w, &h);
-		return r < 0 ? r : write_dir(w, cas, &e->hash, path, depth);
+		return r < 0 ? r : write_dir(w, cas, &e->hash, path);
 	case VOLT_CAS_ENTRY_SYMLINK:
 		h.type = '2';
 		h.link = e->target ? e->target : "";
@@ -413,7 +411,7 @@ static int write_entry(struct oci_tar_writer *w, volt_cas *cas, const struct cas
 
 int oci_tar_write_tree(struct oci_tar_writer *w, volt_cas *cas, const volt_cas_hash *root)
 {
-	return write_dir(w, cas, root, "", 0);
+	return write_dir(w, cas, root, "");
 }
 
 int oci_tar_writer_finish(struct oci_tar_writer *w, char blob_digest[VOLT_CAS_DIGEST_SIZE], uint64_t *blob_size,
