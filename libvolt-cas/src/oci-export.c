@@ -47,6 +47,56 @@ static int open_temp(volt_cas *cas)
 	return fd;
 }
 
+/*
+ * What the layer of a tree exported to, "oci/exports/<tree hex>": "BLOB
+ * SIZE DIFF_ID\n". A push that finds the blob on the registry then needs
+ * neither the tar nor gzip: a second push of a big image is a few
+ * requests, not a minute of compression. A stale or corrupt entry costs
+ * only that: the layer is written again whenever it must be sent.
+ */
+static int cache_path(volt_cas *cas, const volt_cas_hash *root, char **out)
+{
+	char hex[VOLT_CAS_HASH_HEX_SIZE];
+
+	if (asprintf(out, "%s/oci/exports/%s", cas->path, volt_cas_hash_to_hex(hex, root)) < 0) {
+		*out = NULL;
+		return volt_error_set(ENOMEM, NULL);
+	}
+	return 0;
+}
+
+static bool cache_read(volt_cas *cas, struct oci_export *e, char diff_id[VOLT_CAS_DIGEST_SIZE])
+{
+	_cleanup_free_ char *path = NULL, *data = NULL;
+	char blob[VOLT_CAS_DIGEST_SIZE], diff[VOLT_CAS_DIGEST_SIZE];
+	unsigned long long size;
+	size_t len;
+
+	if (cache_path(cas, &e->img->root, &path) < 0 || volt_file_read(&data, &len, path, 512) < 0) {
+		volt_error_clear();
+		return false;
+	}
+	if (sscanf(data, "%71s %llu %71s", blob, &size, diff) != 3 || !reg_digest_valid(blob) ||
+	    !reg_digest_valid(diff))
+		return false;
+	memcpy(e->layer_digest, blob, VOLT_CAS_DIGEST_SIZE);
+	memcpy(diff_id, diff, VOLT_CAS_DIGEST_SIZE);
+	e->layer_size = size;
+	return true;
+}
+
+/* Best effort: a store we may not write exports every time. */
+static void cache_write(volt_cas *cas, const struct oci_export *e, const char *diff_id)
+{
+	_cleanup_free_ char *path = NULL, *dir = NULL, *line = NULL;
+
+	if (cache_path(cas, &e->img->root, &path) < 0 || asprintf(&dir, "%s/oci/exports", cas->path) < 0 ||
+	    asprintf(&line, "%s %llu %s\n", e->layer_digest, (unsigned long long)e->layer_size, diff_id) < 0 ||
+	    volt_mkdir_p(dir, 0755) < 0 || volt_file_write_atomic(path, line, strlen(line), 0644) < 0)
+		volt_log(VOLT_LOG_DEBUG, "cannot record the export of %s: %s", e->img->name, volt_error_message());
+	volt_error_clear();
+}
+
 static int export_layer(volt_cas *cas, struct oci_export *e, char diff_id[VOLT_CAS_DIGEST_SIZE])
 {
 	struct oci_tar_writer *w = NULL;
@@ -141,25 +191,53 @@ static int export_manifest(struct oci_export *e)
 	return 0;
 }
 
-int oci_export_prepare(volt_cas *cas, const char *name, struct oci_export *out)
+static int export_meta(struct oci_export *e, const char *diff_id)
+{
+	int r;
+
+	free(e->config);
+	free(e->manifest);
+	e->config = e->manifest = NULL;
+	r = export_config(e, diff_id);
+	return r < 0 ? r : export_manifest(e);
+}
+
+int oci_export_prepare(volt_cas *cas, const char *name, bool need_layer, struct oci_export *out)
 {
 	struct oci_export e = { .layer_fd = -1 };
 	char diff_id[VOLT_CAS_DIGEST_SIZE];
 	int r;
 
 	r = volt_cas_oci_image_get(cas, name, &e.img);
-	if (r >= 0)
+	if (r >= 0 && (need_layer || !cache_read(cas, &e, diff_id))) {
 		r = export_layer(cas, &e, diff_id);
+		if (r >= 0)
+			cache_write(cas, &e, diff_id);
+	}
 	if (r >= 0)
-		r = export_config(&e, diff_id);
-	if (r >= 0)
-		r = export_manifest(&e);
+		r = export_meta(&e, diff_id);
 	if (r < 0) {
 		oci_export_clear(&e);
 		return r;
 	}
 	*out = e;
 	return 0;
+}
+
+int oci_export_write_layer(volt_cas *cas, struct oci_export *e)
+{
+	char old[VOLT_CAS_DIGEST_SIZE], diff_id[VOLT_CAS_DIGEST_SIZE];
+	int r;
+
+	if (e->layer_fd >= 0)
+		return 0;
+	memcpy(old, e->layer_digest, sizeof(old));
+	r = export_layer(cas, e, diff_id);
+	if (r < 0)
+		return r;
+	cache_write(cas, e, diff_id);
+	/* Another zlib, or a changed record: the config names the new diff_id. */
+	return strcmp(old, e->layer_digest) == 0 ? 0 : export_meta(e, diff_id);
 }
 
 void oci_export_clear(struct oci_export *e)
@@ -224,7 +302,7 @@ VOLT_API int volt_cas_oci_image_save(volt_cas *cas, const char *name, int fd, ch
 	assert_return(cas, EINVAL);
 	assert_return(name, EINVAL);
 	assert_return(fd >= 0, EINVAL);
-	r = oci_export_prepare(cas, name, &e);
+	r = oci_export_prepare(cas, name, true, &e);
 	if (r < 0)
 		return r;
 	/* ref.name: the full name, which Volt's import records; skopeo takes

@@ -49,7 +49,7 @@ int oci_tar_writer_finish(struct oci_tar_writer *w, char blob_digest[VOLT_CAS_DI
 
 struct oci_export {
 	volt_cas_oci_image *img;
-	int layer_fd;                   /* an unnamed file holding the layer blob */
+	int layer_fd;                   /* an unnamed file holding the layer blob, or -1 */
 	char layer_digest[VOLT_CAS_DIGEST_SIZE];
 	uint64_t layer_size;
 	char *config;                   /* JSON bytes */
@@ -60,8 +60,13 @@ struct oci_export {
 	char manifest_digest[VOLT_CAS_DIGEST_SIZE];
 };
 
-/* Find image @name (as volt_cas_oci_image_get()) and export it. */
-int oci_export_prepare(volt_cas *cas, const char *name, struct oci_export *out);
+/* Find image @name (as volt_cas_oci_image_get()) and export it. Without
+ * @need_layer, an earlier export of the same tree (recorded in the store)
+ * gives the layer's digests and no layer is written (layer_fd stays -1). */
+int oci_export_prepare(volt_cas *cas, const char *name, bool need_layer, struct oci_export *out);
+/* Write the layer when prepare did not; if it came out other than
+ * recorded, the config and manifest are remade to name it. */
+int oci_export_write_layer(volt_cas *cas, struct oci_export *e);
 void oci_export_clear(struct oci_export *e);
 
 #endif

@@ -5,7 +5,8 @@
  * uploaded (POST for a session, then one PUT with the digest streaming
  * the blob from its temporary file), then the manifest is put under the
  * tag. Because the export is deterministic, pushing the same image again
- * sends no blob.
+ * sends no blob; and because the store remembers what a tree exported to,
+ * it does not even write the layer again unless the registry lacks it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -113,22 +114,27 @@ VOLT_API int volt_cas_oci_image_push(volt_cas *cas, const char *name, const char
 	if (r < 0)
 		return volt_error_prefix(r, "push %s to %s", name, dest);
 
-	r = oci_export_prepare(cas, name, &e);
+	r = oci_export_prepare(cas, name, false, &e);
 	if (r < 0)
 		return r;
 	res.root = e.img->root;
 	res.objects = 1;
-	res.bytes_total = e.layer_size;
 	reg_progress_tick(&prog, false);
 
 	r = reg_blob_exists(c, e.layer_digest);
+	if (r == 0 && e.layer_fd < 0) {
+		/* Known from an earlier export, but the registry lacks it: write it now. */
+		r = oci_export_write_layer(cas, &e);
+		if (r >= 0)
+			r = reg_blob_exists(c, e.layer_digest);
+	}
 	if (r == 0) {
+		res.bytes_total = e.layer_size;
 		r = blob_put_fd(c, e.layer_digest, e.layer_fd, e.layer_size, &prog);
 		if (r >= 0)
 			res.objects_transferred++;
 	} else if (r > 0) {
 		res.objects_skipped++;
-		res.bytes_total = 0;
 	}
 	if (r >= 0)
 		r = reg_blob_exists(c, e.config_digest);

@@ -92,6 +92,16 @@ echo "== a second push sends no blob, only the manifest (same digest)"
 expect 0 '"layers_skipped": 1' $VA image push --json "$REGISTRY/volt/src:1" "$REGISTRY/volt/pushed:1"
 [ "$(json 'd["layers_pushed"], d["bytes_pushed"], d["digest"]' <"$T/out")" = "0 0 $digest" ] ||
 	fail "second push: $(cat "$T/out")"
+echo "== another repository lacks the blob: the layer, remembered from the first export, is written and sent again"
+expect 0 '"layers_pushed": 1' $VA image push --json "$REGISTRY/volt/src:1" "$REGISTRY/volt/other:1"
+[ "$(json 'd["digest"]' <"$T/out")" = "$digest" ] || fail "the push to another repository made another manifest: $(cat "$T/out")"
+echo "== a corrupt export record costs a new export, not a wrong image"
+for f in "$T"/a/cas/oci/exports/*; do echo "sha256:$(printf '1%.0s' $(seq 64)) 5 sha256:$(printf '2%.0s' $(seq 64))" >"$f"; done
+expect 0 '"layers_pushed": 1' $VA image push --json "$REGISTRY/volt/src:1" "$REGISTRY/volt/third:1"
+[ "$(json 'd["digest"]' <"$T/out")" = "$digest" ] || fail "a corrupt export record changed the manifest: $(cat "$T/out")"
+skopeo inspect --tls-verify=false "docker://$REGISTRY/volt/third:1" >"$T/inspect" 2>&1 || fail "skopeo inspect third: $(cat "$T/inspect")"
+expect 0 "" $ST --root "$T/a" fsck
+
 echo "== push without a destination goes to the image's own name; short names work"
 expect 0 "already there" $VB image push pushed:1
 
