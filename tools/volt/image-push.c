@@ -27,8 +27,10 @@ static const char help[] =
 	"image again sends only the manifest. Without a destination, the image is\n"
 	"pushed to its own name, which must then start with a registry.\n"
 	"\n"
-	"The layer is written anew from the store (the original layer blobs of a\n"
-	"pulled image are not kept), to a temporary file inside the store.\n"
+	"The layer is written from the store (the original layer blobs of a pulled\n"
+	"image are not kept) to a temporary file inside the store; the store\n"
+	"remembers what it came out as, so a push the registry needs no blob for\n"
+	"writes no layer at all.\n"
 	"\n"
 	"Options:\n"
 	CLI_REGISTRY_HELP

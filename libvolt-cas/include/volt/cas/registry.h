@@ -146,10 +146,12 @@ VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char 
  * ExposedPorts, Volumes and the rest as recorded; history entries kept
  * and marked empty, one added for the layer), and an OCI image manifest
  * put under the tag. The original layer blobs of a pulled image are not
- * kept by the store, so the layer is written anew (in a temporary file in
- * the store) each time; it is deterministic, so pushing the same image
- * again finds both blobs on the registry (HEAD) and sends only the
- * manifest. Uploads are monolithic (POST, then one PUT). Options used:
+ * kept by the store, so the layer is written from the tree (to a temporary
+ * file in the store, or in $TMPDIR or /var/tmp when the store is not
+ * writable); it is deterministic, and the store remembers what a tree
+ * exported to (oci/exports/, docs/cas-format.md), so pushing the same
+ * image again asks (HEAD) for the blobs, writes no layer when the
+ * registry has it, and sends only the manifest. Uploads are monolithic (POST, then one PUT). Options used:
  * flags, credentials (a push token asks for "pull,push"), timeout_sec,
  * progress.
  *
