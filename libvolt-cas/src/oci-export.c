@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "oci-export.h"
+#include "oci-internal.h"
 #include "registry-internal.h"
 #include "shared/json-cleanup.h"
 
@@ -95,6 +96,19 @@ static void cache_write(volt_cas *cas, const struct oci_export *e, const char *d
 	    volt_mkdir_p(dir, 0755) < 0 || volt_file_write_atomic(path, line, strlen(line), 0644) < 0)
 		volt_log(VOLT_LOG_DEBUG, "cannot record the export of %s: %s", e->img->name, volt_error_message());
 	volt_error_clear();
+}
+
+void oci_export_forget(volt_cas *cas, const char *root_hex)
+{
+	_cleanup_free_ char *path = NULL;
+	volt_cas_hash h;
+
+	if (!root_hex || volt_cas_hash_from_hex(&h, root_hex) < 0 || cache_path(cas, &h, &path) < 0) {
+		volt_error_clear();
+		return;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		volt_log(VOLT_LOG_DEBUG, "cannot remove %s: %m", path);
 }
 
 static int export_layer(volt_cas *cas, struct oci_export *e, char diff_id[VOLT_CAS_DIGEST_SIZE])

@@ -160,4 +160,12 @@ expect 1 "nosuch" timeout 60 $VA image save nosuch:1 -o "$T/bad.tar"
 [ -e "$T/bad.tar" ] && fail "a failed save left $T/bad.tar"
 ls "$T" | grep -q 'bad.tar.tmp' && fail "a failed save left a temporary file"
 expect 2 "-o FILE" $VA image save "$REGISTRY/volt/src:1"
+
+echo "== the export record goes with the last image of its tree"
+exports() { find "$T/a/cas/oci/exports" -type f | wc -l; }
+[ "$(exports)" = 1 ] || fail "store A has $(exports) export records, want 1"
+expect 0 "" $VA image rm local:1
+[ "$(exports)" = 1 ] || fail "removing one of two names of the tree removed its export record"
+expect 0 "" $VA image rm "$REGISTRY/volt/src:1"
+[ "$(exports)" = 0 ] || fail "the export record stayed after the tree's last image was removed"
 finish
