@@ -163,6 +163,21 @@ _volt_complete()
 		image-inspect|image-tag|image-rm)
 			_volt_reply "$(_volt_images "${tool[@]}")"
 			return ;;
+		image-push|image-save)
+			# The image is the first argument (push: a registry reference follows).
+			local args=0
+			for ((j = i + 1; j < COMP_CWORD; j++)); do
+				case ${COMP_WORDS[j]} in
+				-u|--username|--authfile|--timeout|-o|--output) ((j++)) ;;
+				-*) ;;
+				*) ((args++)) ;;
+				esac
+			done
+			if ((args == 0)); then
+				_volt_reply "$(_volt_images "${tool[@]}")"
+				return
+			fi
+			[[ $what == image-push ]] && return ;;
 		esac
 	fi
 	mapfile -t COMPREPLY < <(compgen -f -- "$cur")

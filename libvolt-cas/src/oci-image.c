@@ -392,6 +392,16 @@ static int prune_layers(volt_cas *cas, json_t *removed)
 				return r;
 		}
 	}
+	/* The export record of the tree goes with its last image. */
+	{
+		bool used = false;
+
+		json_array_foreach(all, j, rec)
+			if (json_equal(json_object_get(rec, "rootfs"), json_object_get(removed, "rootfs")))
+				used = true;
+		if (!used)
+			oci_export_forget(cas, json_string_value(json_object_get(removed, "rootfs")));
+	}
 	return 0;
 }
 

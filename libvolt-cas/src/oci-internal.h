@@ -68,6 +68,9 @@ int oci_dir_open(volt_cas *cas, const char *sub, bool create, int *out_fd);
 /* oci-commit.c: check an image name; add ":latest" when it has no tag or digest. */
 int oci_name_normalize(const char *name, char **out);
 
+/* oci-export.c: remove the export record of tree @root_hex (no image has it any more). */
+void oci_export_forget(volt_cas *cas, const char *root_hex);
+
 /* oci-image.c: refuse a config that readers could not use (-EINVAL). */
 int oci_config_check(const char *json, size_t len);
 

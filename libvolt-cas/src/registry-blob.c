@@ -187,8 +187,7 @@ int reg_blob_exists(struct reg_client *c, const char *digest)
 	return r;
 }
 
-/* An upload Location may be relative to the registry. */
-static int absolute_url(const struct reg_client *c, const char *loc, char **out)
+int reg_absolute_url(const struct reg_client *c, const char *loc, char **out)
 {
 	if (strncmp(loc, "http://", 7) == 0 || strncmp(loc, "https://", 8) == 0)
 		*out = strdup(loc);
@@ -217,7 +216,7 @@ int reg_blob_put(struct reg_client *c, const char *digest, const void *data, siz
 	if (r >= 0 && !resp.location)
 		r = volt_error_set(EBADMSG, "registry %s started an upload without a Location", c->registry);
 	if (r >= 0)
-		r = absolute_url(c, resp.location, &loc);
+		r = reg_absolute_url(c, resp.location, &loc);
 	reg_response_clear(&resp);
 	if (r < 0)
 		return r;

@@ -15,6 +15,7 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -301,8 +302,35 @@ static bool same_origin(const struct reg_client *c, const char *url)
 	return strncmp(url, c->origin, n) == 0 && (url[n] == '/' || url[n] == 0 || url[n] == '?');
 }
 
+struct upload_src {
+	const struct reg_request *req;
+	uint64_t off;
+};
+
+static size_t on_read(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct upload_src *u = userdata;
+	uint64_t left = u->req->body_fd_len - u->off;
+	size_t want = size * nitems;
+	ssize_t n;
+
+	if (want > left)
+		want = (size_t)left;
+	if (want == 0)
+		return 0;
+	do
+		n = pread(u->req->body_fd, buf, want, (off_t)u->off);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return CURL_READFUNC_ABORT;
+	u->off += (uint64_t)n;
+	reg_progress_add(u->req->progress, (uint64_t)n, false);
+	return (size_t)n;
+}
+
 static int perform(struct reg_client *c, const struct reg_request *req, struct reg_response *resp, bool send_auth)
 {
+	struct upload_src upload = { .req = req };
 	struct curl_slist *headers = NULL, *h;
 	char *line = NULL;
 	CURLcode cc;
@@ -378,6 +406,13 @@ static int perform(struct reg_client *c, const struct reg_request *req, struct r
 	}
 	if (strcmp(req->method, "HEAD") == 0) {
 		curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
+	} else if (req->body_from_fd) {
+		/* A retry (after a 401) sends the file again from its start. */
+		curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, req->method);
+		curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c->curl, CURLOPT_READDATA, &upload);
+		curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_fd_len);
 	} else if (strcmp(req->method, "GET") != 0) {
 		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, req->method);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req->body ? req->body : "");

@@ -57,6 +57,12 @@ struct reg_request {
 	const void *body;
 	size_t body_len;
 	bool follow;         /* follow redirects (blob downloads) */
+	/* Instead of @body: @body_fd_len bytes of @body_fd from offset 0
+	 * (uploads of big blobs), counted in @progress. */
+	bool body_from_fd;
+	int body_fd;
+	uint64_t body_fd_len;
+	struct reg_progress *progress;
 };
 
 /* Run @req, authenticating as a 401 asks; the status is in @resp. */

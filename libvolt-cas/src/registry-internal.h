@@ -134,6 +134,8 @@ int reg_blob_get_mem(struct reg_client *c, const char *digest, uint64_t size, si
 /* 1 when the registry has blob @digest, 0 when not. */
 int reg_blob_exists(struct reg_client *c, const char *digest);
 int reg_blob_put(struct reg_client *c, const char *digest, const void *data, size_t len);
+/* An upload Location made absolute (it may be relative to the registry). */
+int reg_absolute_url(const struct reg_client *c, const char *loc, char **out);
 
 /* Run @fn for items 0..@n-1 on up to @threads threads, each with a clone of
  * @c. @fn returns 1 (transferred), 0 (skipped: counted in @prog) or an

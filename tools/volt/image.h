@@ -18,6 +18,8 @@ json_t *image_to_json(const volt_cas_oci_image *img, bool with_config);
 
 int image_import(const struct cli_global *g, int argc, char **argv);
 int image_pull(const struct cli_global *g, int argc, char **argv);
+int image_push(const struct cli_global *g, int argc, char **argv);
+int image_save(const struct cli_global *g, int argc, char **argv);
 int image_list(const struct cli_global *g, int argc, char **argv);
 int image_inspect(const struct cli_global *g, int argc, char **argv);
 int image_tag(const struct cli_global *g, int argc, char **argv);

@@ -14,6 +14,8 @@
 
 static const struct cli_verb verbs[] = {
 	{ "pull", "REGISTRY/REPO[:TAG|@DIGEST] [--platform P] [--json]", "Pull an image from a registry", image_pull },
+	{ "push", "IMAGE [REGISTRY/REPO[:TAG]] [--json]", "Push an image to a registry as an OCI image", image_push },
+	{ "save", "IMAGE -o FILE|- [--json]", "Write an image as an OCI archive tar file", image_save },
 	{ "import", "FILE [--name NAME] [--json]", "Import a docker-archive or OCI archive tar file", image_import },
 	{ "ls", "[--json]", "List images", image_list },
 	{ "list", "[--json]", "Same as ls", image_list },

@@ -214,6 +214,23 @@ typedef struct volt_cas_oci_import_options {
 VOLT_API int volt_cas_oci_archive_import(volt_cas *cas, const char *path, const volt_cas_oci_import_options *opts,
 					 char ***out_names);
 
+/**
+ * Write the image @name finds (as volt_cas_oci_image_get()) to @fd as an
+ * OCI image layout tar ("oci-layout", "index.json", "blobs/sha256/"), the
+ * form `skopeo copy oci-archive:FILE ...` and volt_cas_oci_archive_import()
+ * read: the layer, config and manifest of volt_cas_oci_image_push(), and
+ * an index whose one entry has the annotation
+ * org.opencontainers.image.ref.name set to the image's full name. @fd is
+ * written sequentially (a pipe is fine); on failure what was written is
+ * not a complete archive, and the caller removes it.
+ *
+ * @param out_digest  if not NULL, VOLT_CAS_DIGEST_SIZE bytes (<volt/cas/registry.h>)
+ *                    for the manifest's digest.
+ * @return 0; -ENOENT, -ENOTUNIQ for @name; -EBADMSG for corrupt data in
+ *         the store; write errors on @fd.
+ */
+VOLT_API int volt_cas_oci_image_save(volt_cas *cas, const char *name, int fd, char *out_digest);
+
 VOLT_END_DECLS
 
 #endif

@@ -9,7 +9,9 @@
  *  - volt_cas_registry_push() and volt_cas_registry_fetch() move a
  *    Stellarium root (a tree or disk image and every block under it)
  *    through a registry as an OCI artifact, sending and fetching only
- *    the blobs the other side lacks. The format is in docs/cas-format.md.
+ *    the blobs the other side lacks. The format is in docs/cas-format.md;
+ *  - volt_cas_oci_image_push() pushes an image of the store as an
+ *    ordinary OCI image.
  *
  * References are "REGISTRY/REPOSITORY:TAG" or "REGISTRY/REPOSITORY@sha256:HEX",
  * where REGISTRY is a host name with a dot or a port, "localhost", or an
@@ -133,6 +135,38 @@ VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref, const volt_c
  */
 VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char *dest,
 				    const volt_cas_registry_options *opts, volt_cas_registry_result *out);
+
+/**
+ * Push the image @name finds (as volt_cas_oci_image_get()) to @dest
+ * ("REGISTRY/REPOSITORY[:TAG]", ":latest" when no tag) as an OCI image
+ * that any registry client can pull: one tar+gzip layer holding the
+ * image's merged tree (modes, owners, times, symlinks, hard links,
+ * devices and xattrs kept), the image's config with rootfs.diff_ids
+ * naming that layer (Entrypoint, Cmd, Env, WorkingDir, User,
+ * ExposedPorts, Volumes and the rest as recorded; history entries kept
+ * and marked empty, one added for the layer), and an OCI image manifest
+ * put under the tag. The original layer blobs of a pulled image are not
+ * kept by the store, so the layer is written from the tree (to a temporary
+ * file in the store, or in $TMPDIR or /var/tmp when the store is not
+ * writable); it is deterministic, and the store remembers what a tree
+ * exported to (oci/exports/, docs/cas-format.md), so pushing the same
+ * image again asks (HEAD) for the blobs, writes no layer when the
+ * registry has it, and sends only the manifest. Uploads are monolithic (POST, then one PUT). Options used:
+ * flags, credentials (a push token asks for "pull,push"), timeout_sec,
+ * progress.
+ *
+ * @param out  if not NULL (version set): objects is 1 (the layer),
+ *             objects_transferred 1 when it was uploaded and
+ *             objects_skipped 1 when the registry had it; bytes count the
+ *             layer's upload; digest is the manifest's; root the image's tree.
+ * @return 0; -EINVAL for a malformed @dest or one with a digest; -ENOENT,
+ *         -ENOTUNIQ for @name (as volt_cas_oci_image_get()); -EBADMSG for
+ *         corrupt data in the store; transport and HTTP errors as
+ *         volt_cas_registry_pull() (-EACCES when the registry refuses the
+ *         push).
+ */
+VOLT_API int volt_cas_oci_image_push(volt_cas *cas, const char *name, const char *dest,
+				     const volt_cas_registry_options *opts, volt_cas_registry_result *out);
 
 /* The most blobs one pushed artifact lists (its manifest stays under about 4 MiB). */
 #define VOLT_CAS_REGISTRY_MAX_BLOBS 20000
