@@ -11,7 +11,7 @@
  * It is linked statically: an image need not contain a C library.
  *
  *   volt-launch [--strict] [--user=NAME|UID[:GID] [--user-env=VARS]] [--net=IF,ADDR/LEN,GW] [--workdir=DIR]
- *               POLICY -- COMMAND [ARGS...]
+ *               [--learn-fd=N] POLICY -- COMMAND [ARGS...]
  *   volt-launch [--strict] [--user=... [--user-env=VARS]] --policy-fd=N -- COMMAND [ARGS...]
  *
  * --workdir=DIR is the workload's working directory: made (with its
@@ -21,6 +21,12 @@
  *
  * --user-env=HOME,USER,LOGNAME sets those of the named variables from the
  * user's /etc/passwd entry once it has switched to that user.
+ *
+ * `volt run --learn` adds --learn-fd=N (a memfd the host passed as 3):
+ * the workload then runs observed instead of sandboxed (volt_sec_learn_run,
+ * inside the container, so every path is the container's), and the
+ * policy learned from it is written to N for the host, which validates it
+ * before it keeps anything (docs/sec-learn.md).
  *
  * `volt exec` uses the second form: it reads the policy on the host and
  * passes it as descriptor N (a sealed memfd), since a container may have
@@ -476,6 +482,52 @@ usage:
 }
 
 /*
+ * Learn mode: run the workload traced, write what it needed to @fd as a
+ * policy, exit with its status (128+N for signal N). The descriptor and
+ * nspawn's LISTEN_* variables do not reach the workload. Ctrl-C: the
+ * first SIGINT/SIGTERM/SIGHUP is forwarded to it, a second kills it; the
+ * policy is written either way.
+ */
+static int learn_and_exit(char **argv, int fd)
+{
+	volt_sec_learn_options lo = VOLT_SEC_LEARN_OPTIONS_INIT;
+	volt_sec_policy *policy = NULL;
+	json_t *j = NULL;
+	char *text = NULL;
+	int status = 0, r;
+
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		volt_error_set_errno(errno, "learn: descriptor %d", fd);
+		return fail(126, "learn");
+	}
+	/* The launcher applies it as the container's user: no uid 65534 to allow for. */
+	lo.flags = VOLT_SEC_LEARN_FORWARD_SIGNALS | VOLT_SEC_LEARN_SAME_IDS;
+	r = volt_sec_learn_run(&policy, &status, argv, &lo);
+	if (r < 0)
+		return fail(r == -ENOENT ? 127 : 126, "learn");
+	r = volt_sec_policy_to_json(policy, &j);
+	volt_sec_policy_free(policy);
+	if (r == 0)
+		r = volt_json_dump(&text, j, 0);
+	json_decref(j);
+	if (r < 0)
+		return fail(126, "learn");
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, strlen(text), 0) != (ssize_t)strlen(text)) {
+		volt_error_set_errno(errno ? errno : EIO, "learn: write the policy");
+		free(text);
+		return fail(126, "learn");
+	}
+	free(text);
+	close(fd);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/*
  * Make @dir (absolute, in the container) and its missing parents, the
  * ones made owned by @uid/@gid, as Docker makes a missing -w directory.
  * Done as the container's root, before the user switch: the workload's
@@ -538,7 +590,7 @@ int main(int argc, char **argv)
 	volt_sec_apply_options opts = VOLT_SEC_APPLY_OPTIONS_INIT;
 	volt_sec_policy *policy = NULL;
 	const char *user = NULL, *user_env = NULL, *net = NULL, *policy_path = NULL, *workdir = NULL;
-	int i = 1, r, policy_fd = -1;
+	int i = 1, r, policy_fd = -1, learn_fd = -1;
 	void *bpf = NULL;
 	size_t bpf_len = 0;
 
@@ -556,6 +608,15 @@ int main(int argc, char **argv)
 			net = argv[i] + 6;
 		else if (strncmp(argv[i], "--workdir=", 10) == 0)
 			workdir = argv[i] + 10;
+		else if (strncmp(argv[i], "--learn-fd=", 11) == 0) {
+			long fd = parse_id(argv[i] + 11);
+
+			if (fd < 3) {
+				fprintf(stderr, "volt-launch: bad --learn-fd '%s'\n", argv[i] + 11);
+				return 126;
+			}
+			learn_fd = (int)fd;
+		}
 		else if (strncmp(argv[i], "--policy-fd=", 12) == 0) {
 			long fd = parse_id(argv[i] + 12);
 
@@ -612,6 +673,10 @@ int main(int argc, char **argv)
 			return fail(126, "working directory");
 		}
 	}
+	if (learn_fd >= 0) {
+		volt_sec_policy_free(policy);
+		return learn_and_exit(argv, learn_fd);
+	}
 	/* volt exec (--policy-fd) compiles here; a start has the host's program. */
 	if (policy_fd < 0)
 		bpf = bpf_from_host(&bpf_len);
@@ -626,7 +691,7 @@ int main(int argc, char **argv)
 	volt_error_set_errno(r, "execute %s", argv[0]);
 	return fail(r == ENOENT ? 127 : 126, "workload");
 usage:
-	fprintf(stderr, "usage: volt-launch [--strict] [--user=USER [--user-env=VARS]] [--net=IF,ADDR/LEN,GW] [--workdir=DIR] "
+	fprintf(stderr, "usage: volt-launch [--strict] [--user=USER [--user-env=VARS]] [--net=IF,ADDR/LEN,GW] [--workdir=DIR] [--learn-fd=N] "
 			"(POLICY | --policy-fd=N) "
 			"-- COMMAND [ARGS...]\n");
 	return 126;

@@ -583,7 +583,8 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	const volt_ctr_spec *spec = &eff;
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_json_ json_t *config = NULL;
-	_cleanup_free_ char *base = NULL, *config_path = NULL, *workdir = NULL;
+	_cleanup_free_ char *base = NULL, *config_path = NULL, *workdir = NULL, *attached = NULL;
+	const char *policy_source;
 	_cleanup_close_ int net_lock = -1;
 	unsigned net_index = 0;
 	int r;
@@ -613,6 +614,10 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 			return volt_error_prefix(r, "container '%s': working directory", name);
 		eff.workdir = workdir;
 	}
+	/* --policy default: the container default even where the image has a policy attached. */
+	policy_source = eff.policy_file ? "file" : "default";
+	if (eff.policy_file && strcmp(eff.policy_file, VOLT_CTR_POLICY_DEFAULT) == 0)
+		eff.policy_file = NULL;
 	/* Check everything that can be checked before anything is written. */
 	r = ctr_spec_to_json(&config, name, spec, "(pending)");
 	if (r < 0)
@@ -624,6 +629,13 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		if (r < 0)
 			return r;
 		json_object_set_new(config, "image_tree", json_string(tree));
+		/* Without --policy, the image's attached one (host state Volt wrote, image-policy.c). */
+		if (!user_spec->policy_file && (r = ctr_image_policy_find(ctr, tree, &attached)) < 0)
+			return volt_error_prefix(r, "container '%s'", name);
+		if (attached) {
+			eff.policy_file = attached;
+			policy_source = "image";
+		}
 	} else {
 		r = ctr_base_prepare(ctr, spec->rootfs, &base);
 		if (r < 0)
@@ -633,6 +645,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	json_object_set_new(config, "image", json_string(ic.img ? ic.img->name : spec->image ? spec->image : spec->rootfs));
 	if (ic.record)
 		json_object_set(config, "image_config", ic.record);
+	json_object_set_new(config, "policy_source", json_string(policy_source));
 
 	r = volt_mkdir_p(ctr->containers, 0700);
 	if (r < 0)

@@ -326,9 +326,13 @@ static int wait_status(pid_t pid, int *exit_status)
  * (overlay, then nspawn), as in a unit. Never returns. @ready closes on
  * exec (O_CLOEXEC), which tells the parent the launcher runs.
  */
-static void child_exec(char **argv, int bpf_fd)
+static void child_exec(char **argv, int bpf_fd, bool own_group)
 {
 	char pid[32];
+
+	/* Learning: a terminal's ^C is volt's to pass on (learn.c), not nspawn's halt. */
+	if (own_group)
+		(void)setpgid(0, 0);
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		fprintf(stderr, "volt: cannot make a private mount namespace: %m\n");
@@ -387,6 +391,11 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 
 VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_console console, int *exit_status)
 {
+	return ctr_run_foreground(ctr, name, console, -1, exit_status);
+}
+
+int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console, int learn_fd, int *exit_status)
+{
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **argv = NULL;
 	_cleanup_free_ void *image = NULL;
@@ -420,9 +429,19 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	r = ctr_host_argv(&rec, console == VOLT_CTR_CONSOLE_INTERACTIVE, &argv);
 	if (r < 0 || (console == VOLT_CTR_CONSOLE_READ_ONLY && (r = set_console(argv, console)) < 0))
 		return r;
-	image = ctr_bpf_image(ctr, &rec, &image_len);
-	if (image)
-		bpf_fd = bpf_memfd(image, image_len);
+	if (learn_fd >= 0) {
+		/* Observed, not sandboxed: the launcher gives the policy back on 3 (learn.c). */
+		r = ctr_learn_argv(&argv);
+		if (r < 0)
+			return r;
+		bpf_fd = fcntl(learn_fd, F_DUPFD_CLOEXEC, 0);
+		if (bpf_fd < 0)
+			return volt_error_set_errno(errno, "learn: dup");
+	} else {
+		image = ctr_bpf_image(ctr, &rec, &image_len);
+		if (image)
+			bpf_fd = bpf_memfd(image, image_len);
+	}
 
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return volt_error_set_errno(errno, "pipe");
@@ -434,7 +453,7 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		child_exec(argv, bpf_fd);
+		child_exec(argv, bpf_fd, learn_fd >= 0);
 	}
 	if (bpf_fd >= 0)
 		close(TAKE_FD(bpf_fd));
@@ -456,7 +475,7 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 		volt_error_set(-r, "no /proc/%d/stat", (int)pid);
 	if (r < 0)
 		volt_log(VOLT_LOG_WARNING, "cannot record the container's pid: %s", volt_error_message());
-	r = wait_status(pid, exit_status);
+	r = learn_fd >= 0 ? ctr_learn_wait(pid, exit_status) : wait_status(pid, exit_status);
 	unlink(rec.run_file);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);

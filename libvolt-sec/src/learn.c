@@ -113,6 +113,7 @@ struct learner {
 	bool abstract_unix;     /* it connected to an abstract unix socket */
 	int root_fd;            /* the program's / */
 	char *root;             /* its path ("/" on the host) */
+	bool same_ids;          /* applied with the run's own ids (VOLT_SEC_LEARN_SAME_IDS) */
 	int oom;
 };
 
@@ -953,7 +954,7 @@ out:
 			r->flag = NULL;
 			rs->oom = 1;
 		}
-		if (!r->flag && !r->dropped && geteuid() == 0 && !others_can(l, r->path, r->list, r->is_dir)) {
+		if (!r->flag && !r->dropped && !l->same_ids && geteuid() == 0 && !others_can(l, r->path, r->list, r->is_dir)) {
 			r->flag = strdup("not usable by uid 65534: run as root, 'volt sandbox run' runs the program as "
 					 "uid 65534 outside its user namespace, where this grant does not help");
 			r->unreachable = true;
@@ -1285,9 +1286,10 @@ VOLT_API int volt_sec_learn_run_explain(volt_sec_policy **out, json_t **explain,
 	assert_return(out, -EINVAL);
 	assert_return(argv && argv[0], -EINVAL);
 	if (options && (options->version != VOLT_SEC_LEARN_OPTIONS_VERSION ||
-			(options->flags & ~VOLT_SEC_LEARN_FORWARD_SIGNALS)))
+			(options->flags & ~(VOLT_SEC_LEARN_FORWARD_SIGNALS | VOLT_SEC_LEARN_SAME_IDS))))
 		return volt_error_set(EINVAL, "learn: bad options (version %u, flags %#x)", options->version,
 				      options->flags);
+	l.same_ids = flags & VOLT_SEC_LEARN_SAME_IDS;
 	if (!root)
 		root = "/";
 	if (root[0] != '/')

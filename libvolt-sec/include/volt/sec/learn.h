@@ -28,6 +28,15 @@ VOLT_BEGIN_DECLS
  */
 #define VOLT_SEC_LEARN_FORWARD_SIGNALS (1u << 0)
 
+/**
+ * Flag: the policy will be applied by a process with the ids of the
+ * learning run (a container's launcher applies it as the container's
+ * user), not by `volt sandbox run`, whose program runs as uid 65534
+ * outside its user namespace: no grant is flagged as unusable by uid
+ * 65534. @since 0.3
+ */
+#define VOLT_SEC_LEARN_SAME_IDS (1u << 1)
+
 typedef struct volt_sec_learn_options {
 	unsigned int version;     /* VOLT_SEC_LEARN_OPTIONS_VERSION */
 	unsigned int flags;       /* VOLT_SEC_LEARN_* */
