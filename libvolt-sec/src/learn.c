@@ -816,6 +816,23 @@ static bool others_can(const struct learner *l, const char *path, enum list list
 	return true;
 }
 
+/*
+ * @dir, or its nearest ancestor the run did not create: Landlock skips a
+ * rule whose path is missing when the policy is applied, and a directory
+ * the run made (mkdir -p /srv/www) does not exist yet at the next start.
+ * Takes @dir (may be NULL); returns it or a new string.
+ */
+static char *existing_dir(const struct learner *l, char *dir)
+{
+	while (dir && strcmp(dir, "/") != 0 && strv_contains(&l->created, dir)) {
+		char *up = parent_of(dir);
+
+		free(dir);
+		dir = up;
+	}
+	return dir;
+}
+
 static void build_rules(struct learner *l, struct rules *rs)
 {
 	/* Files read directly in each directory of a system tree: count them first. */
@@ -869,11 +886,11 @@ static void build_rules(struct learner *l, struct rules *rs)
 			}
 			if (created) {
 				/* It may not exist when the policy is applied: Landlock would skip a file rule. */
-				dir = parent_of(a->path);
+				dir = existing_dir(l, parent_of(a->path));
 				if (dir)
 					rule_add(rs, LIST_READ, dir, true, a,
 						 "a file the run created, read back (it may not exist when the policy is "
-						 "applied, so its directory)");
+						 "applied, so the directory it was made in)");
 				break;
 			}
 			dir = parent_of(a->path);
@@ -893,15 +910,18 @@ static void build_rules(struct learner *l, struct rules *rs)
 				rule_add(rs, LIST_READ, proc, true, a, "a per-process directory (granted as %s)", proc);
 				break;
 			}
-			broad = broad_dir(rs, a->path);
-			if (broad && strcmp(a->path, "/proc") != 0) {
+			dir = existing_dir(l, strdup(a->path));
+			broad = dir ? broad_dir(rs, dir) : NULL;
+			if (broad && strcmp(dir, "/proc") != 0) {
 				not_granted(rs, a,
 					    "listed, but a rule on it would grant reading everything below: not granted "
 					    "(listing it fails under the policy; add it by hand if the program needs it)");
 				break;
 			}
-			rule_add(rs, LIST_READ, a->path, true, a,
-				 "listed (a directory rule: it grants reading everything below it)");
+			if (dir)
+				rule_add(rs, LIST_READ, dir, true, a,
+					 "listed (a directory rule: it grants reading everything below it; one the run made "
+					 "itself is granted where it was made)");
 			break;
 		case USE_WRITE_FILE:
 			if (proc) {
@@ -909,18 +929,20 @@ static void build_rules(struct learner *l, struct rules *rs)
 				break;
 			}
 			if (created) {
-				dir = parent_of(a->path);
+				dir = existing_dir(l, parent_of(a->path));
 				if (dir)
 					rule_add(rs, LIST_WRITE, dir, true, a,
-						 "a file the run created, written again (its directory)");
+						 "a file the run created, written again (the directory it was made in)");
 				break;
 			}
 			rule_add(rs, LIST_WRITE, a->path, false, a, "written (a file rule)");
 			break;
 		case USE_CHANGE_DIR:
-			rule_add(rs, LIST_WRITE, a->path, true, a,
-				 "the run created, removed or renamed entries here (a directory rule: creating a "
-				 "file needs the directory)");
+			dir = existing_dir(l, strdup(a->path));
+			if (dir)
+				rule_add(rs, LIST_WRITE, dir, true, a,
+					 "the run created, removed or renamed entries here (a directory rule: creating a "
+					 "file needs the directory; one the run made itself is granted where it was made)");
 			break;
 		default:
 			break;
