@@ -503,8 +503,9 @@ static int learn_and_exit(char **argv, int fd)
 		volt_error_set_errno(errno, "learn: descriptor %d", fd);
 		return fail(126, "learn");
 	}
-	/* The launcher applies it as the container's user: no uid 65534 to allow for. */
-	lo.flags = VOLT_SEC_LEARN_FORWARD_SIGNALS | VOLT_SEC_LEARN_SAME_IDS;
+	/* The launcher applies it as the container's user: no uid 65534 to allow for;
+	 * capabilities are the user namespace's, what an entrypoint run as root uses. */
+	lo.flags = VOLT_SEC_LEARN_FORWARD_SIGNALS | VOLT_SEC_LEARN_SAME_IDS | VOLT_SEC_LEARN_CAPABILITIES;
 	r = volt_sec_learn_run(&policy, &status, argv, &lo);
 	if (r < 0)
 		return fail(r == -ENOENT ? 127 : 126, "learn");

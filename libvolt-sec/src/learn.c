@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -81,6 +82,7 @@ struct tracee {
 	struct pending p[2];
 	int port;               /* bind/connect port of the current syscall, or -1 */
 	bool is_bind;
+	int cap;                /* the capability the current syscall needs if it succeeds, or -1 */
 };
 
 /* What a grant is for. */
@@ -114,6 +116,8 @@ struct learner {
 	int root_fd;            /* the program's / */
 	char *root;             /* its path ("/" on the host) */
 	bool same_ids;          /* applied with the run's own ids (VOLT_SEC_LEARN_SAME_IDS) */
+	bool learn_caps;        /* VOLT_SEC_LEARN_CAPABILITIES */
+	uint64_t caps;          /* capabilities successful calls needed */
 	int oom;
 };
 
@@ -134,7 +138,7 @@ static struct tracee *tracee_get(struct learner *l, pid_t tid)
 		return NULL;
 	l->t = t;
 	t = &l->t[l->n++];
-	*t = (struct tracee){ .tid = tid, .port = -1 };
+	*t = (struct tracee){ .tid = tid, .port = -1, .cap = -1 };
 	return t;
 }
 
@@ -147,6 +151,7 @@ static void tracee_clear(struct tracee *t)
 		t->p[i] = (struct pending){ 0 };
 	}
 	t->port = -1;
+	t->cap = -1;
 }
 
 static void tracee_remove(struct learner *l, pid_t tid)
@@ -242,6 +247,76 @@ static pid_t tgid_of(pid_t tid)
 		if (sscanf(line, "Tgid: %d", &tgid) == 1)
 			break;
 	return tgid;
+}
+
+/* Field @field (0 real, 1 effective) of the Uid: line of /proc/TID/status, or -1. */
+static long uid_of(pid_t tid, int field)
+{
+	char path[64], line[128];
+	_cleanup_fclose_ FILE *f = NULL;
+	long ids[4] = { -1, -1, -1, -1 };
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %ld %ld %ld %ld", &ids[0], &ids[1], &ids[2], &ids[3]) == 4)
+			break;
+	return ids[field];
+}
+
+/*
+ * VOLT_SEC_LEARN_CAPABILITIES: the capability a call of root's needs, to
+ * be granted if it succeeds. Only what a service's setup does as root
+ * (Docker's set for entrypoints, docs/ctr-policy.md): changing ids,
+ * chown, ports below 1024, signalling another user's process.
+ */
+static const struct {
+	int cap;
+	const char *name;
+} learnable_caps[] = {
+	{ CAP_CHOWN, "CAP_CHOWN" }, { CAP_KILL, "CAP_KILL" }, { CAP_SETGID, "CAP_SETGID" },
+	{ CAP_SETUID, "CAP_SETUID" }, { CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE" },
+};
+
+static void note_capability(struct learner *l, struct tracee *t, long nr, const uint64_t *args)
+{
+	int cap = -1;
+
+	if (!l->learn_caps)
+		return;
+	switch (nr) {
+	case SYS_setuid:
+	case SYS_setreuid:
+	case SYS_setresuid:
+		cap = CAP_SETUID;
+		break;
+	case SYS_setgid:
+	case SYS_setregid:
+	case SYS_setresgid:
+	case SYS_setgroups:
+		cap = CAP_SETGID;
+		break;
+	case SYS_chown:
+	case SYS_fchown:
+	case SYS_lchown:
+	case SYS_fchownat:
+		cap = CAP_CHOWN;
+		break;
+	case SYS_kill:
+	case SYS_tkill:
+	case SYS_tgkill: {
+		/* Only another user's process needs it: the target's real uid at entry. */
+		long target = nr == SYS_tgkill ? (long)args[1] : (long)args[0];
+
+		if (target > 0 && uid_of((pid_t)target, 0) != uid_of(t->tid, 0))
+			cap = CAP_KILL;
+		break;
+	}
+	default:
+		break;
+	}
+	if (cap >= 0 && uid_of(t->tid, 1) == 0)
+		t->cap = cap;
 }
 
 /*
@@ -409,6 +484,7 @@ static void syscall_entry(struct learner *l, struct tracee *t, long nr, const ui
 	/* clone3 is answered ENOSYS, here and under the learned policy: it is never granted. */
 	if (nr >= 0 && nr < NR_SLOTS && nr != SYS_clone3)
 		l->used[nr] = true;
+	note_capability(l, t, nr, args);
 	switch (nr) {
 	case SYS_clone:
 		if (a0 & CLONE_UNTRACED)
@@ -601,6 +677,11 @@ static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 	if (t->port >= 0 && (ret >= 0 || ret == -EINPROGRESS || ret == -ECONNREFUSED))
 		if (portv_add(t->is_bind ? &l->bind : &l->connect, (uint16_t)t->port) < 0)
 			l->oom = 1;
+	/* A port below 1024 that root bound. */
+	if (l->learn_caps && t->port > 0 && t->port < 1024 && t->is_bind && ret == 0 && uid_of(t->tid, 1) == 0)
+		l->caps |= 1ULL << CAP_NET_BIND_SERVICE;
+	if (t->cap >= 0 && ret == 0)
+		l->caps |= 1ULL << t->cap;
 	tracee_clear(t);
 }
 
@@ -1136,6 +1217,13 @@ static int build_policy(struct learner *l, volt_sec_policy **out, json_t **expla
 	/* The default policy's withheld secrets stay withheld. */
 	for (size_t i = 0; r == 0 && i < def->fs_deny.n; i++)
 		r = strv_add(&p->fs_deny, def->fs_deny.items[i]);
+	/* Capabilities the run's successful calls needed (VOLT_SEC_LEARN_CAPABILITIES). */
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(learnable_caps); i++) {
+		if (!(l->caps & (1ULL << learnable_caps[i].cap)))
+			continue;
+		r = strv_add(&p->caps, learnable_caps[i].name);
+		p->caps_mask |= 1ULL << learnable_caps[i].cap;
+	}
 	/* Signals and abstract sockets stay inside, unless the run reached outside. */
 	p->scope = SCOPE_SIGNAL | (l->abstract_unix ? 0 : SCOPE_ABSTRACT_UNIX_SOCKET);
 	for (size_t i = 0; r == 0 && i < l->bind.n; i++)
@@ -1308,10 +1396,12 @@ VOLT_API int volt_sec_learn_run_explain(volt_sec_policy **out, json_t **explain,
 	assert_return(out, -EINVAL);
 	assert_return(argv && argv[0], -EINVAL);
 	if (options && (options->version != VOLT_SEC_LEARN_OPTIONS_VERSION ||
-			(options->flags & ~(VOLT_SEC_LEARN_FORWARD_SIGNALS | VOLT_SEC_LEARN_SAME_IDS))))
+			(options->flags & ~(VOLT_SEC_LEARN_FORWARD_SIGNALS | VOLT_SEC_LEARN_SAME_IDS |
+					    VOLT_SEC_LEARN_CAPABILITIES))))
 		return volt_error_set(EINVAL, "learn: bad options (version %u, flags %#x)", options->version,
 				      options->flags);
 	l.same_ids = flags & VOLT_SEC_LEARN_SAME_IDS;
+	l.learn_caps = flags & VOLT_SEC_LEARN_CAPABILITIES;
 	if (!root)
 		root = "/";
 	if (root[0] != '/')

@@ -3,8 +3,9 @@
 # httpd`, a server stopped the way a person stops it (Ctrl-C: SIGINT to
 # volt's process group), must write a policy in the container's own paths
 # and attach it to the image; `volt run busybox ...` then uses it (inspect
-# says so): the server serves again, and what the learning run never did is
-# denied from inside (another file, listing /, another port, unshare).
+# says so): the server serves again (its chown works: CAP_CHOWN learned),
+# and what the learning run never did is denied from inside (another
+# file, listing /, another port, unshare).
 # `--policy default` goes back to the container default.
 # Usage: container.sh VOLT LAUNCHER
 VOLT=$1 LAUNCHER=$2
@@ -16,7 +17,8 @@ case $LAUNCHER in /*) ;; *) LAUNCHER=$PWD/$LAUNCHER ;; esac
 export VOLT_CTR_LAUNCHER="$LAUNCHER" VOLT_ROOT="$T/root"
 port=$(free_port) other=$(free_port 1)
 pol=$T/httpd.json
-serve="mkdir -p /mnt/www && echo hello from the container >/mnt/www/index.html && exec httpd -f -p 127.0.0.1:$port -h /mnt/www"
+# As an entrypoint does: set up its data as root (chown needs CAP_CHOWN), then serve.
+serve="mkdir -p /mnt/www && echo hello from the container >/mnt/www/index.html && chown 1000:1000 /mnt/www/index.html && exec httpd -f -p 127.0.0.1:$port -h /mnt/www"
 
 get() { python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' "$1" 2>/dev/null; }
 wait_for() {
@@ -55,6 +57,7 @@ check "httpd's program is granted by its container path" grep -q '"/usr/bin/busy
 # mkdir -p /mnt/www: /mnt/www is missing at the next start (Landlock would skip a rule on it).
 check "the page's directory is granted where the run made it (/mnt)" python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); sys.exit(0 if "/mnt" in p["fs_read"] and "/mnt" in p["fs_write"] else 1)' "$pol"
 if grep -q '"'"$T"'\|/containers/' "$pol"; then not_ok "no host path is in the policy"; else ok "no host path is in the policy"; fi
+check "the chown's capability is learned, and no other" python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["capabilities"] == ["CAP_CHOWN"] else 1)' "$pol"
 check "the learned run bound its port and only that" python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["net_bind"] == [int(sys.argv[2])] else 1)' "$pol" "$port"
 
 # Under the attached policy (no --policy): the same server serves again.

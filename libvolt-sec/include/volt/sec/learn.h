@@ -37,6 +37,17 @@ VOLT_BEGIN_DECLS
  */
 #define VOLT_SEC_LEARN_SAME_IDS (1u << 1)
 
+/**
+ * Flag: grant the capabilities that calls the run made as root (effective
+ * uid 0) and that succeeded needed, among CAP_SETUID (setuid, setreuid,
+ * setresuid), CAP_SETGID (setgid, setregid, setresgid, setgroups),
+ * CAP_CHOWN (the chown calls), CAP_KILL (a signal to a process of another
+ * real uid) and CAP_NET_BIND_SERVICE (a bind below port 1024); nothing
+ * else is learned. For a container, whose capabilities live in its user
+ * namespace (docs/ctr-policy.md). @since 0.3
+ */
+#define VOLT_SEC_LEARN_CAPABILITIES (1u << 2)
+
 typedef struct volt_sec_learn_options {
 	unsigned int version;     /* VOLT_SEC_LEARN_OPTIONS_VERSION */
 	unsigned int flags;       /* VOLT_SEC_LEARN_* */
