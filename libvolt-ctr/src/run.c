@@ -330,7 +330,8 @@ static void child_exec(char **argv, int bpf_fd, bool own_group)
 {
 	char pid[32];
 
-	/* Learning: a terminal's ^C is volt's to pass on (learn.c), not nspawn's halt. */
+	/* Learning without a terminal of its own: a terminal's ^C is volt's to
+	 * pass on (learn.c), not nspawn's halt. With one, nspawn relays it. */
 	if (own_group)
 		(void)setpgid(0, 0);
 
@@ -453,7 +454,7 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		child_exec(argv, bpf_fd, learn_fd >= 0);
+		child_exec(argv, bpf_fd, learn_fd >= 0 && console != VOLT_CTR_CONSOLE_INTERACTIVE);
 	}
 	if (bpf_fd >= 0)
 		close(TAKE_FD(bpf_fd));
