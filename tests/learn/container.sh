@@ -84,6 +84,22 @@ expect_refused "another port is refused" "$VOLT" run --rm --network host busybox
 expect_refused "unshare is refused" "$VOLT" run --rm busybox unshare true
 check "control: --policy default goes back to the container default" sh -c \
 	'"$1" run --rm --policy default busybox cat /etc/group | grep -q "^root:"' sh "$VOLT"
+# An OCI image (imported): volt image inspect says what its containers get.
+src=$(dirname "$0")
+if sh "$src/../../images/busybox-rootfs.sh" "$T/tree" >/dev/null 2>&1 && echo x >"$T/tree/oci-marker" &&
+	printf '{"name": "learned", "config": {"Cmd": ["/bin/sh"]}, "layers": [{"entries": [{"path": "", "type": "tree", "source": "%s"}]}]}\n' \
+		"$T/tree" >"$T/spec.json" &&
+	python3 "$src/../img/oci-layout.py" "$T/spec.json" "$T/layout" >/dev/null && tar -C "$T/layout" -cf "$T/img.tar" . &&
+	"$VOLT" image import --name learned "$T/img.tar" >/dev/null 2>&1; then
+	check "image inspect: an image without one gets the default" sh -c '"$1" image inspect learned | grep -q "^Policy: *default"' sh "$VOLT"
+	check "volt policy attach IMAGE FILE" "$VOLT" policy attach learned "$pol"
+	check "image inspect: Policy: attached" sh -c '"$1" image inspect learned | grep -q "^Policy: *attached"' sh "$VOLT"
+	check "image inspect --json: \"policy\": \"attached\"" sh -c '"$1" image inspect --json learned | grep -q "\"policy\": \"attached\""' sh "$VOLT"
+	expect_refused "a container of it runs under it" "$VOLT" run --rm learned cat /etc/group
+	check "volt policy detach learned" "$VOLT" policy detach learned
+else
+	not_ok "an OCI image of busybox was imported"
+fi
 check "volt policy detach removes it" "$VOLT" policy detach busybox
 check "control: without it, the container default applies again" sh -c \
 	'"$1" run --rm busybox cat /etc/group | grep -q "^root:"' sh "$VOLT"
