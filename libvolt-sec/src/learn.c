@@ -249,19 +249,26 @@ static pid_t tgid_of(pid_t tid)
 	return tgid;
 }
 
-/* Field @field (0 real, 1 effective) of the Uid: line of /proc/TID/status, or -1. */
-static long uid_of(pid_t tid, int field)
+/* Field @field (0 real, 1 effective) of the @key ("Uid", "Gid") line of /proc/TID/status, or -1. */
+static long id_of(pid_t tid, const char *key, int field)
 {
 	char path[64], line[128];
 	_cleanup_fclose_ FILE *f = NULL;
 	long ids[4] = { -1, -1, -1, -1 };
+	size_t klen = strlen(key);
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	f = fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %ld %ld %ld %ld", &ids[0], &ids[1], &ids[2], &ids[3]) == 4)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':' &&
+		    sscanf(line + klen + 1, "%ld %ld %ld %ld", &ids[0], &ids[1], &ids[2], &ids[3]) == 4)
 			break;
 	return ids[field];
+}
+
+static long uid_of(pid_t tid, int field)
+{
+	return id_of(tid, "Uid", field);
 }
 
 /*
@@ -274,7 +281,7 @@ static const struct {
 	int cap;
 	const char *name;
 } learnable_caps[] = {
-	{ CAP_CHOWN, "CAP_CHOWN" }, { CAP_KILL, "CAP_KILL" }, { CAP_SETGID, "CAP_SETGID" },
+	{ CAP_CHOWN, "CAP_CHOWN" }, { CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE" }, { CAP_KILL, "CAP_KILL" }, { CAP_SETGID, "CAP_SETGID" },
 	{ CAP_SETUID, "CAP_SETUID" }, { CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE" },
 };
 
@@ -613,6 +620,33 @@ static const char *syscall_name(long nr, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * VOLT_SEC_LEARN_CAPABILITIES: root opened an existing file that its mode
+ * bits refuse root (nginx's master appending to www-data's 0640
+ * error.log): CAP_DAC_OVERRIDE let it. Supplementary groups are not
+ * looked at, which can only grant it where a group would have done.
+ */
+static void note_dac_override(struct learner *l, const struct tracee *t, const char *path, unsigned long acc)
+{
+	_cleanup_free_ char *host = NULL;
+	mode_t need = 0, have;
+	struct stat st;
+
+	if (!l->learn_caps || (l->caps & (1ULL << CAP_DAC_OVERRIDE)) || uid_of(t->tid, 1) != 0)
+		return;
+	if (acc == O_RDONLY || acc == O_RDWR)
+		need |= 4;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		need |= 2;
+	if (asprintf(&host, "%s%s", strcmp(l->root, "/") == 0 ? "" : l->root, path) < 0 || stat(host, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return;
+	have = st.st_uid == 0 ? (st.st_mode >> 6) & 7
+	       : (long)st.st_gid == id_of(t->tid, "Gid", 1) ? (st.st_mode >> 3) & 7 : st.st_mode & 7;
+	if ((have & need) != need)
+		l->caps |= 1ULL << CAP_DAC_OVERRIDE;
+}
+
 static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 {
 	char sc[32];
@@ -645,12 +679,16 @@ static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 				record(l, USE_CHANGE_DIR, p->parent, "%s %s (created)", sc, p->name);
 				if (made && strv_add(&l->created, made) < 0)
 					l->oom = 1;
+				/* O_RDWR|O_CREAT (a pid file): opening it needs reading it too. */
+				if (made && acc == O_RDWR)
+					record(l, USE_READ_FILE, made, "%s %s (created, read-write)", sc, p->name);
 				break;
 			}
 			if (p->is_dir) {
 				record(l, USE_LIST_DIR, p->real, "%s %s (directory)", sc, p->name);
 				break;
 			}
+			note_dac_override(l, t, p->real, acc);
 			if (acc == O_RDONLY || acc == O_RDWR)
 				record(l, USE_READ_FILE, p->real, "%s %s (read)", sc, p->name);
 			if (acc == O_WRONLY || acc == O_RDWR || (p->flags & O_TRUNC))

@@ -41,9 +41,10 @@ VOLT_BEGIN_DECLS
  * Flag: grant the capabilities that calls the run made as root (effective
  * uid 0) and that succeeded needed, among CAP_SETUID (setuid, setreuid,
  * setresuid), CAP_SETGID (setgid, setregid, setresgid, setgroups),
- * CAP_CHOWN (the chown calls), CAP_KILL (a signal to a process of another
- * real uid) and CAP_NET_BIND_SERVICE (a bind below port 1024); nothing
- * else is learned. For a container, whose capabilities live in its user
+ * CAP_CHOWN (the chown calls), CAP_DAC_OVERRIDE (an open of a file whose
+ * mode bits refuse root), CAP_KILL (a signal to a process of another real
+ * uid) and CAP_NET_BIND_SERVICE (a bind below port 1024); nothing else is
+ * learned. For a container, whose capabilities live in its user
  * namespace (docs/ctr-policy.md). @since 0.3
  */
 #define VOLT_SEC_LEARN_CAPABILITIES (1u << 2)
