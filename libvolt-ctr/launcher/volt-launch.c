@@ -10,11 +10,23 @@
  *
  * It is linked statically: an image need not contain a C library.
  *
- *   volt-launch [--strict] [--user=NAME|UID[:GID] [--user-env=VARS]] [--net=IF,ADDR/LEN,GW] POLICY -- COMMAND [ARGS...]
+ *   volt-launch [--strict] [--user=NAME|UID[:GID] [--user-env=VARS]] [--net=IF,ADDR/LEN,GW] [--workdir=DIR]
+ *               [--learn-fd=N] POLICY -- COMMAND [ARGS...]
  *   volt-launch [--strict] [--user=... [--user-env=VARS]] --policy-fd=N -- COMMAND [ARGS...]
+ *
+ * --workdir=DIR is the workload's working directory: made (with its
+ * parents) when it is missing, as Docker does, owned by the workload's
+ * user, before the sandbox applies (nspawn's --chdir fails on a missing
+ * directory).
  *
  * --user-env=HOME,USER,LOGNAME sets those of the named variables from the
  * user's /etc/passwd entry once it has switched to that user.
+ *
+ * `volt run --learn` adds --learn-fd=N (a memfd the host passed as 3):
+ * the workload then runs observed instead of sandboxed (volt_sec_learn_run,
+ * inside the container, so every path is the container's), and the
+ * policy learned from it is written to N for the host, which validates it
+ * before it keeps anything (docs/sec-learn.md).
  *
  * `volt exec` uses the second form: it reads the policy on the host and
  * passes it as descriptor N (a sealed memfd), since a container may have
@@ -471,6 +483,86 @@ usage:
 }
 
 /*
+ * Learn mode: run the workload traced, write what it needed to @fd as a
+ * policy, exit with its status (128+N for signal N). The descriptor and
+ * nspawn's LISTEN_* variables do not reach the workload. Ctrl-C: the
+ * first SIGINT/SIGTERM/SIGHUP is forwarded to it, a second kills it; the
+ * policy is written either way.
+ */
+static int learn_and_exit(char **argv, int fd)
+{
+	volt_sec_learn_options lo = VOLT_SEC_LEARN_OPTIONS_INIT;
+	volt_sec_policy *policy = NULL;
+	json_t *j = NULL;
+	char *text = NULL;
+	int status = 0, r;
+
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		volt_error_set_errno(errno, "learn: descriptor %d", fd);
+		return fail(126, "learn");
+	}
+	/* The launcher applies it as the container's user: no uid 65534 to allow for;
+	 * capabilities are the user namespace's, what an entrypoint run as root uses. */
+	lo.flags = VOLT_SEC_LEARN_FORWARD_SIGNALS | VOLT_SEC_LEARN_SAME_IDS | VOLT_SEC_LEARN_CAPABILITIES;
+	r = volt_sec_learn_run(&policy, &status, argv, &lo);
+	if (r < 0)
+		return fail(r == -ENOENT ? 127 : 126, "learn");
+	r = volt_sec_policy_to_json(policy, &j);
+	volt_sec_policy_free(policy);
+	if (r == 0)
+		r = volt_json_dump(&text, j, 0);
+	json_decref(j);
+	if (r < 0)
+		return fail(126, "learn");
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, strlen(text), 0) != (ssize_t)strlen(text)) {
+		volt_error_set_errno(errno ? errno : EIO, "learn: write the policy");
+		free(text);
+		return fail(126, "learn");
+	}
+	free(text);
+	close(fd);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Make @dir (absolute, in the container) and its missing parents, the
+ * ones made owned by @uid/@gid, as Docker makes a missing -w directory.
+ * Done as the container's root, before the user switch: the workload's
+ * user could not create /app itself, but owns what was made for it.
+ */
+static int make_workdir(const char *dir, uid_t uid, gid_t gid)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (dir[0] != '/' || len >= sizeof(path))
+		return volt_error_set(EINVAL, "working directory '%s' is not an absolute path", dir);
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char saved = *p;
+
+		*p = '\0';
+		if (mkdir(path, 0755) == 0) {
+			if (chown(path, uid, gid) < 0)
+				return volt_error_set_errno(errno, "working directory: chown %s", path);
+		} else if (errno != EEXIST) {
+			return volt_error_set_errno(errno, "working directory: mkdir %s", path);
+		}
+		*p = saved;
+		if (!saved)
+			break;
+	}
+	return 0;
+}
+
+/*
  * The environment of the user switched to, as login(1) and Docker give
  * it: HOME from /etc/passwd ("/" for a uid it does not list), USER and
  * LOGNAME its name (unset for such a uid). @vars names those the host left to us (the
@@ -499,8 +591,8 @@ int main(int argc, char **argv)
 {
 	volt_sec_apply_options opts = VOLT_SEC_APPLY_OPTIONS_INIT;
 	volt_sec_policy *policy = NULL;
-	const char *user = NULL, *user_env = NULL, *net = NULL, *policy_path = NULL;
-	int i = 1, r, policy_fd = -1;
+	const char *user = NULL, *user_env = NULL, *net = NULL, *policy_path = NULL, *workdir = NULL;
+	int i = 1, r, policy_fd = -1, learn_fd = -1;
 	void *bpf = NULL;
 	size_t bpf_len = 0;
 
@@ -516,6 +608,17 @@ int main(int argc, char **argv)
 			user_env = argv[i] + 11;
 		else if (strncmp(argv[i], "--net=", 6) == 0)
 			net = argv[i] + 6;
+		else if (strncmp(argv[i], "--workdir=", 10) == 0)
+			workdir = argv[i] + 10;
+		else if (strncmp(argv[i], "--learn-fd=", 11) == 0) {
+			long fd = parse_id(argv[i] + 11);
+
+			if (fd < 3) {
+				fprintf(stderr, "volt-launch: bad --learn-fd '%s'\n", argv[i] + 11);
+				return 126;
+			}
+			learn_fd = (int)fd;
+		}
 		else if (strncmp(argv[i], "--policy-fd=", 12) == 0) {
 			long fd = parse_id(argv[i] + 12);
 
@@ -552,14 +655,29 @@ int main(int argc, char **argv)
 		if (if_configure("lo", "127.0.0.1/8", NULL) < 0 || if_configure(ifname, cidr, gw) < 0)
 			return fail(126, "network");
 	}
-	if (user) {
+	{
 		struct user_entry ent = {};
 		uid_t uid = 0;
 		gid_t gid = 0;
 
-		if (resolve_user(user, &uid, &gid, &ent) < 0 || switch_user(uid, gid) < 0)
+		if (user && resolve_user(user, &uid, &gid, &ent) < 0)
 			return fail(126, "user");
-		set_user_env(user_env, &ent);
+		if (workdir && make_workdir(workdir, uid, gid) < 0)
+			return fail(126, "working directory");
+		if (user) {
+			if (switch_user(uid, gid) < 0)
+				return fail(126, "user");
+			set_user_env(user_env, &ent);
+		}
+		/* As the workload's user: a directory it cannot enter fails here, named. */
+		if (workdir && chdir(workdir) < 0) {
+			volt_error_set_errno(errno, "chdir %s", workdir);
+			return fail(126, "working directory");
+		}
+	}
+	if (learn_fd >= 0) {
+		volt_sec_policy_free(policy);
+		return learn_and_exit(argv, learn_fd);
 	}
 	/* volt exec (--policy-fd) compiles here; a start has the host's program. */
 	if (policy_fd < 0)
@@ -578,7 +696,8 @@ int main(int argc, char **argv)
 	volt_error_set_errno(r, "execute %s", argv[0]);
 	return fail(r == ENOENT ? 127 : 126, "workload");
 usage:
-	fprintf(stderr, "usage: volt-launch [--strict] [--user=USER [--user-env=VARS]] [--net=IF,ADDR/LEN,GW] (POLICY | --policy-fd=N) "
+	fprintf(stderr, "usage: volt-launch [--strict] [--user=USER [--user-env=VARS]] [--net=IF,ADDR/LEN,GW] [--workdir=DIR] [--learn-fd=N] "
+			"(POLICY | --policy-fd=N) "
 			"-- COMMAND [ARGS...]\n");
 	return 126;
 }

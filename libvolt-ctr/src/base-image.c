@@ -38,7 +38,7 @@ static void cas_closep(volt_cas **c)
 }
 
 /* Where the built-in image's tar file is installed (overridable for tests). */
-static const char *images_dir(void)
+const char *ctr_images_dir(void)
 {
 	const char *p = secure_getenv("VOLT_IMAGES_DIR");
 
@@ -108,7 +108,7 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 	volt_cas_hash root;
 	int r;
 
-	r = common_image_resolve(ctr->root, image, images_dir(), &cas, &root);
+	r = common_image_resolve(ctr->root, image, ctr_images_dir(), &cas, &root);
 	if (r < 0)
 		return r;
 

@@ -250,21 +250,18 @@ static int grant_to(json_t *policy, const char *const *lists, size_t n_lists, co
  * container all of these are the container's own: its root is an overlay
  * of the image, nspawn mounts a fresh tmpfs on /run and a private devpts,
  * and /etc/shadow is the image's (which su, login and useradd need). So
- * the workload may read every top-level directory of its image (but
- * /proc, /sys and /dev, which keep the default's narrower rules; and not
- * "/" itself, which would be every path, nor files lying in "/") and
+ * the workload may read its whole root, "/" included (the overlay is the
+ * container's own; /proc, /sys and /dev are the container's mounts, which
+ * the default already lets it read) and
  * write its state; the system trees (/usr, /bin, /sbin, /lib*, /opt)
  * stay read and execute only. See docs/ctr-policy.md.
  */
-static int grant_container_own(json_t *policy, int base_fd)
+static int grant_container_own(json_t *policy)
 {
 	static const char *const own[] = { "/etc", "/home", "/mnt", "/root", "/run", "/srv", "/tmp", "/var", "/dev/pts" };
 	static const char *const rw[] = { "fs_read", "fs_write" };
 	static const char *const ro[] = { "fs_read" };
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *e;
-	struct stat st;
-	int fd, r;
+	int r;
 
 	for (size_t k = 0; k < ELEMENTSOF(own); k++)
 		if ((r = grant_to(policy, rw, ELEMENTSOF(rw), own[k])) < 0)
@@ -272,31 +269,8 @@ static int grant_container_own(json_t *policy, int base_fd)
 	/* The image's credentials are its own, not the host's. */
 	if (json_object_set_new(policy, "fs_deny", json_array()) < 0)
 		return volt_error_set(ENOMEM, NULL);
-	fd = openat(base_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return volt_error_set_errno(errno, "open the base");
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return volt_error_set_errno(errno, "read the base");
-	}
-	/* Links among them are resolved (and dropped when they widen) like every rule. */
-	while ((e = readdir(d))) {
-		char path[NAME_MAX + 2];
-
-		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-			continue;
-		if (strcmp(e->d_name, "proc") == 0 || strcmp(e->d_name, "sys") == 0 || strcmp(e->d_name, "dev") == 0)
-			continue;
-		/* Directories (and links, resolved below); not files planted in "/". */
-		if (fstatat(base_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
-			continue;
-		snprintf(path, sizeof(path), "/%s", e->d_name);
-		if ((r = grant_to(policy, ro, ELEMENTSOF(ro), path)) < 0)
-			return r;
-	}
-	return 0;
+	/* Reading only: "/" is never written or executed (docs/ctr-policy.md). */
+	return grant_to(policy, ro, ELEMENTSOF(ro), "/");
 }
 
 /*
@@ -584,7 +558,7 @@ static int write_policy(const ctr_record *rec, const char *base, const volt_ctr_
 	if (!base_real)
 		return volt_error_set_errno(errno, "resolve the base %s", base);
 	/* Resolved in the image like every other rule: a link there drops them. */
-	if (!policy_file && ((r = grant_container_own(j, base_fd)) < 0 || (r = grant_volumes(j, volumes)) < 0 ||
+	if (!policy_file && ((r = grant_container_own(j)) < 0 || (r = grant_volumes(j, volumes)) < 0 ||
 			     (spec->image && (r = grant_image_capabilities(j, spec->user, spec->network)) < 0)))
 		return r;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -610,7 +584,8 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	const volt_ctr_spec *spec = &eff;
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_json_ json_t *config = NULL;
-	_cleanup_free_ char *base = NULL, *config_path = NULL, *workdir = NULL;
+	_cleanup_free_ char *base = NULL, *config_path = NULL, *workdir = NULL, *attached = NULL;
+	const char *policy_source;
 	_cleanup_close_ int net_lock = -1;
 	unsigned net_index = 0;
 	int r;
@@ -640,6 +615,10 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 			return volt_error_prefix(r, "container '%s': working directory", name);
 		eff.workdir = workdir;
 	}
+	/* --policy default: the container default even where the image has a policy attached. */
+	policy_source = eff.policy_file ? "file" : "default";
+	if (eff.policy_file && strcmp(eff.policy_file, VOLT_CTR_POLICY_DEFAULT) == 0)
+		eff.policy_file = NULL;
 	/* Check everything that can be checked before anything is written. */
 	r = ctr_spec_to_json(&config, name, spec, "(pending)");
 	if (r < 0)
@@ -651,6 +630,13 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		if (r < 0)
 			return r;
 		json_object_set_new(config, "image_tree", json_string(tree));
+		/* Without --policy, the image's attached one (host state Volt wrote, image-policy.c). */
+		if (!user_spec->policy_file && (r = ctr_image_policy_find(ctr, tree, &attached)) < 0)
+			return volt_error_prefix(r, "container '%s'", name);
+		if (attached) {
+			eff.policy_file = attached;
+			policy_source = "image";
+		}
 	} else {
 		r = ctr_base_prepare(ctr, spec->rootfs, &base);
 		if (r < 0)
@@ -663,6 +649,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	r = ctr_image_volumes_add(config, &rec, &ic);
 	if (r < 0)
 		return volt_error_prefix(r, "container '%s'", name);
+	json_object_set_new(config, "policy_source", json_string(policy_source));
 
 	r = volt_mkdir_p(ctr->containers, 0700);
 	if (r < 0)

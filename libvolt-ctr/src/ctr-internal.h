@@ -102,6 +102,8 @@ int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base);
 int ctr_base_complete(const char *base);
 /* base-image.c: @out_root receives the image's tree hash in hex */
 int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_base, char **out_root);
+/* Where the built-in image's tar file is (VOLT_IMAGES_DIR overrides it). */
+const char *ctr_images_dir(void);
 
 /* Private networks: common/netalloc.c, shared with VMs. */
 #define INET_ADDR_BUF COMMON_INET_ADDR_BUF
@@ -130,6 +132,17 @@ int ctr_user_env_vars(const json_t *env, char **out);
  * @out 0), which the caller closes. */
 int ctr_run_pidfd(const ctr_record *rec, pid_t *out, int *out_pidfd);
 void ctr_signal_descendants(pid_t pid, int sig);
+/* volt_ctr_run_console(); with @learn_fd >= 0 the launcher learns instead
+ * of sandboxing and writes the policy to @learn_fd (learn.c). */
+int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console, int learn_fd, int *exit_status);
+
+/* learn.c: the launcher's --learn-fd=3 in a host command line (the run's
+ * supervise() passes SIGINT, SIGTERM and SIGHUP on to the learner). */
+int ctr_learn_argv(char ***argv);
+
+/* image-policy.c: the policy attached to the image of tree @tree_hex, as
+ * a path in *@out (0), or *@out NULL (0) when none is attached. */
+int ctr_image_policy_find(const volt_ctr *ctr, const char *tree_hex, char **out);
 
 /* strv.c */
 char **ctr_strv_from_json(const json_t *array);

@@ -154,7 +154,6 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 	if (strcmp(network, "private") == 0)
 		add(&b, "--network-veth-extra=volt%lld:host0",
 		    (long long)json_integer_value(json_object_get(rec->config, "network_index")));
-	add(&b, "--chdir=%s", workdir);
 	json_array_foreach(env, i, v)
 		add(&b, "--setenv=%s", json_string_value(v));
 	json_array_foreach(volumes, i, v) {
@@ -185,6 +184,9 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 		else if (vars)
 			add(&b, "--user-env=%s", vars);
 	}
+	/* The launcher makes a missing one (Docker does); nspawn's --chdir would fail. */
+	if (strcmp(workdir, "/") != 0)
+		add(&b, "--workdir=%s", workdir);
 	add(&b, "%s", CTR_POLICY_PATH);
 	add(&b, "--");
 	json_array_foreach(argv, i, v)

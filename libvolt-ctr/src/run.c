@@ -505,6 +505,11 @@ VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 
 VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_console console, int *exit_status)
 {
+	return ctr_run_foreground(ctr, name, console, -1, exit_status);
+}
+
+int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console, int learn_fd, int *exit_status)
+{
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **argv = NULL;
 	_cleanup_free_ void *image = NULL;
@@ -544,9 +549,19 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	r = ctr_host_argv(&rec, console == VOLT_CTR_CONSOLE_INTERACTIVE, &argv);
 	if (r < 0 || (console == VOLT_CTR_CONSOLE_READ_ONLY && (r = set_console(argv, console)) < 0))
 		return r;
-	image = ctr_bpf_image(ctr, &rec, &image_len);
-	if (image)
-		bpf_fd = bpf_memfd(image, image_len);
+	if (learn_fd >= 0) {
+		/* Observed, not sandboxed: the launcher gives the policy back on 3 (learn.c). */
+		r = ctr_learn_argv(&argv);
+		if (r < 0)
+			return r;
+		bpf_fd = fcntl(learn_fd, F_DUPFD_CLOEXEC, 0);
+		if (bpf_fd < 0)
+			return volt_error_set_errno(errno, "learn: dup");
+	} else {
+		image = ctr_bpf_image(ctr, &rec, &image_len);
+		if (image)
+			bpf_fd = bpf_memfd(image, image_len);
+	}
 
 	/* The output is kept (volt logs) unless nspawn needs the terminal itself. */
 	if (console != VOLT_CTR_CONSOLE_INTERACTIVE) {

@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -81,6 +82,7 @@ struct tracee {
 	struct pending p[2];
 	int port;               /* bind/connect port of the current syscall, or -1 */
 	bool is_bind;
+	int cap;                /* the capability the current syscall needs if it succeeds, or -1 */
 };
 
 /* What a grant is for. */
@@ -113,6 +115,9 @@ struct learner {
 	bool abstract_unix;     /* it connected to an abstract unix socket */
 	int root_fd;            /* the program's / */
 	char *root;             /* its path ("/" on the host) */
+	bool same_ids;          /* applied with the run's own ids (VOLT_SEC_LEARN_SAME_IDS) */
+	bool learn_caps;        /* VOLT_SEC_LEARN_CAPABILITIES */
+	uint64_t caps;          /* capabilities successful calls needed */
 	int oom;
 };
 
@@ -133,7 +138,7 @@ static struct tracee *tracee_get(struct learner *l, pid_t tid)
 		return NULL;
 	l->t = t;
 	t = &l->t[l->n++];
-	*t = (struct tracee){ .tid = tid, .port = -1 };
+	*t = (struct tracee){ .tid = tid, .port = -1, .cap = -1 };
 	return t;
 }
 
@@ -146,6 +151,7 @@ static void tracee_clear(struct tracee *t)
 		t->p[i] = (struct pending){ 0 };
 	}
 	t->port = -1;
+	t->cap = -1;
 }
 
 static void tracee_remove(struct learner *l, pid_t tid)
@@ -241,6 +247,83 @@ static pid_t tgid_of(pid_t tid)
 		if (sscanf(line, "Tgid: %d", &tgid) == 1)
 			break;
 	return tgid;
+}
+
+/* Field @field (0 real, 1 effective) of the @key ("Uid", "Gid") line of /proc/TID/status, or -1. */
+static long id_of(pid_t tid, const char *key, int field)
+{
+	char path[64], line[128];
+	_cleanup_fclose_ FILE *f = NULL;
+	long ids[4] = { -1, -1, -1, -1 };
+	size_t klen = strlen(key);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':' &&
+		    sscanf(line + klen + 1, "%ld %ld %ld %ld", &ids[0], &ids[1], &ids[2], &ids[3]) == 4)
+			break;
+	return ids[field];
+}
+
+static long uid_of(pid_t tid, int field)
+{
+	return id_of(tid, "Uid", field);
+}
+
+/*
+ * VOLT_SEC_LEARN_CAPABILITIES: the capability a call of root's needs, to
+ * be granted if it succeeds. Only what a service's setup does as root
+ * (Docker's set for entrypoints, docs/ctr-policy.md): changing ids,
+ * chown, ports below 1024, signalling another user's process.
+ */
+static const struct {
+	int cap;
+	const char *name;
+} learnable_caps[] = {
+	{ CAP_CHOWN, "CAP_CHOWN" }, { CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE" }, { CAP_KILL, "CAP_KILL" }, { CAP_SETGID, "CAP_SETGID" },
+	{ CAP_SETUID, "CAP_SETUID" }, { CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE" },
+};
+
+static void note_capability(struct learner *l, struct tracee *t, long nr, const uint64_t *args)
+{
+	int cap = -1;
+
+	if (!l->learn_caps)
+		return;
+	switch (nr) {
+	case SYS_setuid:
+	case SYS_setreuid:
+	case SYS_setresuid:
+		cap = CAP_SETUID;
+		break;
+	case SYS_setgid:
+	case SYS_setregid:
+	case SYS_setresgid:
+	case SYS_setgroups:
+		cap = CAP_SETGID;
+		break;
+	case SYS_chown:
+	case SYS_fchown:
+	case SYS_lchown:
+	case SYS_fchownat:
+		cap = CAP_CHOWN;
+		break;
+	case SYS_kill:
+	case SYS_tkill:
+	case SYS_tgkill: {
+		/* Only another user's process needs it: the target's real uid at entry. */
+		long target = nr == SYS_tgkill ? (long)args[1] : (long)args[0];
+
+		if (target > 0 && uid_of((pid_t)target, 0) != uid_of(t->tid, 0))
+			cap = CAP_KILL;
+		break;
+	}
+	default:
+		break;
+	}
+	if (cap >= 0 && uid_of(t->tid, 1) == 0)
+		t->cap = cap;
 }
 
 /*
@@ -408,6 +491,7 @@ static void syscall_entry(struct learner *l, struct tracee *t, long nr, const ui
 	/* clone3 is answered ENOSYS, here and under the learned policy: it is never granted. */
 	if (nr >= 0 && nr < NR_SLOTS && nr != SYS_clone3)
 		l->used[nr] = true;
+	note_capability(l, t, nr, args);
 	switch (nr) {
 	case SYS_clone:
 		if (a0 & CLONE_UNTRACED)
@@ -536,6 +620,33 @@ static const char *syscall_name(long nr, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * VOLT_SEC_LEARN_CAPABILITIES: root opened an existing file that its mode
+ * bits refuse root (nginx's master appending to www-data's 0640
+ * error.log): CAP_DAC_OVERRIDE let it. Supplementary groups are not
+ * looked at, which can only grant it where a group would have done.
+ */
+static void note_dac_override(struct learner *l, const struct tracee *t, const char *path, unsigned long acc)
+{
+	_cleanup_free_ char *host = NULL;
+	mode_t need = 0, have;
+	struct stat st;
+
+	if (!l->learn_caps || (l->caps & (1ULL << CAP_DAC_OVERRIDE)) || uid_of(t->tid, 1) != 0)
+		return;
+	if (acc == O_RDONLY || acc == O_RDWR)
+		need |= 4;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		need |= 2;
+	if (asprintf(&host, "%s%s", strcmp(l->root, "/") == 0 ? "" : l->root, path) < 0 || stat(host, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return;
+	have = st.st_uid == 0 ? (st.st_mode >> 6) & 7
+	       : (long)st.st_gid == id_of(t->tid, "Gid", 1) ? (st.st_mode >> 3) & 7 : st.st_mode & 7;
+	if ((have & need) != need)
+		l->caps |= 1ULL << CAP_DAC_OVERRIDE;
+}
+
 static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 {
 	char sc[32];
@@ -568,12 +679,16 @@ static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 				record(l, USE_CHANGE_DIR, p->parent, "%s %s (created)", sc, p->name);
 				if (made && strv_add(&l->created, made) < 0)
 					l->oom = 1;
+				/* O_RDWR|O_CREAT (a pid file): opening it needs reading it too. */
+				if (made && acc == O_RDWR)
+					record(l, USE_READ_FILE, made, "%s %s (created, read-write)", sc, p->name);
 				break;
 			}
 			if (p->is_dir) {
 				record(l, USE_LIST_DIR, p->real, "%s %s (directory)", sc, p->name);
 				break;
 			}
+			note_dac_override(l, t, p->real, acc);
 			if (acc == O_RDONLY || acc == O_RDWR)
 				record(l, USE_READ_FILE, p->real, "%s %s (read)", sc, p->name);
 			if (acc == O_WRONLY || acc == O_RDWR || (p->flags & O_TRUNC))
@@ -600,6 +715,11 @@ static void syscall_exit(struct learner *l, struct tracee *t, long ret)
 	if (t->port >= 0 && (ret >= 0 || ret == -EINPROGRESS || ret == -ECONNREFUSED))
 		if (portv_add(t->is_bind ? &l->bind : &l->connect, (uint16_t)t->port) < 0)
 			l->oom = 1;
+	/* A port below 1024 that root bound. */
+	if (l->learn_caps && t->port > 0 && t->port < 1024 && t->is_bind && ret == 0 && uid_of(t->tid, 1) == 0)
+		l->caps |= 1ULL << CAP_NET_BIND_SERVICE;
+	if (t->cap >= 0 && ret == 0)
+		l->caps |= 1ULL << t->cap;
 	tracee_clear(t);
 }
 
@@ -815,6 +935,23 @@ static bool others_can(const struct learner *l, const char *path, enum list list
 	return true;
 }
 
+/*
+ * @dir, or its nearest ancestor the run did not create: Landlock skips a
+ * rule whose path is missing when the policy is applied, and a directory
+ * the run made (mkdir -p /srv/www) does not exist yet at the next start.
+ * Takes @dir (may be NULL); returns it or a new string.
+ */
+static char *existing_dir(const struct learner *l, char *dir)
+{
+	while (dir && strcmp(dir, "/") != 0 && strv_contains(&l->created, dir)) {
+		char *up = parent_of(dir);
+
+		free(dir);
+		dir = up;
+	}
+	return dir;
+}
+
 static void build_rules(struct learner *l, struct rules *rs)
 {
 	/* Files read directly in each directory of a system tree: count them first. */
@@ -868,11 +1005,11 @@ static void build_rules(struct learner *l, struct rules *rs)
 			}
 			if (created) {
 				/* It may not exist when the policy is applied: Landlock would skip a file rule. */
-				dir = parent_of(a->path);
+				dir = existing_dir(l, parent_of(a->path));
 				if (dir)
 					rule_add(rs, LIST_READ, dir, true, a,
 						 "a file the run created, read back (it may not exist when the policy is "
-						 "applied, so its directory)");
+						 "applied, so the directory it was made in)");
 				break;
 			}
 			dir = parent_of(a->path);
@@ -892,15 +1029,18 @@ static void build_rules(struct learner *l, struct rules *rs)
 				rule_add(rs, LIST_READ, proc, true, a, "a per-process directory (granted as %s)", proc);
 				break;
 			}
-			broad = broad_dir(rs, a->path);
-			if (broad && strcmp(a->path, "/proc") != 0) {
+			dir = existing_dir(l, strdup(a->path));
+			broad = dir ? broad_dir(rs, dir) : NULL;
+			if (broad && strcmp(dir, "/proc") != 0) {
 				not_granted(rs, a,
 					    "listed, but a rule on it would grant reading everything below: not granted "
 					    "(listing it fails under the policy; add it by hand if the program needs it)");
 				break;
 			}
-			rule_add(rs, LIST_READ, a->path, true, a,
-				 "listed (a directory rule: it grants reading everything below it)");
+			if (dir)
+				rule_add(rs, LIST_READ, dir, true, a,
+					 "listed (a directory rule: it grants reading everything below it; one the run made "
+					 "itself is granted where it was made)");
 			break;
 		case USE_WRITE_FILE:
 			if (proc) {
@@ -908,18 +1048,20 @@ static void build_rules(struct learner *l, struct rules *rs)
 				break;
 			}
 			if (created) {
-				dir = parent_of(a->path);
+				dir = existing_dir(l, parent_of(a->path));
 				if (dir)
 					rule_add(rs, LIST_WRITE, dir, true, a,
-						 "a file the run created, written again (its directory)");
+						 "a file the run created, written again (the directory it was made in)");
 				break;
 			}
 			rule_add(rs, LIST_WRITE, a->path, false, a, "written (a file rule)");
 			break;
 		case USE_CHANGE_DIR:
-			rule_add(rs, LIST_WRITE, a->path, true, a,
-				 "the run created, removed or renamed entries here (a directory rule: creating a "
-				 "file needs the directory)");
+			dir = existing_dir(l, strdup(a->path));
+			if (dir)
+				rule_add(rs, LIST_WRITE, dir, true, a,
+					 "the run created, removed or renamed entries here (a directory rule: creating a "
+					 "file needs the directory; one the run made itself is granted where it was made)");
 			break;
 		default:
 			break;
@@ -953,7 +1095,7 @@ out:
 			r->flag = NULL;
 			rs->oom = 1;
 		}
-		if (!r->flag && !r->dropped && geteuid() == 0 && !others_can(l, r->path, r->list, r->is_dir)) {
+		if (!r->flag && !r->dropped && !l->same_ids && geteuid() == 0 && !others_can(l, r->path, r->list, r->is_dir)) {
 			r->flag = strdup("not usable by uid 65534: run as root, 'volt sandbox run' runs the program as "
 					 "uid 65534 outside its user namespace, where this grant does not help");
 			r->unreachable = true;
@@ -1113,6 +1255,13 @@ static int build_policy(struct learner *l, volt_sec_policy **out, json_t **expla
 	/* The default policy's withheld secrets stay withheld. */
 	for (size_t i = 0; r == 0 && i < def->fs_deny.n; i++)
 		r = strv_add(&p->fs_deny, def->fs_deny.items[i]);
+	/* Capabilities the run's successful calls needed (VOLT_SEC_LEARN_CAPABILITIES). */
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(learnable_caps); i++) {
+		if (!(l->caps & (1ULL << learnable_caps[i].cap)))
+			continue;
+		r = strv_add(&p->caps, learnable_caps[i].name);
+		p->caps_mask |= 1ULL << learnable_caps[i].cap;
+	}
 	/* Signals and abstract sockets stay inside, unless the run reached outside. */
 	p->scope = SCOPE_SIGNAL | (l->abstract_unix ? 0 : SCOPE_ABSTRACT_UNIX_SOCKET);
 	for (size_t i = 0; r == 0 && i < l->bind.n; i++)
@@ -1285,9 +1434,12 @@ VOLT_API int volt_sec_learn_run_explain(volt_sec_policy **out, json_t **explain,
 	assert_return(out, -EINVAL);
 	assert_return(argv && argv[0], -EINVAL);
 	if (options && (options->version != VOLT_SEC_LEARN_OPTIONS_VERSION ||
-			(options->flags & ~VOLT_SEC_LEARN_FORWARD_SIGNALS)))
+			(options->flags & ~(VOLT_SEC_LEARN_FORWARD_SIGNALS | VOLT_SEC_LEARN_SAME_IDS |
+					    VOLT_SEC_LEARN_CAPABILITIES))))
 		return volt_error_set(EINVAL, "learn: bad options (version %u, flags %#x)", options->version,
 				      options->flags);
+	l.same_ids = flags & VOLT_SEC_LEARN_SAME_IDS;
+	l.learn_caps = flags & VOLT_SEC_LEARN_CAPABILITIES;
 	if (!root)
 		root = "/";
 	if (root[0] != '/')

@@ -38,7 +38,9 @@
 	"  --io-weight N        IO weight 1..10000 (unit property IOWeight)\n"                      \
 	"                       (in the foreground: cgroups of the run's own, memory with\n"      \
 	"                       swap; a limit this host cannot enforce is warned about)\n"        \
-	"  --policy FILE        sandbox policy, see volt-policy(5) (default: volt policy default)\n" \
+	"  --policy FILE        sandbox policy, see volt-policy(5) (default: the image's\n"          \
+	"                       attached policy, else the container default; 'default':\n"      \
+	"                       the container default even so)\n"                                 \
 	"  --strict             refuse to run if the kernel cannot enforce the whole policy\n"
 
 static const char create_help[] =
@@ -125,7 +127,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			 const char *help, int *first_arg, int *n_args)
 {
 	enum { OPT_ROOTFS = 0x100, OPT_IMAGE, OPT_HOSTNAME, OPT_NETWORK, OPT_CPUS, OPT_PIDS, OPT_IO, OPT_POLICY,
-	       OPT_STRICT, OPT_NAME, OPT_RM };
+	       OPT_STRICT, OPT_NAME, OPT_RM, OPT_LEARN, OPT_ATTACH };
 	static const struct option options[] = {
 		{ "rootfs", required_argument, NULL, OPT_ROOTFS },
 		{ "image", required_argument, NULL, OPT_IMAGE },
@@ -144,6 +146,8 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "rm", no_argument, NULL, OPT_RM },
+		{ "learn", optional_argument, NULL, OPT_LEARN },
+		{ "attach", no_argument, NULL, OPT_ATTACH },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
@@ -256,6 +260,18 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 				o->interactive = true;
 			else
 				o->tty = true;
+			break;
+		case OPT_LEARN:
+		case OPT_ATTACH:
+			if (!run)
+				return cli_usage_error(g->program, "%s: '%s' is for 'volt run' (learning needs a run)", argv[0],
+						       c == OPT_LEARN ? "--learn" : "--attach");
+			if (c == OPT_LEARN) {
+				o->learn = true;
+				o->learn_file = optarg;
+			} else {
+				o->attach = true;
+			}
 			break;
 		case 'h':
 			fputs(help, stdout);

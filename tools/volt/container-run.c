@@ -57,6 +57,11 @@ static const char run_help[] =
 	"  -p, --publish,\n"
 	"  -m, --memory, --cpus, --pids-limit, --io-weight, --policy, --strict:\n"
 	"                       as for 'volt container create'\n"
+	"  --learn[=FILE]       run the workload observed instead of sandboxed and write\n"
+	"                       a least-privilege policy for it to FILE (container paths;\n"
+	"                       Ctrl-C ends a server and writes it); docs/sec-learn.md\n"
+	"  --attach             with --learn: attach the learned policy to IMAGE, so that\n"
+	"                       later 'volt run IMAGE' uses it (see 'volt policy attach')\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"In the foreground, SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to volt go to the\n"
@@ -96,6 +101,12 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 		goto out;
 	(void)first;
 	(void)n;
+	if ((o.learn || o.attach) && (o.detach || !o.learn || (!o.learn_file && !o.attach) ||
+				      (o.attach && !o.spec.image) || o.spec.policy_file)) {
+		r = cli_usage_error(g->program, "run: --learn[=FILE] runs in the foreground without --policy, and needs "
+				    "FILE or --attach (which needs an IMAGE, not --rootfs)");
+		goto out;
+	}
 	if (o.rm && o.detach) {
 		r = cli_usage_error(g->program, "run: --rm works in the foreground only, not with --detach");
 		goto out;
@@ -153,7 +164,9 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 			volt_ctr_remove(ctr, name, true);
 		goto out;
 	}
-	if (volt_ctr_run_console(ctr, name, console, &status) < 0)
+	if (o.learn)
+		r = container_run_learn(g, ctr, name, &o, console);
+	else if (volt_ctr_run_console(ctr, name, console, &status) < 0)
 		r = cli_fail(g->program);
 	else
 		r = status;

@@ -16,7 +16,13 @@ struct spec_options {
 	const char *name;       /* --name (run) */
 	bool rm, detach;        /* run only */
 	bool interactive, tty;  /* -i, -t (run only) */
+	bool learn, attach;     /* --learn[=FILE], --attach (run only) */
+	const char *learn_file;
 };
+
+/* volt run --learn: run container @name observed, write/attach its policy (container-learn.c). */
+int container_run_learn(const struct cli_global *g, volt_ctr *ctr, const char *name, const struct spec_options *o,
+			volt_ctr_console console);
 
 /* Open the containers of the state root chosen by --root / VOLT_ROOT. */
 int container_open(const struct cli_global *g, volt_ctr **out);

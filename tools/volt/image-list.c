@@ -32,7 +32,9 @@ static const char inspect_help[] =
 	"\n"
 	"Show image NAME: its full name, id, manifest digest, root tree (a Stellarium\n"
 	"hash: 'stellarium ls HASH' browses it), layers, platform, and what its config\n"
-	"says a container runs: Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts.\n"
+	"says a container runs: Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts;\n"
+	"and Policy, what its containers get without --policy: 'attached' (volt policy\n"
+	"attach, volt run --learn --attach) or 'default' (the container default).\n"
 	"NAME may be short (see 'volt image --help').\n"
 	"\n"
 	"Options:\n"
@@ -164,6 +166,8 @@ int image_inspect(const struct cli_global *g, int argc, char **argv)
 	if (json) {
 		json_t *o = image_to_json(img, true);
 
+		/* What its containers get without --policy (volt policy attach). */
+		json_object_set_new(o, "policy", json_string(image_policy_state(g, name)));
 		volt_cas_oci_image_free(img);
 		return cli_print_json(g->program, o);
 	}
@@ -181,6 +185,7 @@ int image_inspect(const struct cli_global *g, int argc, char **argv)
 	print_strv("Cmd:", img->cmd);
 	print_field("WorkingDir:", img->working_dir && *img->working_dir ? img->working_dir : "-");
 	print_field("User:", img->user && *img->user ? img->user : "-");
+	print_field("Policy:", image_policy_state(g, name));
 	printf("Env:\n");
 	for (const char *const *e = img->env; e && *e; e++)
 		print_line("  ", *e);

@@ -18,6 +18,9 @@ static const char help[] =
 	"       volt policy show [FILE] [--json]\n"
 	"       volt policy default\n"
 	"       volt policy learn -o FILE [--force] -- COMMAND [ARGS...]\n"
+	"       volt policy attach IMAGE FILE\n"
+	"       volt policy detach IMAGE\n"
+	"       volt policy attached IMAGE\n"
 	"\n"
 	"Work with sandbox policies: JSON files that say what a workload may read,\n"
 	"write and execute (Landlock), which TCP ports it may bind and connect to\n"
@@ -37,6 +40,13 @@ static const char help[] =
 	"  learn           run COMMAND once under observation (ptrace; it cannot escape\n"
 	"                  it) and write a least-privilege policy for it to FILE; see\n"
 	"                  docs/sec-learn.md for how to review and tighten the result\n"
+	"                  (containers: volt run --learn=FILE [--attach] IMAGE)\n"
+	"  attach IMAGE FILE  validate FILE and keep a copy as IMAGE's policy: containers\n"
+	"                  of IMAGE made without --policy get it instead of the container\n"
+	"                  default (--policy default overrides it); kept under the state\n"
+	"                  root by image content, never read from the image\n"
+	"  detach IMAGE    remove IMAGE's policy\n"
+	"  attached IMAGE  print IMAGE's policy (JSON)\n"
 	"\n"
 	"Options:\n"
 	"  --json          machine-readable output (validate, show)\n"
@@ -246,7 +256,7 @@ int verb_policy(const struct cli_global *g, int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return cli_usage_error(g->program, "policy: which command? validate, show, default or learn");
+		return cli_usage_error(g->program, "policy: which command? validate, show, default, learn, attach, detach or attached");
 	sub = argv[optind++];
 	/* Options may also follow the subcommand. */
 	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
@@ -280,5 +290,7 @@ int verb_policy(const struct cli_global *g, int argc, char **argv)
 			return cli_usage_error(g->program, "policy default: unexpected argument '%s'", argv[optind]);
 		return policy_default(g);
 	}
+	if (strcmp(sub, "attach") == 0 || strcmp(sub, "detach") == 0 || strcmp(sub, "attached") == 0)
+		return verb_policy_attach(g, sub, json, argc - optind, argv + optind);
 	return cli_usage_error(g->program, "policy: unknown command '%s'", sub);
 }

@@ -10,6 +10,10 @@ int verb_image(const struct cli_global *g, int argc, char **argv);
 int verb_info(const struct cli_global *g, int argc, char **argv);
 int verb_policy(const struct cli_global *g, int argc, char **argv);
 int verb_policy_learn(const struct cli_global *g, int argc, char **argv);
+/* policy attach IMAGE FILE, detach IMAGE, attached IMAGE (@argv: the arguments after @sub). */
+int verb_policy_attach(const struct cli_global *g, const char *sub, bool json, int argc, char **argv);
+/* "attached", "default" (none attached: the container default), "invalid" or "unknown". */
+const char *image_policy_state(const struct cli_global *g, const char *image);
 int verb_vm(const struct cli_global *g, int argc, char **argv);
 int verb_sandbox(const struct cli_global *g, int argc, char **argv);
 

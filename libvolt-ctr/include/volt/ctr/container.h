@@ -101,10 +101,18 @@ typedef struct volt_ctr_spec {
 	uint64_t tasks_max;
 	uint32_t cpu_quota_percent;    /* 100 = one CPU */
 	uint32_t io_weight;            /* 1..10000 */
-	/* The sandbox policy file (see volt-policy(5)); NULL: the default policy. */
+	/*
+	 * The sandbox policy file (see volt-policy(5)). NULL: the policy
+	 * attached to the image (volt_ctr_image_policy_attach()), else the
+	 * container default; VOLT_CTR_POLICY_DEFAULT: the container default
+	 * even when the image has one attached.
+	 */
 	const char *policy_file;
 	bool policy_strict;            /* refuse to run if a policy part cannot be enforced */
 } volt_ctr_spec;
+
+/* As policy_file: the container default, not the image's attached policy (a file named so: "./default"). */
+#define VOLT_CTR_POLICY_DEFAULT "default"
 
 #define VOLT_CTR_SPEC_VERSION 1
 #define VOLT_CTR_SPEC_INIT { .version = VOLT_CTR_SPEC_VERSION }
@@ -207,6 +215,65 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
  * @return 0; -ENOENT; -ESRCH when not running; -EINVAL for an empty argv.
  */
 VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], int *exit_status);
+
+/**
+ * Run container @name in the foreground as volt_ctr_run_console() does,
+ * but with its workload observed instead of sandboxed, and return the
+ * least-privilege policy learned from that run (docs/sec-learn.md): the
+ * launcher inside the container traces the workload with ptrace
+ * (volt_sec_learn_run()), so the policy's paths are the container's own.
+ * The workload runs without the container's policy (in its namespaces,
+ * as its user): learn only from a trusted run. The first SIGINT, SIGTERM
+ * or SIGHUP the caller gets is passed on to the workload, and the policy
+ * is built when it has ended; a second one kills it, and what was learned
+ * so far is returned. What the container hands back is validated like a
+ * policy file (volt_sec_policy_parse()) before it is returned.
+ *
+ * @param exit_status  on success, the workload's exit code (128+N for signal N).
+ * @param out          on success, the policy as JSON (volt-policy(5)), a new
+ *                     reference the caller json_decref()s.
+ * @return as volt_ctr_run_console(); -ENODATA when the container gave
+ *         back no policy; -EINVAL or -EFBIG for a policy that does not
+ *         validate.
+ * @since 0.3
+ */
+VOLT_API int volt_ctr_learn(volt_ctr *ctr, const char *name, volt_ctr_console console, int *exit_status,
+			    json_t **out);
+
+/**
+ * Attach @policy (volt-policy(5) as JSON, e.g. from volt_ctr_learn() or
+ * volt_json_load_file()) to @image (a name of 'volt image ls', a
+ * Stellarium ref or hash): containers of that image created without a
+ * policy (volt_ctr_spec.policy_file NULL) get it instead of the container
+ * default. It is parsed and validated like a file, and Volt stores its own
+ * serialisation under the state root, keyed by the image's tree (every
+ * name of that content shares it); it replaces an earlier one. Nothing of
+ * it lives in the image.
+ *
+ * @return 0; -ENOENT for an unknown image; -EINVAL for a policy that does
+ *         not validate; errors writing the state root.
+ * @since 0.3
+ */
+VOLT_API int volt_ctr_image_policy_attach(volt_ctr *ctr, const char *image, const json_t *policy);
+
+/**
+ * Remove the policy attached to @image.
+ *
+ * @return 0; -ENOENT when the image is unknown or has none attached.
+ * @since 0.3
+ */
+VOLT_API int volt_ctr_image_policy_detach(volt_ctr *ctr, const char *image);
+
+/**
+ * The policy attached to @image, validated.
+ *
+ * @param out  on success, the policy as JSON, a new reference the caller json_decref()s.
+ * @return 0; -ENOENT when the image is unknown or has none attached;
+ *         -EPERM when the stored file is not one Volt wrote (a link, another
+ *         owner, writable by others); -EINVAL when it does not validate.
+ * @since 0.3
+ */
+VOLT_API int volt_ctr_image_policy_get(volt_ctr *ctr, const char *image, json_t **out);
 
 /** States in words, as volt_ctr_state_to_string() names them. */
 typedef enum volt_ctr_state {

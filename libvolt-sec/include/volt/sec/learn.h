@@ -28,6 +28,27 @@ VOLT_BEGIN_DECLS
  */
 #define VOLT_SEC_LEARN_FORWARD_SIGNALS (1u << 0)
 
+/**
+ * Flag: the policy will be applied by a process with the ids of the
+ * learning run (a container's launcher applies it as the container's
+ * user), not by `volt sandbox run`, whose program runs as uid 65534
+ * outside its user namespace: no grant is flagged as unusable by uid
+ * 65534. @since 0.3
+ */
+#define VOLT_SEC_LEARN_SAME_IDS (1u << 1)
+
+/**
+ * Flag: grant the capabilities that calls the run made as root (effective
+ * uid 0) and that succeeded needed, among CAP_SETUID (setuid, setreuid,
+ * setresuid), CAP_SETGID (setgid, setregid, setresgid, setgroups),
+ * CAP_CHOWN (the chown calls), CAP_DAC_OVERRIDE (an open of a file whose
+ * mode bits refuse root), CAP_KILL (a signal to a process of another real
+ * uid) and CAP_NET_BIND_SERVICE (a bind below port 1024); nothing else is
+ * learned. For a container, whose capabilities live in its user
+ * namespace (docs/ctr-policy.md). @since 0.3
+ */
+#define VOLT_SEC_LEARN_CAPABILITIES (1u << 2)
+
 typedef struct volt_sec_learn_options {
 	unsigned int version;     /* VOLT_SEC_LEARN_OPTIONS_VERSION */
 	unsigned int flags;       /* VOLT_SEC_LEARN_* */
