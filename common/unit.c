@@ -35,9 +35,19 @@
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
 
+/*
+ * One connection to the system bus per process (and thread), kept for
+ * every call: a start is a status, a reset and a start, and each
+ * connection costs an authentication handshake with the broker. A
+ * forked child opens its own: sd-bus refuses a parent's connection.
+ */
+static __thread sd_bus *shared_bus;
+static __thread pid_t shared_pid;
+static __thread bool shared_subscribed;
+
 static void bus_unrefp(sd_bus **b)
 {
-	sd_bus_flush_close_unref(*b);
+	sd_bus_unref(*b);
 }
 static void msg_unrefp(sd_bus_message **m)
 {
@@ -45,6 +55,12 @@ static void msg_unrefp(sd_bus_message **m)
 }
 #define _cleanup_bus_ _cleanup_(bus_unrefp)
 #define _cleanup_msg_ _cleanup_(msg_unrefp)
+
+__attribute__((destructor)) static void bus_release(void)
+{
+	if (shared_bus && shared_pid == getpid())
+		shared_bus = sd_bus_flush_close_unref(shared_bus);
+}
 
 bool common_have_systemd(void)
 {
@@ -58,9 +74,22 @@ static int bus_open(sd_bus **out)
 	if (!common_have_systemd())
 		return volt_error_set(EOPNOTSUPP,
 				      "this needs systemd as PID 1 (it is not here); without it, run in the foreground: 'volt run' for containers, 'volt vm run' for VMs");
-	r = sd_bus_open_system(out);
-	if (r < 0)
+	if (shared_bus && shared_pid == getpid() && sd_bus_is_open(shared_bus) > 0) {
+		*out = sd_bus_ref(shared_bus);
+		return 0;
+	}
+	if (shared_bus && shared_pid == getpid())
+		sd_bus_flush_close_unref(shared_bus);
+	/* A parent's connection is not this process's to close. */
+	shared_bus = NULL;
+	shared_subscribed = false;
+	r = sd_bus_open_system(&shared_bus);
+	if (r < 0) {
+		shared_bus = NULL;
 		return volt_error_set_errno(r, "connect to the system bus");
+	}
+	shared_pid = getpid();
+	*out = sd_bus_ref(shared_bus);
 	return 0;
 }
 
@@ -137,16 +166,22 @@ static int watch_unit(sd_bus *bus, const char *unit, struct unit_watch *w)
 	r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
 	if (r < 0)
 		return volt_error_set_errno(r, "watch unit %s", unit);
-	if ((r = sd_bus_match_signal(bus, &w->slots[0], SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
-				     on_manager_signal, w)) < 0 ||
-	    (r = sd_bus_match_signal(bus, &w->slots[1], SD_DEST, SD_PATH, SD_MANAGER, "UnitRemoved",
-				     on_manager_signal, w)) < 0 ||
-	    (r = sd_bus_match_signal(bus, &w->slots[2], SD_DEST, path, "org.freedesktop.DBus.Properties",
-				     "PropertiesChanged", on_unit_changed, w)) < 0) {
+	/* Asynchronous: the broker handles the AddMatch calls before the
+	 * request that follows them on this connection, so nothing is missed
+	 * and no round trip is spent waiting for their replies. */
+	if ((r = sd_bus_match_signal_async(bus, &w->slots[0], SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
+					   on_manager_signal, NULL, w)) < 0 ||
+	    (r = sd_bus_match_signal_async(bus, &w->slots[1], SD_DEST, SD_PATH, SD_MANAGER, "UnitRemoved",
+					   on_manager_signal, NULL, w)) < 0 ||
+	    (r = sd_bus_match_signal_async(bus, &w->slots[2], SD_DEST, path, "org.freedesktop.DBus.Properties",
+					   "PropertiesChanged", on_unit_changed, NULL, w)) < 0) {
 		watch_done(w);
 		return volt_error_set_errno(r, "watch unit %s", unit);
 	}
-	/* systemd only signals unit changes to clients that subscribed. */
+	/* systemd only signals unit changes to clients that subscribed, once
+	 * per connection (a second Subscribe is an error). */
+	if (bus == shared_bus && shared_subscribed)
+		return 0;
 	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, "");
 	if (r < 0) {
 		watch_done(w);
@@ -154,6 +189,8 @@ static int watch_unit(sd_bus *bus, const char *unit, struct unit_watch *w)
 		sd_bus_error_free(&e);
 		return r;
 	}
+	if (bus == shared_bus)
+		shared_subscribed = true;
 	return 0;
 }
 
@@ -291,6 +328,13 @@ static int wait_started(sd_bus *bus, struct unit_watch *w, const char *unit, con
 int common_unit_start(const char *unit, const char *kind, const char *description, char **argv,
 		      const char *kill_mode, common_unit_props_fn props, void *userdata)
 {
+	return common_unit_start_full(unit, kind, description, argv, kill_mode, true, props, userdata);
+}
+
+int common_unit_start_full(const char *unit, const char *kind, const char *description, char **argv,
+			   const char *kill_mode, bool remain_after_exit, common_unit_props_fn props,
+			   void *userdata)
+{
 	_cleanup_bus_ sd_bus *bus = NULL;
 	_cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_free_ char *what = NULL;
@@ -309,7 +353,7 @@ int common_unit_start(const char *unit, const char *kind, const char *descriptio
 	if ((r = sd_bus_message_append(m, "ss", unit, "fail")) < 0 ||
 	    (r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
 	    (r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Type", "s",
-				       "exec", "RemainAfterExit", "b", 1, "KillMode", "s", kill_mode, "Slice", "s",
+				       "exec", "RemainAfterExit", "b", (int)remain_after_exit, "KillMode", "s", kill_mode, "Slice", "s",
 				       "machine.slice")) < 0)
 		goto fail;
 	r = append_exec(m, "ExecStart", argv[0], argv);
@@ -548,4 +592,62 @@ int common_unit_logs(const char *unit, int fd, unsigned lines, bool follow)
 		if (r < 0)
 			return volt_error_set_errno(r, "wait for the journal");
 	}
+}
+
+/* ---- Unit files, for what starts at boot ---- */
+
+int common_unit_file_install(const char *unit, const char *content)
+{
+	_cleanup_bus_ sd_bus *bus = NULL;
+	_cleanup_free_ char *path = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	if ((r = bus_open(&bus)) < 0)
+		return r;
+	if (asprintf(&path, "%s/%s", COMMON_UNIT_DIR, unit) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	/* Atomic: systemd at boot sees the old file or the new, never half. */
+	r = volt_file_write_atomic(path, content, strlen(content), 0644);
+	if (r < 0)
+		return volt_error_prefix(r, "write %s", path);
+	/* EnableUnitFiles makes the [Install] symlinks; Reload makes PID 1
+	 * load them, so that its targets want the unit from now on. */
+	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "EnableUnitFiles", &e, NULL, "asbb", 1, unit, 0,
+			       1);
+	if (r >= 0)
+		r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Reload", &e, NULL, "");
+	if (r < 0) {
+		r = bus_fail(r, &e, "enable unit file");
+		sd_bus_error_free(&e);
+		(void)unlink(path);
+		return r;
+	}
+	return 0;
+}
+
+int common_unit_file_remove(const char *unit)
+{
+	_cleanup_bus_ sd_bus *bus = NULL;
+	_cleanup_free_ char *path = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	if (asprintf(&path, "%s/%s", COMMON_UNIT_DIR, unit) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? 0 : volt_error_set_errno(errno, "%s", path);
+	if ((r = bus_open(&bus)) < 0)
+		return r;
+	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "DisableUnitFiles", &e, NULL, "asb", 1, unit, 0);
+	if (r >= 0 && unlink(path) < 0 && errno != ENOENT)
+		return volt_error_set_errno(errno, "remove %s", path);
+	if (r >= 0)
+		r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Reload", &e, NULL, "");
+	if (r < 0) {
+		r = bus_fail(r, &e, "disable unit file");
+		sd_bus_error_free(&e);
+		return r;
+	}
+	return 1;
 }

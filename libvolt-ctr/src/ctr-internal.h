@@ -82,6 +82,10 @@ const char *ctr_nspawn_path(void);
 /* systemd.c; the rest of the unit work is common/unit.c, shared with VMs */
 typedef common_unit_status ctr_unit_status;
 int ctr_unit_start(const ctr_record *rec);
+/* Warn about each limit in @limits (config.json's) that the host's cgroups cannot enforce. */
+void ctr_limits_warn(const json_t *limits, const char *name);
+/* Remove container @name's boot unit, if any (volt_ctr_disable() without its checks). */
+int ctr_unit_disable(const char *name);
 
 /* run.c: foreground containers' pid file. @out is 0 when the container
  * does not run in the foreground (the file is missing, stale, or names a

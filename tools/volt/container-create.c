@@ -37,7 +37,11 @@
 	"  --pids-limit N       limit on tasks (unit property TasksMax)\n"                          \
 	"  --io-weight N        IO weight 1..10000 (unit property IOWeight)\n"                      \
 	"  --policy FILE        sandbox policy, see volt-policy(5) (default: volt policy default)\n" \
-	"  --strict             refuse to run if the kernel cannot enforce the whole policy\n"
+	"  --strict             refuse to run if the kernel cannot enforce the whole policy\n" \
+	"  --restart POLICY     when the workload of the container's unit ends: no\n"        \
+	"                       (default), on-failure[:N] (non-zero exit or a signal; at\n"   \
+	"                       most N times), always (also after exit 0); never after\n"     \
+	"                       'volt stop' (unit property Restart=)\n"
 
 static const char create_help[] =
 	"Usage: volt container create NAME (--image REF | --rootfs DIR) [OPTIONS] [-- CMD [ARGS...]]\n"
@@ -123,7 +127,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			 const char *help, int *first_arg, int *n_args)
 {
 	enum { OPT_ROOTFS = 0x100, OPT_IMAGE, OPT_HOSTNAME, OPT_NETWORK, OPT_CPUS, OPT_PIDS, OPT_IO, OPT_POLICY,
-	       OPT_STRICT, OPT_NAME, OPT_RM };
+	       OPT_STRICT, OPT_NAME, OPT_RM, OPT_RESTART };
 	static const struct option options[] = {
 		{ "rootfs", required_argument, NULL, OPT_ROOTFS },
 		{ "image", required_argument, NULL, OPT_IMAGE },
@@ -140,6 +144,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		{ "io-weight", required_argument, NULL, OPT_IO },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "restart", required_argument, NULL, OPT_RESTART },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "rm", no_argument, NULL, OPT_RM },
 		{ "detach", no_argument, NULL, 'd' },
@@ -235,6 +240,9 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		case OPT_STRICT:
 			o->spec.policy_strict = true;
 			break;
+		case OPT_RESTART:
+			o->spec.restart = optarg;
+			break;
 		case OPT_NAME:
 		case OPT_RM:
 		case 'd':
@@ -282,6 +290,9 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		*n_args = 0;
 	}
 	o->spec.argv = o->argv;
+	if (o->rm && o->spec.restart && strcmp(o->spec.restart, "no") != 0)
+		return cli_usage_error(g->program, "%s: --restart %s and --rm conflict (--rm removes what would restart)",
+				       argv[0], o->spec.restart);
 	if (!o->spec.rootfs == !o->spec.image)
 		return cli_usage_error(g->program, "%s: give the image: %s--image REF or --rootfs DIR (one of them)",
 				       argv[0], run ? "IMAGE, " : "");

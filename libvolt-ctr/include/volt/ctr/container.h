@@ -104,9 +104,18 @@ typedef struct volt_ctr_spec {
 	/* The sandbox policy file (see volt-policy(5)); NULL: the default policy. */
 	const char *policy_file;
 	bool policy_strict;            /* refuse to run if a policy part cannot be enforced */
+	/*
+	 * Since version 2: what systemd does when the workload of the
+	 * container's unit ends (the unit's Restart=). NULL or "no": nothing;
+	 * "on-failure": start it again after a non-zero exit status or a
+	 * signal; "on-failure:N": the same, N times at most; "always": also
+	 * after exit status 0. Never after volt_ctr_stop().
+	 */
+	const char *restart;
 } volt_ctr_spec;
 
-#define VOLT_CTR_SPEC_VERSION 1
+/* 2 adds @restart; version 1 specs (without it) are still accepted. */
+#define VOLT_CTR_SPEC_VERSION 2
 #define VOLT_CTR_SPEC_INIT { .version = VOLT_CTR_SPEC_VERSION }
 
 /**
@@ -139,6 +148,27 @@ VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force);
  *         message.
  */
 VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name);
+
+/**
+ * Make container @name start when the host boots: the unit file
+ * /etc/systemd/system/volt-boot-NAME.service, wanted by
+ * multi-user.target and enabled, runs "@program --root ROOT container
+ * start NAME" (@program: the absolute path of volt), so that a boot
+ * starts the container as volt_ctr_start() does. Written atomically;
+ * enabling again rewrites it. volt_ctr_remove() removes it.
+ *
+ * @return 0; -ENOENT; -EOPNOTSUPP without systemd; errors from the file
+ *         system or systemd.
+ */
+VOLT_API int volt_ctr_enable(volt_ctr *ctr, const char *name, const char *program);
+
+/**
+ * Undo volt_ctr_enable(): disable and remove the boot unit of @name.
+ * A running container goes on running.
+ *
+ * @return 1; 0 if it was not enabled; errors from systemd.
+ */
+VOLT_API int volt_ctr_disable(volt_ctr *ctr, const char *name);
 
 /**
  * Stop container @name: SIGTERM to its workload, SIGKILL after
