@@ -194,10 +194,13 @@ static int watch_unit(sd_bus *bus, const char *unit, struct unit_watch *w)
 	return 0;
 }
 
-/* Until one of the watched signals (already queued, or new) or @usec; 0 or -errno. */
-static int watch_wait(sd_bus *bus, struct unit_watch *w, uint64_t usec)
+/*
+ * Until a watched signal came after @seen (w->events when the caller
+ * last read the unit's state: a status read handles signals too), or
+ * @usec; 0 or -errno.
+ */
+static int watch_wait(sd_bus *bus, struct unit_watch *w, unsigned seen, uint64_t usec)
 {
-	unsigned seen = w->events;
 	uint64_t end = now_usec() + usec, now;
 	int r;
 
@@ -217,15 +220,62 @@ static int watch_wait(sd_bus *bus, struct unit_watch *w, uint64_t usec)
 	}
 }
 
+/*
+ * One property of a unit, asked for asynchronously: a status sends all
+ * its Get calls at once and then waits for the replies, one round trip
+ * through the broker instead of one a property.
+ */
+struct prop_get {
+	const char *iface, *name;
+	char type;           /* 's' (into a char[32]), 'u', 'i' or 't' */
+	void *out;
+	sd_bus_slot *slot;
+	int r;               /* 1 answered, 0 pending, <0 error */
+};
+
+static int on_prop(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct prop_get *p = userdata;
+	const char *str;
+	char sig[2] = { p->type, 0 };
+	int r;
+
+	(void)error;
+	if (sd_bus_message_is_method_error(m, NULL)) {
+		p->r = -sd_bus_message_get_errno(m) ?: -EIO;
+		return 0;
+	}
+	r = sd_bus_message_enter_container(m, 'v', sig);
+	if (r >= 0 && p->type == 's') {
+		r = sd_bus_message_read_basic(m, 's', &str);
+		if (r >= 0)
+			snprintf(p->out, 32, "%s", str);
+	} else if (r >= 0) {
+		r = sd_bus_message_read_basic(m, p->type, p->out);
+	}
+	p->r = r < 0 ? r : 1;
+	return 0;
+}
+
 static int status_on(sd_bus *bus, const char *unit, common_unit_status *out)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_msg_ sd_bus_message *reply = NULL;
-	_cleanup_free_ char *active = NULL, *sub = NULL;
 	const char *path;
 	uint32_t pid = 0;
 	int32_t code = 0, status = 0;
 	uint64_t enter = 0, mem = UINT64_MAX;
+	struct prop_get props[] = {
+		{ "Unit", "ActiveState", 's', out->active, NULL, 0 },
+		{ "Unit", "SubState", 's', out->sub, NULL, 0 },
+		{ "Unit", "ActiveEnterTimestamp", 't', &enter, NULL, 0 },
+		{ "Service", "MainPID", 'u', &pid, NULL, 0 },
+		{ "Service", "ExecMainCode", 'i', &code, NULL, 0 },
+		{ "Service", "ExecMainStatus", 'i', &status, NULL, 0 },
+		{ "Service", "MemoryCurrent", 't', &mem, NULL, 0 },
+	};
+	uint64_t deadline = now_usec() + 25ULL * 1000000;
+	size_t pending;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -241,29 +291,61 @@ static int status_on(sd_bus *bus, const char *unit, common_unit_status *out)
 	if (r < 0)
 		return volt_error_set_errno(r, "read systemd's reply");
 
-#define GET(iface, prop, type, ptr)                                                         \
-	sd_bus_get_property_trivial(bus, SD_DEST, path, "org.freedesktop.systemd1." iface, prop, \
-				    NULL, type, ptr)
-	if (sd_bus_get_property_string(bus, SD_DEST, path, "org.freedesktop.systemd1.Unit", "ActiveState",
-				       NULL, &active) < 0 ||
-	    sd_bus_get_property_string(bus, SD_DEST, path, "org.freedesktop.systemd1.Unit", "SubState", NULL,
-				       &sub) < 0)
-		return 0; /* the unit went away between the two calls */
-	GET("Unit", "ActiveEnterTimestamp", 't', &enter);
-	GET("Service", "MainPID", 'u', &pid);
-	GET("Service", "ExecMainCode", 'i', &code);
-	GET("Service", "ExecMainStatus", 'i', &status);
-	GET("Service", "MemoryCurrent", 't', &mem);
-#undef GET
+	for (size_t i = 0; i < ELEMENTSOF(props); i++) {
+		char iface[64];
+
+		snprintf(iface, sizeof(iface), "org.freedesktop.systemd1.%s", props[i].iface);
+		r = sd_bus_call_method_async(bus, &props[i].slot, SD_DEST, path, "org.freedesktop.DBus.Properties",
+					     "Get", on_prop, &props[i], "ss", iface, props[i].name);
+		if (r < 0) {
+			r = volt_error_set_errno(r, "query systemd");
+			goto done;
+		}
+	}
+	for (;;) {
+		pending = 0;
+		for (size_t i = 0; i < ELEMENTSOF(props); i++)
+			pending += props[i].r == 0;
+		if (!pending)
+			break;
+		while ((r = sd_bus_process(bus, NULL)) > 0)
+			;
+		if (r < 0) {
+			r = volt_error_set_errno(r, "read from the system bus");
+			goto done;
+		}
+		pending = 0;
+		for (size_t i = 0; i < ELEMENTSOF(props); i++)
+			pending += props[i].r == 0;
+		if (!pending)
+			break;
+		if (now_usec() >= deadline) {
+			r = volt_error_set(ETIMEDOUT, "systemd does not answer");
+			goto done;
+		}
+		r = sd_bus_wait(bus, deadline - now_usec());
+		if (r < 0 && r != -EINTR) {
+			r = volt_error_set_errno(r, "wait on the system bus");
+			goto done;
+		}
+	}
+	r = 0;
+	/* The unit went away between GetUnit and the state: as if never there. */
+	if (props[0].r < 0 || props[1].r < 0) {
+		memset(out, 0, sizeof(*out));
+		out->memory = UINT64_MAX;
+		goto done;
+	}
 	out->loaded = true;
-	snprintf(out->active, sizeof(out->active), "%s", active);
-	snprintf(out->sub, sizeof(out->sub), "%s", sub);
 	out->main_pid = (pid_t)pid;
 	out->exec_code = code;
 	out->exec_status = status;
 	out->active_enter_us = enter;
 	out->memory = mem;
-	return 0;
+done:
+	for (size_t i = 0; i < ELEMENTSOF(props); i++)
+		sd_bus_slot_unref(props[i].slot);
+	return r;
 }
 
 int common_unit_status_get(const char *unit, common_unit_status *out)
@@ -303,9 +385,11 @@ static int wait_started(sd_bus *bus, struct unit_watch *w, const char *unit, con
 {
 	uint64_t deadline = now_usec() + 60ULL * 1000000;
 	common_unit_status st;
+	unsigned seen;
 	int r;
 
 	for (;;) {
+		seen = w->events;
 		r = status_on(bus, unit, &st);
 		if (r < 0)
 			return r;
@@ -319,7 +403,7 @@ static int wait_started(sd_bus *bus, struct unit_watch *w, const char *unit, con
 					      unit);
 		if (now_usec() > deadline)
 			return volt_error_set(ETIMEDOUT, "%s unit %s did not start within 60s", kind, unit);
-		r = watch_wait(bus, w, deadline - now_usec() + 1);
+		r = watch_wait(bus, w, seen, deadline - now_usec() + 1);
 		if (r < 0)
 			return r;
 	}
@@ -439,6 +523,8 @@ int common_unit_reset(const char *unit)
 	volt_error_clear();
 	deadline = now_usec() + 5ULL * 1000000;
 	while (now_usec() < deadline) {
+		unsigned seen = w.events;
+
 		if (status_on(bus, unit, &st) < 0 || !st.loaded) {
 			watch_done(&w);
 			volt_error_clear();
@@ -447,7 +533,7 @@ int common_unit_reset(const char *unit)
 		if (strcmp(st.active, "failed") == 0)
 			(void)call_unit(bus, "ResetFailedUnit", "reset unit", "s", unit);
 		/* Bounded: a unit that is gone sends nothing more to wait for. */
-		if (watch_wait(bus, &w, 100000) < 0)
+		if (watch_wait(bus, &w, seen, 100000) < 0)
 			break;
 	}
 	watch_done(&w);
@@ -475,6 +561,8 @@ int common_unit_stop(const char *unit, uint64_t timeout_ns)
 	}
 	deadline = now_usec() + timeout_ns / 1000;
 	for (;;) {
+		unsigned seen = w.events;
+
 		r = status_on(bus, unit, &st);
 		if (r < 0)
 			break;
@@ -495,7 +583,7 @@ int common_unit_stop(const char *unit, uint64_t timeout_ns)
 			break;
 		}
 		/* Woken by the unit's signals; the deadline still counts. */
-		r = watch_wait(bus, &w, deadline > now_usec() ? deadline - now_usec() + 1 : 1000);
+		r = watch_wait(bus, &w, seen, deadline > now_usec() ? deadline - now_usec() + 1 : 1000);
 		if (r < 0)
 			break;
 	}
