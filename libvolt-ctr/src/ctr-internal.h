@@ -42,6 +42,8 @@ int ctr_unit_name(char *buf, size_t size, const char *name);
 
 /* spec.c: the spec as stored in config.json */
 int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base);
+/* A restart policy (see volt_ctr_set_restart()) into @o as "restart" and "restart_max". */
+int ctr_restart_to_json(json_t *o, const char *restart);
 
 /* image-config.c: an OCI image's config applied to a spec */
 struct volt_cas_oci_image;

@@ -195,7 +195,7 @@ static int parse_port(const char *s, json_t **out)
 }
 
 /* "no", "on-failure[:N]" or "always" as "restart" and "restart_max" (0: no bound). */
-static int restart_to_json(json_t *o, const char *restart)
+int ctr_restart_to_json(json_t *o, const char *restart)
 {
 	const char *policy = restart ? restart : "no";
 	unsigned long max = 0;
@@ -225,7 +225,7 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 	struct timespec now;
 	int r;
 
-	if (spec->version != VOLT_CTR_SPEC_VERSION && spec->version != 1)
+	if (spec->version != VOLT_CTR_SPEC_VERSION)
 		return volt_error_set(EINVAL, "container spec version %u is not supported (expected %u)",
 				      spec->version, VOLT_CTR_SPEC_VERSION);
 	if (spec->workdir && spec->workdir[0] != '/')
@@ -314,7 +314,7 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 		return volt_error_set(ERANGE, "limit too large");
 	ctr_limits_warn(limits, name);
 
-	r = restart_to_json(o, spec->version >= 2 ? spec->restart : NULL);
+	r = ctr_restart_to_json(o, NULL);
 	if (r < 0)
 		return r;
 

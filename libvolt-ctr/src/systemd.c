@@ -171,6 +171,27 @@ int ctr_unit_start(const ctr_record *rec)
 				      strcmp(props.restart, "always") != 0, append_properties, &props);
 }
 
+VOLT_API int volt_ctr_set_restart(volt_ctr *ctr, const char *name, const char *policy)
+{
+	_cleanup_record_ ctr_record rec = {};
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	assert_return(ctr, EINVAL);
+	r = ctr_record_load(&rec, ctr, name);
+	if (r < 0)
+		return r;
+	r = ctr_restart_to_json(rec.config, policy);
+	if (r < 0)
+		return volt_error_prefix(r, "container '%s'", name);
+	if (asprintf(&path, "%s/config.json", rec.dir) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	r = volt_json_write_file(path, rec.config, VOLT_JSON_PRETTY, 0600);
+	if (r < 0)
+		return volt_error_prefix(r, "write %s", path);
+	return 0;
+}
+
 /* ---- Starting at boot ---- */
 
 static int boot_unit_name(char *buf, size_t size, const char *name)

@@ -241,7 +241,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			o->spec.policy_strict = true;
 			break;
 		case OPT_RESTART:
-			o->spec.restart = optarg;
+			o->restart = optarg;
 			break;
 		case OPT_NAME:
 		case OPT_RM:
@@ -290,9 +290,9 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		*n_args = 0;
 	}
 	o->spec.argv = o->argv;
-	if (o->rm && o->spec.restart && strcmp(o->spec.restart, "no") != 0)
+	if (o->rm && o->restart && strcmp(o->restart, "no") != 0)
 		return cli_usage_error(g->program, "%s: --restart %s and --rm conflict (--rm removes what would restart)",
-				       argv[0], o->spec.restart);
+				       argv[0], o->restart);
 	if (!o->spec.rootfs == !o->spec.image)
 		return cli_usage_error(g->program, "%s: give the image: %s--image REF or --rootfs DIR (one of them)",
 				       argv[0], run ? "IMAGE, " : "");
@@ -307,6 +307,23 @@ void container_spec_done(struct spec_options *o)
 	free(o->env);
 	free(o->volumes);
 	free(o->ports);
+}
+
+int container_create_spec(volt_ctr *ctr, const char *name, const struct spec_options *o)
+{
+	int r = volt_ctr_create(ctr, name, &o->spec);
+
+	if (r < 0 || !o->restart)
+		return r;
+	r = volt_ctr_set_restart(ctr, name, o->restart);
+	if (r < 0) {
+		char *msg = strdup(volt_error_message());
+
+		(void)volt_ctr_remove(ctr, name, true);
+		volt_error_set(-r, "%s", msg ? msg : "");
+		free(msg);
+	}
+	return r;
 }
 
 int container_create(const struct cli_global *g, int argc, char **argv)
@@ -326,7 +343,7 @@ int container_create(const struct cli_global *g, int argc, char **argv)
 	}
 	r = container_open(g, &ctr);
 	if (r < 0) {
-		r = volt_ctr_create(ctr, argv[first], &o.spec);
+		r = container_create_spec(ctr, argv[first], &o);
 		r = r < 0 ? cli_fail(g->program) : CLI_EXIT_OK;
 		if (r == CLI_EXIT_OK && !g->json)
 			printf("%s\n", argv[first]);

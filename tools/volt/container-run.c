@@ -124,7 +124,7 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 	r = container_open(g, &ctr);
 	if (r >= 0)
 		goto out;
-	if (volt_ctr_create(ctr, name, &o.spec) < 0) {
+	if (container_create_spec(ctr, name, &o) < 0) {
 		r = cli_fail(g->program);
 		goto out;
 	}

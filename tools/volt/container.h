@@ -16,6 +16,7 @@ struct spec_options {
 	const char *name;       /* --name (run) */
 	bool rm, detach;        /* run only */
 	bool interactive, tty;  /* -i, -t (run only) */
+	const char *restart;    /* --restart: volt_ctr_set_restart() after create */
 };
 
 /* Open the containers of the state root chosen by --root / VOLT_ROOT. */
@@ -34,6 +35,8 @@ int container_open(const struct cli_global *g, volt_ctr **out);
 int container_parse_spec(const struct cli_global *g, struct spec_options *o, bool run, int argc, char **argv,
 			 const char *help, int *first_arg, int *n_args);
 void container_spec_done(struct spec_options *o);
+/* volt_ctr_create() of @name, then its --restart; nothing is left if either fails. */
+int container_create_spec(volt_ctr *ctr, const char *name, const struct spec_options *o);
 
 int container_create(const struct cli_global *g, int argc, char **argv);
 int container_run(const struct cli_global *g, int argc, char **argv);

@@ -104,18 +104,9 @@ typedef struct volt_ctr_spec {
 	/* The sandbox policy file (see volt-policy(5)); NULL: the default policy. */
 	const char *policy_file;
 	bool policy_strict;            /* refuse to run if a policy part cannot be enforced */
-	/*
-	 * Since version 2: what systemd does when the workload of the
-	 * container's unit ends (the unit's Restart=). NULL or "no": nothing;
-	 * "on-failure": start it again after a non-zero exit status or a
-	 * signal; "on-failure:N": the same, N times at most; "always": also
-	 * after exit status 0. Never after volt_ctr_stop().
-	 */
-	const char *restart;
 } volt_ctr_spec;
 
-/* 2 adds @restart; version 1 specs (without it) are still accepted. */
-#define VOLT_CTR_SPEC_VERSION 2
+#define VOLT_CTR_SPEC_VERSION 1
 #define VOLT_CTR_SPEC_INIT { .version = VOLT_CTR_SPEC_VERSION }
 
 /**
@@ -148,6 +139,19 @@ VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force);
  *         message.
  */
 VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name);
+
+/**
+ * Set what systemd does when the workload of container @name's unit
+ * ends (the unit's Restart=), from its next start on. @policy: NULL or
+ * "no" (the default of a new container): nothing; "on-failure": start it
+ * again 0.5 s after a non-zero exit status or a signal; "on-failure:N":
+ * the same, N times at most (1..1000000); "always": also after exit
+ * status 0. Never after volt_ctr_stop(). Recorded in config.json
+ * ("restart", "restart_max").
+ *
+ * @return 0; -ENOENT; -EINVAL for an unknown policy.
+ */
+VOLT_API int volt_ctr_set_restart(volt_ctr *ctr, const char *name, const char *policy);
 
 /**
  * Make container @name start when the host boots: the unit file
