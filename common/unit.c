@@ -35,9 +35,19 @@
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
 
+/*
+ * One connection to the system bus per process (and thread), kept for
+ * every call: a start is a status, a reset and a start, and each
+ * connection costs an authentication handshake with the broker. A
+ * forked child opens its own: sd-bus refuses a parent's connection.
+ */
+static __thread sd_bus *shared_bus;
+static __thread pid_t shared_pid;
+static __thread bool shared_subscribed;
+
 static void bus_unrefp(sd_bus **b)
 {
-	sd_bus_flush_close_unref(*b);
+	sd_bus_unref(*b);
 }
 static void msg_unrefp(sd_bus_message **m)
 {
@@ -45,6 +55,12 @@ static void msg_unrefp(sd_bus_message **m)
 }
 #define _cleanup_bus_ _cleanup_(bus_unrefp)
 #define _cleanup_msg_ _cleanup_(msg_unrefp)
+
+__attribute__((destructor)) static void bus_release(void)
+{
+	if (shared_bus && shared_pid == getpid())
+		shared_bus = sd_bus_flush_close_unref(shared_bus);
+}
 
 bool common_have_systemd(void)
 {
@@ -58,9 +74,22 @@ static int bus_open(sd_bus **out)
 	if (!common_have_systemd())
 		return volt_error_set(EOPNOTSUPP,
 				      "this needs systemd as PID 1 (it is not here); without it, run in the foreground: 'volt run' for containers, 'volt vm run' for VMs");
-	r = sd_bus_open_system(out);
-	if (r < 0)
+	if (shared_bus && shared_pid == getpid() && sd_bus_is_open(shared_bus) > 0) {
+		*out = sd_bus_ref(shared_bus);
+		return 0;
+	}
+	if (shared_bus && shared_pid == getpid())
+		sd_bus_flush_close_unref(shared_bus);
+	/* A parent's connection is not this process's to close. */
+	shared_bus = NULL;
+	shared_subscribed = false;
+	r = sd_bus_open_system(&shared_bus);
+	if (r < 0) {
+		shared_bus = NULL;
 		return volt_error_set_errno(r, "connect to the system bus");
+	}
+	shared_pid = getpid();
+	*out = sd_bus_ref(shared_bus);
 	return 0;
 }
 
@@ -137,16 +166,22 @@ static int watch_unit(sd_bus *bus, const char *unit, struct unit_watch *w)
 	r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
 	if (r < 0)
 		return volt_error_set_errno(r, "watch unit %s", unit);
-	if ((r = sd_bus_match_signal(bus, &w->slots[0], SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
-				     on_manager_signal, w)) < 0 ||
-	    (r = sd_bus_match_signal(bus, &w->slots[1], SD_DEST, SD_PATH, SD_MANAGER, "UnitRemoved",
-				     on_manager_signal, w)) < 0 ||
-	    (r = sd_bus_match_signal(bus, &w->slots[2], SD_DEST, path, "org.freedesktop.DBus.Properties",
-				     "PropertiesChanged", on_unit_changed, w)) < 0) {
+	/* Asynchronous: the broker handles the AddMatch calls before the
+	 * request that follows them on this connection, so nothing is missed
+	 * and no round trip is spent waiting for their replies. */
+	if ((r = sd_bus_match_signal_async(bus, &w->slots[0], SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
+					   on_manager_signal, NULL, w)) < 0 ||
+	    (r = sd_bus_match_signal_async(bus, &w->slots[1], SD_DEST, SD_PATH, SD_MANAGER, "UnitRemoved",
+					   on_manager_signal, NULL, w)) < 0 ||
+	    (r = sd_bus_match_signal_async(bus, &w->slots[2], SD_DEST, path, "org.freedesktop.DBus.Properties",
+					   "PropertiesChanged", on_unit_changed, NULL, w)) < 0) {
 		watch_done(w);
 		return volt_error_set_errno(r, "watch unit %s", unit);
 	}
-	/* systemd only signals unit changes to clients that subscribed. */
+	/* systemd only signals unit changes to clients that subscribed, once
+	 * per connection (a second Subscribe is an error). */
+	if (bus == shared_bus && shared_subscribed)
+		return 0;
 	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, "");
 	if (r < 0) {
 		watch_done(w);
@@ -154,13 +189,18 @@ static int watch_unit(sd_bus *bus, const char *unit, struct unit_watch *w)
 		sd_bus_error_free(&e);
 		return r;
 	}
+	if (bus == shared_bus)
+		shared_subscribed = true;
 	return 0;
 }
 
-/* Until one of the watched signals (already queued, or new) or @usec; 0 or -errno. */
-static int watch_wait(sd_bus *bus, struct unit_watch *w, uint64_t usec)
+/*
+ * Until a watched signal came after @seen (w->events when the caller
+ * last read the unit's state: a status read handles signals too), or
+ * @usec; 0 or -errno.
+ */
+static int watch_wait(sd_bus *bus, struct unit_watch *w, unsigned seen, uint64_t usec)
 {
-	unsigned seen = w->events;
 	uint64_t end = now_usec() + usec, now;
 	int r;
 
@@ -180,15 +220,62 @@ static int watch_wait(sd_bus *bus, struct unit_watch *w, uint64_t usec)
 	}
 }
 
+/*
+ * One property of a unit, asked for asynchronously: a status sends all
+ * its Get calls at once and then waits for the replies, one round trip
+ * through the broker instead of one a property.
+ */
+struct prop_get {
+	const char *iface, *name;
+	char type;           /* 's' (into a char[32]), 'u', 'i' or 't' */
+	void *out;
+	sd_bus_slot *slot;
+	int r;               /* 1 answered, 0 pending, <0 error */
+};
+
+static int on_prop(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct prop_get *p = userdata;
+	const char *str;
+	char sig[2] = { p->type, 0 };
+	int r;
+
+	(void)error;
+	if (sd_bus_message_is_method_error(m, NULL)) {
+		p->r = -sd_bus_message_get_errno(m) ?: -EIO;
+		return 0;
+	}
+	r = sd_bus_message_enter_container(m, 'v', sig);
+	if (r >= 0 && p->type == 's') {
+		r = sd_bus_message_read_basic(m, 's', &str);
+		if (r >= 0)
+			snprintf(p->out, 32, "%s", str);
+	} else if (r >= 0) {
+		r = sd_bus_message_read_basic(m, p->type, p->out);
+	}
+	p->r = r < 0 ? r : 1;
+	return 0;
+}
+
 static int status_on(sd_bus *bus, const char *unit, common_unit_status *out)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_msg_ sd_bus_message *reply = NULL;
-	_cleanup_free_ char *active = NULL, *sub = NULL;
 	const char *path;
 	uint32_t pid = 0;
 	int32_t code = 0, status = 0;
 	uint64_t enter = 0, mem = UINT64_MAX;
+	struct prop_get props[] = {
+		{ "Unit", "ActiveState", 's', out->active, NULL, 0 },
+		{ "Unit", "SubState", 's', out->sub, NULL, 0 },
+		{ "Unit", "ActiveEnterTimestamp", 't', &enter, NULL, 0 },
+		{ "Service", "MainPID", 'u', &pid, NULL, 0 },
+		{ "Service", "ExecMainCode", 'i', &code, NULL, 0 },
+		{ "Service", "ExecMainStatus", 'i', &status, NULL, 0 },
+		{ "Service", "MemoryCurrent", 't', &mem, NULL, 0 },
+	};
+	uint64_t deadline = now_usec() + 25ULL * 1000000;
+	size_t pending;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -204,29 +291,61 @@ static int status_on(sd_bus *bus, const char *unit, common_unit_status *out)
 	if (r < 0)
 		return volt_error_set_errno(r, "read systemd's reply");
 
-#define GET(iface, prop, type, ptr)                                                         \
-	sd_bus_get_property_trivial(bus, SD_DEST, path, "org.freedesktop.systemd1." iface, prop, \
-				    NULL, type, ptr)
-	if (sd_bus_get_property_string(bus, SD_DEST, path, "org.freedesktop.systemd1.Unit", "ActiveState",
-				       NULL, &active) < 0 ||
-	    sd_bus_get_property_string(bus, SD_DEST, path, "org.freedesktop.systemd1.Unit", "SubState", NULL,
-				       &sub) < 0)
-		return 0; /* the unit went away between the two calls */
-	GET("Unit", "ActiveEnterTimestamp", 't', &enter);
-	GET("Service", "MainPID", 'u', &pid);
-	GET("Service", "ExecMainCode", 'i', &code);
-	GET("Service", "ExecMainStatus", 'i', &status);
-	GET("Service", "MemoryCurrent", 't', &mem);
-#undef GET
+	for (size_t i = 0; i < ELEMENTSOF(props); i++) {
+		char iface[64];
+
+		snprintf(iface, sizeof(iface), "org.freedesktop.systemd1.%s", props[i].iface);
+		r = sd_bus_call_method_async(bus, &props[i].slot, SD_DEST, path, "org.freedesktop.DBus.Properties",
+					     "Get", on_prop, &props[i], "ss", iface, props[i].name);
+		if (r < 0) {
+			r = volt_error_set_errno(r, "query systemd");
+			goto done;
+		}
+	}
+	for (;;) {
+		pending = 0;
+		for (size_t i = 0; i < ELEMENTSOF(props); i++)
+			pending += props[i].r == 0;
+		if (!pending)
+			break;
+		while ((r = sd_bus_process(bus, NULL)) > 0)
+			;
+		if (r < 0) {
+			r = volt_error_set_errno(r, "read from the system bus");
+			goto done;
+		}
+		pending = 0;
+		for (size_t i = 0; i < ELEMENTSOF(props); i++)
+			pending += props[i].r == 0;
+		if (!pending)
+			break;
+		if (now_usec() >= deadline) {
+			r = volt_error_set(ETIMEDOUT, "systemd does not answer");
+			goto done;
+		}
+		r = sd_bus_wait(bus, deadline - now_usec());
+		if (r < 0 && r != -EINTR) {
+			r = volt_error_set_errno(r, "wait on the system bus");
+			goto done;
+		}
+	}
+	r = 0;
+	/* The unit went away between GetUnit and the state: as if never there. */
+	if (props[0].r < 0 || props[1].r < 0) {
+		memset(out, 0, sizeof(*out));
+		out->memory = UINT64_MAX;
+		goto done;
+	}
 	out->loaded = true;
-	snprintf(out->active, sizeof(out->active), "%s", active);
-	snprintf(out->sub, sizeof(out->sub), "%s", sub);
 	out->main_pid = (pid_t)pid;
 	out->exec_code = code;
 	out->exec_status = status;
 	out->active_enter_us = enter;
 	out->memory = mem;
-	return 0;
+done:
+	for (size_t i = 0; i < ELEMENTSOF(props); i++)
+		sd_bus_slot_unref(props[i].slot);
+	return r;
 }
 
 int common_unit_status_get(const char *unit, common_unit_status *out)
@@ -266,9 +385,11 @@ static int wait_started(sd_bus *bus, struct unit_watch *w, const char *unit, con
 {
 	uint64_t deadline = now_usec() + 60ULL * 1000000;
 	common_unit_status st;
+	unsigned seen;
 	int r;
 
 	for (;;) {
+		seen = w->events;
 		r = status_on(bus, unit, &st);
 		if (r < 0)
 			return r;
@@ -282,7 +403,7 @@ static int wait_started(sd_bus *bus, struct unit_watch *w, const char *unit, con
 					      unit);
 		if (now_usec() > deadline)
 			return volt_error_set(ETIMEDOUT, "%s unit %s did not start within 60s", kind, unit);
-		r = watch_wait(bus, w, deadline - now_usec() + 1);
+		r = watch_wait(bus, w, seen, deadline - now_usec() + 1);
 		if (r < 0)
 			return r;
 	}
@@ -290,6 +411,13 @@ static int wait_started(sd_bus *bus, struct unit_watch *w, const char *unit, con
 
 int common_unit_start(const char *unit, const char *kind, const char *description, char **argv,
 		      const char *kill_mode, common_unit_props_fn props, void *userdata)
+{
+	return common_unit_start_full(unit, kind, description, argv, kill_mode, true, props, userdata);
+}
+
+int common_unit_start_full(const char *unit, const char *kind, const char *description, char **argv,
+			   const char *kill_mode, bool remain_after_exit, common_unit_props_fn props,
+			   void *userdata)
 {
 	_cleanup_bus_ sd_bus *bus = NULL;
 	_cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
@@ -309,7 +437,7 @@ int common_unit_start(const char *unit, const char *kind, const char *descriptio
 	if ((r = sd_bus_message_append(m, "ss", unit, "fail")) < 0 ||
 	    (r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
 	    (r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Type", "s",
-				       "exec", "RemainAfterExit", "b", 1, "KillMode", "s", kill_mode, "Slice", "s",
+				       "exec", "RemainAfterExit", "b", (int)remain_after_exit, "KillMode", "s", kill_mode, "Slice", "s",
 				       "machine.slice")) < 0)
 		goto fail;
 	r = append_exec(m, "ExecStart", argv[0], argv);
@@ -395,6 +523,8 @@ int common_unit_reset(const char *unit)
 	volt_error_clear();
 	deadline = now_usec() + 5ULL * 1000000;
 	while (now_usec() < deadline) {
+		unsigned seen = w.events;
+
 		if (status_on(bus, unit, &st) < 0 || !st.loaded) {
 			watch_done(&w);
 			volt_error_clear();
@@ -403,7 +533,7 @@ int common_unit_reset(const char *unit)
 		if (strcmp(st.active, "failed") == 0)
 			(void)call_unit(bus, "ResetFailedUnit", "reset unit", "s", unit);
 		/* Bounded: a unit that is gone sends nothing more to wait for. */
-		if (watch_wait(bus, &w, 100000) < 0)
+		if (watch_wait(bus, &w, seen, 100000) < 0)
 			break;
 	}
 	watch_done(&w);
@@ -431,6 +561,8 @@ int common_unit_stop(const char *unit, uint64_t timeout_ns)
 	}
 	deadline = now_usec() + timeout_ns / 1000;
 	for (;;) {
+		unsigned seen = w.events;
+
 		r = status_on(bus, unit, &st);
 		if (r < 0)
 			break;
@@ -451,7 +583,7 @@ int common_unit_stop(const char *unit, uint64_t timeout_ns)
 			break;
 		}
 		/* Woken by the unit's signals; the deadline still counts. */
-		r = watch_wait(bus, &w, deadline > now_usec() ? deadline - now_usec() + 1 : 1000);
+		r = watch_wait(bus, &w, seen, deadline > now_usec() ? deadline - now_usec() + 1 : 1000);
 		if (r < 0)
 			break;
 	}
@@ -548,4 +680,62 @@ int common_unit_logs(const char *unit, int fd, unsigned lines, bool follow)
 		if (r < 0)
 			return volt_error_set_errno(r, "wait for the journal");
 	}
+}
+
+/* ---- Unit files, for what starts at boot ---- */
+
+int common_unit_file_install(const char *unit, const char *content)
+{
+	_cleanup_bus_ sd_bus *bus = NULL;
+	_cleanup_free_ char *path = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	if ((r = bus_open(&bus)) < 0)
+		return r;
+	if (asprintf(&path, "%s/%s", COMMON_UNIT_DIR, unit) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	/* Atomic: systemd at boot sees the old file or the new, never half. */
+	r = volt_file_write_atomic(path, content, strlen(content), 0644);
+	if (r < 0)
+		return volt_error_prefix(r, "write %s", path);
+	/* EnableUnitFiles makes the [Install] symlinks; Reload makes PID 1
+	 * load them, so that its targets want the unit from now on. */
+	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "EnableUnitFiles", &e, NULL, "asbb", 1, unit, 0,
+			       1);
+	if (r >= 0)
+		r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Reload", &e, NULL, "");
+	if (r < 0) {
+		r = bus_fail(r, &e, "enable unit file");
+		sd_bus_error_free(&e);
+		(void)unlink(path);
+		return r;
+	}
+	return 0;
+}
+
+int common_unit_file_remove(const char *unit)
+{
+	_cleanup_bus_ sd_bus *bus = NULL;
+	_cleanup_free_ char *path = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	if (asprintf(&path, "%s/%s", COMMON_UNIT_DIR, unit) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? 0 : volt_error_set_errno(errno, "%s", path);
+	if ((r = bus_open(&bus)) < 0)
+		return r;
+	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "DisableUnitFiles", &e, NULL, "asb", 1, unit, 0);
+	if (r >= 0 && unlink(path) < 0 && errno != ENOENT)
+		return volt_error_set_errno(errno, "remove %s", path);
+	if (r >= 0)
+		r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "Reload", &e, NULL, "");
+	if (r < 0) {
+		r = bus_fail(r, &e, "disable unit file");
+		sd_bus_error_free(&e);
+		return r;
+	}
+	return 1;
 }

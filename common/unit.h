@@ -40,6 +40,14 @@ typedef int (*common_unit_props_fn)(sd_bus_message *m, void *userdata);
  */
 int common_unit_start(const char *unit, const char *kind, const char *description, char **argv,
 		      const char *kill_mode, common_unit_props_fn props, void *userdata);
+/*
+ * The same; @remain_after_exit false for a unit that systemd restarts
+ * after a clean exit too (Restart=always ignores an exit that
+ * RemainAfterExit keeps).
+ */
+int common_unit_start_full(const char *unit, const char *kind, const char *description, char **argv,
+			   const char *kill_mode, bool remain_after_exit, common_unit_props_fn props,
+			   void *userdata);
 /* Status of @unit; out->loaded is false when systemd does not know it. */
 int common_unit_status_get(const char *unit, common_unit_status *out);
 /* StopUnit, then SIGKILL to what is left after @timeout_ns. */
@@ -56,5 +64,16 @@ int common_unit_logs(const char *unit, int fd, unsigned lines, bool follow);
 
 /* Append ("Name", "t", value) to a property array; for common_unit_props_fn. */
 int common_unit_prop_u64(sd_bus_message *m, const char *name, uint64_t value);
+
+/* Where unit files of what starts at boot go. */
+#define COMMON_UNIT_DIR "/etc/systemd/system"
+
+/*
+ * Write @content as the unit file COMMON_UNIT_DIR/@unit (atomically),
+ * enable it (its [Install] section) and make systemd reload.
+ */
+int common_unit_file_install(const char *unit, const char *content);
+/* Disable and remove what common_unit_file_install() made; 1, or 0 if there was none. */
+int common_unit_file_remove(const char *unit);
 
 #endif

@@ -131,7 +131,7 @@ _volt_complete()
 		[[ $verb == image ]] && what=image-$sub
 		[[ $verb == vm ]] && what=vm-$sub
 		case $what in
-		start|stop|restart|rm|logs|exec|inspect)
+		start|stop|restart|rm|logs|exec|inspect|enable|disable)
 			# The name is the first argument (exec: the command follows it).
 			local args=0
 			for ((j = i + 1; j < COMP_CWORD; j++)); do
@@ -148,7 +148,7 @@ _volt_complete()
 				w=${COMP_WORDS[j]}
 				case $w in
 				--image|--rootfs) args=1; ((j++)) ;;
-				--name|-e|--env|-w|--workdir|--hostname|-u|--user|-v|--volume|-p|--publish|--network|-m|--memory|--cpus|--pids-limit|--io-weight|--policy) ((j++)) ;;
+				--name|-e|--env|-w|--workdir|--hostname|-u|--user|-v|--volume|-p|--publish|--network|-m|--memory|--cpus|--pids-limit|--io-weight|--policy|--restart) ((j++)) ;;
 				-*) ;;
 				*) ((args++)) ;;
 				esac

@@ -923,6 +923,10 @@ VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force)
 		if (r < 0 || (r = common_unit_reset(unit)) < 0)
 			return r;
 	}
+	/* A boot unit would start a container that is no more. */
+	r = ctr_unit_disable(name);
+	if (r < 0)
+		return r;
 	/* The writable layer and the state go; the shared base stays. */
 	r = ctr_rm_rf(rec.dir);
 	if (r < 0)

@@ -70,6 +70,8 @@ bool ctr_cgroup_done(ctr_cgroup *cg);
 
 /* spec.c: the spec as stored in config.json */
 int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base);
+/* A restart policy (see volt_ctr_set_restart()) into @o as "restart" and "restart_max". */
+int ctr_restart_to_json(json_t *o, const char *restart);
 
 /* image-config.c: an OCI image's config applied to a spec */
 struct volt_cas_oci_image;
@@ -122,6 +124,10 @@ const char *ctr_nspawn_path(void);
 /* systemd.c; the rest of the unit work is common/unit.c, shared with VMs */
 typedef common_unit_status ctr_unit_status;
 int ctr_unit_start(const ctr_record *rec);
+/* Warn about each limit in @limits (config.json's) that the host's cgroups cannot enforce. */
+void ctr_limits_warn(const json_t *limits, const char *name);
+/* Remove container @name's boot unit, if any (volt_ctr_disable() without its checks). */
+int ctr_unit_disable(const char *name);
 
 /* run.c: foreground containers' pid file. @out is 0 when the container
  * does not run in the foreground (the file is missing, stale, or names a

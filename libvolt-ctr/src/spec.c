@@ -194,6 +194,30 @@ static int parse_port(const char *s, json_t **out)
 	return *out ? 0 : volt_error_set(ENOMEM, NULL);
 }
 
+/* "no", "on-failure[:N]" or "always" as "restart" and "restart_max" (0: no bound). */
+int ctr_restart_to_json(json_t *o, const char *restart)
+{
+	const char *policy = restart ? restart : "no";
+	unsigned long max = 0;
+
+	if (strncmp(policy, "on-failure:", 11) == 0) {
+		const char *n = policy + 11;
+		char *end;
+
+		errno = 0;
+		max = strtoul(n, &end, 10);
+		if (errno || *end || *n < '1' || *n > '9' || max > 1000000)
+			return volt_error_set(EINVAL, "restart policy '%s': N of on-failure:N must be 1..1000000", policy);
+		policy = "on-failure";
+	} else if (strcmp(policy, "no") != 0 && strcmp(policy, "on-failure") != 0 && strcmp(policy, "always") != 0) {
+		return volt_error_set(EINVAL, "restart policy '%s' is not no, on-failure, on-failure:N or always", policy);
+	}
+	if (json_object_set_new(o, "restart", json_string(policy)) < 0 ||
+	    json_object_set_new(o, "restart_max", json_integer((json_int_t)max)) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	return 0;
+}
+
 int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base)
 {
 	_cleanup_json_ json_t *o = NULL;
@@ -288,6 +312,11 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 		return volt_error_set(ENOMEM, NULL);
 	if (spec->memory_max > (uint64_t)INT64_MAX || spec->tasks_max > (uint64_t)INT64_MAX)
 		return volt_error_set(ERANGE, "limit too large");
+	ctr_limits_warn(limits, name);
+
+	r = ctr_restart_to_json(o, NULL);
+	if (r < 0)
+		return r;
 
 	*out = TAKE_PTR(o);
 	return 0;

@@ -15,6 +15,19 @@ echo "== create and start as a unit, with limits"
 expect 0 "" "$volt" container create web --rootfs "$tmp/image" -m 64M --pids-limit 50 --cpus 0.5 --io-weight 200 \
 	-- /bin/sh -c 'echo started; i=0; trap "echo stopping; exit 0" TERM; while true; do echo tick $i; i=$((i+1)); sleep 0.3; done'
 expect 0 "" "$volt" container start web
+# Whether this environment's cgroups can enforce --memory: start warns when not.
+if [ -r /sys/fs/cgroup/cgroup.controllers ]; then
+	grep -qw memory /sys/fs/cgroup/cgroup.controllers && memok=1 || memok=0
+else
+	[ -w /sys/fs/cgroup/memory ] && memok=1 || memok=0
+fi
+if [ $memok = 0 ]; then
+	grep -q "warning: container 'web': --memory (MemoryMax=) is not enforced" "$tmp/out" ||
+		fail "no warning on start that --memory is not enforced here: $(cat "$tmp/out")"
+else
+	grep -q "warning.*--memory" "$tmp/out" && fail "a warning about --memory where it is enforced: $(cat "$tmp/out")"
+fi
+echo "  memory controller usable here: $memok; start said: $(tr '\n' ' ' <"$tmp/out")"
 expect 0 "^active" systemctl is-active "$unit"
 expect 0 "web .*running" "$volt" ps
 expect 1 "already running" "$volt" container start web
@@ -111,6 +124,83 @@ wait_for 10 python3 -c 'import socket; s = socket.create_connection(("127.0.0.1"
 	fail "published port 18932 of the unit container does not answer"
 expect 0 "" "$volt" rm -f netu
 fi
+
+echo "== restart policies"
+# Each run of a workload appends a line to a file on a volume: the count of runs.
+mkdir -p "$tmp/rvol"
+chmod 0777 "$tmp/rvol"
+runs() { [ -f "$tmp/rvol/$1" ] && wc -l <"$tmp/rvol/$1" || echo 0; }
+atleast() { [ "$(runs "$1")" -ge "$2" ]; }
+expect 1 "restart policy 'sometimes' is not no, on-failure" "$volt" container create rbad --rootfs "$tmp/image" --restart sometimes -- /bin/true
+expect 2 "conflict" "$volt" run --rm --restart always --rootfs "$tmp/image" -- /bin/true
+
+expect 0 "" "$volt" container create rfail --rootfs "$tmp/image" --restart on-failure -v "$tmp/rvol:/data" \
+	-- /bin/sh -c 'echo run >>/data/rfail; sleep 0.2; exit 1'
+expect 0 '"restart": "on-failure"' "$volt" container inspect rfail
+expect 0 "" "$volt" container start rfail
+wait_for 20 atleast rfail 3 || fail "rfail (on-failure, exit 1) ran $(runs rfail) time(s), not restarted"
+expect 0 "Restart=on-failure" systemctl show -p Restart volt-container-rfail.service
+expect 0 "" "$volt" stop rfail
+n=$(runs rfail)
+sleep 1.5
+[ "$(runs rfail)" = "$n" ] || fail "rfail ran again after 'volt stop' ($n, then $(runs rfail) runs)"
+systemctl is-active volt-container-rfail.service >/dev/null 2>&1 && fail "rfail's unit is still active after 'volt stop'"
+expect 0 "rfail .*created" "$volt" ps -a
+expect 0 "" "$volt" rm rfail
+
+expect 0 "" "$volt" container create rno --rootfs "$tmp/image" --restart no -v "$tmp/rvol:/data" \
+	-- /bin/sh -c 'echo run >>/data/rno; exit 1'
+expect 0 '"restart": "no"' "$volt" container inspect rno
+expect 0 "" "$volt" container start rno
+wait_for 10 sh -c "\"$volt\" ps -a | grep -q 'rno .*exited (1)'" || fail "rno did not show 'exited (1)'"
+sleep 1.5
+[ "$(runs rno)" = 1 ] || fail "rno (restart no) ran $(runs rno) times"
+expect 0 "" "$volt" rm rno
+
+expect 0 "" "$volt" container create rok --rootfs "$tmp/image" --restart always -v "$tmp/rvol:/data" \
+	-- /bin/sh -c 'echo run >>/data/rok; sleep 0.2; exit 0'
+expect 0 "" "$volt" container start rok
+wait_for 20 atleast rok 3 || fail "rok (always, exit 0) ran $(runs rok) time(s), not restarted"
+expect 0 "" "$volt" stop rok
+n=$(runs rok)
+sleep 1.5
+[ "$(runs rok)" = "$n" ] || fail "rok ran again after 'volt stop' ($n, then $(runs rok) runs)"
+expect 0 "" "$volt" rm rok
+
+# on-failure:2: the first run and two restarts, then it stays exited.
+expect 0 "" "$volt" run -d --name rmax --restart on-failure:2 --rootfs "$tmp/image" -v "$tmp/rvol:/data" \
+	-- /bin/sh -c 'echo run >>/data/rmax; exit 3'
+expect 0 '"restart_max": 2' "$volt" container inspect rmax
+wait_for 20 atleast rmax 3 || fail "rmax (on-failure:2) ran $(runs rmax) time(s)"
+wait_for 10 sh -c "\"$volt\" ps -a | grep -q 'rmax .*exited (3)'" || fail "rmax did not end 'exited (3)': $("$volt" ps -a)"
+sleep 1.5
+[ "$(runs rmax)" = 3 ] || fail "rmax (on-failure:2) ran $(runs rmax) times, not 3"
+expect 0 "" "$volt" rm -f rmax
+
+echo "== start at boot: enable, disable"
+boot=volt-boot-boot1.service
+expect 0 "" "$volt" container create boot1 --rootfs "$tmp/image" -- /bin/sleep 120
+expect 1 "no container named 'nosuch'" "$volt" container enable nosuch
+expect 0 "^boot1" "$volt" container enable boot1
+expect 0 "^enabled" systemctl is-enabled "$boot"
+[ -L "/etc/systemd/system/multi-user.target.wants/$boot" ] || fail "$boot is not wanted by multi-user.target"
+grep -q "^ExecStart=\".*\" \"--root\" \"$tmp/root\" \"container\" \"start\" \"boot1\"$" "/etc/systemd/system/$boot" ||
+	fail "ExecStart of $boot: $(grep ExecStart "/etc/systemd/system/$boot")"
+expect 0 "boot1 .*created" "$volt" ps -a
+# What a boot does: the target pulls in what it wants.
+expect 0 "" systemctl start multi-user.target
+wait_for 20 sh -c "\"$volt\" ps | grep -q 'boot1 .*running'" ||
+	fail "multi-user.target did not start boot1: $("$volt" ps -a); $(systemctl status --no-pager "$boot" | tail -5)"
+expect 0 "^boot1" "$volt" container disable boot1
+expect 1 "" systemctl is-enabled "$boot"
+[ ! -e "/etc/systemd/system/$boot" ] || fail "$boot is still there after disable"
+[ ! -e "/etc/systemd/system/multi-user.target.wants/$boot" ] || fail "the wants link of $boot is still there"
+expect 0 "boot1 .*running" "$volt" ps
+expect 0 "was not enabled" "$volt" container disable boot1
+expect 0 "" "$volt" container enable boot1
+expect 0 "" "$volt" rm -f boot1
+[ ! -e "/etc/systemd/system/$boot" ] || fail "volt rm left $boot behind"
+expect 1 "" systemctl is-enabled "$boot"
 
 echo "== run --detach"
 expect 0 "^det$" "$volt" run -d --name det --rootfs "$tmp/image" -- /bin/sleep 60

@@ -41,7 +41,11 @@
 	"  --policy FILE        sandbox policy, see volt-policy(5) (default: the image's\n"          \
 	"                       attached policy, else the container default; 'default':\n"      \
 	"                       the container default even so)\n"                                 \
-	"  --strict             refuse to run if the kernel cannot enforce the whole policy\n"
+	"  --strict             refuse to run if the kernel cannot enforce the whole policy\n" \
+	"  --restart POLICY     when the workload of the container's unit ends: no\n"        \
+	"                       (default), on-failure[:N] (non-zero exit or a signal; at\n"   \
+	"                       most N times), always (also after exit 0); never after\n"     \
+	"                       'volt stop' (unit property Restart=)\n"
 
 static const char create_help[] =
 	"Usage: volt container create NAME (--image REF | --rootfs DIR) [OPTIONS] [-- CMD [ARGS...]]\n"
@@ -127,7 +131,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			 const char *help, int *first_arg, int *n_args)
 {
 	enum { OPT_ROOTFS = 0x100, OPT_IMAGE, OPT_HOSTNAME, OPT_NETWORK, OPT_CPUS, OPT_PIDS, OPT_IO, OPT_POLICY,
-	       OPT_STRICT, OPT_NAME, OPT_RM, OPT_LEARN, OPT_ATTACH };
+	       OPT_STRICT, OPT_NAME, OPT_RM, OPT_LEARN, OPT_ATTACH, OPT_RESTART };
 	static const struct option options[] = {
 		{ "rootfs", required_argument, NULL, OPT_ROOTFS },
 		{ "image", required_argument, NULL, OPT_IMAGE },
@@ -144,6 +148,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		{ "io-weight", required_argument, NULL, OPT_IO },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "restart", required_argument, NULL, OPT_RESTART },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "rm", no_argument, NULL, OPT_RM },
 		{ "learn", optional_argument, NULL, OPT_LEARN },
@@ -241,6 +246,9 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		case OPT_STRICT:
 			o->spec.policy_strict = true;
 			break;
+		case OPT_RESTART:
+			o->restart = optarg;
+			break;
 		case OPT_NAME:
 		case OPT_RM:
 		case 'd':
@@ -300,6 +308,9 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		*n_args = 0;
 	}
 	o->spec.argv = o->argv;
+	if (o->rm && o->restart && strcmp(o->restart, "no") != 0)
+		return cli_usage_error(g->program, "%s: --restart %s and --rm conflict (--rm removes what would restart)",
+				       argv[0], o->restart);
 	if (!o->spec.rootfs == !o->spec.image)
 		return cli_usage_error(g->program, "%s: give the image: %s--image REF or --rootfs DIR (one of them)",
 				       argv[0], run ? "IMAGE, " : "");
@@ -314,6 +325,23 @@ void container_spec_done(struct spec_options *o)
 	free(o->env);
 	free(o->volumes);
 	free(o->ports);
+}
+
+int container_create_spec(volt_ctr *ctr, const char *name, const struct spec_options *o)
+{
+	int r = volt_ctr_create(ctr, name, &o->spec);
+
+	if (r < 0 || !o->restart)
+		return r;
+	r = volt_ctr_set_restart(ctr, name, o->restart);
+	if (r < 0) {
+		char *msg = strdup(volt_error_message());
+
+		(void)volt_ctr_remove(ctr, name, true);
+		volt_error_set(-r, "%s", msg ? msg : "");
+		free(msg);
+	}
+	return r;
 }
 
 int container_create(const struct cli_global *g, int argc, char **argv)
@@ -333,7 +361,7 @@ int container_create(const struct cli_global *g, int argc, char **argv)
 	}
 	r = container_open(g, &ctr);
 	if (r < 0) {
-		r = volt_ctr_create(ctr, argv[first], &o.spec);
+		r = container_create_spec(ctr, argv[first], &o);
 		r = r < 0 ? cli_fail(g->program) : CLI_EXIT_OK;
 		if (r == CLI_EXIT_OK && !g->json)
 			printf("%s\n", argv[first]);

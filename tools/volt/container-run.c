@@ -55,8 +55,8 @@ static const char run_help[] =
 	"                       (nothing when it is unset)\n"
 	"  -w, --workdir, --hostname, -u, --user, -v, --volume, --network,\n"
 	"  -p, --publish,\n"
-	"  -m, --memory, --cpus, --pids-limit, --io-weight, --policy, --strict:\n"
-	"                       as for 'volt container create'\n"
+	"  -m, --memory, --cpus, --pids-limit, --io-weight, --policy, --strict,\n"
+	"  --restart:           as for 'volt container create' (--restart: not with --rm)\n"
 	"  --learn[=FILE]       run the workload observed instead of sandboxed and write\n"
 	"                       a least-privilege policy for it to FILE (container paths;\n"
 	"                       Ctrl-C ends a server and writes it); docs/sec-learn.md\n"
@@ -140,7 +140,7 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 	r = container_open(g, &ctr);
 	if (r >= 0)
 		goto out;
-	if (volt_ctr_create(ctr, name, &o.spec) < 0) {
+	if (container_create_spec(ctr, name, &o) < 0) {
 		r = cli_fail(g->program);
 		goto out;
 	}

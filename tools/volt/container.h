@@ -18,6 +18,7 @@ struct spec_options {
 	bool interactive, tty;  /* -i, -t (run only) */
 	bool learn, attach;     /* --learn[=FILE], --attach (run only) */
 	const char *learn_file;
+	const char *restart;    /* --restart: volt_ctr_set_restart() after create */
 };
 
 /* volt run --learn: run container @name observed, write/attach its policy (container-learn.c). */
@@ -42,6 +43,8 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 void container_spec_done(struct spec_options *o);
 /* Standard input becomes /dev/null (a foreground run without -i); false and the error set on failure. */
 bool container_detach_stdin(void);
+/* volt_ctr_create() of @name, then its --restart; nothing is left if either fails. */
+int container_create_spec(volt_ctr *ctr, const char *name, const struct spec_options *o);
 
 int container_create(const struct cli_global *g, int argc, char **argv);
 int container_run(const struct cli_global *g, int argc, char **argv);

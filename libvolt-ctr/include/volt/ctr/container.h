@@ -149,6 +149,40 @@ VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force);
 VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name);
 
 /**
+ * Set what systemd does when the workload of container @name's unit
+ * ends (the unit's Restart=), from its next start on. @policy: NULL or
+ * "no" (the default of a new container): nothing; "on-failure": start it
+ * again 0.5 s after a non-zero exit status or a signal; "on-failure:N":
+ * the same, N times at most (1..1000000); "always": also after exit
+ * status 0. Never after volt_ctr_stop(). Recorded in config.json
+ * ("restart", "restart_max").
+ *
+ * @return 0; -ENOENT; -EINVAL for an unknown policy.
+ */
+VOLT_API int volt_ctr_set_restart(volt_ctr *ctr, const char *name, const char *policy);
+
+/**
+ * Make container @name start when the host boots: the unit file
+ * /etc/systemd/system/volt-boot-NAME.service, wanted by
+ * multi-user.target and enabled, runs "@program --root ROOT container
+ * start NAME" (@program: the absolute path of volt), so that a boot
+ * starts the container as volt_ctr_start() does. Written atomically;
+ * enabling again rewrites it. volt_ctr_remove() removes it.
+ *
+ * @return 0; -ENOENT; -EOPNOTSUPP without systemd; errors from the file
+ *         system or systemd.
+ */
+VOLT_API int volt_ctr_enable(volt_ctr *ctr, const char *name, const char *program);
+
+/**
+ * Undo volt_ctr_enable(): disable and remove the boot unit of @name.
+ * A running container goes on running.
+ *
+ * @return 1; 0 if it was not enabled; errors from systemd.
+ */
+VOLT_API int volt_ctr_disable(volt_ctr *ctr, const char *name);
+
+/**
  * Stop container @name: SIGTERM to its workload, SIGKILL after
  * @timeout_ns. Works for unit-started and foreground containers.
  *
