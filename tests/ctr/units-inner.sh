@@ -145,7 +145,7 @@ n=$(runs rfail)
 sleep 1.5
 [ "$(runs rfail)" = "$n" ] || fail "rfail ran again after 'volt stop' ($n, then $(runs rfail) runs)"
 systemctl is-active volt-container-rfail.service >/dev/null 2>&1 && fail "rfail's unit is still active after 'volt stop'"
-expect 0 "rfail .*created" "$volt" ps -a
+expect 0 "rfail .*exited" "$volt" ps -a
 expect 0 "" "$volt" rm rfail
 
 expect 0 "" "$volt" container create rno --rootfs "$tmp/image" --restart no -v "$tmp/rvol:/data" \
