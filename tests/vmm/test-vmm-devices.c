@@ -1,7 +1,8 @@
 /*
  * The device set through its ops table (devices.c, vdev-*.c), without
  * KVM: each kind's limit and checks, the announcements on the guest's
- * command line, and a refused device leaving nothing behind.
+ * command line, and a refused device leaving nothing behind; and the
+ * port devices through theirs (io-bus.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -14,8 +15,10 @@
 #include <volt/core/error.h>
 #include <volt/vmm.h>
 
+#include "acpi-pm.h"
 #include "check-main.h"
 #include "devices.h"
+#include "i8042.h"
 #include "test-helpers.h"
 #include "vm-internal.h"
 
@@ -149,5 +152,55 @@ START_TEST(a_nic_polls_its_tap_only_when_wanted)
 }
 END_TEST
 
+static enum io_event port(volt_vmm *vm, uint16_t p, bool is_write, uint32_t *value, unsigned int size)
+{
+	uint8_t data[4];
+	enum io_event e;
+
+	memcpy(data, value, 4);
+	e = io_bus_access(vm, p, is_write, data, size);
+	memcpy(value, data, 4);
+	return e;
+}
+
+START_TEST(ports_reach_their_device)
+{
+	volt_vmm *vm = new_vm();
+	uint32_t v;
+
+	/* UART scratch register: a byte written reads back; wider accesses float. */
+	v = 0x5a;
+	ck_assert_int_eq(port(vm, UART_COM1_BASE + 7, true, &v, 1), IO_EVENT_NONE);
+	v = 0;
+	port(vm, UART_COM1_BASE + 7, false, &v, 1);
+	ck_assert_uint_eq(v, 0x5a);
+	v = 0;
+	port(vm, UART_COM1_BASE + 7, false, &v, 2);
+	ck_assert_uint_eq(v, 0xffff);
+	/* i8042: status on 0x64, the reset command, floating ports in between. */
+	v = 0;
+	port(vm, I8042_COMMAND_PORT, false, &v, 1);
+	ck_assert_uint_eq(v, I8042_STATUS_OBF);
+	v = 0;
+	port(vm, 0x61, false, &v, 1);
+	ck_assert_uint_eq(v, 0xff);
+	v = I8042_CMD_RESET;
+	ck_assert_int_eq(port(vm, 0x61, true, &v, 1), IO_EVENT_NONE);
+	ck_assert_int_eq(port(vm, I8042_COMMAND_PORT, true, &v, 1), IO_EVENT_RESET);
+	/* ACPI PM1a: SCI_EN reads set; \_S5 with SLP_EN is soft-off. */
+	v = 0;
+	port(vm, ACPI_PM1A_CNT_PORT, false, &v, 2);
+	ck_assert_uint_eq(v, ACPI_PM1_SCI_EN);
+	v = ACPI_S5_SLP_TYP << ACPI_PM1_SLP_TYP_SHIFT | ACPI_PM1_SLP_EN;
+	ck_assert_int_eq(port(vm, ACPI_PM1A_CNT_PORT, true, &v, 2), IO_EVENT_POWEROFF);
+	/* Nobody's port: all ones, writes ignored. */
+	v = 0;
+	port(vm, 0x80, false, &v, 4);
+	ck_assert_uint_eq(v, 0xffffffffu);
+	ck_assert_int_eq(port(vm, 0x80, true, &v, 1), IO_EVENT_NONE);
+	free_vm(vm);
+}
+END_TEST
+
 CHECK_MAIN("vmm-devices", disks_fill_their_limit_in_order, refused_devices_leave_nothing,
-	   a_nic_polls_its_tap_only_when_wanted)
+	   a_nic_polls_its_tap_only_when_wanted, ports_reach_their_device)
