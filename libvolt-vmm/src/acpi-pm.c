@@ -2,6 +2,8 @@
 #include <volt/core/log.h>
 
 #include "acpi-pm.h"
+#include "pio-device.h"
+#include "vm-internal.h"
 
 static uint8_t reg_byte(const struct acpi_pm *pm, unsigned int off)
 {
@@ -56,3 +58,19 @@ bool acpi_pm_write(struct acpi_pm *pm, uint16_t port, const uint8_t *data, unsig
 	volt_log(VOLT_LOG_DEBUG, "vmm: guest asked for undefined sleep type %u; ignored", typ);
 	return false;
 }
+
+static enum io_event pm_access(struct volt_vmm *vm, uint16_t port, bool is_write, uint8_t *data,
+			       unsigned int size)
+{
+	if (is_write)
+		return acpi_pm_write(&vm->pm, port, data, size) ? IO_EVENT_POWEROFF : IO_EVENT_NONE;
+	acpi_pm_read(&vm->pm, port, data, size);
+	return IO_EVENT_NONE;
+}
+
+const struct pio_device pio_acpi_pm = {
+	.name = "acpi-pm1a",
+	.base = ACPI_PM1A_EVT_PORT,
+	.len = ACPI_PM_PORTS,
+	.access = pm_access,
+};

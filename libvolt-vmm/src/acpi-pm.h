@@ -2,7 +2,8 @@
  * The ACPI PM1a fixed-hardware registers (ACPI 6.x, 4.8.3): the event
  * block (status, enable) and the control block, in port space. Stardust
  * raises no events; what matters is the control register, where the
- * guest's soft-off lands: SLP_TYP = the \_S5 type with SLP_EN set.
+ * guest's soft-off lands: SLP_TYP = the \_S5 type with SLP_EN set. The
+ * port device (pio-device.h) is pio_acpi_pm in acpi-pm.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

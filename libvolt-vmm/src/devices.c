@@ -1,10 +1,12 @@
 /*
  * The VM's virtio-mmio devices (see devices.h): adding them, their
  * command-line announcements, MMIO dispatch, KVM wiring and the I/O
- * thread.
+ * thread. Every device goes through its kind's ops (virtio-device.h);
+ * the kinds are the table below.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,11 +24,19 @@
 #include "vm-internal.h"
 
 #define EV_STOP   UINT64_MAX
-#define EV_TAP    0xffu  /* source byte of an event tag; queues are 0..n-1 */
+#define EV_HOST   VIRTIO_DEVICE_HOST  /* source byte of an event tag; queues are 0..n-1 */
+
+/* Every kind of device the VMM has: a new one is a file and a line here. */
+static const struct virtio_device_ops *const device_kinds[] = {
+	&vdev_blk,
+	&vdev_net,
+};
 
 static const uint8_t device_irqs[] = GUEST_VIRTIO_IRQS;
 
 _Static_assert(sizeof(device_irqs) >= VM_DEVICES_MAX, "an IRQ for every device");
+_Static_assert(sizeof(device_kinds) / sizeof(device_kinds[0]) <= VM_DEVICE_KINDS_MAX, "a counter per kind");
+_Static_assert(EV_HOST >= VIRTIO_MMIO_MAX_QUEUES, "the host descriptor's tag is no queue's");
 _Static_assert(GUEST_VIRTIO_MMIO_SLOTS >= VM_DEVICES_MAX, "a window for every device");
 
 static uint64_t ev_tag(unsigned int device, unsigned int source)
@@ -65,18 +75,6 @@ static void kick(struct virtio_mmio *m, unsigned int queue)
 	while (write(d->kick_fd[queue], &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 }
-
-static const struct virtio_mmio_ops blk_transport = {
-	.queue_notify = virtio_blk_queue_notify,
-	.raise_irq = raise_irq,
-	.kick = kick,
-};
-
-static const struct virtio_mmio_ops net_transport = {
-	.queue_notify = virtio_net_queue_notify,
-	.raise_irq = raise_irq,
-	.kick = kick,
-};
 
 /* ---- The set of devices ------------------------------------------------------ */
 
@@ -151,11 +149,11 @@ static int wire_device(struct volt_vmm *vm, struct vm_devices *ds, struct vm_dev
 		if (epoll_ctl(ds->epoll_fd, EPOLL_CTL_ADD, d->kick_fd[q], &ev) < 0)
 			return volt_error_set_errno(errno, "epoll_ctl");
 	}
-	if (d->net) {
-		/* Polled once the guest has given receive buffers. */
+	if (d->host_fd >= 0) {
+		/* Polled once the device wants it (a NIC: when the guest gave receive buffers). */
 		ev.events = 0;
-		ev.data.u64 = ev_tag(d->index, EV_TAP);
-		if (epoll_ctl(ds->epoll_fd, EPOLL_CTL_ADD, d->net->tap_fd, &ev) < 0)
+		ev.data.u64 = ev_tag(d->index, EV_HOST);
+		if (epoll_ctl(ds->epoll_fd, EPOLL_CTL_ADD, d->host_fd, &ev) < 0)
 			return volt_error_set_errno(errno, "epoll_ctl");
 	}
 	if (vm->vm_fd < 0)
@@ -196,14 +194,8 @@ static void device_release(struct vm_device *d)
 			close(d->kick_fd[q]);
 	if (d->irq_fd >= 0)
 		close(d->irq_fd);
-	if (d->blk) {
-		virtio_blk_destroy(d->blk);
-		free(d->blk);
-	}
-	if (d->net) {
-		virtio_net_destroy(d->net);
-		free(d->net);
-	}
+	if (d->mmio)
+		d->ops->destroy(d->mmio);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -231,22 +223,31 @@ static void unwire_device(struct volt_vmm *vm, struct vm_device *d)
 	}
 }
 
-/* Put a device whose blk or net is set up into the next slot; on failure release it. */
-static int device_add(struct volt_vmm *vm, struct vm_devices *ds, struct vm_device *d)
+/* The kind's position in the table (its counter). */
+static unsigned int kind_index(const struct virtio_device_ops *ops)
 {
-	struct vm_device *slot = &ds->dev[ds->n];
+	unsigned int k = 0;
+
+	while (k < ELEMENTSOF(device_kinds) && device_kinds[k] != ops)
+		k++;
+	assert(k < ELEMENTSOF(device_kinds));
+	return k;
+}
+
+static int check_addable(struct volt_vmm *vm)
+{
+	if (vm->ran)
+		return volt_error_set(EALREADY, "devices must be added before volt_vmm_run()");
+	return 0;
+}
+
+/* Place the device ops->create() built in the next slot and wire it; on failure release it. */
+static int device_place(struct volt_vmm *vm, struct vm_devices *ds, struct vm_device *slot)
+{
 	int r;
 
-	*slot = *d;
-	slot->vm = vm;
-	slot->index = ds->n;
-	slot->base = GUEST_VIRTIO_MMIO_BASE + (uint64_t)ds->n * GUEST_VIRTIO_MMIO_SIZE;
-	slot->irq = device_irqs[ds->n];
-	slot->mmio = slot->blk ? &slot->blk->mmio : &slot->net->mmio;
 	slot->mmio->owner = slot;
-	slot->irq_fd = -1;
-	for (unsigned int q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
-		slot->kick_fd[q] = -1;
+	slot->host_fd = slot->ops->host_fd ? slot->ops->host_fd(slot->mmio) : -1;
 	/* The command line first: it is what fails for ordinary reasons. */
 	ds->n++;
 	r = update_cmdline(vm);
@@ -257,8 +258,8 @@ static int device_add(struct volt_vmm *vm, struct vm_devices *ds, struct vm_devi
 	}
 	if (r < 0) {
 		ds->n--;
-		if (slot->net && slot->net->tap_fd >= 0)
-			(void)epoll_ctl(ds->epoll_fd, EPOLL_CTL_DEL, slot->net->tap_fd, NULL);
+		if (slot->host_fd >= 0)
+			(void)epoll_ctl(ds->epoll_fd, EPOLL_CTL_DEL, slot->host_fd, NULL);
 		device_release(slot);
 		(void)update_cmdline(vm);
 		return r;
@@ -266,137 +267,62 @@ static int device_add(struct volt_vmm *vm, struct vm_devices *ds, struct vm_devi
 	return 0;
 }
 
-static int check_addable(struct volt_vmm *vm)
+int devices_add(struct volt_vmm *vm, const struct virtio_device_ops *ops, const void *opts,
+		struct virtio_mmio **out, unsigned int *nth)
 {
-	if (vm->ran)
-		return volt_error_set(EALREADY, "devices must be added before volt_vmm_run()");
-	return 0;
-}
-
-static int remember_read_dir(struct vm_devices *ds, const char *store)
-{
-	char *dir;
-
-	if (asprintf(&dir, "%s/blocks", store) < 0)
-		return volt_error_set(ENOMEM, NULL);
-	ds->read_dirs[ds->n_read_dirs++] = dir;
-	return 0;
-}
-
-VOLT_API int volt_vmm_add_disk(volt_vmm *vm, const volt_vmm_disk_options *opts)
-{
-	struct blk_backend *backend = NULL;
-	struct vm_devices *ds;
-	struct vm_device d = { 0 };
-	bool ro;
+	struct virtio_device_new made = { 0 };
+	unsigned int kind = kind_index(ops);
+	struct vm_devices *ds = NULL;
+	struct vm_device *slot;
 	int r;
 
-	assert_return(vm, -EINVAL);
-	assert_return(opts, -EINVAL);
 	r = check_addable(vm);
 	if (r < 0)
 		return r;
-	if (opts->version != VOLT_VMM_DISK_OPTIONS_VERSION)
-		return volt_error_set(EINVAL, "volt_vmm_disk_options version %u is not supported",
-				      opts->version);
-	if (opts->flags & ~(unsigned int)VOLT_VMM_DISK_READ_ONLY)
-		return volt_error_set(EINVAL, "unknown disk flags 0x%x", opts->flags);
-	if (!!opts->path == !!opts->image)
-		return volt_error_set(EINVAL, "a disk needs either a file path or a Stellarium image");
-	if (opts->image && !opts->store)
-		return volt_error_set(EINVAL, "image %s: no Stellarium store given", opts->image);
-	if (opts->overlay && !opts->image)
-		return volt_error_set(EINVAL, "an overlay is only for a Stellarium image");
-	if (vm->devices && vm->devices->disks >= VOLT_VMM_MAX_DISKS)
-		return volt_error_set(E2BIG, "at most %d disks", VOLT_VMM_MAX_DISKS);
+	r = ops->check(opts);
+	if (r < 0)
+		return r;
+	if (vm->devices && vm->devices->count[kind] >= ops->max)
+		return volt_error_set(E2BIG, "at most %u %s", ops->max, ops->plural);
+	if (vm->devices && vm->devices->n >= VM_DEVICES_MAX)
+		return volt_error_set(E2BIG, "at most %u devices in all", VM_DEVICES_MAX);
 	r = devices_get(vm, &ds);
 	if (r < 0)
 		return r;
 
-	ro = opts->flags & VOLT_VMM_DISK_READ_ONLY;
-	if (opts->path)
-		r = blk_file_open(&backend, opts->path, ro);
-	else
-		r = blk_overlay_open(&backend, opts->store, opts->image, opts->overlay, ro);
-	if (r < 0)
-		return r;
-	d.kind = VM_DEVICE_BLK;
-	d.blk = calloc(1, sizeof(*d.blk));
-	if (!d.blk) {
-		blk_backend_close(backend);
-		return volt_error_set(ENOMEM, NULL);
-	}
-	virtio_blk_init(d.blk, &vm->mem, backend, &blk_transport);
-	if (opts->image) {
-		r = remember_read_dir(ds, opts->store);
-		if (r < 0) {
-			virtio_blk_destroy(d.blk);
-			free(d.blk);
-			return r;
-		}
-	}
-	r = device_add(vm, ds, &d);
+	slot = &ds->dev[ds->n];
+	*slot = (struct vm_device){
+		.vm = vm,
+		.ops = ops,
+		.transport = {
+			.queue_notify = ops->queue_notify,
+			.reset = ops->reset,
+			.raise_irq = raise_irq,
+			.kick = kick,
+		},
+		.index = ds->n,
+		.base = GUEST_VIRTIO_MMIO_BASE + (uint64_t)ds->n * GUEST_VIRTIO_MMIO_SIZE,
+		.irq = device_irqs[ds->n],
+		.irq_fd = -1,
+	};
+	for (unsigned int q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
+		slot->kick_fd[q] = -1;
+	r = ops->create(vm, opts, ds->count[kind], &slot->transport, &made);
 	if (r < 0) {
-		if (opts->image)
+		memset(slot, 0, sizeof(*slot));
+		return r;
+	}
+	slot->mmio = made.mmio;
+	if (made.read_dir)
+		ds->read_dirs[ds->n_read_dirs++] = made.read_dir;
+	r = device_place(vm, ds, slot);
+	if (r < 0) {
+		if (made.read_dir)
 			free(ds->read_dirs[--ds->n_read_dirs]);
 		return r;
 	}
-	ds->disks++;
-	volt_log(VOLT_LOG_DEBUG, "vmm: disk vd%c: %s%s", 'a' + ds->disks - 1, backend->describe,
-		 backend->read_only ? " (read-only)" : "");
-	return 0;
-}
-
-VOLT_API int volt_vmm_add_net(volt_vmm *vm, const volt_vmm_net_options *opts)
-{
-	struct vm_devices *ds;
-	struct vm_device d = { 0 };
-	uint8_t mac[6];
-	int r, fd;
-
-	assert_return(vm, -EINVAL);
-	assert_return(opts, -EINVAL);
-	r = check_addable(vm);
-	if (r < 0)
-		return r;
-	if (opts->version != VOLT_VMM_NET_OPTIONS_VERSION)
-		return volt_error_set(EINVAL, "volt_vmm_net_options version %u is not supported",
-				      opts->version);
-	if (opts->flags & ~(unsigned int)VOLT_VMM_NET_MAC)
-		return volt_error_set(EINVAL, "unknown NIC flags 0x%x", opts->flags);
-	r = tap_name_check(opts->tap);
-	if (r < 0)
-		return r;
-	if (opts->flags & VOLT_VMM_NET_MAC) {
-		if (opts->mac[0] & 1)
-			return volt_error_set(EINVAL, "MAC address %02x:%02x:%02x:%02x:%02x:%02x is multicast",
-					      opts->mac[0], opts->mac[1], opts->mac[2], opts->mac[3],
-					      opts->mac[4], opts->mac[5]);
-		memcpy(mac, opts->mac, 6);
-	} else {
-		tap_default_mac(opts->tap, mac);
-	}
-	if (vm->devices && vm->devices->nets >= VOLT_VMM_MAX_NETS)
-		return volt_error_set(E2BIG, "at most %d NICs", VOLT_VMM_MAX_NETS);
-	r = devices_get(vm, &ds);
-	if (r < 0)
-		return r;
-	fd = tap_open(opts->tap);
-	if (fd < 0)
-		return fd;
-	d.kind = VM_DEVICE_NET;
-	d.net = calloc(1, sizeof(*d.net));
-	if (!d.net) {
-		close(fd);
-		return volt_error_set(ENOMEM, NULL);
-	}
-	virtio_net_init(d.net, &vm->mem, fd, opts->tap, mac, &net_transport);
-	r = device_add(vm, ds, &d);
-	if (r < 0)
-		return r;
-	ds->nets++;
-	volt_log(VOLT_LOG_DEBUG, "vmm: NIC eth%u: TAP %s, MAC %02x:%02x:%02x:%02x:%02x:%02x",
-		 ds->nets - 1, opts->tap, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	*out = ds->dev[ds->n - 1].mmio;
+	*nth = ds->count[kind]++;
 	return 0;
 }
 
@@ -427,17 +353,16 @@ bool devices_mmio_access(struct volt_vmm *vm, uint64_t addr, bool is_write, uint
 
 /* ---- The I/O thread ----------------------------------------------------------- */
 
-static void update_tap_poll(struct vm_devices *ds, struct vm_device *d)
+static void update_host_poll(struct vm_devices *ds, struct vm_device *d, bool want)
 {
-	bool want = !d->net->rx_stalled;
-	struct epoll_event ev = { .events = want ? EPOLLIN : 0, .data.u64 = ev_tag(d->index, EV_TAP) };
+	struct epoll_event ev = { .events = want ? EPOLLIN : 0, .data.u64 = ev_tag(d->index, EV_HOST) };
 
-	if (want == d->tap_polled)
+	if (want == d->host_polled)
 		return;
-	if (epoll_ctl(ds->epoll_fd, EPOLL_CTL_MOD, d->net->tap_fd, &ev) == 0)
-		d->tap_polled = want;
-	else  /* the NIC would stop receiving: say so */
-		volt_log(VOLT_LOG_WARNING, "vmm: virtio-net %s: epoll_ctl: %m", d->net->ifname);
+	if (epoll_ctl(ds->epoll_fd, EPOLL_CTL_MOD, d->host_fd, &ev) == 0)
+		d->host_polled = want;
+	else  /* the device would stop receiving: say so */
+		volt_log(VOLT_LOG_WARNING, "vmm: %s %u: epoll_ctl: %m", d->ops->name, d->index);
 }
 
 static void serve(struct vm_devices *ds, uint64_t tag)
@@ -449,20 +374,19 @@ static void serve(struct vm_devices *ds, uint64_t tag)
 	if (index >= ds->n)
 		return;
 	d = &ds->dev[index];
-	if (source == EV_TAP) {
+	if (source == EV_HOST) {
+		if (d->host_fd < 0)
+			return;
 		pthread_mutex_lock(&d->mmio->lock);
-		virtio_net_receive(d->net);
+		d->ops->host_ready(d->mmio);
 		pthread_mutex_unlock(&d->mmio->lock);
 	} else {
-		if (read(d->kick_fd[source], &count, sizeof(count)) < 0)
+		if (source >= VIRTIO_MMIO_MAX_QUEUES || read(d->kick_fd[source], &count, sizeof(count)) < 0)
 			return;
 		virtio_mmio_notify(d->mmio, source);
-		/* New receive buffers: the TAP is worth polling again. */
-		if (d->net && source == VIRTIO_NET_RX_QUEUE)
-			d->net->rx_stalled = false;
 	}
-	if (d->net)
-		update_tap_poll(ds, d);
+	if (d->host_fd >= 0)
+		update_host_poll(ds, d, d->ops->host_wanted(d->mmio, source));
 }
 
 static void *io_thread(void *arg)

@@ -8,6 +8,7 @@
  * that there is no controller (it drains at most 16 bytes, then gives up),
  * instead of waiting about a second for answers to its commands; its
  * reset path only waits for the input buffer, so the reset is immediate.
+ * The port device (pio-device.h) is pio_i8042 in i8042.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

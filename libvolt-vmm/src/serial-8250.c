@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include <volt/core/log.h>
+
+#include "pio-device.h"
 #include "serial-8250.h"
+#include "vm-internal.h"
 
 /* Register offsets. */
 enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
@@ -188,3 +195,52 @@ size_t uart8250_receive(struct uart8250 *u, const uint8_t *data, size_t len)
 	update_irq(u);
 	return n;
 }
+
+/* ---- COM1 of the VM: the console (pio-device.h) ---------------------------- */
+
+static void console_tx(void *ctx, uint8_t byte)
+{
+	struct volt_vmm *vm = ctx;
+
+	if (vm->console_fd < 0)
+		return;
+	/* A console that stopped reading must not stop the guest: drop on error. */
+	while (write(vm->console_fd, &byte, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void console_irq(void *ctx, bool level)
+{
+	struct volt_vmm *vm = ctx;
+	struct kvm_irq_level irq = { .irq = UART_COM1_IRQ, .level = level };
+
+	if (vm->vm_fd >= 0 && ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		volt_log(VOLT_LOG_DEBUG, "vmm: KVM_IRQ_LINE %u: %m", irq.irq);
+}
+
+static void com1_init(struct volt_vmm *vm)
+{
+	uart8250_init(&vm->uart, console_tx, console_irq, vm);
+}
+
+static enum io_event com1_access(struct volt_vmm *vm, uint16_t port, bool is_write, uint8_t *data,
+				 unsigned int size)
+{
+	if (size != 1) {  /* byte registers only */
+		if (!is_write)
+			pio_floating(data, size);
+	} else if (is_write) {
+		uart8250_write(&vm->uart, port - UART_COM1_BASE, data[0]);
+	} else {
+		data[0] = uart8250_read(&vm->uart, port - UART_COM1_BASE);
+	}
+	return IO_EVENT_NONE;
+}
+
+const struct pio_device pio_uart_com1 = {
+	.name = "uart-com1",
+	.base = UART_COM1_BASE,
+	.len = UART_PORTS,
+	.init = com1_init,
+	.access = com1_access,
+};

@@ -5,7 +5,9 @@
  * is always empty; received bytes wait in a small FIFO. The interrupt
  * line is reported through a second callback whenever its level changes.
  *
- * Pure state machine, no I/O of its own: tested without KVM.
+ * A pure state machine, no I/O of its own, so it is tested without KVM;
+ * its binding to the VM (COM1 as the console, pio-device.h) is
+ * pio_uart_com1 at the end of serial-8250.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

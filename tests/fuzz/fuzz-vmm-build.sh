@@ -5,6 +5,7 @@
 # Then:  OUTDIR/fuzz-vmm-bzimage -max_total_time=60 tests/fuzz/fuzz-vmm-bzimage-corpus
 #        OUTDIR/fuzz-vmm-pvh -max_total_time=60 tests/fuzz/fuzz-vmm-pvh-corpus
 #        OUTDIR/fuzz-vmm-virtqueue -max_total_time=60 tests/fuzz/fuzz-vmm-virtqueue-corpus
+#        OUTDIR/fuzz-vmm-spec -max_total_time=60 tests/fuzz/fuzz-vmm-spec-corpus
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: fuzz-vmm-build.sh OUTDIR}
@@ -25,4 +26,7 @@ clang $flags -o "$out/fuzz-vmm-pvh" "$src/tests/fuzz/fuzz-vmm-pvh.c" \
 clang $flags -o "$out/fuzz-vmm-virtqueue" "$src/tests/fuzz/fuzz-vmm-virtqueue.c" \
 	"$src/libvolt-vmm/src/virtqueue.c" "$src/libvolt-vmm/src/virtio-mmio.c" \
 	"$src/libvolt-vmm/src/virtio-blk.c" $vmm $core $(pkg-config --libs jansson) -lpthread
-echo "built $out/fuzz-vmm-bzimage $out/fuzz-vmm-pvh $out/fuzz-vmm-virtqueue"
+# shellcheck disable=SC2086
+clang $flags -I$src/libvolt-vmm/src/spec -o "$out/fuzz-vmm-spec" "$src/tests/fuzz/fuzz-vmm-spec.c" \
+	"$src/libvolt-vmm/src/spec/device-spec.c" $core $(pkg-config --libs jansson)
+echo "built $out/fuzz-vmm-bzimage $out/fuzz-vmm-pvh $out/fuzz-vmm-virtqueue $out/fuzz-vmm-spec"

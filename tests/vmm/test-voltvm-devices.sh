@@ -70,6 +70,7 @@ expect 1 "not a valid TAP name" --net tap=..
 expect 2 "tap=IFNAME is required" --net mac=52:54:00:12:34:56
 expect 2 "mac= wants six hex bytes" --net tap=t0,mac=52:54:00:12:34
 expect 1 "is multicast" --net tap=t0,mac=53:54:00:12:34:56
+expect 2 "mac= given twice" --net tap=t0,mac=52:54:00:12:34:56,mac=52:54:00:12:34:57
 expect 2 "unknown key 'size'" --disk "path=$work/raw.img,size=1G"
 expect 2 "give either path=FILE or image=REF,store=DIR" --disk "ro"
 expect 2 "image= needs store=DIR" --disk "image=a"

@@ -23,7 +23,7 @@
 #include <volt/vmm.h>
 
 #include "cli.h"
-#include "device-specs.h"
+#include "device-spec.h"
 
 /* The guest crashed (triple fault) or made an exit the VMM does not handle. */
 #define VOLTVM_EXIT_GUEST_FAILED 3

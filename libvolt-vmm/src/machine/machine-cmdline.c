@@ -11,6 +11,7 @@
 
 #include <volt/core.h>
 
+#include "device-spec.h"
 #include "machine-internal.h"
 #include "shared/macro.h"
 
@@ -137,13 +138,47 @@ void vm_strv_free(char **v)
 	free(v);
 }
 
+/* The VM's --disk and --net specs, in the grammar voltvm parses (device-spec.h). */
+static int device_specs(const vm_record *rec, const volt_vm *vm, char **disk, char **net)
+{
+	const json_t *c = rec->config;
+	volt_vmm_disk_options d = VOLT_VMM_DISK_OPTIONS_INIT;
+	volt_vmm_net_options nic = VOLT_VMM_NET_OPTIONS_INIT;
+	int r;
+
+	d.image = str(c, "disk_ref");
+	d.store = vm->store;
+	d.overlay = rec->overlay;
+	r = disk_spec_format(disk, &d);
+	if (r < 0)
+		return volt_error_prefix(r, "VM '%s'", rec->name);
+	nic.tap = str(c, "tap");
+	if (!nic.tap)
+		return 0;
+	if (!str(c, "mac") || device_spec_parse_mac(nic.mac, str(c, "mac")) < 0)
+		return volt_error_set(EBADMSG, "VM '%s': vm.json has no valid mac for TAP %s", rec->name,
+				      nic.tap);
+	nic.flags |= VOLT_VMM_NET_MAC;
+	r = net_spec_format(net, &nic);
+	if (r < 0)
+		return volt_error_prefix(r, "VM '%s'", rec->name);
+	return 0;
+}
+
 int vm_voltvm_argv(const vm_record *rec, const volt_vm *vm, const char *console, char ***out)
 {
 	const json_t *c = rec->config;
-	const char *tap = str(c, "tap");
+	_cleanup_free_ char *disk = NULL, *net = NULL;
 	char *argv[24] = { 0 };
 	size_t n = 0;
 	bool ok = true;
+	int r;
+
+	if (!str(c, "kernel") || !str(c, "initrd") || !str(c, "cmdline") || !str(c, "disk_ref"))
+		return volt_error_set(EBADMSG, "VM '%s': vm.json lacks a field", rec->name);
+	r = device_specs(rec, vm, &disk, &net);
+	if (r < 0)
+		return r;
 
 #define ADD(...)                                                             \
 	do {                                                                 \
@@ -171,19 +206,18 @@ int vm_voltvm_argv(const vm_record *rec, const volt_vm *vm, const char *console,
 	ADD("--cmdline");
 	ADD("%s", str(c, "cmdline"));
 	ADD("--disk");
-	ADD("image=%s,store=%s,overlay=%s", str(c, "disk_ref"), vm->store, rec->overlay);
-	if (tap) {
+	ADD("%s", disk);
+	if (net) {
 		ADD("--net");
-		ADD("tap=%s,mac=%s", tap, str(c, "mac"));
+		ADD("%s", net);
 	}
 	ADD("--console");
 	ADD("%s", console);
 #undef ADD
-	if (!ok || !str(c, "kernel") || !str(c, "initrd") || !str(c, "cmdline") || !str(c, "disk_ref")) {
+	if (!ok) {
 		for (size_t i = 0; i < n; i++)
 			free(argv[i]);
-		return ok ? volt_error_set(EBADMSG, "VM '%s': vm.json lacks a field", rec->name)
-			  : volt_error_set(ENOMEM, NULL);
+		return volt_error_set(ENOMEM, NULL);
 	}
 	*out = calloc(n + 1, sizeof(char *));
 	if (!*out) {
