@@ -24,7 +24,8 @@ PATH="$tmp/bin:$PATH" VOLT_IMAGES_DIR="$images" VOLT_DEMO_CACHE="$tmp/cache" VOL
 rc=$?
 sed 's/^/  | /' "$tmp/out"
 [ $rc = 0 ] && pass "scripts/demo exited 0" || fail "scripts/demo exited $rc"
-for want in 'Hello from a Volt container: uid=0(root)' 'Deduplication:' \
+for want in 'Hello from a Volt container: uid=0(root)' 'touch: /usr/x: Permission denied' \
+	'unshare(0x10000000): Operation not permitted' 'Deduplication:' \
 	'tagged debian-nginx' 'Hello from nginx in a Volt container' "127.0.0.1:$port->80/tcp"; do
 	grep -qF -- "$want" "$tmp/out" && pass "the demo shows '$want'" || fail "the demo does not show '$want'"
 done
