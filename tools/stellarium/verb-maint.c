@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "../common/cli-reclaim.h"
 #include "stellarium.h"
 
 static const char gc_help[] =
@@ -32,68 +33,31 @@ static const char gc_help[] =
 
 int verb_gc(const struct cli_global *g, int argc, char **argv)
 {
-	enum { OPT_NO_WAIT = 0x100, OPT_JSON };
-	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{},
-	};
-	volt_cas_gc_result res = VOLT_CAS_GC_RESULT_INIT;
-	volt_cas_bases_result bres = VOLT_CAS_BASES_RESULT_INIT;
 	char sz[VOLT_FORMAT_BUF_SIZE], bsz[VOLT_FORMAT_BUF_SIZE];
-	unsigned flags = 0, bflags = 0;
-	bool json = g->json;
-	volt_cas *cas = NULL;
-	char *root = NULL;
-	int opt, r;
+	struct cli_reclaim rc;
+	int r = cli_reclaim(g, "gc", gc_help, argc, argv, &rc);
+	const volt_cas_gc_result *res = &rc.blocks;
+	const volt_cas_bases_result *bres = &rc.bases;
 
-	while ((opt = getopt_long(argc, argv, "hn", options, NULL)) != -1) {
-		switch (opt) {
-		case 'h': fputs(gc_help, stdout); return CLI_EXIT_OK;
-		case 'n': flags |= VOLT_CAS_GC_DRY_RUN; bflags |= VOLT_CAS_BASES_DRY_RUN; break;
-		case OPT_NO_WAIT: flags |= VOLT_CAS_GC_NO_WAIT; bflags |= VOLT_CAS_BASES_NO_WAIT; break;
-		case OPT_JSON: json = true; break;
-		default: return cli_usage_error(g->program, "gc: unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(g->program, "gc: takes no arguments");
-	/* The bases first: they are the bigger part of what nothing uses, and
-	 * --rootfs containers have bases without any store. */
-	r = volt_root_resolve(&root, g->root);
-	if (r >= 0)
-		r = volt_cas_bases_gc(root, bflags, &bres);
-	free(root);
-	if (r < 0)
-		return cli_fail(g->program);
-	r = st_open(g, false, &cas);
-	if (r == -ENOENT && bres.bases_removed + bres.bases_kept + bres.temp_removed > 0) {
-		volt_error_clear(); /* no store, but bases: no block to free */
-	} else if (r < 0 || volt_cas_gc(cas, flags, &res) < 0) {
-		volt_cas_close(cas);
-		return cli_fail(g->program);
-	}
-	volt_cas_close(cas);
-	if (json)
+	if (r != CLI_EXIT_OK || rc.help)
+		return r;
+	if (rc.json)
 		return cli_print_json(g->program,
-				      json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "dry_run",
-						!!(flags & VOLT_CAS_GC_DRY_RUN), "refs", (json_int_t)res.refs,
-						"blocks_kept", (json_int_t)res.blocks_kept,
-						"blocks_removed", (json_int_t)res.blocks_removed,
-						"bytes_removed", (json_int_t)res.bytes_removed,
-						"temp_removed", (json_int_t)(res.temp_removed + bres.temp_removed),
-						"bases_kept", (json_int_t)bres.bases_kept,
-						"bases_removed", (json_int_t)bres.bases_removed,
-						"base_bytes_removed", (json_int_t)bres.bytes_removed));
+				      json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "dry_run", rc.dry_run,
+						"refs", (json_int_t)res->refs, "blocks_kept", (json_int_t)res->blocks_kept,
+						"blocks_removed", (json_int_t)res->blocks_removed,
+						"bytes_removed", (json_int_t)res->bytes_removed,
+						"temp_removed", (json_int_t)(res->temp_removed + bres->temp_removed),
+						"bases_kept", (json_int_t)bres->bases_kept,
+						"bases_removed", (json_int_t)bres->bases_removed,
+						"base_bytes_removed", (json_int_t)bres->bytes_removed));
 	printf("%s %llu blocks (%s), kept %llu reachable from %llu refs, %llu temporary files\n",
-	       flags & VOLT_CAS_GC_DRY_RUN ? "Would remove" : "Removed", (unsigned long long)res.blocks_removed,
-	       volt_format_size(sz, res.bytes_removed), (unsigned long long)res.blocks_kept,
-	       (unsigned long long)res.refs, (unsigned long long)(res.temp_removed + bres.temp_removed));
+	       rc.dry_run ? "Would remove" : "Removed", (unsigned long long)res->blocks_removed,
+	       volt_format_size(sz, res->bytes_removed), (unsigned long long)res->blocks_kept,
+	       (unsigned long long)res->refs, (unsigned long long)(res->temp_removed + bres->temp_removed));
 	printf("%s %llu container bases (%s) no container uses, kept %llu\n",
-	       flags & VOLT_CAS_GC_DRY_RUN ? "Would remove" : "Removed", (unsigned long long)bres.bases_removed,
-	       volt_format_size(bsz, bres.bytes_removed), (unsigned long long)bres.bases_kept);
+	       rc.dry_run ? "Would remove" : "Removed", (unsigned long long)bres->bases_removed,
+	       volt_format_size(bsz, bres->bytes_removed), (unsigned long long)bres->bases_kept);
 	return CLI_EXIT_OK;
 }
 
