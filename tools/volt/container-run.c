@@ -124,6 +124,9 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 	r = container_open(g, &ctr);
 	if (r >= 0)
 		goto out;
+	/* A foreground --rm container's record lives as long as this run: no fsync. */
+	if (o.rm && !o.detach)
+		volt_ctr_set_durable(ctr, false);
 	if (volt_ctr_create(ctr, name, &o.spec) < 0) {
 		r = cli_fail(g->program);
 		goto out;
