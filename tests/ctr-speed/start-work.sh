@@ -1,8 +1,9 @@
 #!/bin/sh
 # What a foreground start no longer does (docs/ctr-start.md):
-# - volt loads no libcurl (nor the TLS, Kerberos, LDAP ... behind it):
-#   it starts, and runs a container, with a broken libcurl.so.4 first on
-#   the library path; a registry verb then says which library it lacks;
+# - volt loads no libcurl (nor the TLS, Kerberos, LDAP ... behind it) and
+#   no libcrypto: it starts with broken ones first on the library path,
+#   and runs a container with a broken libcurl; a registry verb then says
+#   which library it lacks;
 # - `volt run --rm` fsyncs nothing of its container's record (throw-away
 #   state), while `volt container create` still makes its record durable;
 # - nspawn applies no .nspawn settings file to a Volt container, and
@@ -26,11 +27,19 @@ bad() { echo "FAIL: $*"; fail=1; }
 # 1. No libcurl at start: an unloadable one on the path changes nothing.
 mkdir "$tmp/badlib"
 : >"$tmp/badlib/libcurl.so.4"
-if LD_TRACE_LOADED_OBJECTS=1 "$volt" | grep -q 'libcurl\|libgnutls\|libkrb5'; then
-	bad "volt needs libcurl at start: $(LD_TRACE_LOADED_OBJECTS=1 "$volt" | grep -c '=>') objects"
+: >"$tmp/badlib/libcrypto.so.3"
+if LD_TRACE_LOADED_OBJECTS=1 "$volt" | grep -q 'libcurl\|libgnutls\|libkrb5\|libcrypto'; then
+	bad "volt needs libcurl or libcrypto at start: $(LD_TRACE_LOADED_OBJECTS=1 "$volt" | grep -c '=>') objects"
 else
-	ok "volt needs no libcurl at start ($(LD_TRACE_LOADED_OBJECTS=1 "$volt" | grep -c '=>') objects)"
+	ok "volt needs neither libcurl nor libcrypto at start ($(LD_TRACE_LOADED_OBJECTS=1 "$volt" | grep -c '=>') objects)"
 fi
+out=$(LD_LIBRARY_PATH="$tmp/badlib" "$volt" --version 2>&1)
+case $out in
+"volt "[0-9]*) ok "volt --version works with a broken libcurl.so.4 and libcrypto.so.3 on the library path" ;;
+*) bad "volt --version with a broken libcurl.so.4 and libcrypto.so.3 on the library path:"; echo "$out" | sed 's/^/  | /' ;;
+esac
+# nspawn itself needs libcrypto: from here on only libcurl is broken.
+rm "$tmp/badlib/libcrypto.so.3"
 out=$(LD_LIBRARY_PATH="$tmp/badlib" "$volt" run --rm --rootfs "$tmp/image" -- /bin/echo started 2>&1)
 case $out in
 started) ok "volt run works with a broken libcurl.so.4 on the library path" ;;
