@@ -68,6 +68,7 @@
 #include <volt/sec.h>
 
 #include "publish.h"
+#include "supervise.h"
 #include "shared/escape.h"
 
 static void log_to_stderr(volt_log_level level, const char *msg, void *userdata)
@@ -569,6 +570,9 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return fail(126, "sandbox");
 
+	/* A start (not volt exec) keeps a parent that reports signals as 128+N. */
+	if (policy_fd < 0)
+		launch_supervise();
 	execvp(argv[0], argv);
 	r = errno;
 	volt_error_set_errno(r, "execute %s", argv[0]);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <volt/core.h>
@@ -136,7 +137,7 @@ static enum rule_kind rule_resolve(char **out, int base_fd, const char *base_rea
 }
 
 /* @path is @dir or below it. */
-static bool path_within(const char *path, const char *dir)
+bool ctr_path_within(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
@@ -202,10 +203,10 @@ static int resolve_list(json_t *policy, const char *list, int base_fd, const cha
 		} else if (u->kind == RULE_LINKED) {
 			for (size_t k = 0; k < n && !covered; k++)
 				covered = rules[k].kind == RULE_PLAIN && strcmp(rules[k].path, "/") != 0 &&
-					  path_within(u->target, rules[k].path);
+					  ctr_path_within(u->target, rules[k].path);
 			if (strcmp(u->target, "/") == 0)
 				why = "the image's links lead it to '/'";
-			else if (path_within(u->path, u->target))
+			else if (ctr_path_within(u->path, u->target))
 				why = "the image's links lead it up to a parent";
 			else if (is_default && !covered)
 				why = "the image's links lead it out of the places the default policy grants";
@@ -303,14 +304,14 @@ static int grant_container_own(json_t *policy, int base_fd)
  * target, resolved in the image): never "/" (which is every path), nor
  * the kernel's and the devices' trees.
  */
-static bool grantable(const char *path)
+bool ctr_path_grantable(const char *path)
 {
 	static const char *const never[] = { "/proc", "/sys", "/dev" };
 
 	if (strcmp(path, "/") == 0)
 		return false;
 	for (size_t i = 0; i < ELEMENTSOF(never); i++)
-		if (path_within(path, never[i]))
+		if (ctr_path_within(path, never[i]))
 			return false;
 	return true;
 }
@@ -335,7 +336,7 @@ static int grant_volumes(json_t *policy, json_t *volumes)
 
 		if (!target)
 			continue;
-		if (!grantable(target)) {
+		if (!ctr_path_grantable(target)) {
 			volt_log(VOLT_LOG_WARNING, "policy: volume target '%s' is not granted", target);
 			continue;
 		}
@@ -374,7 +375,7 @@ static int grant_workdir(json_t *policy, const char *workdir, int base_fd, const
 		grant = target;
 		break;
 	}
-	if (!grantable(grant)) {
+	if (!ctr_path_grantable(grant)) {
 		volt_log(VOLT_LOG_WARNING, "policy: working directory '%s' (in the image: '%s') is not granted", workdir,
 			 grant);
 		return 0;
@@ -401,7 +402,7 @@ static int grant_command(json_t *policy, const char *const *argv, int base_fd, c
 	r = volt_path_normalize(&norm, argv[0]);
 	if (r < 0)
 		return r;
-	if (rule_resolve(&target, base_fd, base_real, norm) == RULE_MISSING || !target || !grantable(target))
+	if (rule_resolve(&target, base_fd, base_real, norm) == RULE_MISSING || !target || !ctr_path_grantable(target))
 		return 0;
 	fd = openat(base_fd, target + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -660,6 +661,9 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	json_object_set_new(config, "image", json_string(ic.img ? ic.img->name : spec->image ? spec->image : spec->rootfs));
 	if (ic.record)
 		json_object_set(config, "image_config", ic.record);
+	r = ctr_image_volumes_add(config, &rec, &ic);
+	if (r < 0)
+		return volt_error_prefix(r, "container '%s'", name);
 
 	r = volt_mkdir_p(ctr->containers, 0700);
 	if (r < 0)
@@ -687,7 +691,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		goto fail;
 	}
 	r = chown_volumes(json_object_get(config, "volumes"));
-	if (r < 0)
+	if (r < 0 || (r = ctr_image_volumes_make(json_object_get(config, "volumes"), &rec, base)) < 0)
 		goto fail;
 	r = write_policy(ctr, &rec, base, spec, json_object_get(config, "volumes"));
 	if (r < 0)
@@ -710,6 +714,7 @@ fail:
 /* Live state from the unit, or from the foreground pid file. */
 static int live_state(const ctr_record *rec, volt_ctr_info *info)
 {
+	ctr_state fg;
 	char unit[128];
 	pid_t pid = 0;
 	int r;
@@ -726,6 +731,11 @@ static int live_state(const ctr_record *rec, volt_ctr_info *info)
 		if (stat(proc, &st) == 0)
 			info->started_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ULL + (uint64_t)st.st_mtim.tv_nsec;
 		return 0;
+	}
+	/* The last foreground run's end, unless a unit has run since. */
+	if (ctr_state_load(rec, &fg) == 0 && fg.exited) {
+		info->state = VOLT_CTR_EXITED;
+		info->exit_status = fg.exit_status;
 	}
 	if (!volt_ctr_have_systemd())
 		return 0;
@@ -843,6 +853,7 @@ VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out)
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_json_ json_t *o = NULL, *policy = NULL;
 	volt_ctr_info info = {};
+	ctr_state fg;
 	char unit[128];
 	int r;
 
@@ -873,6 +884,28 @@ VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out)
 	if (info.memory_bytes != UINT64_MAX)
 		json_object_set_new(json_object_get(o, "state"), "memory_bytes",
 				    json_integer((json_int_t)info.memory_bytes));
+	/* The last foreground run's times (a unit's come from systemd). */
+	if (!info.unit && ctr_state_load(&rec, &fg) == 0 && fg.known) {
+		json_t *state = json_object_get(o, "state");
+
+		if (fg.started_ns && !info.started_ns)
+			json_object_set_new(state, "started_ns", json_integer((json_int_t)fg.started_ns));
+		if (fg.exited && info.state != VOLT_CTR_RUNNING) {
+			json_object_set_new(state, "finished_ns", json_integer((json_int_t)fg.finished_ns));
+			json_object_set_new(state, "oom_killed", json_boolean(fg.oom_killed));
+		}
+		for (int k = 0; k < 2; k++) {
+			uint64_t ns = k == 0 ? fg.started_ns : fg.finished_ns;
+			char when[64];
+			time_t t = (time_t)(ns / 1000000000ULL);
+			struct tm tm;
+
+			if (!ns || (k == 1 && (!fg.exited || info.state == VOLT_CTR_RUNNING)) || !gmtime_r(&t, &tm))
+				continue;
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			json_object_set_new(state, k == 0 ? "started_at" : "finished_at", json_string(when));
+		}
+	}
 	*out = TAKE_PTR(o);
 	return 0;
 }

@@ -40,6 +40,34 @@ int ctr_record_paths(ctr_record *rec, const volt_ctr *ctr, const char *name);
 int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name);
 void ctr_record_done(ctr_record *rec);
 int ctr_unit_name(char *buf, size_t size, const char *name);
+/* The last foreground run, from state.json (known false when none). */
+typedef struct ctr_state {
+	bool known, exited, oom_killed;
+	int exit_status;
+	uint64_t started_ns, finished_ns;   /* CLOCK_REALTIME; 0: unknown */
+} ctr_state;
+int ctr_state_load(const ctr_record *rec, ctr_state *out);
+/* The run that started at @started_ns has ended now with @exit_status
+ * (@oom_killed: the OOM killer killed in it, past its memory limit). */
+int ctr_state_record(const ctr_record *rec, int exit_status, bool oom_killed, uint64_t started_ns);
+uint64_t ctr_now_ns(void);   /* CLOCK_REALTIME */
+/* A unit started: its state is systemd's from now on. */
+void ctr_state_clear(const ctr_record *rec);
+
+/* logs.c: a foreground run's output, kept under the container's directory */
+typedef struct ctr_log ctr_log;
+int ctr_log_open(ctr_log **out, const ctr_record *rec);
+void ctr_log_write(ctr_log *log, const void *data, size_t len);
+void ctr_log_close(ctr_log *log);
+
+/* cgroup.c: a foreground run's resource limits */
+typedef struct ctr_cgroup ctr_cgroup;
+/* Make the run's cgroups with the record's limits (none: *@out NULL). */
+int ctr_cgroup_prepare(ctr_cgroup **out, const ctr_record *rec);
+/* In the child: move the calling process in. -errno on failure. */
+int ctr_cgroup_enter(const ctr_cgroup *cg);
+/* After the run: remove the cgroups; true if the memory limit made the OOM killer kill. */
+bool ctr_cgroup_done(ctr_cgroup *cg);
 
 /* spec.c: the spec as stored in config.json */
 int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base);
@@ -58,6 +86,16 @@ struct ctr_image_config {
 int ctr_image_config_apply(const volt_ctr *ctr, const volt_ctr_spec *spec, volt_ctr_spec *eff,
 			   struct ctr_image_config *ic);
 void ctr_image_config_clear(struct ctr_image_config *ic);
+
+/* container.c: may a policy rule (or a volume) name @path; is @path @dir or below it */
+bool ctr_path_grantable(const char *path);
+bool ctr_path_within(const char *path, const char *dir);
+
+/* image-volumes.c: an OCI image's anonymous volumes (config "Volumes").
+ * _add appends them to config.json's "volumes" (before the policy is
+ * written); _make creates their directories once the record's exists. */
+int ctr_image_volumes_add(json_t *config, const ctr_record *rec, const struct ctr_image_config *ic);
+int ctr_image_volumes_make(json_t *volumes, const ctr_record *rec, const char *base);
 
 /* base.c: shared, uid-shifted copies of image trees */
 int ctr_base_prepare(const volt_ctr *ctr, const char *rootfs, char **out_base);

@@ -4,9 +4,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <volt/core.h>
 
@@ -90,4 +93,100 @@ void ctr_record_done(ctr_record *rec)
 	free(rec->run_file);
 	free(rec->base);
 	memset(rec, 0, sizeof(*rec));
+}
+
+/*
+ * state.json: how the last foreground run went. Written only by the host
+ * (volt run, volt start -a) in the container's own directory, which the
+ * container cannot reach; a unit's state comes from systemd instead.
+ */
+static int state_path(char **out, const ctr_record *rec)
+{
+	return join(out, rec->dir, "state.json");
+}
+
+uint64_t ctr_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Written once, when the run has ended: atomically (a reader never sees
+ * half of it) but without fsync, as run.pid: after a crash of the host
+ * the container shows as created again, which is the truth for a run
+ * that never got to end.
+ */
+int ctr_state_record(const ctr_record *rec, int exit_status, bool oom_killed, uint64_t started_ns)
+{
+	_cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
+	json_t *o;
+	size_t len;
+	int fd, r;
+
+	r = state_path(&path, rec);
+	if (r < 0)
+		return r;
+	o = json_pack("{s:s, s:i, s:b, s:I, s:I}", "status", "exited", "exit_status", exit_status, "oom_killed",
+		      oom_killed, "started_ns", (json_int_t)started_ns, "finished_ns", (json_int_t)ctr_now_ns());
+	if (!o)
+		return volt_error_set(ENOMEM, NULL);
+	r = volt_json_dump(&text, o, VOLT_JSON_PRETTY);
+	json_decref(o);
+	if (r < 0)
+		return r;
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "create %s", tmp);
+	len = strlen(text);
+	r = volt_write_all(fd, text, len);
+	if (close(fd) < 0 && r == 0)
+		r = volt_error_set_errno(errno, "close %s", tmp);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = volt_error_set_errno(errno, "rename %s", tmp);
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+int ctr_state_load(const ctr_record *rec, ctr_state *out)
+{
+	_cleanup_free_ char *path = NULL;
+	json_t *o = NULL, *v;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = state_path(&path, rec);
+	if (r < 0)
+		return r;
+	r = volt_json_load_file(&o, path);
+	if (r < 0) {
+		volt_error_clear();
+		return 0;
+	}
+	out->known = true;
+	out->exited = strcmp(json_string_value(json_object_get(o, "status")) ?: "", "exited") == 0;
+	out->oom_killed = json_is_true(json_object_get(o, "oom_killed"));
+	if ((v = json_object_get(o, "exit_status")) && json_is_integer(v))
+		out->exit_status = (int)json_integer_value(v);
+	if ((v = json_object_get(o, "started_ns")) && json_is_integer(v) && json_integer_value(v) > 0)
+		out->started_ns = (uint64_t)json_integer_value(v);
+	if ((v = json_object_get(o, "finished_ns")) && json_is_integer(v) && json_integer_value(v) > 0)
+		out->finished_ns = (uint64_t)json_integer_value(v);
+	json_decref(o);
+	return 0;
+}
+
+void ctr_state_clear(const ctr_record *rec)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (state_path(&path, rec) == 0)
+		(void)unlink(path);
+	volt_error_clear();
 }

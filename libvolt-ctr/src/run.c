@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -321,15 +322,35 @@ static int wait_status(pid_t pid, int *exit_status)
 	return 0;
 }
 
+/* What the foreground child sets up before it becomes the launcher. */
+struct child_setup {
+	int out_fd, err_fd;      /* the relay's pipes, or -1 */
+	bool own_group;          /* a process group of its own */
+	const ctr_cgroup *cgroup;
+	const sigset_t *mask;    /* the caller's signal mask, restored */
+};
+
 /*
  * In the child: a private mount namespace, then the launcher's host side
  * (overlay, then nspawn), as in a unit. Never returns. @ready closes on
  * exec (O_CLOEXEC), which tells the parent the launcher runs.
  */
-static void child_exec(char **argv, int bpf_fd)
+static void child_exec(char **argv, int bpf_fd, const struct child_setup *cs)
 {
 	char pid[32];
 
+	if (cs->out_fd >= 0 && (dup2(cs->out_fd, STDOUT_FILENO) < 0 || dup2(cs->err_fd, STDERR_FILENO) < 0)) {
+		fprintf(stderr, "volt: cannot connect the container's output: %m\n");
+		_exit(125);
+	}
+	/* Without a terminal of its own, a terminal's ^C is volt's to pass on
+	 * to the workload; nspawn would only try to halt the container. */
+	if (cs->own_group)
+		(void)setpgid(0, 0);
+	if (ctr_cgroup_enter(cs->cgroup) < 0) {
+		fprintf(stderr, "volt: cannot enter the container's cgroup: %m\n");
+		_exit(125);
+	}
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		fprintf(stderr, "volt: cannot make a private mount namespace: %m\n");
 		_exit(125);
@@ -351,9 +372,106 @@ static void child_exec(char **argv, int bpf_fd)
 		unsetenv("LISTEN_FDNAMES");
 	}
 	unsetenv("VOLT_CTR_SECCOMP_BPF");
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, cs->mask, NULL);
 	execv(argv[0], argv);
 	fprintf(stderr, "volt: cannot execute %s: %m\n", argv[0]);
 	_exit(125);
+}
+
+/*
+ * A signal for the workload: to every process below the container's PID 1
+ * (nspawn's stub init, which would take SIGINT for a reboot request), as
+ * a terminal sends ^C to a whole process group.
+ */
+static void signal_workload(pid_t nspawn, int sig)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)nspawn, (int)nspawn);
+	if (volt_file_read(&text, NULL, path, 65536) < 0) {
+		volt_error_clear();
+		return;
+	}
+	for (char *p = text, *end; *p; p = end) {
+		long child = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (child > 1)
+			ctr_signal_descendants((pid_t)child, sig);
+	}
+}
+
+/* Copy what is in @fd to @to and the log: 1, then 0 at its end, -1 when nothing is there yet. */
+static int relay(int fd, int to, ctr_log *log)
+{
+	char buf[65536];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? -1 : 0;
+	if (n == 0)
+		return 0;
+	ctr_log_write(log, buf, (size_t)n);
+	/* A reader of volt that went away costs the copy, not the run. */
+	if (volt_write_all(to, buf, (size_t)n) < 0)
+		volt_error_clear();
+	return 1;
+}
+
+/*
+ * Until the child ends: its output to ours and to the log, and the
+ * signals that would end volt (SIGINT, SIGTERM, SIGHUP, SIGQUIT) to the
+ * workload instead, as Docker's sig-proxy does. Then what is left in the
+ * pipes (the container's processes are gone with nspawn).
+ */
+static int supervise(pid_t pid, int sig_fd, int out_fd, int err_fd, ctr_log *log, int *exit_status)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	bool out_open = out_fd >= 0, err_open = err_fd >= 0;
+
+	for (;;) {
+		struct pollfd p[4] = {
+			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = out_open ? out_fd : -1, .events = POLLIN },
+			{ .fd = err_open ? err_fd : -1, .events = POLLIN },
+		};
+		siginfo_t end = {};
+
+		/* Without a pidfd, look for its end (not reaping it) every 50 ms. */
+		if (pidfd < 0 && waitid(P_PID, (id_t)pid, &end, WEXITED | WNOHANG | WNOWAIT) == 0 && end.si_pid == pid)
+			break;
+		if (poll(p, 4, pidfd < 0 ? 50 : -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+				signal_workload(pid, (int)si.ssi_signo);
+		}
+		if (p[2].revents)
+			out_open = relay(out_fd, STDOUT_FILENO, log) != 0;
+		if (p[3].revents)
+			err_open = relay(err_fd, STDERR_FILENO, log) != 0;
+		if (p[0].revents & POLLIN)
+			break;
+	}
+	/* Non-blocking: a process that kept a pipe's write end cannot hold us. */
+	if (out_fd >= 0)
+		fcntl(out_fd, F_SETFL, O_NONBLOCK);
+	if (err_fd >= 0)
+		fcntl(err_fd, F_SETFL, O_NONBLOCK);
+	while (out_open && relay(out_fd, STDOUT_FILENO, log) > 0)
+		;
+	while (err_open && relay(err_fd, STDERR_FILENO, log) > 0)
+		;
+	return wait_status(pid, exit_status);
 }
 
 /*
@@ -390,11 +508,17 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **argv = NULL;
 	_cleanup_free_ void *image = NULL;
-	_cleanup_close_ int bpf_fd = -1;
-	struct sigaction old_int, old_quit;
+	_cleanup_close_ int bpf_fd = -1, sig_fd = -1;
+	struct sigaction old_pipe;
+	sigset_t proxied, old_mask;
 	char pidbuf[128], unit[128];
 	size_t image_len = 0;
-	int ready[2];
+	int ready[2], out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	struct child_setup cs = { .out_fd = -1, .err_fd = -1 };
+	ctr_cgroup *cgroup = NULL;
+	ctr_log *log = NULL;
+	bool oom;
+	uint64_t started = 0;
 	ctr_unit_status st;
 	pid_t pid, running;
 	int r;
@@ -424,20 +548,58 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 	if (image)
 		bpf_fd = bpf_memfd(image, image_len);
 
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return volt_error_set_errno(errno, "pipe");
+	/* The output is kept (volt logs) unless nspawn needs the terminal itself. */
+	if (console != VOLT_CTR_CONSOLE_INTERACTIVE) {
+		if (ctr_log_open(&log, &rec) < 0) {
+			volt_log(VOLT_LOG_WARNING, "container '%s': its output is not kept: %s", name,
+				 volt_error_message());
+			volt_error_clear();
+		} else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+			r = volt_error_set_errno(errno, "pipe");
+			goto out;
+		}
+	}
+	r = ctr_cgroup_prepare(&cgroup, &rec);
+	if (r < 0)
+		goto out;
+
+	/* Held until read from sig_fd: they are for the workload (supervise()). */
+	sigemptyset(&proxied);
+	sigaddset(&proxied, SIGINT);
+	sigaddset(&proxied, SIGTERM);
+	sigaddset(&proxied, SIGHUP);
+	sigaddset(&proxied, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &proxied, &old_mask);
+	sig_fd = signalfd(-1, &proxied, SFD_CLOEXEC);
+	if (sig_fd < 0) {
+		r = volt_error_set_errno(errno, "signalfd");
+		goto restore;
+	}
+	cs = (struct child_setup){ .out_fd = out[1], .err_fd = err[1], .cgroup = cgroup, .mask = &old_mask,
+				   .own_group = console != VOLT_CTR_CONSOLE_INTERACTIVE };
+
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		r = volt_error_set_errno(errno, "pipe");
+		goto restore;
+	}
 	pid = fork();
 	if (pid < 0) {
 		close(ready[0]);
 		close(ready[1]);
-		return volt_error_set_errno(errno, "fork");
+		r = volt_error_set_errno(errno, "fork");
+		goto restore;
 	}
 	if (pid == 0) {
 		close(ready[0]);
-		child_exec(argv, bpf_fd);
+		child_exec(argv, bpf_fd, &cs);
 	}
 	if (bpf_fd >= 0)
 		close(TAKE_FD(bpf_fd));
+	/* Only the child writes into the relay's pipes: their ends go at its exit. */
+	if (out[1] >= 0)
+		close(TAKE_FD(out[1]));
+	if (err[1] >= 0)
+		close(TAKE_FD(err[1]));
 	/* Wait for the exec (or the child's death); the launcher then becomes
 	 * nspawn with the same pid, which run.pid names. */
 	close(ready[1]);
@@ -445,9 +607,8 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 		;
 	close(ready[0]);
 
-	/* Like system(3): the terminal's ^C and ^\\ are for the container. */
-	sigaction(SIGINT, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_int);
-	sigaction(SIGQUIT, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_quit);
+	/* A reader of volt's output that goes away must not kill volt mid-run. */
+	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_pipe);
 	/* The launcher becomes nspawn in place: same pid, same start time. */
 	r = run_pid_line(pid, pidbuf, sizeof(pidbuf));
 	if (r == 0)
@@ -456,10 +617,35 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
 		volt_error_set(-r, "no /proc/%d/stat", (int)pid);
 	if (r < 0)
 		volt_log(VOLT_LOG_WARNING, "cannot record the container's pid: %s", volt_error_message());
-	r = wait_status(pid, exit_status);
+	started = ctr_now_ns();
+	r = supervise(pid, sig_fd, out[0], err[0], log, exit_status);
+	oom = ctr_cgroup_done(TAKE_PTR(cgroup));
+	if (oom)
+		volt_log(VOLT_LOG_WARNING, "container '%s': out of memory: the kernel killed a process past the memory "
+			 "limit (-m)", name);
+	/* The end state first: whoever sees run.pid gone (volt stop) finds it. */
+	if (r == 0 && ctr_state_record(&rec, *exit_status, oom, started) < 0)
+		volt_log(VOLT_LOG_WARNING, "cannot record the container's state: %s", volt_error_message());
 	unlink(rec.run_file);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+restore:
+	{
+		/* What came for the workload after it ended is not volt's to die of. */
+		struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&proxied, NULL, &zero) > 0)
+			;
+	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+out:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
+	ctr_cgroup_done(cgroup);
+	ctr_log_close(log);
 	return r;
 }
 
@@ -491,14 +677,47 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 	r = ctr_unit_start(&rec);
 	if (r < 0)
 		return volt_error_prefix(r, "start container '%s'", name);
+	ctr_state_clear(&rec);
+	return 0;
+}
+
+/* A pidfd of @pid's parent, or -1. */
+static int parent_pidfd(pid_t pid)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64], *p;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (volt_file_read(&text, NULL, path, 4096) < 0) {
+		volt_error_clear();
+		return -1;
+	}
+	p = strrchr(text, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1 || ppid <= 1)
+		return -1;
+	return (int)syscall(SYS_pidfd_open, (pid_t)ppid, 0);
+}
+
+/*
+ * Once nspawn has ended, the volt run that started it records the end
+ * state and then removes run.pid: wait for that (while that process
+ * lives; 30 s at most), so that what follows a stop (volt ps, volt
+ * start -a) sees the container exited.
+ */
+static int wait_recorded(const ctr_record *rec, int parent)
+{
+	for (int i = 0; i < 3000 && access(rec->run_file, F_OK) == 0; i++)
+		if (parent < 0 || poll(&(struct pollfd){ .fd = parent, .events = POLLIN }, 1, 10) != 0)
+			break;
 	return 0;
 }
 
 VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 {
 	_cleanup_record_ ctr_record rec = {};
-	_cleanup_close_ int pidfd = -1;
-	ctr_unit_status st;
+	_cleanup_close_ int pidfd = -1, parent = -1;
+	ctr_unit_status st, after;
 	char unit[128];
 	pid_t pid;
 	int r;
@@ -511,6 +730,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 	if (ctr_run_pidfd(&rec, &pid, &pidfd) == 0 && pid > 0) {
 		struct timespec start, now;
 
+		parent = parent_pidfd(pid);
 		/* PID 1 of the container (nspawn's stub init) ignores SIGTERM:
 		 * the workload and its children get it directly, as under a
 		 * unit with KillMode=control-group. */
@@ -519,7 +739,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 		for (;;) {
 			/* The pidfd becomes readable when nspawn has exited. */
 			if (poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 5) != 0)
-				return 0;
+				return wait_recorded(&rec, parent);
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			if ((uint64_t)(now.tv_sec - start.tv_sec) * 1000000000ULL + (uint64_t)now.tv_nsec -
 				    (uint64_t)start.tv_nsec >= timeout_ns)
@@ -527,7 +747,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 		}
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		(void)poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 10000);
-		return 0;
+		return wait_recorded(&rec, parent);
 	}
 	if (!volt_ctr_have_systemd())
 		return volt_error_set(ESRCH, "container '%s' is not running", name);
@@ -543,5 +763,15 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 			return r;
 		return volt_error_set(ESRCH, "container '%s' is not running (its workload has ended)", name);
 	}
-	return common_unit_stop(unit, timeout_ns);
+	r = common_unit_stop(unit, timeout_ns);
+	if (r < 0)
+		return r;
+	/* A unit that failed keeps its exit status (live state shows it); one
+	 * that is gone ended cleanly: the launcher turns signals into 128+N,
+	 * so only the workload's exit 0 lets nspawn succeed. */
+	if (common_unit_status_get(unit, &after) == 0 && !after.loaded &&
+	    ctr_state_record(&rec, 0, false, st.active_enter_us * 1000) < 0)
+		volt_log(VOLT_LOG_WARNING, "cannot record the container's state: %s", volt_error_message());
+	volt_error_clear();
+	return 0;
 }

@@ -70,7 +70,7 @@ fi
 wait $fgpid
 echo "  foreground container fg ended with status $? after stop"
 expect 1 "not running" "$volt" stop fg
-expect 0 "fg .*created" "$volt" ps
+expect 0 "fg .*exited (0)" "$volt" ps -a
 
 echo "== networks: refused options, --network none (veth and -p: network.sh)"
 expect 1 "need the private network" "$volt" run --rm -p 18931:80 busybox -- /bin/true

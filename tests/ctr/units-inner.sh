@@ -59,7 +59,7 @@ expect 0 '"status": "running"' "$volt" container inspect web
 echo "== stop, restart, exit status, rm"
 expect 1 "is running: stop it first, or use --force" "$volt" rm web
 expect 0 "" "$volt" stop -t 5s web
-expect 0 "web .*created" "$volt" ps
+expect 0 "web .*exited (0)" "$volt" ps -a
 expect 1 "not running" "$volt" stop web
 wait_for 5 sh -c "journalctl -u $unit -o cat | grep -q stopping" || fail "the workload did not get SIGTERM on stop"
 expect 0 "" "$volt" container restart web

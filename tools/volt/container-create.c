@@ -36,6 +36,8 @@
 	"  --cpus N             CPU limit in CPUs, e.g. 0.5 (unit property CPUQuota)\n"             \
 	"  --pids-limit N       limit on tasks (unit property TasksMax)\n"                          \
 	"  --io-weight N        IO weight 1..10000 (unit property IOWeight)\n"                      \
+	"                       (in the foreground: cgroups of the run's own, memory with\n"      \
+	"                       swap; a limit this host cannot enforce is warned about)\n"        \
 	"  --policy FILE        sandbox policy, see volt-policy(5) (default: volt policy default)\n" \
 	"  --strict             refuse to run if the kernel cannot enforce the whole policy\n"
 

@@ -54,19 +54,85 @@ static int do_rm(volt_ctr *ctr, const char *name, uint64_t t, bool f)
 	return volt_ctr_remove(ctr, name, f);
 }
 
+/* volt start -a NAME: one run in the foreground, as volt run gives it. */
+static int start_attached(const struct cli_global *g, const char *name, bool interactive)
+{
+	volt_ctr *ctr = NULL;
+	int r = container_open(g, &ctr), status = 0;
+
+	if (r >= 0)
+		return r;
+	if (!interactive && !container_detach_stdin())
+		r = cli_fail(g->program);
+	else if (volt_ctr_run_console(ctr, name, VOLT_CTR_CONSOLE_PIPE, &status) < 0)
+		r = cli_fail(g->program);
+	else
+		r = status;
+	volt_ctr_free(ctr);
+	return r;
+}
+
 int container_start(const struct cli_global *g, int argc, char **argv)
 {
 	static const char help[] =
 		"Usage: volt container start NAME...\n"
+		"       volt container start -a [-i] NAME\n"
 		"\n"
 		"Start containers as transient systemd units (volt-container-NAME.service)\n"
-		"and return once systemd reports them started. Needs systemd as PID 1;\n"
-		"'volt run' works without it.\n";
-	uint64_t t;
-	bool f;
-	int first, r = workload_parse_names(g, argc, argv, help, "container", false, false, &t, &f, &first);
+		"and return once systemd reports them started. Needs systemd as PID 1.\n"
+		"\n"
+		"With -a (--attach), run container NAME once more in the foreground instead,\n"
+		"as 'volt run' does: no systemd needed, its output goes to volt's (and to\n"
+		"the log 'volt logs NAME' shows), and volt exits with the workload's exit\n"
+		"status (128+N when signal N ended it). A container made by 'volt\n"
+		"container create', or one that ran and exited, can run again this way,\n"
+		"with its writable layer as the last run left it.\n"
+		"\n"
+		"Options:\n"
+		"  -a, --attach       run in the foreground, attached to volt's output\n"
+		"  -i, --interactive  with -a: volt's standard input is the workload's\n"
+		"                     (without it, the workload's is /dev/null)\n"
+		"  -h, --help         show this help\n";
+	static const struct option options[] = {
+		{ "attach", no_argument, NULL, 'a' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	bool attach = false, interactive = false;
+	int c, r;
 
-	return r >= 0 ? r : each(g, argc, argv, first, do_start, t, f);
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":aih", options, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			attach = true;
+			break;
+		case 'i':
+			interactive = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return CLI_EXIT_OK;
+		default:
+			return cli_option_error(g->program, argv[0], argc, argv, c, options);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(g->program, "%s: which container? Give its NAME", argv[0]);
+	if (interactive && !attach)
+		return cli_usage_error(g->program, "%s: -i needs -a (a unit has no standard input)", argv[0]);
+	if (attach) {
+		if (argc - optind != 1)
+			return cli_usage_error(g->program, "%s: -a runs one container: give exactly one NAME", argv[0]);
+		return start_attached(g, argv[optind], interactive);
+	}
+	r = each(g, argc, argv, optind, do_start, 0, false);
+	if (r != CLI_EXIT_OK && !volt_ctr_have_systemd())
+		fprintf(stderr, "%s: without systemd, 'volt start -a NAME' runs a container in the foreground\n",
+			g->program);
+	return r;
 }
 
 int container_stop(const struct cli_global *g, int argc, char **argv)

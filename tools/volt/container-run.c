@@ -59,11 +59,16 @@ static const char run_help[] =
 	"                       as for 'volt container create'\n"
 	"  -h, --help           show this help\n"
 	"\n"
-	"Exit status: the workload's own in the foreground; 1 if volt failed before\n"
-	"it ran; 2 on a usage error.\n";
+	"In the foreground, SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to volt go to the\n"
+	"workload, and its output (but with -it) is also kept for 'volt logs NAME'.\n"
+	"Without --rm the container stays, exited with its status ('volt ps -a'), and\n"
+	"'volt start -a NAME' runs it again.\n"
+	"\n"
+	"Exit status: the workload's own in the foreground, 128+N when signal N ended\n"
+	"it (137: SIGKILL or out of memory, 143: SIGTERM, 130: SIGINT); 1 if volt\n"
+	"failed before it ran; 2 on a usage error.\n";
 
-/* Standard input becomes /dev/null. */
-static bool detach_stdin(void)
+bool container_detach_stdin(void)
 {
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -145,7 +150,7 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 	}
 
 	/* Without -i the workload reads nothing of ours, as in Docker: not even a terminal. */
-	if (!o.interactive && !detach_stdin()) {
+	if (!o.interactive && !container_detach_stdin()) {
 		r = cli_fail(g->program);
 		if (o.rm)
 			volt_ctr_remove(ctr, name, true);

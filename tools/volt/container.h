@@ -34,6 +34,8 @@ int container_open(const struct cli_global *g, volt_ctr **out);
 int container_parse_spec(const struct cli_global *g, struct spec_options *o, bool run, int argc, char **argv,
 			 const char *help, int *first_arg, int *n_args);
 void container_spec_done(struct spec_options *o);
+/* Standard input becomes /dev/null (a foreground run without -i); false and the error set on failure. */
+bool container_detach_stdin(void);
 
 int container_create(const struct cli_global *g, int argc, char **argv);
 int container_run(const struct cli_global *g, int argc, char **argv);

@@ -39,5 +39,5 @@ expect 0 "other .*running" "$volt" ps
 
 echo "== the real pid file still works"
 expect 0 "" "$volt" stop -t 5s other
-expect 0 "other .*created" "$volt" ps
+expect 0 "other .*exited (0)" "$volt" ps -a
 finish

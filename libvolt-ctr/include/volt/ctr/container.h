@@ -162,11 +162,24 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
 
 /**
  * Run container @name in the foreground, as a child of the calling
- * process (no systemd needed), with standard input, output and error
- * inherited. Returns when the workload exits.
+ * process (no systemd needed), with standard input inherited. Returns
+ * when the workload exits. A container may run this way any number of
+ * times (its writable layer and volumes stay between runs).
+ *
+ * Except with an interactive console, the workload's standard output and
+ * error are pipes: the caller's thread copies them to its own standard
+ * output and error and to the container's log (see volt_ctr_logs()).
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the caller meanwhile are
+ * blocked in the calling thread and passed on to the workload's
+ * processes; SIGPIPE is ignored. The end (exit status, start and end
+ * times) is recorded for volt_ctr_list() and volt_ctr_inspect(). The
+ * spec's limits apply through cgroups of the run's own below the
+ * caller's; a limit no controller here can enforce is logged as a
+ * warning, and the run goes on without it.
  *
  * @param exit_status  on success, the workload's exit code (128+N when
- *                     killed by signal N).
+ *                     killed by signal N, e.g. 137 for SIGKILL and for the
+ *                     OOM killer past the memory limit).
  * @return 0; -ENOENT; -EALREADY when running; errors starting nspawn.
  */
 VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status);
@@ -209,9 +222,9 @@ VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], 
 
 /** States in words, as volt_ctr_state_to_string() names them. */
 typedef enum volt_ctr_state {
-	VOLT_CTR_CREATED = 0,  /* never started, or stopped */
+	VOLT_CTR_CREATED = 0,  /* never ran (or its unit was stopped and is gone) */
 	VOLT_CTR_RUNNING = 1,
-	VOLT_CTR_EXITED = 2,   /* the workload ended; the exit code is known */
+	VOLT_CTR_EXITED = 2,   /* the workload ended (a foreground run, or a unit); the exit code is known */
 	VOLT_CTR_FAILED = 3,   /* the unit failed */
 } volt_ctr_state;
 
@@ -251,11 +264,15 @@ VOLT_API void volt_ctr_info_free(volt_ctr_info *infos, size_t n);
 VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out);
 
 /**
- * Write the journal of container @name's unit to @fd, one line per
- * message: the last @lines (0: all), then, if @follow, new ones as they
- * come until the unit stops or the caller is interrupted.
+ * Write the output of container @name to @fd: the journal of its unit,
+ * one line per message, or, when it has no unit, the log of its
+ * foreground runs (their standard output and error as they came, the
+ * last 1 to 2 MiB of it). The last @lines (0: all), then, if @follow,
+ * new ones as they come until the container stops or the caller is
+ * interrupted.
  *
- * @return 0; -ENOENT; -EOPNOTSUPP without systemd's journal.
+ * @return 0; -ENOENT for no such container, or one without a unit that
+ *         never ran in the foreground and no systemd here.
  */
 VOLT_API int volt_ctr_logs(volt_ctr *ctr, const char *name, int fd, unsigned lines, bool follow);
 

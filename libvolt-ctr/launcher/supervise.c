@@ -1,0 +1,50 @@
+/*
+ * nspawn's stub init (--as-pid2) reports a workload killed by a signal
+ * as exit status 255, so the signal is lost before nspawn, its unit or
+ * `volt run` could tell it. The launcher therefore stays behind as the
+ * workload's parent and turns its end into Docker's status: the code it
+ * exited with, or 128+N for signal N (137 for SIGKILL, 143 for SIGTERM).
+ *
+ * The parent keeps no signal of its own: the host signals the workload
+ * directly (volt stop and units signal every process of the container),
+ * so the parent ignores what it would otherwise die of, and passing it on
+ * would deliver it twice. It is already under the sandbox, like the
+ * workload.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "supervise.h"
+
+void launch_supervise(void)
+{
+	sigset_t all, old;
+	pid_t child;
+	int status;
+
+	/* No signal between fork and SIG_IGN may kill the parent. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	child = fork();
+	if (child <= 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
+	}
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+			signal(sig, SIG_IGN);
+	prctl(PR_SET_NAME, "volt-wait");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(126);
+	if (WIFEXITED(status))
+		_exit(WEXITSTATUS(status));
+	_exit(128 + WTERMSIG(status));
+}
