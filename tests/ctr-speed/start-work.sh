@@ -79,6 +79,7 @@ mkdir -p /etc/systemd/nspawn
 printf '[Exec]\nEnvironment=VOLT_NSPAWN_SETTINGS=applied\n' >"$settings"
 rm -f "$tmp/image/etc/localtime"
 echo IMAGE-TZ >"$tmp/image/etc/localtime"
+# shellcheck disable=SC2016 # expanded inside the container
 out=$("$volt" run --rm --name "$name" --rootfs "$tmp/image" -- /bin/sh -c \
 	'echo "settings=${VOLT_NSPAWN_SETTINGS:-none}"; head -c 8 /etc/localtime; echo' 2>&1)
 case $out in
