@@ -16,6 +16,7 @@
 #include <volt/core/file.h>
 #include <volt/core/path.h>
 
+#include "file-internal.h"
 #include "shared/macro.h"
 
 VOLT_API int volt_write_all(int fd, const void *data, size_t len)
@@ -63,6 +64,11 @@ static int fsync_dir(const char *dir)
 
 VOLT_API int volt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
+	return file_write_atomic(path, data, len, mode, true);
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool durable)
+{
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_close_ int fd = -1;
@@ -93,7 +99,7 @@ VOLT_API int volt_file_write_atomic(const char *path, const void *data, size_t l
 		r = volt_error_set_errno(r, "write %s", tmp);
 		goto fail;
 	}
-	if (fsync(fd) < 0) {
+	if (durable && fsync(fd) < 0) {
 		r = volt_error_set_errno(errno, "fsync %s", tmp);
 		goto fail;
 	}
@@ -106,7 +112,7 @@ VOLT_API int volt_file_write_atomic(const char *path, const void *data, size_t l
 		goto fail;
 	}
 	/* The rename is durable only once the directory entry is on disk. */
-	r = fsync_dir(dir);
+	r = durable ? fsync_dir(dir) : 0;
 	if (r < 0)
 		return volt_error_set_errno(r, "fsync directory %s", dir);
 	return 0;

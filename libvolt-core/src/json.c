@@ -10,6 +10,7 @@
 #include <volt/core/file.h>
 #include <volt/core/json.h>
 
+#include "file-internal.h"
 #include "shared/macro.h"
 
 VOLT_API int volt_json_parse(json_t **out, const char *text, size_t len)
@@ -95,7 +96,7 @@ VOLT_API int volt_json_write_file(const char *path, const json_t *value, unsigne
 	memcpy(line, s, len);
 	line[len] = '\n';
 	line[len + 1] = '\0';
-	return volt_file_write_atomic(path, line, len + 1, mode);
+	return file_write_atomic(path, line, len + 1, mode, !(flags & VOLT_JSON_NO_SYNC));
 }
 
 static const char *where_or(const char *where)

@@ -525,7 +525,8 @@ static int chown_volumes(json_t *volumes)
 }
 
 /* The effective policy is fixed at create time and shown to the launcher as a file. */
-static int write_policy(const ctr_record *rec, const char *base, const volt_ctr_spec *spec, json_t *volumes)
+static int write_policy(const volt_ctr *ctr, const ctr_record *rec, const char *base, const volt_ctr_spec *spec,
+			json_t *volumes)
 {
 	const char *policy_file = spec->policy_file, *workdir = spec->workdir;
 	bool strict = spec->policy_strict;
@@ -569,7 +570,7 @@ static int write_policy(const ctr_record *rec, const char *base, const volt_ctr_
 	if (!policy_file && ((r = grant_workdir(j, workdir, base_fd, base_real)) < 0 ||
 			     (r = grant_command(j, spec->argv, base_fd, base_real)) < 0))
 		return r;
-	return volt_json_write_file(rec->policy, j, VOLT_JSON_PRETTY, 0644);
+	return volt_json_write_file(rec->policy, j, VOLT_JSON_PRETTY | ctr->json_sync, 0644);
 }
 
 static void image_config_clearp(struct ctr_image_config *ic)
@@ -679,7 +680,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	r = chown_volumes(json_object_get(config, "volumes"));
 	if (r < 0 || (r = ctr_image_volumes_make(json_object_get(config, "volumes"), &rec, base)) < 0)
 		goto fail;
-	r = write_policy(&rec, base, spec, json_object_get(config, "volumes"));
+	r = write_policy(ctr, &rec, base, spec, json_object_get(config, "volumes"));
 	if (r < 0)
 		goto fail;
 	if (asprintf(&config_path, "%s/config.json", rec.dir) < 0) {
@@ -687,7 +688,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 		goto fail;
 	}
 	/* config.json last: a container without it was never created. */
-	r = volt_json_write_file(config_path, config, VOLT_JSON_PRETTY, 0600);
+	r = volt_json_write_file(config_path, config, VOLT_JSON_PRETTY | ctr->json_sync, 0600);
 	if (r < 0)
 		goto fail;
 	return 0;

@@ -24,6 +24,7 @@ struct volt_ctr {
 	char *root;         /* the state root */
 	char *containers;   /* ROOT/containers */
 	char *bases;        /* ROOT/ctr-bases: shared read-only image bases */
+	unsigned json_sync; /* VOLT_JSON_NO_SYNC after volt_ctr_set_durable(false), else 0 */
 };
 
 /* One container's record: its spec as stored, and its paths. */

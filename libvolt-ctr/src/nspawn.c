@@ -140,6 +140,11 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 	add(&b, "--directory=%s", rec->rootfs);
 	add(&b, "--console=%s", interactive ? "interactive" : "pipe");
 	add(&b, "--link-journal=no");
+	/* This command line is the whole container: no .nspawn file (in
+	 * /etc, /run or beside the rootfs) is looked for or applied. */
+	add(&b, "--settings=no");
+	/* The image's own /etc/localtime, as in Docker: no bind mount of the host's. */
+	add(&b, "--timezone=off");
 	/* Root inside is VOLT_CTR_UID_BASE outside; the base is already shifted. */
 	add(&b, "--private-users=%u:%u", VOLT_CTR_UID_BASE, VOLT_CTR_UID_COUNT);
 	add(&b, "--private-users-ownership=off");

@@ -140,6 +140,9 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 	r = container_open(g, &ctr);
 	if (r >= 0)
 		goto out;
+	/* A foreground --rm container's record lives as long as this run: no fsync. */
+	if (o.rm && !o.detach)
+		volt_ctr_set_durable(ctr, false);
 	if (container_create_spec(ctr, name, &o) < 0) {
 		r = cli_fail(g->program);
 		goto out;

@@ -25,6 +25,11 @@ VOLT_BEGIN_DECLS
 /* Flags for volt_json_dump() and volt_json_write_file(). */
 #define VOLT_JSON_PRETTY  (1u << 0) /* indent by two spaces, one key per line */
 #define VOLT_JSON_SORTED  (1u << 1) /* sort object keys */
+/*
+ * volt_json_write_file() only: atomic (rename) but not durable (no fsync),
+ * for state that is thrown away anyway, e.g. a `volt run --rm` container's.
+ */
+#define VOLT_JSON_NO_SYNC (1u << 2)
 
 /* Largest JSON document volt_json_load_file() reads. */
 #define VOLT_JSON_FILE_MAX (16u * 1024 * 1024)

@@ -50,6 +50,18 @@ VOLT_API int volt_ctr_open(volt_ctr **out, const char *root);
 VOLT_API volt_ctr *volt_ctr_free(volt_ctr *ctr);
 
 /**
+ * Whether the state @ctr writes (a container's config.json and
+ * policy.json) is made durable, with an fsync of each file and of its
+ * directory: the default. A caller whose containers last only while it
+ * runs, and are removed after (`volt run --rm`), turns it off to save
+ * that disk work at every start; writes stay atomic. After a crash of
+ * the host such a container's record may be empty.
+ *
+ * @return 0; -EINVAL for a NULL @ctr.
+ */
+VOLT_API int volt_ctr_set_durable(volt_ctr *ctr, bool durable);
+
+/**
  * True if PID 1 is systemd with a reachable system bus: the unit
  * commands (start, stop, logs) need it; volt_ctr_run() does not.
  */
