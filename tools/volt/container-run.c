@@ -54,7 +54,7 @@ static const char run_help[] =
 	"  -e, --env NAME=VAL   set a variable; -e NAME passes volt's own NAME on\n"
 	"                       (nothing when it is unset)\n"
 	"  -w, --workdir, --hostname, -u, --user, -v, --volume, --network,\n"
-	"  -p, --publish,\n"
+	"  -p, --publish, --dns,\n"
 	"  -m, --memory, --cpus, --pids-limit, --io-weight, --policy, --strict:\n"
 	"                       as for 'volt container create'\n"
 	"  -h, --help           show this help\n"
@@ -129,7 +129,7 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 	r = container_open(g, &ctr);
 	if (r >= 0)
 		goto out;
-	if (volt_ctr_create(ctr, name, &o.spec) < 0) {
+	if (container_create_spec(ctr, name, &o) < 0) {
 		r = cli_fail(g->program);
 		goto out;
 	}
