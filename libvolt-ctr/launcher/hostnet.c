@@ -261,11 +261,11 @@ static void leave_bridge(int sock)
 {
 	if (!bridge_empty())
 		return;
-	(void)if_flags(sock, HOSTNET_BRIDGE, false);
-	if (ioctl(sock, SIOCBRDELBR, HOSTNET_BRIDGE) < 0 && errno != ENXIO)
-		return;
+	/* The bridge goes last: once it is gone, so is everything else. */
 	(void)nft("delete table inet volt\n", true);
 	forward_restore();
+	(void)if_flags(sock, HOSTNET_BRIDGE, false);
+	(void)ioctl(sock, SIOCBRDELBR, HOSTNET_BRIDGE);
 }
 
 /* A netlink socket told of every link change, opened before we look. */
@@ -281,29 +281,55 @@ static int link_events(void)
 	return fd;
 }
 
-/* Until @ifname exists (@present) or is gone; false on a timeout (@secs, 0: none). */
-static bool wait_link(int events, const char *ifname, bool present, int secs)
+/* Until @ifname exists: its index, or 0 after @secs. */
+static unsigned wait_link(int events, const char *ifname, int secs)
 {
 	struct timeval tv = { .tv_sec = secs };
 	char buf[8192];
 
-	if (events < 0)
-		return false;
 	(void)setsockopt(events, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (;;) {
-		ssize_t n;
+		unsigned idx = if_nametoindex(ifname);
 
-		if ((if_nametoindex(ifname) != 0) == present)
-			return true;
-		n = recv(events, buf, sizeof(buf), 0);
-		if (n < 0 && errno != EINTR && errno != ENOBUFS)
-			return false;
+		if (idx)
+			return idx;
+		if (recv(events, buf, sizeof(buf), 0) < 0 && errno != EINTR && errno != ENOBUFS)
+			return 0;
+	}
+}
+
+/*
+ * Until link @idx is deleted. Its name goes before the bridge lets go of
+ * it, so wait for RTM_DELLINK itself, which the kernel sends after that
+ * (and look again should a message have been lost).
+ */
+static void wait_link_gone(int events, unsigned idx)
+{
+	struct timeval tv = {};
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO))), name[IF_NAMESIZE];
+
+	(void)setsockopt(events, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		ssize_t n = recv(events, buf, sizeof(buf), 0);
+
+		if (n < 0) {
+			if (errno == ENOBUFS && !if_indextoname(idx, name))
+				return;
+			if (errno != EINTR && errno != ENOBUFS)
+				return;
+			continue;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
+			if (h->nlmsg_type == RTM_DELLINK && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)) &&
+			    ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index == (int)idx)
+				return;
 	}
 }
 
 void hostnet_attach(const char *port, const char *cidr, const char *subnet)
 {
 	int events, lock, sock, null;
+	unsigned idx;
 	pid_t child;
 
 	child = fork();
@@ -324,7 +350,8 @@ void hostnet_attach(const char *port, const char *cidr, const char *subnet)
 		warn("the container's network: %m");
 		_exit(1);
 	}
-	if (!wait_link(events, port, true, 10)) {
+	idx = wait_link(events, port, 10);
+	if (!idx) {
 		warn("the container's network interface %s did not appear", port);
 		_exit(1);
 	}
@@ -345,7 +372,9 @@ void hostnet_attach(const char *port, const char *cidr, const char *subnet)
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	(void)wait_link(events, port, false, 0);
+	/* The socket listened before the veth was made: its end is queued
+	 * even when the container was over before we got here. */
+	wait_link_gone(events, idx);
 	lock = lock_network();
 	if (lock >= 0) {
 		leave_bridge(sock);
