@@ -233,10 +233,13 @@ static int join_bridge(int sock, const char *port, const char *cidr, const char 
 	nat_up(subnet);
 	forward_on();
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", HOSTNET_BRIDGE);
+	/* A port that is gone already was a container that is over: no warning. */
 	ifr.ifr_ifindex = (int)if_nametoindex(port);
-	if (!ifr.ifr_ifindex || (ioctl(sock, SIOCBRADDIF, &ifr) < 0 && errno != EBUSY))
+	if (!ifr.ifr_ifindex)
+		return 0;
+	if (ioctl(sock, SIOCBRADDIF, &ifr) < 0 && errno != EBUSY && errno != ENODEV)
 		return warn("add %s to bridge %s: %m", port, HOSTNET_BRIDGE), -1;
-	if (if_flags(sock, port, true) < 0)
+	if (if_flags(sock, port, true) < 0 && errno != ENODEV)
 		return warn("bring %s up: %m", port), -1;
 	return 0;
 }
