@@ -49,7 +49,7 @@ wait_for 10 ip netns exec "$ns" python3 "$src/dns.py" query 198.51.100.2 53 outs
 	fail "the DNS responder in $ns did not start"
 
 echo "== outbound TCP through NAT, DNS through --dns"
-expect 0 "internet saw 198.51.100.1" "$volt" run --rm --network private --dns 198.51.100.2 busybox -- \
+expect 0 "internet saw 198.51.100.1" "$volt" run --rm --network private busybox -- \
 	/bin/sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do nc -w 5 198.51.100.2 8081 </dev/null && exit 0; sleep 0.3; done; exit 1'
 expect 0 "203.0.113.7" "$volt" run --rm --network private --dns 198.51.100.2 busybox -- nslookup outside.test
 expect 0 "nameserver 198.51.100.2" "$volt" run --rm --network private --dns 198.51.100.2 busybox -- cat /etc/resolv.conf
