@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -345,6 +346,8 @@ void hostnet_attach(const char *port, const char *cidr, const char *subnet)
 	/* A detached grandchild: nspawn makes the veth after we have become it. */
 	if (fork() != 0)
 		_exit(0);
+	/* Named so that it is not taken for the -p relay, which shares our binary. */
+	prctl(PR_SET_NAME, "volt-netwatch", 0, 0, 0);
 	/* It holds none of the caller's descriptors (pipes a shell waits on, the filter). */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
 	events = link_events();

@@ -190,19 +190,19 @@ static int parse_port(const char *s, json_t **out)
 	errno = 0;
 	h = strtoul(ports, &end, 10);
 	if (errno || end == ports || *end != ':' || !(*ports >= '0' && *ports <= '9'))
-		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:PORT[/tcp|/udp]", s);
+		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]", s);
 	if (h < 1 || h > 65535)
-		return volt_error_set(EINVAL, "published port '%s': host port %lu is outside 1..65535", s, h);
+		return volt_error_set(EINVAL, "published port '%s': host port %lu is outside 1..65535 ([IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp])", s, h);
 	/* The container's port: digits up to the protocol or the end. */
 	ports = end + 1;
 	if ((slash ? (size_t)(slash - ports) : strlen(ports)) >= sizeof(num) || !(*ports >= '0' && *ports <= '9'))
-		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:PORT[/tcp|/udp]", s);
+		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]", s);
 	snprintf(num, sizeof(num), "%.*s", (int)(slash ? (size_t)(slash - ports) : strlen(ports)), ports);
 	c = strtoul(num, &end, 10);
 	if (errno || *end || end == num)
-		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:PORT[/tcp|/udp]", s);
+		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]", s);
 	if (c < 1 || c > 65535)
-		return volt_error_set(EINVAL, "published port '%s': container port %lu is outside 1..65535", s, c);
+		return volt_error_set(EINVAL, "published port '%s': container port %lu is outside 1..65535 ([IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp])", s, c);
 	*out = json_pack("{s:i, s:i}", "host", (int)h, "container", (int)c);
 	if (*out && ((*ip && json_object_set_new(*out, "host_ip", json_string(ip)) < 0) ||
 		     (proto && json_object_set_new(*out, "protocol", json_string(proto)) < 0))) {

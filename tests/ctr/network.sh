@@ -132,7 +132,7 @@ expect 1 "container port 70000 is outside 1..65535" "$volt" run --rm --network p
 expect 1 "'1.2.3' is not an IPv4 address" "$volt" run --rm --network private -p 1.2.3:80:80 busybox -- /bin/true
 expect 1 "'300.1.1.1' is not an IPv4 address" "$volt" run --rm --network private -p 300.1.1.1:80:80 busybox -- /bin/true
 expect 1 "protocol 'sctp' is not tcp or udp" "$volt" run --rm --network private -p 80:80/sctp busybox -- /bin/true
-expect 1 "is not \[IP:\]HOSTPORT:PORT" "$volt" run --rm --network private -p 80: busybox -- /bin/true
+expect 1 "is not \[IP:\]HOSTPORT:CONTAINERPORT" "$volt" run --rm --network private -p 80: busybox -- /bin/true
 expect 1 "need the private network" "$volt" run --rm -p 8080:80 busybox -- /bin/true
 [ -z "$(ls "$tmp/root/containers" 2>/dev/null)" ] || fail "a refused -p left a container: $(ls "$tmp/root/containers")"
 
