@@ -285,8 +285,8 @@ static int link_events(void)
 	return fd;
 }
 
-/* Until @ifname exists: its index, or 0 after @secs. */
-static unsigned wait_link(int events, const char *ifname, int secs)
+/* Until @ifname exists with an index other than @stale: that index, or 0 after @secs. */
+static unsigned wait_link(int events, const char *ifname, unsigned stale, int secs)
 {
 	struct timeval tv = { .tv_sec = secs };
 	char buf[8192];
@@ -295,7 +295,7 @@ static unsigned wait_link(int events, const char *ifname, int secs)
 	for (;;) {
 		unsigned idx = if_nametoindex(ifname);
 
-		if (idx)
+		if (idx && idx != stale)
 			return idx;
 		if (recv(events, buf, sizeof(buf), 0) < 0 && errno != EINTR && errno != ENOBUFS)
 			return 0;
@@ -332,8 +332,11 @@ static void wait_link_gone(int events, unsigned idx)
 
 void hostnet_attach(const char *port, const char *cidr, const char *subnet)
 {
+	/* A link of that name before nspawn runs is another container's (of
+	 * another state root): nspawn fails on it, and it must not be taken
+	 * into our bridge. */
+	unsigned stale = if_nametoindex(port), idx;
 	int events, lock, sock, null;
-	unsigned idx;
 	pid_t child;
 
 	child = fork();
@@ -356,11 +359,9 @@ void hostnet_attach(const char *port, const char *cidr, const char *subnet)
 		warn("the container's network: %m");
 		_exit(1);
 	}
-	idx = wait_link(events, port, 10);
-	if (!idx) {
-		warn("the container's network interface %s did not appear", port);
+	idx = wait_link(events, port, stale, 10);
+	if (!idx)
 		_exit(1);
-	}
 	lock = lock_network();
 	if (lock < 0 || join_bridge(sock, port, cidr, subnet) < 0)
 		warn("%s: the container is cut off from the bridge", port);
