@@ -330,6 +330,47 @@ static void wait_link_gone(int events, unsigned idx)
 	}
 }
 
+/*
+ * A foreground run with limits has cgroups of its own ("volt-ctr-NAME",
+ * libvolt-ctr/src/cgroup.c), emptied with SIGKILL as soon as nspawn has
+ * exited, which is before the kernel has deleted the veth. Step back to
+ * the caller's cgroup in each hierarchy, so the teardown still happens.
+ * (A unit's cgroup is left alone: the unit's stop waits for us.)
+ */
+static void leave_run_cgroup(void)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[1024];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *ctrl = strchr(line, ':'), *path, *last, dir[1400];
+		int fd;
+
+		if (!ctrl || !(path = strchr(ctrl + 1, ':')))
+			continue;
+		*path++ = '\0';
+		ctrl++;
+		path[strcspn(path, "\n")] = '\0';
+		last = strrchr(path, '/');
+		if (!last || last == path || strncmp(last + 1, "volt-ctr-", 9) != 0)
+			continue;
+		*last = '\0';
+		if (!*ctrl)
+			snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s/cgroup.procs",
+				 access("/sys/fs/cgroup/unified", F_OK) == 0 ? "unified" : "", path);
+		else
+			snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s/cgroup.procs",
+				 strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl, path);
+		fd = open(dir, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			(void)!write(fd, "0", 1);
+			close(fd);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 void hostnet_attach(const char *port, const char *cidr, const char *subnet)
 {
 	/* A link of that name before nspawn runs is another container's (of
@@ -349,6 +390,7 @@ void hostnet_attach(const char *port, const char *cidr, const char *subnet)
 	/* A detached grandchild: nspawn makes the veth after we have become it. */
 	if (fork() != 0)
 		_exit(0);
+	leave_run_cgroup();
 	/* Named so that it is not taken for the -p relay, which shares our binary. */
 	prctl(PR_SET_NAME, "volt-netwatch", 0, 0, 0);
 	/* It holds none of the caller's descriptors (pipes a shell waits on, the filter). */

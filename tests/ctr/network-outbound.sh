@@ -5,7 +5,8 @@
 # given with --dns and through the host's own when it is reachable, a
 # clear "no DNS" when the host's resolver is loopback-only, two containers
 # talking over the bridge, and nothing left behind (bridge, veth, nft
-# table, ip_forward) after the last one.
+# table, ip_forward) after the last one, also when it had limits (a
+# foreground run's own cgroups, emptied with SIGKILL when it ends).
 # usage: network-outbound.sh VOLT LAUNCHER SRCDIR
 set -u
 volt=$(realpath "$1") launcher=$(realpath "$2") src=$3
@@ -83,6 +84,10 @@ expect 0 "hello from a" "$volt" run --rm --network private busybox -- \
 [ -e /sys/class/net/volt0/bridge ] || fail "no bridge volt0 while containers run"
 "$volt" stop -t 2s peer-a >/dev/null 2>&1
 wait $apid
+
+# With a limit, a foreground run has cgroups of its own, emptied with
+# SIGKILL once it ends: the teardown must still happen.
+expect 0 "" "$volt" run --rm --network private -m 64M busybox -- /bin/true
 
 echo "== the last container gone: no bridge, no veth, no table"
 wait_for 15 sh -c '! ip link show volt0' || fail "bridge volt0 is still there after the last container"
