@@ -24,6 +24,7 @@ trap cleanup EXIT
 # shellcheck source=checks.sh
 . "$src/checks.sh"
 need_private_network
+command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 command -v nft >/dev/null || { echo "SKIP: nft (package nftables) is not installed"; exit 77; }
 export VOLT_CTR_LAUNCHER="$launcher" VOLT_ROOT="$tmp/root"
 forward_before=$(cat /proc/sys/net/ipv4/ip_forward)

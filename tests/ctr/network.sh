@@ -14,6 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=checks.sh
 . "$src/checks.sh"
 need_private_network
+command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 export VOLT_CTR_LAUNCHER="$launcher" VOLT_ROOT="$tmp/root"
 
 # A port nothing listens on now (the kernel's choice, so no clash).
