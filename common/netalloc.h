@@ -11,6 +11,12 @@
 #ifndef VOLT_COMMON_NETALLOC_H
 #define VOLT_COMMON_NETALLOC_H
 
+/* Containers share one bridge, whose address is their gateway: a
+ * container's address is its /30's .2 with the whole /16 as its subnet. */
+#define COMMON_NET_SUBNET "10.213.0.0/16"
+#define COMMON_NET_BRIDGE_CIDR "10.213.0.1/16"
+#define COMMON_NET_GATEWAY "10.213.0.1"
+#define COMMON_NET_PREFIX_LEN 16
 #define COMMON_NET_MAX 16383 /* /30s in a /16, less the first */
 #define COMMON_INET_ADDR_BUF 20
 

@@ -1,5 +1,5 @@
 /*
- * Published ports: a small TCP relay on the host side of a container.
+ * Published ports: a small TCP and UDP relay on the host side of a container.
  *
  * The listening sockets are bound before nspawn starts, so a port in use
  * fails the container's start with a clear message. The relay is one
@@ -11,6 +11,13 @@
  * PUBLISH_MAX_CONNECTIONS of them, never processes. Once its sockets are
  * bound it needs no privilege: it runs as the container's nobody (host
  * uid VOLT_CTR_UID_BASE + 65534), not dumpable, with no_new_privs.
+ *
+ * A TCP connection that arrives before the workload listens is held:
+ * the connect inside is retried for CONNECT_TRIES * CONNECT_RETRY_MS,
+ * then the client's connection is closed, so it never hangs. UDP is
+ * relayed per client address: each client gets a socket of its own
+ * towards the container (so replies find their way back), forgotten
+ * after UDP_IDLE_MS without traffic; at most UDP_MAX_FLOWS at once.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -39,9 +46,22 @@
 #define CONNECT_TRIES 100
 #define CONNECT_RETRY_MS 50
 
+#define UDP_MAX_FLOWS 256
+#define UDP_IDLE_MS 60000
+#define UDP_DATAGRAM_MAX 65536
+
 struct port {
 	int listener;
+	bool udp;
 	struct sockaddr_in to;
+};
+
+/* One UDP client of a port: datagrams from @client go out on @inside. */
+struct flow {
+	int inside;
+	size_t port;
+	struct sockaddr_in client;
+	long long last;
 };
 
 /* One way of a connection: bytes read from one side, not yet written to the other. */
@@ -63,6 +83,9 @@ struct conn {
 
 static struct port ports[MAX_PORTS];
 static size_t n_ports;
+static struct flow flows[UDP_MAX_FLOWS];
+static size_t n_flows;
+static char datagram[UDP_DATAGRAM_MAX];
 
 static long long now_ms(void)
 {
@@ -147,17 +170,52 @@ static bool pump(struct half *h, int from, int to, short from_ev, short to_ev)
 	return true;
 }
 
+/* A datagram to port @i: send it on from its client's flow (made on first use). */
+static void udp_forward(size_t i, long long now)
+{
+	struct sockaddr_in client;
+	socklen_t len = sizeof(client);
+	struct flow *f = NULL;
+	ssize_t n;
+
+	n = recvfrom(ports[i].listener, datagram, sizeof(datagram), 0, (struct sockaddr *)&client, &len);
+	if (n < 0 || len != sizeof(client))
+		return;
+	for (size_t k = 0; k < n_flows && !f; k++)
+		if (flows[k].port == i && flows[k].client.sin_port == client.sin_port &&
+		    flows[k].client.sin_addr.s_addr == client.sin_addr.s_addr)
+			f = &flows[k];
+	if (!f) {
+		int fd;
+
+		/* Beyond the bound a new client's datagram is dropped, as a full network would. */
+		if (n_flows >= UDP_MAX_FLOWS)
+			return;
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return;
+		if (connect(fd, (const struct sockaddr *)&ports[i].to, sizeof(ports[i].to)) < 0) {
+			close(fd);
+			return;
+		}
+		f = &flows[n_flows++];
+		*f = (struct flow){ .inside = fd, .port = i, .client = client };
+	}
+	f->last = now;
+	(void)send(f->inside, datagram, (size_t)n, 0);
+}
+
 static void serve(size_t max_conns)
 {
 	struct conn **conns = calloc(max_conns, sizeof(*conns));
-	struct pollfd *p = calloc(MAX_PORTS + 2 * max_conns, sizeof(*p));
+	struct pollfd *p = calloc(MAX_PORTS + 2 * max_conns + UDP_MAX_FLOWS, sizeof(*p));
 	size_t n_conns = 0;
 
 	if (!conns || !p)
 		_exit(1);
 	for (;;) {
 		long long now = now_ms(), wake = -1;
-		size_t np = 0;
+		size_t np = 0, flow_base;
 		int timeout;
 
 		for (size_t i = 0; i < n_ports; i++)
@@ -182,6 +240,13 @@ static void serve(size_t max_conns)
 								: (!c->down.eof && c->down.len < BUF_SIZE ? POLLIN : 0) |
 									  (c->up.len ? POLLOUT : 0)),
 			};
+		}
+		flow_base = np;
+		for (size_t i = 0; i < n_flows; i++) {
+			long long expiry = flows[i].last + UDP_IDLE_MS;
+
+			wake = wake < 0 || expiry < wake ? expiry : wake;
+			p[np++] = (struct pollfd){ .fd = flows[i].inside, .events = POLLIN };
 		}
 		timeout = wake < 0 ? -1 : wake > now ? (int)(wake - now) : 0;
 		if (poll(p, np, timeout) < 0) {
@@ -228,12 +293,36 @@ static void serve(size_t max_conns)
 			i++;
 		}
 
+		/* Replies from the container go back to their client. Walk down, so
+		 * an expired flow can take the last one's slot. */
+		for (size_t i = n_flows; i-- > 0;) {
+			struct flow *f = &flows[i];
+
+			if (p[flow_base + i].revents & POLLIN) {
+				ssize_t n = recv(f->inside, datagram, sizeof(datagram), 0);
+
+				if (n >= 0) {
+					(void)sendto(ports[f->port].listener, datagram, (size_t)n, 0,
+						     (const struct sockaddr *)&f->client, sizeof(f->client));
+					f->last = now;
+				}
+			}
+			if (now - f->last >= UDP_IDLE_MS) {
+				close(f->inside);
+				*f = flows[--n_flows];
+			}
+		}
+
 		for (size_t i = 0; i < n_ports; i++) {
 			struct conn *c;
 			int fd;
 
 			if (!(p[i].revents & POLLIN))
 				continue;
+			if (ports[i].udp) {
+				udp_forward(i, now);
+				continue;
+			}
 			fd = accept4(ports[i].listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (fd < 0)
 				continue;
@@ -258,36 +347,33 @@ static void serve(size_t max_conns)
 
 int publish_add(const char *spec)
 {
-	struct sockaddr_in from = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) },
-			   to = { .sin_family = AF_INET };
+	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
 	unsigned host_port, port;
-	char bind_addr[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN], end;
+	char bind_addr[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN], proto[4], end;
+	bool udp;
 	int fd, one = 1;
 
 	if (n_ports >= MAX_PORTS) {
 		fprintf(stderr, "volt-launch: error: more than %d published ports\n", MAX_PORTS);
 		return -1;
 	}
-	if (sscanf(spec, "%15[0-9.]:%u:%15[0-9.]:%u%c", bind_addr, &host_port, addr, &port, &end) == 4) {
-		if (inet_pton(AF_INET, bind_addr, &from.sin_addr) != 1)
-			goto bad;
-	} else if (sscanf(spec, "%u:%15[0-9.]:%u%c", &host_port, addr, &port, &end) != 3) {
+	if (sscanf(spec, "%15[0-9.]:%u:%15[0-9.]:%u/%3[a-z]%c", bind_addr, &host_port, addr, &port, proto, &end) != 5 ||
+	    (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) || inet_pton(AF_INET, bind_addr, &from.sin_addr) != 1)
 		goto bad;
-	}
 	if (host_port < 1 || host_port > 65535 || port < 1 || port > 65535 || inet_pton(AF_INET, addr, &to.sin_addr) != 1)
 		goto bad;
+	udp = strcmp(proto, "udp") == 0;
 	from.sin_port = htons((uint16_t)host_port);
 	to.sin_port = htons((uint16_t)port);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0 || listen(fd, 128) < 0) {
-		inet_ntop(AF_INET, &from.sin_addr, bind_addr, sizeof(bind_addr));
-		fprintf(stderr, "volt-launch: error: publish host port %s:%u: %m\n", bind_addr, host_port);
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0 || (!udp && listen(fd, 128) < 0)) {
+		fprintf(stderr, "volt-launch: error: publish host port %s:%u/%s: %m\n", bind_addr, host_port, proto);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	ports[n_ports++] = (struct port){ .listener = fd, .to = to };
+	ports[n_ports++] = (struct port){ .listener = fd, .udp = udp, .to = to };
 	return 0;
 bad:
 	fprintf(stderr, "volt-launch: error: bad --publish '%s'\n", spec);

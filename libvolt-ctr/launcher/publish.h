@@ -7,8 +7,8 @@
 #define PUBLISH_MAX_CONNECTIONS 1024
 
 /*
- * Listen on the host port of @spec ("[BINDIP:]HOSTPORT:ADDR:PORT"; BINDIP
- * defaults to 0.0.0.0) for a relay to ADDR:PORT. Returns 0, or -1 with a
+ * Listen on the host port of @spec ("BINDIP:HOSTPORT:ADDR:PORT/PROTO",
+ * PROTO tcp or udp) for a relay to ADDR:PORT. Returns 0, or -1 with a
  * message on stderr (a port already in use fails the start).
  */
 int publish_add(const char *spec);

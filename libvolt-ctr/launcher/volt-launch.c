@@ -41,13 +41,13 @@
  * namespace, then execute systemd-nspawn (so the unit's main process is
  * nspawn, and the mount vanishes with the unit):
  *
- *   volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN]
- *               [--publish=[BINDIP:]HOSTPORT:ADDR:PORT...] -- NSPAWN [ARGS...]
+ *   volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,BRIDGEADDR/LEN,SUBNET]
+ *               [--publish=BINDIP:HOSTPORT:ADDR:PORT/PROTO...] -- NSPAWN [ARGS...]
  *
  * The overlay is mounted nodev: a device node in an image or in the
  * writable layer never opens (nspawn mounts the container's /dev itself).
- * With --host-veth it also gives the host end of the container's veth
- * pair its address once nspawn has made it. Inside, --net=IF,ADDR/LEN,GW
+ * With --host-veth it also adds the host end of the container's veth
+ * pair to Volt's bridge once nspawn has made it (hostnet.c). Inside, --net=IF,ADDR/LEN,GW
  * configures the container's end and its default route. The --publish
  * ports are relayed to the container by one process (publish.c).
  *
@@ -79,6 +79,7 @@
 #include <volt/core.h>
 #include <volt/sec.h>
 
+#include "hostnet.h"
 #include "publish.h"
 #include "supervise.h"
 #include "shared/escape.h"
@@ -273,43 +274,17 @@ static int if_configure(const char *ifname, const char *cidr, const char *gatewa
 	return r;
 }
 
-/*
- * Host end of the veth pair: nspawn makes it after we have become nspawn,
- * so a detached grandchild waits for it (at most 10s) and addresses it.
- */
-static void configure_host_veth(const char *spec)
+/* --host-veth=IF,BRIDGEADDR/LEN,SUBNET: IF joins the bridge (hostnet.c). */
+static int host_veth(const char *spec)
 {
-	char ifname[IF_NAMESIZE], cidr[32];
-	const char *comma = strchr(spec, ',');
-	pid_t child;
+	char ifname[IF_NAMESIZE], cidr[32], subnet[32];
 
-	if (!comma || (size_t)(comma - spec) >= sizeof(ifname) || strlen(comma + 1) >= sizeof(cidr)) {
+	if (sscanf(spec, "%15[^,],%31[0-9./],%31[0-9./]", ifname, cidr, subnet) != 3) {
 		fprintf(stderr, "volt-launch: error: bad --host-veth '%s'\n", spec);
-		return;
+		return -1;
 	}
-	memcpy(ifname, spec, (size_t)(comma - spec));
-	ifname[comma - spec] = '\0';
-	strcpy(cidr, comma + 1);
-
-	child = fork();
-	if (child < 0)
-		return;
-	if (child > 0) {
-		waitpid(child, NULL, 0);
-		return;
-	}
-	if (fork() != 0)
-		_exit(0);
-	for (int i = 0; i < 1000; i++) {
-		if (if_nametoindex(ifname) != 0) {
-			if (if_configure(ifname, cidr, NULL) < 0)
-				fprintf(stderr, "volt-launch: error: %s\n", volt_error_message());
-			_exit(0);
-		}
-		usleep(10000);
-	}
-	fprintf(stderr, "volt-launch: error: the container's network interface %s did not appear\n", ifname);
-	_exit(1);
+	hostnet_attach(ifname, cidr, subnet);
+	return 0;
 }
 
 /* The policy from descriptor @fd (then closed), as volt exec passes it. */
@@ -465,8 +440,8 @@ static int mount_and_exec(int argc, char **argv)
 		fprintf(stderr, "volt-launch: error: mount the container's root on %s: %m\n", target);
 		return 126;
 	}
-	if (veth)
-		configure_host_veth(veth);
+	if (veth && host_veth(veth) < 0)
+		return 126;
 	for (int p = publish; p < i - 1; p++)
 		if (publish_add(argv[p] + 10) < 0)
 			return 126;
@@ -477,8 +452,8 @@ static int mount_and_exec(int argc, char **argv)
 	fprintf(stderr, "volt-launch: error: execute %s: %m\n", argv[i]);
 	return 126;
 usage:
-	fprintf(stderr, "usage: volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,ADDR/LEN] "
-			"[--publish=[BINDIP:]HOSTPORT:ADDR:PORT...] -- NSPAWN [ARGS...]\n");
+	fprintf(stderr, "usage: volt-launch --mount-overlay=OPTIONS --target=DIR [--host-veth=IF,BRIDGEADDR/LEN,SUBNET] "
+			"[--publish=BINDIP:HOSTPORT:ADDR:PORT/PROTO...] -- NSPAWN [ARGS...]\n");
 	return 126;
 }
 

@@ -110,12 +110,14 @@ const char *ctr_images_dir(void);
 
 /* Private networks: common/netalloc.c, shared with VMs. */
 #define INET_ADDR_BUF COMMON_INET_ADDR_BUF
+/* network.c: write the container's resolv.conf; @out_path receives its path. */
+int ctr_net_resolv_conf(const ctr_record *rec, char **out_path);
 
 /* rmrf.c: remove a tree without crossing into other file systems */
 int ctr_rm_rf(const char *path);
 
 /* nspawn.c */
-int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out);
+int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv, char ***out);
 /* The unit's (or foreground child's) command: the launcher's host side, then nspawn. */
 int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out);
 int ctr_overlay_options(const ctr_record *rec, char **out);

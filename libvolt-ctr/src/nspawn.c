@@ -112,7 +112,7 @@ int ctr_user_env_vars(const json_t *env, char **out)
 	return 0;
 }
 
-int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
+int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv, char ***out)
 {
 	struct argv_builder b = {};
 	const char *hostname, *workdir, *user, *network;
@@ -156,9 +156,15 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 	add(&b, "--system-call-filter=landlock_create_ruleset landlock_add_rule landlock_restrict_self");
 	if (strcmp(network, "none") == 0 || strcmp(network, "private") == 0)
 		add(&b, "--private-network");
-	if (strcmp(network, "private") == 0)
+	if (strcmp(network, "private") == 0) {
 		add(&b, "--network-veth-extra=volt%lld:host0",
 		    (long long)json_integer_value(json_object_get(rec->config, "network_index")));
+		/* Volt's own resolv.conf (network.c), never nspawn's copy of the
+		 * host's, whose loopback stub the container cannot reach. */
+		add(&b, "--resolv-conf=off");
+		if (resolv)
+			add(&b, "--bind-ro=%s:/etc/resolv.conf", resolv);
+	}
 	json_array_foreach(env, i, v)
 		add(&b, "--setenv=%s", json_string_value(v));
 	json_array_foreach(volumes, i, v) {
@@ -178,7 +184,7 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 
 		common_net_addresses((unsigned)json_integer_value(json_object_get(rec->config, "network_index")), host,
 				      inside);
-		add(&b, "--net=host0,%s/30,%s", inside, host);
+		add(&b, "--net=host0,%s/%d,%s", inside, COMMON_NET_PREFIX_LEN, COMMON_NET_GATEWAY);
 	}
 	if (strcmp(user, "root") != 0) {
 		_cleanup_free_ char *vars = NULL;
@@ -208,15 +214,18 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, char ***out)
 int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out)
 {
 	_cleanup_strv_ char **nspawn = NULL;
-	_cleanup_free_ char *overlay = NULL;
+	_cleanup_free_ char *overlay = NULL, *resolv = NULL;
 	struct argv_builder b = {};
 	const char *network = "none";
 	int r;
 
-	r = ctr_nspawn_argv(rec, interactive, &nspawn);
+	(void)volt_json_get_string(rec->config, "network", false, "config.json", &network);
+	/* Written now, just before each start: the host's servers may have changed. */
+	if (strcmp(network, "private") == 0 && (r = ctr_net_resolv_conf(rec, &resolv)) < 0)
+		return volt_error_prefix(r, "container '%s': resolv.conf", rec->name);
+	r = ctr_nspawn_argv(rec, interactive, resolv, &nspawn);
 	if (r < 0 || (r = ctr_overlay_options(rec, &overlay)) < 0)
 		return r;
-	(void)volt_json_get_string(rec->config, "network", false, "config.json", &network);
 
 	add(&b, "%s", ctr_launcher_path());
 	add(&b, "--mount-overlay=%s", overlay);
@@ -228,13 +237,14 @@ int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out)
 		size_t i;
 
 		common_net_addresses((unsigned)idx, host, inside);
-		add(&b, "--host-veth=volt%lld,%s/30", idx, host);
+		add(&b, "--host-veth=volt%lld,%s,%s", idx, COMMON_NET_BRIDGE_CIDR, COMMON_NET_SUBNET);
 		json_array_foreach(json_object_get(rec->config, "ports"), i, port) {
 			const char *ip = json_string_value(json_object_get(port, "host_ip"));
+			const char *proto = json_string_value(json_object_get(port, "protocol"));
 
-			add(&b, "--publish=%s:%lld:%s:%lld", ip ? ip : "0.0.0.0",
+			add(&b, "--publish=%s:%lld:%s:%lld/%s", ip ? ip : "0.0.0.0",
 			    (long long)json_integer_value(json_object_get(port, "host")), inside,
-			    (long long)json_integer_value(json_object_get(port, "container")));
+			    (long long)json_integer_value(json_object_get(port, "container")), proto ? proto : "tcp");
 		}
 	}
 	add(&b, "--");

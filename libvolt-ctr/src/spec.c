@@ -161,15 +161,23 @@ static int parse_volume(const char *s, json_t **out)
 }
 
 /* "8080:80" into {"host": 8080, "container": 80}; "127.0.0.1:8080:80"
- * adds "host_ip": "127.0.0.1" (Docker's syntax; no IP means 0.0.0.0). */
+ * adds "host_ip": "127.0.0.1" (Docker's syntax; no IP means 0.0.0.0);
+ * "8080:80/udp" adds "protocol": "udp" ("/tcp", the default, is left out). */
 static int parse_port(const char *s, json_t **out)
 {
-	const char *ports = s, *colon = strchr(s, ':');
-	char ip[INET_ADDRSTRLEN] = "";
+	const char *ports = s, *colon = strchr(s, ':'), *slash = strrchr(s, '/');
+	char ip[INET_ADDRSTRLEN] = "", num[16];
+	const char *proto = NULL;
 	unsigned long h, c;
 	struct in_addr a;
 	char *end;
 
+	if (slash) {
+		if (strcmp(slash, "/udp") == 0)
+			proto = "udp";
+		else if (strcmp(slash, "/tcp") != 0)
+			return volt_error_set(EINVAL, "published port '%s': protocol '%s' is not tcp or udp", s, slash + 1);
+	}
 	if (colon && strchr(colon + 1, ':')) {
 		if ((size_t)(colon - s) >= sizeof(ip))
 			return volt_error_set(EINVAL, "published port '%s': bad IPv4 address", s);
@@ -181,13 +189,23 @@ static int parse_port(const char *s, json_t **out)
 	}
 	errno = 0;
 	h = strtoul(ports, &end, 10);
-	if (errno || end == ports || *end != ':' || h < 1 || h > 65535)
-		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT", s);
-	c = strtoul(end + 1, &end, 10);
-	if (errno || *end || c < 1 || c > 65535 || s[strlen(s) - 1] == ':')
-		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT", s);
+	if (errno || end == ports || *end != ':' || !(*ports >= '0' && *ports <= '9'))
+		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]", s);
+	if (h < 1 || h > 65535)
+		return volt_error_set(EINVAL, "published port '%s': host port %lu is outside 1..65535 ([IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp])", s, h);
+	/* The container's port: digits up to the protocol or the end. */
+	ports = end + 1;
+	if ((slash ? (size_t)(slash - ports) : strlen(ports)) >= sizeof(num) || !(*ports >= '0' && *ports <= '9'))
+		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]", s);
+	snprintf(num, sizeof(num), "%.*s", (int)(slash ? (size_t)(slash - ports) : strlen(ports)), ports);
+	c = strtoul(num, &end, 10);
+	if (errno || *end || end == num)
+		return volt_error_set(EINVAL, "published port '%s' is not [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]", s);
+	if (c < 1 || c > 65535)
+		return volt_error_set(EINVAL, "published port '%s': container port %lu is outside 1..65535 ([IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp])", s, c);
 	*out = json_pack("{s:i, s:i}", "host", (int)h, "container", (int)c);
-	if (*out && *ip && json_object_set_new(*out, "host_ip", json_string(ip)) < 0) {
+	if (*out && ((*ip && json_object_set_new(*out, "host_ip", json_string(ip)) < 0) ||
+		     (proto && json_object_set_new(*out, "protocol", json_string(proto)) < 0))) {
 		json_decref(*out);
 		*out = NULL;
 	}
@@ -216,6 +234,16 @@ int ctr_restart_to_json(json_t *o, const char *restart)
 	    json_object_set_new(o, "restart_max", json_integer((json_int_t)max)) < 0)
 		return volt_error_set(ENOMEM, NULL);
 	return 0;
+}
+
+/* Two ports clash when they have one host port and one protocol. */
+static bool same_host_port(const json_t *a, const json_t *b)
+{
+	const char *pa = json_string_value(json_object_get(a, "protocol")),
+		   *pb = json_string_value(json_object_get(b, "protocol"));
+
+	return json_integer_value(json_object_get(a, "host")) == json_integer_value(json_object_get(b, "host")) &&
+	       strcmp(pa ? pa : "tcp", pb ? pb : "tcp") == 0;
 }
 
 int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, const char *base)
@@ -296,8 +324,7 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 			if (r < 0)
 				return r;
 			for (size_t i = 0; i < json_array_size(ports); i++)
-				if (json_integer_value(json_object_get(json_array_get(ports, i), "host")) ==
-				    json_integer_value(json_object_get(port, "host"))) {
+				if (same_host_port(json_array_get(ports, i), port)) {
 					json_decref(port);
 					return volt_error_set(EINVAL, "host port of '%s' is published twice", *p);
 				}

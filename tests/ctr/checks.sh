@@ -29,3 +29,14 @@ finish() {
 	echo "$failures failure(s)"
 	[ "$failures" -eq 0 ]
 }
+
+# need_private_network: SKIP unless this can make private networks (root,
+# systemd-nspawn, CAP_NET_ADMIN for the veth pair and the bridge).
+need_private_network() {
+	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (systemd-nspawn)"; exit 77; }
+	command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn (systemd-container) is not installed"; exit 77; }
+	command -v ip >/dev/null || { echo "SKIP: ip (iproute2) is not installed"; exit 77; }
+	# CAP_NET_ADMIN is capability 12 of the effective set.
+	capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+	[ $(( (0x$capeff >> 12) & 1 )) = 1 ] || { echo "SKIP: no CAP_NET_ADMIN here (cannot make the veth pair and the bridge)"; exit 77; }
+}

@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -26,12 +27,15 @@
 	"                       bind a host path into the container (repeatable); OPTS,\n"        \
 	"                       comma-separated: ro or rw (default), idmap (files keep\n"          \
 	"                       their host owners), U (re-own SRC to the container's uids)\n"     \
-	"  --network MODE       none (default: loopback only), private (a veth pair with\n"        \
-	"                       addresses, host end as gateway) or host\n"                         \
-	"  -p, --publish [IP:]HOSTPORT:PORT\n"                                                      \
-	"                       relay TCP connections to the host's HOSTPORT (on IPv4\n"          \
-	"                       address IP; default 0.0.0.0, every address) to PORT in\n"         \
-	"                       the container (repeatable; needs --network private)\n"             \
+	"  --network MODE       none (default: loopback only), private (an address on\n"        \
+	"                       Volt's bridge volt0, NAT to the outside) or host\n"              \
+	"  -p, --publish [IP:]HOSTPORT:PORT[/tcp|/udp]\n"                                          \
+	"                       relay TCP connections (or UDP datagrams) to the host's\n"        \
+	"                       HOSTPORT (on IPv4 address IP, e.g. 127.0.0.1 for this host\n"    \
+	"                       only; default every address) to PORT in the container\n"         \
+	"                       (repeatable; needs --network private)\n"                          \
+	"  --dns IP             DNS server of a private network (repeatable, at most 3;\n"      \
+	"                       default: the host's, unless they are loopback addresses)\n"     \
 	"  -m, --memory SIZE    memory limit, e.g. 256M (unit property MemoryMax)\n"               \
 	"  --cpus N             CPU limit in CPUs, e.g. 0.5 (unit property CPUQuota)\n"             \
 	"  --pids-limit N       limit on tasks (unit property TasksMax)\n"                          \
@@ -131,7 +135,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			 const char *help, int *first_arg, int *n_args)
 {
 	enum { OPT_ROOTFS = 0x100, OPT_IMAGE, OPT_HOSTNAME, OPT_NETWORK, OPT_CPUS, OPT_PIDS, OPT_IO, OPT_POLICY,
-	       OPT_STRICT, OPT_NAME, OPT_RM, OPT_LEARN, OPT_ATTACH, OPT_RESTART };
+	       OPT_STRICT, OPT_NAME, OPT_RM, OPT_LEARN, OPT_ATTACH, OPT_RESTART, OPT_DNS };
 	static const struct option options[] = {
 		{ "rootfs", required_argument, NULL, OPT_ROOTFS },
 		{ "image", required_argument, NULL, OPT_IMAGE },
@@ -142,6 +146,7 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 		{ "volume", required_argument, NULL, 'v' },
 		{ "publish", required_argument, NULL, 'p' },
 		{ "network", required_argument, NULL, OPT_NETWORK },
+		{ "dns", required_argument, NULL, OPT_DNS },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "pids-limit", required_argument, NULL, OPT_PIDS },
@@ -213,6 +218,15 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 			if (push(&o->ports, &o->n_ports, optarg) < 0)
 				return cli_fail(g->program);
 			break;
+		case OPT_DNS: {
+			struct in_addr a;
+
+			if (inet_pton(AF_INET, optarg, &a) != 1)
+				return cli_usage_error(g->program, "--dns: '%s' is not an IPv4 address", optarg);
+			if (push(&o->dns, &o->n_dns, optarg) < 0)
+				return cli_fail(g->program);
+			break;
+		}
 		case OPT_NETWORK:
 			if (strcmp(optarg, "none") == 0)
 				o->spec.network = VOLT_CTR_NETWORK_NONE;
@@ -311,6 +325,8 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 	if (o->rm && o->restart && strcmp(o->restart, "no") != 0)
 		return cli_usage_error(g->program, "%s: --restart %s and --rm conflict (--rm removes what would restart)",
 				       argv[0], o->restart);
+	if (o->n_dns && o->spec.network != VOLT_CTR_NETWORK_PRIVATE)
+		return cli_usage_error(g->program, "%s: --dns needs --network private", argv[0]);
 	if (!o->spec.rootfs == !o->spec.image)
 		return cli_usage_error(g->program, "%s: give the image: %s--image REF or --rootfs DIR (one of them)",
 				       argv[0], run ? "IMAGE, " : "");
@@ -325,16 +341,21 @@ void container_spec_done(struct spec_options *o)
 	free(o->env);
 	free(o->volumes);
 	free(o->ports);
+	free(o->dns);
 }
 
 int container_create_spec(volt_ctr *ctr, const char *name, const struct spec_options *o)
 {
 	int r = volt_ctr_create(ctr, name, &o->spec);
 
-	if (r < 0 || !o->restart)
+	if (r < 0)
 		return r;
-	r = volt_ctr_set_restart(ctr, name, o->restart);
+	if (o->restart)
+		r = volt_ctr_set_restart(ctr, name, o->restart);
+	if (r >= 0 && o->n_dns)
+		r = volt_ctr_set_dns(ctr, name, o->dns);
 	if (r < 0) {
+		/* Nothing half-made: the message is the setting's, not the remove's. */
 		char *msg = strdup(volt_error_message());
 
 		(void)volt_ctr_remove(ctr, name, true);

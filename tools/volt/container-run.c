@@ -54,7 +54,7 @@ static const char run_help[] =
 	"  -e, --env NAME=VAL   set a variable; -e NAME passes volt's own NAME on\n"
 	"                       (nothing when it is unset)\n"
 	"  -w, --workdir, --hostname, -u, --user, -v, --volume, --network,\n"
-	"  -p, --publish,\n"
+	"  -p, --publish, --dns,\n"
 	"  -m, --memory, --cpus, --pids-limit, --io-weight, --policy, --strict,\n"
 	"  --restart:           as for 'volt container create' (--restart: not with --rm)\n"
 	"  --learn[=FILE]       run the workload observed instead of sandboxed and write\n"

@@ -9,8 +9,8 @@
 /* A spec with the storage for the lists the options fill. */
 struct spec_options {
 	volt_ctr_spec spec;
-	const char **env, **volumes, **ports, **argv;
-	size_t n_env, n_volumes, n_ports;
+	const char **env, **volumes, **ports, **argv, **dns;
+	size_t n_env, n_volumes, n_ports, n_dns;
 	char **env_owned;       /* "NAME=VALUE" strings made for -e NAME */
 	size_t n_env_owned;
 	const char *name;       /* --name (run) */
@@ -43,7 +43,8 @@ int container_parse_spec(const struct cli_global *g, struct spec_options *o, boo
 void container_spec_done(struct spec_options *o);
 /* Standard input becomes /dev/null (a foreground run without -i); false and the error set on failure. */
 bool container_detach_stdin(void);
-/* volt_ctr_create() of @name, then its --restart; nothing is left if either fails. */
+/* volt_ctr_create() of @name, then what the spec does not hold (--restart,
+ * --dns); nothing is left if any fails. */
 int container_create_spec(volt_ctr *ctr, const char *name, const struct spec_options *o);
 
 int container_create(const struct cli_global *g, int argc, char **argv);

@@ -103,8 +103,9 @@ typedef struct volt_ctr_spec {
 	const char *const *volumes;    /* "HOST:CONTAINER[:ro|rw][,idmap|,U]", NULL-terminated, or NULL */
 	volt_ctr_network network;
 	/*
-	 * Published TCP ports, "HOSTPORT:CONTAINERPORT", NULL-terminated, or
-	 * NULL: connections to HOSTPORT on the host are relayed to the
+	 * Published ports, "[IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]",
+	 * NULL-terminated, or NULL: connections (UDP datagrams) to HOSTPORT
+	 * on the host's address IP (default every one) are relayed to the
 	 * container's address. Needs VOLT_CTR_NETWORK_PRIVATE.
 	 */
 	const char *const *ports;
@@ -140,6 +141,18 @@ typedef struct volt_ctr_spec {
  *         image in the store; other errors from the file system.
  */
 VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spec *spec);
+
+/**
+ * Set the DNS servers of container @name, which has a private network
+ * (VOLT_CTR_NETWORK_PRIVATE): @servers, NULL-terminated IPv4 addresses
+ * (at most 3, none a loopback address), become its /etc/resolv.conf at
+ * each start. NULL or empty: the host's own servers where the container
+ * can reach them (see docs/ctr-network.md). Takes effect at the next start.
+ *
+ * @return 0; -ENOENT for an unknown container; -EINVAL for a bad address,
+ *         too many, or a container without a private network.
+ */
+VOLT_API int volt_ctr_set_dns(volt_ctr *ctr, const char *name, const char *const *servers);
 
 /**
  * Remove container @name: its writable layer and its state, nothing of
