@@ -56,6 +56,7 @@ VOLT_API volt_ctr *volt_ctr_free(volt_ctr *ctr)
 {
 	if (!ctr)
 		return NULL;
+	free(ctr->created);
 	free(ctr->root);
 	free(ctr->containers);
 	free(ctr->bases);
@@ -691,6 +692,8 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	r = volt_json_write_file(config_path, config, VOLT_JSON_PRETTY | ctr->json_sync, 0600);
 	if (r < 0)
 		goto fail;
+	free(ctr->created);
+	ctr->created = strdup(name); /* only a shortcut: NULL asks systemd as before */
 	return 0;
 
 fail:
@@ -698,8 +701,17 @@ fail:
 	return r;
 }
 
-/* Live state from the unit, or from the foreground pid file. */
-static int live_state(const ctr_record *rec, volt_ctr_info *info)
+bool ctr_created_here(const volt_ctr *ctr, const char *name)
+{
+	return ctr->created && strcmp(ctr->created, name) == 0;
+}
+
+/*
+ * Live state from the unit, or from the foreground pid file. A container
+ * this handle has just made never had a unit (starting one takes a
+ * volt_ctr_start() of this handle, which forgets it): systemd is not asked.
+ */
+static int live_state(const volt_ctr *ctr, const ctr_record *rec, volt_ctr_info *info)
 {
 	ctr_state fg;
 	char unit[128];
@@ -724,7 +736,7 @@ static int live_state(const ctr_record *rec, volt_ctr_info *info)
 		info->state = VOLT_CTR_EXITED;
 		info->exit_status = fg.exit_status;
 	}
-	if (!volt_ctr_have_systemd())
+	if (!volt_ctr_have_systemd() || ctr_created_here(ctr, rec->name))
 		return 0;
 	r = ctr_unit_name(unit, sizeof(unit), rec->name);
 	if (r < 0)
@@ -768,7 +780,7 @@ static int info_of(const volt_ctr *ctr, const char *name, volt_ctr_info *info)
 	info->image = strdup(image);
 	if (!info->name || !info->image)
 		return volt_error_set(ENOMEM, NULL);
-	return live_state(&rec, info);
+	return live_state(ctr, &rec, info);
 }
 
 static int by_name(const void *a, const void *b)
@@ -850,7 +862,7 @@ VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out)
 	r = ctr_record_load(&rec, ctr, name);
 	if (r < 0)
 		return r;
-	r = live_state(&rec, &info);
+	r = live_state(ctr, &rec, &info);
 	if (r < 0)
 		return r;
 	r = ctr_unit_name(unit, sizeof(unit), name);
@@ -909,7 +921,7 @@ VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force)
 	r = ctr_record_load(&rec, ctr, name);
 	if (r < 0)
 		return r;
-	r = live_state(&rec, &info);
+	r = live_state(ctr, &rec, &info);
 	if (r < 0)
 		return r;
 	if (info.state == VOLT_CTR_RUNNING) {

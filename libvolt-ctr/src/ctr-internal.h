@@ -25,7 +25,11 @@ struct volt_ctr {
 	char *containers;   /* ROOT/containers */
 	char *bases;        /* ROOT/ctr-bases: shared read-only image bases */
 	unsigned json_sync; /* VOLT_JSON_NO_SYNC after volt_ctr_set_durable(false), else 0 */
+	char *created;      /* the container this handle made last: it has never had a unit */
 };
+
+/* container.c: whether @name is the container this handle has just made. */
+bool ctr_created_here(const volt_ctr *ctr, const char *name);
 
 /* One container's record: its spec as stored, and its paths. */
 typedef struct ctr_record {

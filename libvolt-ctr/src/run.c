@@ -536,7 +536,7 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 		return r;
 	if (ctr_run_pid(&rec, &running) == 0 && running > 0)
 		return volt_error_set(EALREADY, "container '%s' is already running (pid %d)", name, (int)running);
-	if (volt_ctr_have_systemd() && ctr_unit_name(unit, sizeof(unit), name) == 0 &&
+	if (volt_ctr_have_systemd() && !ctr_created_here(ctr, name) && ctr_unit_name(unit, sizeof(unit), name) == 0 &&
 	    common_unit_status_get(unit, &st) == 0 && st.loaded && strcmp(st.active, "active") == 0 &&
 	    strcmp(st.sub, "exited") != 0)
 		return volt_error_set(EALREADY, "container '%s' is already running as %s", name, unit);
@@ -674,6 +674,11 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 
 	assert_return(ctr, EINVAL);
 
+	/* From now on it may have a unit: ask systemd about it. */
+	if (ctr_created_here(ctr, name)) {
+		free(ctr->created);
+		ctr->created = NULL;
+	}
 	r = ctr_record_load(&rec, ctr, name);
 	if (r < 0 || (r = ctr_unit_name(unit, sizeof(unit), name)) < 0)
 		return r;
