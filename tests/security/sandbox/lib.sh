@@ -9,7 +9,13 @@ set -u
 export ASAN_OPTIONS=detect_leaks=0
 fails=0
 n=0
-T=$(mktemp -d "${VOLT_TEST_TMP:-/tmp}/volt-sec-sandbox-XXXXXX")
+# A build tree under /tmp or /var/tmp (a clone there) is inside the grant
+# too: then scratch goes to /var/cache/volt-tests, which no default grants.
+scratch=${VOLT_TEST_TMP:-/tmp}
+case "$(realpath -m "$scratch")/" in
+/tmp/* | /var/tmp/*) scratch=/var/cache/volt-tests/scratch && mkdir -p "$scratch" ;;
+esac
+T=$(mktemp -d "$scratch/volt-sec-sandbox-XXXXXX")
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
 export VOLT_ROOT="$T/root"
