@@ -166,7 +166,9 @@ def cap_sys_admin():
 
 # Each case: (what it attacks, probe attempts, host paths, hostile layer filler, config, raw config bytes).
 def cases(host_dir):
-    probe_root = ["write:/pwned", "read:/secret"]
+    # A rule widened to "/" would let the workload write its root; reading
+    # it is the container default since 0.3 (its own overlay, no host file).
+    probe_root = ["write:/pwned", "write:/usr/pwned"]
     return {
         "devices": ("device nodes c 7:0 (vcs), c 10:232 (kvm), b 8:0 (sda), c 1:1 (mem) in a writable place",
                     ["dev:/var/tmp/devs/vcs", "dev:/var/tmp/devs/kvm", "dev:/var/tmp/devs/sda",

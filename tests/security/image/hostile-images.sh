@@ -5,7 +5,7 @@
 # configs) goes through each way into Volt: pull from a docker-registry on
 # loopback, volt image import of its OCI archive, stellarium import --tar
 # of its hostile layer, volt run with a probe (no device node opens, "/"
-# is not writable, /secret not readable, no set-user-ID file or file
+# and /usr are not writable, no set-user-ID file or file
 # capability in the container's base), and volt vm create (nothing boots).
 # Each step must end in a clear error (non-zero, "error:") or a safe
 # result: never a crash, a hang (timeout), a file outside the store, or a
