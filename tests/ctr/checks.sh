@@ -30,13 +30,18 @@ finish() {
 	[ "$failures" -eq 0 ]
 }
 
+# have_net_admin: whether this process has CAP_NET_ADMIN (capability 12 of
+# the effective set), which nspawn's veth pair and the bridge need.
+have_net_admin() {
+	capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+	[ $(( (0x$capeff >> 12) & 1 )) = 1 ]
+}
+
 # need_private_network: SKIP unless this can make private networks (root,
 # systemd-nspawn, CAP_NET_ADMIN for the veth pair and the bridge).
 need_private_network() {
 	[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (systemd-nspawn)"; exit 77; }
 	command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn (systemd-container) is not installed"; exit 77; }
 	command -v ip >/dev/null || { echo "SKIP: ip (iproute2) is not installed"; exit 77; }
-	# CAP_NET_ADMIN is capability 12 of the effective set.
-	capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
-	[ $(( (0x$capeff >> 12) & 1 )) = 1 ] || { echo "SKIP: no CAP_NET_ADMIN here (cannot make the veth pair and the bridge)"; exit 77; }
+	have_net_admin || { echo "SKIP: no CAP_NET_ADMIN here (cannot make the veth pair and the bridge)"; exit 77; }
 }

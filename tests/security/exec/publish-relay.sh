@@ -8,9 +8,8 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
-# nspawn makes the veth pair on the host: CAP_NET_ADMIN (capability 12).
-capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
-[ $(( (0x$capeff >> 12) & 1 )) = 1 ] || { echo "SKIP: no CAP_NET_ADMIN here (nspawn cannot make the veth pair)"; exit 77; }
+# nspawn makes the veth pair on the host: CAP_NET_ADMIN.
+have_net_admin || { echo "SKIP: no CAP_NET_ADMIN here (nspawn cannot make the veth pair)"; exit 77; }
 # Ports the kernel says are free now (the machine may run other tests).
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)

@@ -32,8 +32,7 @@ fi
 
 echo "== the relay in the unit, under --pids-limit 50"
 # A private network needs CAP_NET_ADMIN (capability 12) for nspawn's veth.
-capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
-if [ $(( (0x$capeff >> 12) & 1 )) != 1 ]; then
+if ! have_net_admin; then
 	echo "  NOTE: no CAP_NET_ADMIN here: the unit's relay is not tested"
 	# The exec check below still needs a running unit named pub.
 	expect 0 "" "$volt" container create pub --rootfs "$tmp/image" -v "$probe:$probe_in:ro" -- $probe_in serve 8080
