@@ -328,55 +328,61 @@ struct child_setup {
 	bool own_group;          /* a process group of its own */
 	const ctr_cgroup *cgroup;
 	const sigset_t *mask;    /* the caller's signal mask, restored */
+	int ready_fd;            /* closes on exec; a child_failure before that */
 };
+
+/* What the child says in place of its exec: the library prints nothing. */
+struct child_failure {
+	int err;
+	char what[120];
+};
+
+/* In the child: tell the parent what failed (errno is the cause), end. */
+static _Noreturn void child_fail(const struct child_setup *cs, const char *what)
+{
+	struct child_failure f = { .err = errno ? errno : EIO };
+
+	snprintf(f.what, sizeof(f.what), "%s", what);
+	(void)!write(cs->ready_fd, &f, sizeof(f));
+	_exit(125);
+}
 
 /*
  * In the child: a private mount namespace, then the launcher's host side
  * (overlay, then nspawn), as in a unit. Never returns. @ready closes on
  * exec (O_CLOEXEC), which tells the parent the launcher runs.
  */
-static void child_exec(char **argv, int bpf_fd, const struct child_setup *cs)
+static _Noreturn void child_exec(char **argv, int bpf_fd, const struct child_setup *cs)
 {
 	char pid[32];
 
-	if (cs->out_fd >= 0 && (dup2(cs->out_fd, STDOUT_FILENO) < 0 || dup2(cs->err_fd, STDERR_FILENO) < 0)) {
-		fprintf(stderr, "volt: cannot connect the container's output: %m\n");
-		_exit(125);
-	}
+	if (cs->out_fd >= 0 && (dup2(cs->out_fd, STDOUT_FILENO) < 0 || dup2(cs->err_fd, STDERR_FILENO) < 0))
+		child_fail(cs, "cannot connect the container's output");
 	/* Without a terminal of its own, a terminal's ^C is volt's to pass on
 	 * to the workload; nspawn would only try to halt the container. */
 	if (cs->own_group)
 		(void)setpgid(0, 0);
-	if (ctr_cgroup_enter(cs->cgroup) < 0) {
-		fprintf(stderr, "volt: cannot enter the container's cgroup: %m\n");
-		_exit(125);
-	}
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		fprintf(stderr, "volt: cannot make a private mount namespace: %m\n");
-		_exit(125);
-	}
+	if (ctr_cgroup_enter(cs->cgroup) < 0)
+		child_fail(cs, "cannot enter the container's cgroup");
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		child_fail(cs, "cannot make a private mount namespace");
 	/* Volt's filter, installed by the launcher inside, is the container's
 	 * only one: nspawn's own costs most of its start (docs/ctr-start.md). */
-	if (setenv("SYSTEMD_SECCOMP", "0", 1) < 0) {
-		fprintf(stderr, "volt: cannot set the environment: %m\n");
-		_exit(125);
-	}
+	if (setenv("SYSTEMD_SECCOMP", "0", 1) < 0)
+		child_fail(cs, "cannot set the environment");
 	/* The precompiled program, for nspawn to pass in like a socket
 	 * (the launcher becomes nspawn with this pid). */
 	if (bpf_fd >= 0 && (bpf_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(bpf_fd, 3)) >= 0) {
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		if (setenv("LISTEN_FDS", "1", 1) < 0 || setenv("LISTEN_PID", pid, 1) < 0) {
-			fprintf(stderr, "volt: cannot set the environment: %m\n");
-			_exit(125);
-		}
+		if (setenv("LISTEN_FDS", "1", 1) < 0 || setenv("LISTEN_PID", pid, 1) < 0)
+			child_fail(cs, "cannot set the environment");
 		unsetenv("LISTEN_FDNAMES");
 	}
 	unsetenv("VOLT_CTR_SECCOMP_BPF");
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, cs->mask, NULL);
 	execv(argv[0], argv);
-	fprintf(stderr, "volt: cannot execute %s: %m\n", argv[0]);
-	_exit(125);
+	child_fail(cs, "cannot execute the launcher");
 }
 
 /*
@@ -519,6 +525,8 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 	char pidbuf[128], unit[128];
 	size_t image_len = 0;
 	int ready[2], out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	struct child_failure failure = {};
+	ssize_t n;
 	struct child_setup cs = { .out_fd = -1, .err_fd = -1 };
 	ctr_cgroup *cgroup = NULL;
 	ctr_log *log = NULL;
@@ -597,6 +605,7 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 		r = volt_error_set_errno(errno, "pipe");
 		goto restore;
 	}
+	cs.ready_fd = ready[1];
 	pid = fork();
 	if (pid < 0) {
 		close(ready[0]);
@@ -618,9 +627,18 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 	/* Wait for the exec (or the child's death); the launcher then becomes
 	 * nspawn with the same pid, which run.pid names. */
 	close(ready[1]);
-	while (read(ready[0], pidbuf, 1) < 0 && errno == EINTR)
+	while ((n = read(ready[0], &failure, sizeof(failure))) < 0 && errno == EINTR)
 		;
 	close(ready[0]);
+	if (n > 0) {
+		/* It never ran: the child's own words, as this library's error. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		failure.what[sizeof(failure.what) - 1] = '\0';
+		r = volt_error_set_errno(n == (ssize_t)sizeof(failure) ? failure.err : EIO, "container '%s': %s",
+					 name, n == (ssize_t)sizeof(failure) ? failure.what : "its start failed");
+		goto restore;
+	}
 
 	/* A reader of volt's output that goes away must not kill volt mid-run. */
 	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_pipe);
