@@ -45,6 +45,8 @@
 /* Where the policy memfd and the launcher sit in the command's process. */
 #define EXEC_POLICY_FD 3
 #define EXEC_LAUNCHER_FD 4
+/* Where the command's process keeps the failure pipe until its exec closes it. */
+#define EXEC_FAIL_FD 5
 
 /* Is @pid in another PID namespace than @other, and has it a child? */
 static bool set_up(pid_t pid, pid_t other)
@@ -323,7 +325,24 @@ struct exec_child {
 	char **args, **env;
 	pid_t leader;
 	sigset_t mask;                      /* to restore */
+	int fail;                           /* closes on the command's exec; an exec_failure before */
 };
+
+/* What the forked children say when they fail before the exec: the
+ * library prints nothing; the parent makes it volt_ctr_exec's error. */
+struct exec_failure {
+	int err;
+	char what[120];
+};
+
+static _Noreturn void exec_fail(int fd, const char *what)
+{
+	struct exec_failure f = { .err = errno ? errno : EIO };
+
+	snprintf(f.what, sizeof(f.what), "%s", what);
+	(void)!write(fd, &f, sizeof(f));
+	_exit(125);
+}
 
 /*
  * In the forked child (signals still blocked as the parent blocked them):
@@ -333,7 +352,7 @@ struct exec_child {
 static void enter_and_exec(const struct exec_child *c) __attribute__((noreturn));
 static void enter_and_exec(const struct exec_child *c)
 {
-	int pidfd, launcher, policy, slave = -1, status;
+	int pidfd, launcher, policy, slave = -1, fail, status;
 	pid_t inner;
 
 	/* Not dumpable: the container's root must not ptrace a process that
@@ -343,55 +362,49 @@ static void enter_and_exec(const struct exec_child *c)
 	pidfd = fd_high(c->pidfd);
 	launcher = fd_high(c->launcher);
 	policy = fd_high(c->policy);
+	fail = fd_high(c->fail);
+	if (fail < 0)
+		exec_fail(c->fail, "cannot prepare the command's descriptors");
+	close(c->fail); /* one copy: the pipe ends when the command's process execs */
 	if (c->slave >= 0)
 		slave = fd_high(c->slave);
-	if (pidfd < 0 || launcher < 0 || policy < 0 || (c->slave >= 0 && slave < 0)) {
-		fprintf(stderr, "volt: cannot prepare the command's descriptors: %m\n");
-		_exit(125);
-	}
+	if (pidfd < 0 || launcher < 0 || policy < 0 || (c->slave >= 0 && slave < 0))
+		exec_fail(fail, "cannot prepare the command's descriptors");
 	/* One call joins all namespaces, in the order the kernel needs. */
 	if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-				 CLONE_NEWCGROUP) < 0) {
-		fprintf(stderr, "volt: cannot enter the container's namespaces: %m\n");
-		_exit(125);
-	}
+				 CLONE_NEWCGROUP) < 0)
+		exec_fail(fail, "cannot enter the container's namespaces");
 	close(pidfd);
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
-		fprintf(stderr, "volt: cannot become root inside the container: %m\n");
-		_exit(125);
-	}
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		exec_fail(fail, "cannot become root inside the container");
 	/* A new PID namespace applies to children only. */
 	inner = fork();
 	if (inner < 0)
-		_exit(125);
+		exec_fail(fail, "cannot fork the command's process");
 	if (inner == 0) {
 		sigprocmask(SIG_SETMASK, &c->mask, NULL);
 		/* A session of its own: no way to the caller's terminal. */
 		if (setsid() < 0)
-			_exit(125);
+			exec_fail(fail, "cannot give the command a session of its own");
 		if (slave >= 0) {
 			if (ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
-			    (c->slave_err && dup2(slave, 2) < 0)) {
-				fprintf(stderr, "volt: cannot give the command its terminal: %m\n");
-				_exit(125);
-			}
+			    (c->slave_err && dup2(slave, 2) < 0))
+				exec_fail(fail, "cannot give the command its terminal");
 		}
 		/* Only 0-2, the policy and the launcher go in; nothing else of the host. */
-		if (dup2(policy, EXEC_POLICY_FD) < 0 || dup3(launcher, EXEC_LAUNCHER_FD, O_CLOEXEC) < 0) {
-			fprintf(stderr, "volt: cannot prepare the command's descriptors: %m\n");
-			_exit(125);
-		}
-		if (close_range(EXEC_LAUNCHER_FD + 1, ~0U, 0) < 0) {
-			fprintf(stderr, "volt: cannot close descriptors: %m\n");
-			_exit(125);
-		}
+		if (dup2(policy, EXEC_POLICY_FD) < 0 || dup3(launcher, EXEC_LAUNCHER_FD, O_CLOEXEC) < 0 ||
+		    dup3(fail, EXEC_FAIL_FD, O_CLOEXEC) < 0)
+			exec_fail(fail, "cannot prepare the command's descriptors");
+		if (close_range(EXEC_FAIL_FD + 1, ~0U, 0) < 0)
+			exec_fail(EXEC_FAIL_FD, "cannot close descriptors");
 		/* Inside the container, as its root: this path is the container's business. */
 		if (chdir(c->workdir) < 0 && chdir("/") < 0)
-			_exit(125);
+			exec_fail(EXEC_FAIL_FD, "cannot change to the command's directory");
 		syscall(SYS_execveat, EXEC_LAUNCHER_FD, "", c->args, c->env, AT_EMPTY_PATH);
-		fprintf(stderr, "volt: cannot execute the launcher in the container: %m\n");
-		_exit(125);
+		exec_fail(EXEC_FAIL_FD, "cannot execute the launcher in the container");
 	}
+	/* Only the command's process holds it now: it closes at its exec. */
+	close(fail);
 	if (slave >= 0)
 		close(slave);
 	close(launcher);
@@ -560,6 +573,9 @@ VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], 
 	_cleanup_close_ int nspawn_fd = -1, pidfd = -1, launcher = -1, policy = -1, master = -1, slave = -1,
 			    sigfd = -1;
 	struct exec_child c = { .workdir = "/" };
+	struct exec_failure failure = {};
+	int fail[2];
+	ssize_t n;
 	struct termios saved;
 	bool raw = false, use_pty;
 	sigset_t block;
@@ -614,13 +630,36 @@ VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], 
 	c.args = args;
 	c.env = env;
 	c.leader = leader;
+	if (pipe2(fail, O_CLOEXEC) < 0) {
+		r = volt_error_set_errno(errno, "pipe");
+		goto out;
+	}
+	c.fail = fail[1];
 	child = fork();
 	if (child < 0) {
+		close(fail[0]);
+		close(fail[1]);
 		r = volt_error_set_errno(errno, "fork");
 		goto out;
 	}
-	if (child == 0)
+	if (child == 0) {
+		close(fail[0]);
 		enter_and_exec(&c);
+	}
+	/* EOF when the command's process has exec'd the launcher; a report
+	 * if a child failed before (they print nothing themselves). */
+	close(fail[1]);
+	while ((n = read(fail[0], &failure, sizeof(failure))) < 0 && errno == EINTR)
+		;
+	close(fail[0]);
+	if (n > 0) {
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		failure.what[sizeof(failure.what) - 1] = '\0';
+		r = volt_error_set_errno(n == (ssize_t)sizeof(failure) ? failure.err : EIO, "exec in container '%s': %s",
+					 name, n == (ssize_t)sizeof(failure) ? failure.what : "the command did not start");
+		goto out;
+	}
 	if (slave >= 0) {
 		close(slave);
 		slave = -1;
