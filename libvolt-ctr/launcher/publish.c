@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "../include/volt/ctr/container.h"
+#include "hostnet.h"
 #include "publish.h"
 
 #define MAX_PORTS 64
@@ -106,6 +107,14 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
+static bool conn_refused(struct conn *c, int err);
+
+/* Keep @fd's traffic on the bridge (unprivileged since Linux 5.7). */
+static bool bind_bridge(int fd)
+{
+	return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, HOSTNET_BRIDGE, sizeof(HOSTNET_BRIDGE)) == 0;
+}
+
 /* Start (or retry) the connection inside; false when it cannot be made. */
 static bool conn_connect(struct conn *c)
 {
@@ -116,6 +125,10 @@ static bool conn_connect(struct conn *c)
 		return false;
 	c->tries++;
 	c->retry_at = 0;
+	/* Only over the bridge: before the container's veth is on it, the
+	 * host's default route would carry the connection somewhere else. */
+	if (!bind_bridge(c->inside))
+		return conn_refused(c, EHOSTUNREACH);
 	if (connect(c->inside, (const struct sockaddr *)c->to, sizeof(*c->to)) == 0) {
 		c->connecting = false;
 		return true;
@@ -194,6 +207,10 @@ static void udp_forward(size_t i, long long now)
 		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			return;
+		if (!bind_bridge(fd)) {
+			close(fd);
+			return;
+		}
 		if (connect(fd, (const struct sockaddr *)&ports[i].to, sizeof(ports[i].to)) < 0) {
 			close(fd);
 			return;
