@@ -25,13 +25,13 @@ case $includedir in /*) ;; *) includedir=$prefix/$includedir ;; esac
 fail() { echo "FAIL: $*"; exit 1; }
 for l in core cas sec ctr vmm; do
 	so=$stage$libdir/libvolt-$l.so
-	[ -f "$so.0.3.0" ] || fail "missing $so.0.3.0"
-	[ "$(readlink "$so.0")" = "libvolt-$l.so.0.3.0" ] || fail "$so.0 is not the soname link"
+	[ -f "$so.1.0.0" ] || fail "missing $so.1.0.0"
+	[ "$(readlink "$so.1")" = "libvolt-$l.so.1.0.0" ] || fail "$so.1 is not the soname link"
 	[ -L "$so" ] || fail "missing development link $so"
 	[ -f "$stage$libdir/pkgconfig/libvolt-$l.pc" ] || fail "missing libvolt-$l.pc"
 	[ -f "$stage$includedir/volt/$l.h" ] || fail "missing <volt/$l.h>"
-	soname=$(readelf -d "$so.0.3.0" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
-	[ "$soname" = "libvolt-$l.so.0" ] || fail "soname of libvolt-$l is '$soname'"
+	soname=$(readelf -d "$so.1.0.0" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+	[ "$soname" = "libvolt-$l.so.1" ] || fail "soname of libvolt-$l is '$soname'"
 done
 [ -f "$stage$includedir/volt/core/version.h" ] || fail "missing <volt/core/version.h>"
 for b in volt voltvm stellarium; do

@@ -23,7 +23,7 @@ expect() {
 
 for tool in "$volt" "$voltvm" "$stellarium"; do
 	expect 0 "Usage:" "$tool" --help
-	expect 0 "0.3.0" "$tool" --version
+	expect 0 "0.4.0" "$tool" --version
 	expect 2 "unknown option '--frobnicate'" "$tool" --frobnicate
 	expect 0 "Exit status" "$tool" -h
 done
