@@ -17,6 +17,7 @@
 #include <volt/core/path.h>
 #include <volt/core/name.h>
 #include <volt/core/root.h>
+#include <volt/core/strv.h>
 #include <volt/core/file.h>
 #include <volt/core/format.h>
 
