@@ -108,8 +108,8 @@ VOLT_API int volt_sec_policy_apply(const volt_sec_policy *p, const volt_sec_appl
 	assert_return(p, -EINVAL);
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != VOLT_SEC_APPLY_OPTIONS_VERSION)
-		return volt_error_set(EINVAL, "apply: options version %u is not %u", opts->version,
+	if (!VERSION_SUPPORTED(opts->version, VOLT_SEC_APPLY_OPTIONS_VERSION))
+		return volt_error_set(EINVAL, "apply: options version %u is not 1 to %u", opts->version,
 				      VOLT_SEC_APPLY_OPTIONS_VERSION);
 	if (opts->flags & ~(VOLT_SEC_APPLY_STRICT | VOLT_SEC_APPLY_ROOT_USERNS))
 		return volt_error_set(EINVAL, "apply: unknown flags %#x", opts->flags);

@@ -1433,7 +1433,7 @@ VOLT_API int volt_sec_learn_run_explain(volt_sec_policy **out, json_t **explain,
 
 	assert_return(out, -EINVAL);
 	assert_return(argv && argv[0], -EINVAL);
-	if (options && (options->version != VOLT_SEC_LEARN_OPTIONS_VERSION ||
+	if (options && (!VERSION_SUPPORTED(options->version, VOLT_SEC_LEARN_OPTIONS_VERSION) ||
 			(options->flags & ~(VOLT_SEC_LEARN_FORWARD_SIGNALS | VOLT_SEC_LEARN_SAME_IDS |
 					    VOLT_SEC_LEARN_CAPABILITIES))))
 		return volt_error_set(EINVAL, "learn: bad options (version %u, flags %#x)", options->version,

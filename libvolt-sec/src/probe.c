@@ -87,7 +87,7 @@ void probe_fill(volt_sec_support *out, bool user_namespaces)
 VOLT_API int volt_sec_probe(volt_sec_support *out)
 {
 	assert_return(out, -EINVAL);
-	assert_return(out->version == VOLT_SEC_SUPPORT_VERSION, -EINVAL);
+	assert_return(VERSION_SUPPORTED(out->version, VOLT_SEC_SUPPORT_VERSION), -EINVAL);
 	probe_fill(out, true);
 	return 0;
 }
@@ -126,7 +126,7 @@ VOLT_API int volt_sec_policy_gaps(const volt_sec_policy *p, const volt_sec_suppo
 	int abi, r = 0;
 
 	assert_return(p, -EINVAL);
-	assert_return(s && s->version == VOLT_SEC_SUPPORT_VERSION, -EINVAL);
+	assert_return(s && VERSION_SUPPORTED(s->version, VOLT_SEC_SUPPORT_VERSION), -EINVAL);
 	assert_return(out, -EINVAL);
 	if (!gaps)
 		return volt_error_set(ENOMEM, NULL);

@@ -345,6 +345,11 @@ START_TEST(test_probe_sees_this_kernel)
 
 	ck_assert_int_eq(volt_sec_probe(&s), 0);
 	ck_assert_int_eq(volt_sec_probe(&bad), -EINVAL);
+	/* Any version from 1 to ours is accepted; a newer one is refused. */
+	bad.version = 1;
+	ck_assert_int_eq(volt_sec_probe(&bad), 0);
+	bad.version = VOLT_SEC_SUPPORT_VERSION + 1;
+	ck_assert_int_eq(volt_sec_probe(&bad), -EINVAL);
 	/* Informative: the denial tests skip or fail on what is missing. */
 	fprintf(stderr, "landlock ABI %d (errno %d), seccomp %d, user namespaces %d\n", s.landlock_abi,
 		s.landlock_errno, s.seccomp, s.user_namespaces);

@@ -59,6 +59,15 @@ static inline void closedirp(DIR **d)
 #define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
 
 /*
+ * A versioned options or result struct is accepted at any version from 1
+ * to the one this library was built with: a program built against an
+ * older header passes a shorter struct, and the library reads (or writes)
+ * only the fields that version has. A newer version than ours is refused,
+ * since its fields would be silently ignored.
+ */
+#define VERSION_SUPPORTED(v, current) ((v) >= 1 && (v) <= (current))
+
+/*
  * Argument checks at public entry points: a caller's bug is reported as
  * -EINVAL with a message naming the function, not as a crash.
  */
