@@ -785,66 +785,82 @@ static int info_of(const volt_ctr *ctr, const char *name, volt_ctr_info *info)
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(((const volt_ctr_info *)a)->name, ((const volt_ctr_info *)b)->name);
+	return strcmp((*(volt_ctr_info *const *)a)->name, (*(volt_ctr_info *const *)b)->name);
 }
 
-VOLT_API int volt_ctr_list(volt_ctr *ctr, volt_ctr_info **out, size_t *out_n)
+static void info_free(volt_ctr_info *info)
+{
+	if (!info)
+		return;
+	free(info->name);
+	free(info->image);
+	free(info);
+}
+
+VOLT_API int volt_ctr_list(volt_ctr *ctr, volt_ctr_info ***out, size_t *out_n)
 {
 	_cleanup_closedir_ DIR *d = NULL;
-	volt_ctr_info *infos = NULL;
+	volt_ctr_info **list = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
 	int r;
 
 	assert_return(ctr, EINVAL);
 	assert_return(out, EINVAL);
-	assert_return(out_n, EINVAL);
 
 	d = opendir(ctr->containers);
 	if (!d && errno != ENOENT)
 		return volt_error_set_errno(errno, "open %s", ctr->containers);
 	while (d && (e = readdir(d))) {
+		volt_ctr_info *info;
+
 		if (e->d_name[0] == '.' || !volt_name_is_valid(e->d_name))
 			continue;
-		if (n == cap) {
-			volt_ctr_info *ni = realloc(infos, (cap = cap ? cap * 2 : 16) * sizeof(*ni));
+		if (n + 1 >= cap) {
+			volt_ctr_info **nl = realloc(list, (cap = cap ? cap * 2 : 16) * sizeof(*nl));
 
-			if (!ni) {
-				volt_ctr_info_free(infos, n);
+			if (!nl) {
+				volt_ctr_info_list_free(list);
 				return volt_error_set(ENOMEM, NULL);
 			}
-			infos = ni;
+			list = nl;
 		}
-		r = info_of(ctr, e->d_name, &infos[n]);
+		info = calloc(1, sizeof(*info));
+		if (!info) {
+			volt_ctr_info_list_free(list);
+			return volt_error_set(ENOMEM, NULL);
+		}
+		r = info_of(ctr, e->d_name, info);
 		if (r == -ENOENT) {
 			/* Being created or removed right now: not a container yet (or any more). */
-			free(infos[n].name);
-			free(infos[n].image);
+			info_free(info);
 			continue;
 		}
-		n++;
+		list[n++] = info;
+		list[n] = NULL;
 		if (r < 0) {
-			volt_ctr_info_free(infos, n);
+			volt_ctr_info_list_free(list);
 			return r;
 		}
 	}
+	if (!list && !(list = calloc(1, sizeof(*list))))
+		return volt_error_set(ENOMEM, NULL);
 	if (n > 1)
-		qsort(infos, n, sizeof(*infos), by_name);
-	*out = infos;
-	*out_n = n;
+		qsort(list, n, sizeof(*list), by_name);
+	*out = list;
+	if (out_n)
+		*out_n = n;
 	return 0;
 }
 
-VOLT_API void volt_ctr_info_free(volt_ctr_info *infos, size_t n)
+VOLT_API volt_ctr_info **volt_ctr_info_list_free(volt_ctr_info **list)
 {
-	if (!infos)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(infos[i].name);
-		free(infos[i].image);
-	}
-	if (n)
-		free(infos);
+	if (!list)
+		return NULL;
+	for (volt_ctr_info **i = list; *i; i++)
+		info_free(*i);
+	free(list);
+	return NULL;
 }
 
 VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out)

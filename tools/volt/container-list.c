@@ -228,7 +228,7 @@ int container_list(const struct cli_global *g, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	volt_ctr_info *infos = NULL;
+	volt_ctr_info **infos = NULL;
 	volt_ctr *ctr = NULL;
 	const char *format = NULL;
 	bool json = g->json, quiet = false, running = false;
@@ -282,24 +282,24 @@ int container_list(const struct cli_global *g, int argc, char **argv)
 			json_t *o;
 			struct row row;
 
-			if (running && infos[i].state != VOLT_CTR_RUNNING)
+			if (running && infos[i]->state != VOLT_CTR_RUNNING)
 				continue;
-			o = json_pack("{s:s, s:s, s:s, s:I, s:b}", "name", infos[i].name, "image", infos[i].image,
-				      "state", volt_ctr_state_to_string(infos[i].state), "main_pid",
-				      (json_int_t)infos[i].main_pid, "unit", infos[i].unit);
-			if (infos[i].state == VOLT_CTR_EXITED)
-				json_object_set_new(o, "exit_status", json_integer(infos[i].exit_status));
-			if (infos[i].started_ns)
+			o = json_pack("{s:s, s:s, s:s, s:I, s:b}", "name", infos[i]->name, "image", infos[i]->image,
+				      "state", volt_ctr_state_to_string(infos[i]->state), "main_pid",
+				      (json_int_t)infos[i]->main_pid, "unit", infos[i]->unit);
+			if (infos[i]->state == VOLT_CTR_EXITED)
+				json_object_set_new(o, "exit_status", json_integer(infos[i]->exit_status));
+			if (infos[i]->started_ns)
 				json_object_set_new(o, "uptime_ns",
-						    json_integer((json_int_t)(now_ns() - infos[i].started_ns)));
-			if (infos[i].memory_bytes != UINT64_MAX)
-				json_object_set_new(o, "memory_bytes", json_integer((json_int_t)infos[i].memory_bytes));
-			network_columns(ctr, infos[i].name, &row);
+						    json_integer((json_int_t)(now_ns() - infos[i]->started_ns)));
+			if (infos[i]->memory_bytes != UINT64_MAX)
+				json_object_set_new(o, "memory_bytes", json_integer((json_int_t)infos[i]->memory_bytes));
+			network_columns(ctr, infos[i]->name, &row);
 			json_object_set_new(o, "ports", json_string(row.ports));
 			json_object_set_new(o, "ip", json_string(row.ip));
 			json_array_append_new(a, o);
 		}
-		volt_ctr_info_free(infos, n);
+		volt_ctr_info_list_free(infos);
 		volt_ctr_free(ctr);
 		return cli_print_json(g->program, a);
 	}
@@ -310,20 +310,20 @@ int container_list(const struct cli_global *g, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct row row;
 
-		if (running && infos[i].state != VOLT_CTR_RUNNING)
+		if (running && infos[i]->state != VOLT_CTR_RUNNING)
 			continue;
 		if (quiet) {
-			printf("%s\n", infos[i].name);
+			printf("%s\n", infos[i]->name);
 			continue;
 		}
-		fill_row(ctr, &infos[i], &row);
+		fill_row(ctr, infos[i], &row);
 		if (format)
 			format_print(format, &row);
 		else
 			printf("%-20s %-28s %-12s %8s %10s %10s %-15s %s\n", row.name, row.image, row.status, row.pid,
 			       row.uptime, row.memory, row.ip, row.ports);
 	}
-	volt_ctr_info_free(infos, n);
+	volt_ctr_info_list_free(infos);
 	volt_ctr_free(ctr);
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }

@@ -345,7 +345,11 @@ typedef enum volt_ctr_state {
 /** "created", "running", "exited", "failed" or "unknown". Never NULL. */
 VOLT_API const char *volt_ctr_state_to_string(volt_ctr_state state);
 
-/** One line of a listing. */
+/**
+ * One line of a listing. Its size is not part of the ABI: a later
+ * version may add fields at the end, so a program only ever holds
+ * pointers to it, which volt_ctr_list() returns.
+ */
 typedef struct volt_ctr_info {
 	char *name;
 	char *image;            /* the rootfs the container came from */
@@ -360,13 +364,14 @@ typedef struct volt_ctr_info {
 /**
  * List every container, sorted by name.
  *
- * @param out    on success, an array the caller frees with volt_ctr_info_free().
- * @param out_n  its length.
+ * @param out    on success, a NULL-terminated array of pointers the caller
+ *               frees with volt_ctr_info_list_free().
+ * @param out_n  if not NULL, its length.
  */
-VOLT_API int volt_ctr_list(volt_ctr *ctr, volt_ctr_info **out, size_t *out_n);
+VOLT_API int volt_ctr_list(volt_ctr *ctr, volt_ctr_info ***out, size_t *out_n);
 
-/** Free an array from volt_ctr_list() (NULL is fine). */
-VOLT_API void volt_ctr_info_free(volt_ctr_info *infos, size_t n);
+/** Free an array from volt_ctr_list() and what it points to (NULL is fine). Returns NULL. */
+VOLT_API volt_ctr_info **volt_ctr_info_list_free(volt_ctr_info **list);
 
 /**
  * Everything known of container @name as a JSON object: its spec, its
