@@ -63,6 +63,10 @@ int oci_layer_record_write(volt_cas *cas, const volt_cas_hash *digest, const vol
 	line[64] = '\n';
 	if (asprintf(&path, "%s/oci/layers/%s", cas->path, name) < 0)
 		return volt_error_set(ENOMEM, NULL);
+	/* The root first: gc must never see a record whose tree it may take. */
+	r = oci_root_set(cas, OCI_ROOT_LAYER, name + 7, tree);
+	if (r < 0)
+		return r;
 	return volt_file_write_atomic(path, line, 65, 0644);
 }
 
@@ -84,10 +88,13 @@ int oci_layer_record_remove(volt_cas *cas, const char *digest)
 	layer_file_name(name, &d);
 	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
 		return volt_error_set_errno(errno, "remove layer record %s", digest);
-	return 0;
+	if (fsync(fd) < 0)
+		return volt_error_set_errno(errno, "sync layer records");
+	/* The root after the record: a crash in between leaves the tree kept. */
+	return oci_root_drop(cas, OCI_ROOT_LAYER, name + 7);
 }
 
-VOLT_API int volt_cas_oci_layer_lookup(volt_cas *cas, const char *digest, volt_cas_hash *out_tree)
+VOLT_API int volt_img_layer_lookup(volt_cas *cas, const char *digest, volt_cas_hash *out_tree)
 {
 	_cleanup_close_ int dfd = -1, fd = -1;
 	char name[7 + VOLT_CAS_HASH_HEX_SIZE], buf[80];
@@ -204,7 +211,7 @@ static ssize_t fd_read(void *ctx, void *buf, size_t len)
 	return n;
 }
 
-VOLT_API int volt_cas_oci_layer_import(volt_cas *cas, const char *digest, const char *media_type, int fd,
+VOLT_API int volt_img_layer_import(volt_cas *cas, const char *digest, const char *media_type, int fd,
 				       volt_cas_hash *out_tree)
 {
 	enum oci_compression c;
