@@ -247,7 +247,8 @@ VOLT_API int volt_img_image_save(volt_cas *cas, const char *name, int fd, char *
  * exclusive lock, like gc.
  *
  * @param flags  VOLT_IMG_ROOTS_*. A dry run still adds missing refs
- *               (that only ever keeps data) but drops none.
+ *               (that only ever keeps data) but drops none: a gc dry run
+ *               after it does not count what leftover refs keep.
  * @return 0; -EBUSY with NO_WAIT while an import runs; -EBADMSG
  *         (and nothing dropped) when a record without a ref cannot be
  *         read; I/O errors.
