@@ -92,6 +92,9 @@ int oci_record_list(volt_cas *cas, bool skip_bad, struct json_t **out_array);
 /* "img." + kind + "." + 64 hex digits + NUL */
 #define OCI_ROOT_REF_SIZE (4 + 5 + 1 + 64 + 1)
 void oci_root_ref_name(char out[OCI_ROOT_REF_SIZE], const char *kind, const char *hex);
+/* Serialise a record's ref and file against other records' (oci/records.lock,
+ * held exclusively; taken after the store's lock, never the other way). */
+int oci_records_lock(volt_cas *cas, int *out_fd);
 /* Set the ref of a record before the record is written; the caller holds
  * the shared lock (the data is synced before the ref). */
 int oci_root_set(volt_cas *cas, const char *kind, const char *hex, const volt_cas_hash *root);

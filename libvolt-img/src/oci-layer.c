@@ -51,7 +51,7 @@ static void layer_file_name(char out[7 + VOLT_CAS_HASH_HEX_SIZE], const volt_cas
 int oci_layer_record_write(volt_cas *cas, const volt_cas_hash *digest, const volt_cas_hash *tree)
 {
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, records = -1;
 	char name[7 + VOLT_CAS_HASH_HEX_SIZE], line[VOLT_CAS_HASH_HEX_SIZE + 1];
 	int r;
 
@@ -64,7 +64,9 @@ int oci_layer_record_write(volt_cas *cas, const volt_cas_hash *digest, const vol
 	if (asprintf(&path, "%s/oci/layers/%s", cas->path, name) < 0)
 		return volt_error_set(ENOMEM, NULL);
 	/* The root first: gc must never see a record whose tree it may take. */
-	r = oci_root_set(cas, OCI_ROOT_LAYER, name + 7, tree);
+	r = oci_records_lock(cas, &records);
+	if (r >= 0)
+		r = oci_root_set(cas, OCI_ROOT_LAYER, name + 7, tree);
 	if (r < 0)
 		return r;
 	return volt_file_write_atomic(path, line, 65, 0644);
@@ -72,7 +74,7 @@ int oci_layer_record_write(volt_cas *cas, const volt_cas_hash *digest, const vol
 
 int oci_layer_record_remove(volt_cas *cas, const char *digest)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, records = -1;
 	char name[7 + VOLT_CAS_HASH_HEX_SIZE];
 	volt_cas_hash d;
 	int r;
@@ -86,6 +88,9 @@ int oci_layer_record_remove(volt_cas *cas, const char *digest)
 	if (r < 0)
 		return r;
 	layer_file_name(name, &d);
+	r = oci_records_lock(cas, &records);
+	if (r < 0)
+		return r;
 	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
 		return volt_error_set_errno(errno, "remove layer record %s", digest);
 	if (fsync(fd) < 0)

@@ -28,7 +28,7 @@ static void record_file_name(char out[VOLT_CAS_HASH_HEX_SIZE + 5], const char *f
 
 int oci_record_write(volt_cas *cas, const char *full_name, json_t *rec)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, records = -1;
 	_cleanup_free_ char *path = NULL;
 	char file[VOLT_CAS_HASH_HEX_SIZE + 5];
 	volt_cas_hash root;
@@ -45,7 +45,9 @@ int oci_record_write(volt_cas *cas, const char *full_name, json_t *rec)
 	r = volt_cas_hash_from_hex(&root, json_string_value(json_object_get(rec, "record")));
 	if (r < 0)
 		return volt_error_set(EINVAL, "image record of %s: bad record tree", full_name);
-	r = oci_root_set(cas, OCI_ROOT_IMAGE, file, &root);
+	r = oci_records_lock(cas, &records);
+	if (r >= 0)
+		r = oci_root_set(cas, OCI_ROOT_IMAGE, file, &root);
 	if (r < 0)
 		return r;
 	return volt_json_write_file(path, rec, VOLT_JSON_PRETTY, 0644);
@@ -138,11 +140,13 @@ int oci_record_read(volt_cas *cas, const char *full_name, json_t **out)
 
 int oci_record_remove(volt_cas *cas, const char *full_name)
 {
-	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int dfd = -1, records = -1;
 	char file[VOLT_CAS_HASH_HEX_SIZE + 5];
 	int r;
 
 	r = oci_dir_open(cas, "images", false, &dfd);
+	if (r >= 0)
+		r = oci_records_lock(cas, &records);
 	if (r == -ENOENT)
 		return volt_error_set(ENOENT, "no image named '%s'", full_name);
 	if (r < 0)

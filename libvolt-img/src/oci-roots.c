@@ -15,9 +15,11 @@
  * fsck and stats sees it, whoever runs it.
  *
  * Order: a record's ref is written (its data synced first) before the
- * record, and removed after it, both by the writer holding the store's
- * shared lock; so a record never names data gc may take. A crash in
- * between leaves a ref without a record: data kept, nothing visible.
+ * record, and removed after it; so a record never names data gc may
+ * take. A crash in between leaves a ref without a record: data kept,
+ * nothing visible. Each pair is done under oci/records.lock, so that a
+ * removal and a new record of one name cannot interleave into a record
+ * whose ref the removal dropped.
  * volt_img_roots_repair(), run before the gc of `volt image prune` and
  * `stellarium gc`, drops such refs, and gives records that have none
  * (stores written before 0.4) theirs.
@@ -28,9 +30,34 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "oci-internal.h"
+
+int oci_records_lock(volt_cas *cas, int *out_fd)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int dfd = -1, fd = -1;
+	int r;
+
+	if (asprintf(&dir, "%s/oci", cas->path) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	r = volt_mkdir_p(dir, 0755);
+	if (r < 0)
+		return r;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return volt_error_set_errno(errno, "open %s", dir);
+	fd = openat(dfd, "records.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return volt_error_set_errno(errno, "open %s/records.lock", dir);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return volt_error_set_errno(errno, "lock %s/records.lock", dir);
+	*out_fd = TAKE_FD(fd);
+	return 0;
+}
 
 void oci_root_ref_name(char out[OCI_ROOT_REF_SIZE], const char *kind, const char *hex)
 {
@@ -84,29 +111,28 @@ static int add_missing(volt_cas *cas, const char *what, const char *ref, const v
 	return r < 0 ? volt_error_prefix(r, "root of record %s", what) : 0;
 }
 
-/* Is @ref "img.KIND.<64 lower-case hex>"? Then its record's path in oci/. */
+static bool is_hex64(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* Is @ref "img.image.<hex>" or "img.layer.<hex>"? Then its record's path in the store. */
 static bool root_ref_record(const char *ref, char *path, size_t size)
 {
-	const char *hex;
+	static const char image[] = "img." OCI_ROOT_IMAGE ".", layer[] = "img." OCI_ROOT_LAYER ".";
 
-	if (strncmp(ref, "img.image.", 10) == 0)
-		hex = ref + 10;
-	else if (strncmp(ref, "img.layer.", 10) == 0)
-		hex = ref + 10;
+	if (strncmp(ref, image, strlen(image)) == 0 && is_hex64(ref + strlen(image)))
+		snprintf(path, size, "oci/images/%s.json", ref + strlen(image));
+	else if (strncmp(ref, layer, strlen(layer)) == 0 && is_hex64(ref + strlen(layer)))
+		snprintf(path, size, "oci/layers/sha256-%s", ref + strlen(layer));
 	else
 		return false;
-	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
-		return false;
-	if (ref[4] == 'i')
-		snprintf(path, size, "oci/images/%s.json", hex);
-	else
-		snprintf(path, size, "oci/layers/sha256-%s", hex);
 	return true;
 }
 
 VOLT_API int volt_img_roots_repair(volt_cas *cas, unsigned int flags)
 {
-	_cleanup_close_ int lock = -1;
+	_cleanup_close_ int lock = -1, records = -1;
 	char **refs = NULL;
 	size_t n = 0;
 	int r;
@@ -116,6 +142,8 @@ VOLT_API int volt_img_roots_repair(volt_cas *cas, unsigned int flags)
 	/* Exclusive, as gc: no writer is between a record's ref and the
 	 * record, so a ref without a record is one a crash left. */
 	r = cas_lock(cas, true, !(flags & VOLT_IMG_ROOTS_NO_WAIT), &lock);
+	if (r >= 0)
+		r = oci_records_lock(cas, &records);
 	if (r < 0)
 		return r;
 	/* Adding refs only ever keeps data: done in a dry run too, so that
