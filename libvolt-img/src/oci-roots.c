@@ -111,20 +111,27 @@ static int add_missing(volt_cas *cas, const char *what, const char *ref, const v
 	return r < 0 ? volt_error_prefix(r, "root of record %s", what) : 0;
 }
 
-static bool is_hex64(const char *s)
+/* The 64 hex digits of @ref if it is "img.KIND.<hex>", else NULL. */
+static const char *root_ref_hex(const char *ref, const char *kind)
 {
-	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+	size_t n = strlen(kind);
+	const char *hex;
+
+	if (strncmp(ref, "img.", 4) != 0 || strncmp(ref + 4, kind, n) != 0 || ref[4 + n] != '.')
+		return NULL;
+	hex = ref + 4 + n + 1;
+	return strlen(hex) == 64 && strspn(hex, "0123456789abcdef") == 64 ? hex : NULL;
 }
 
 /* Is @ref "img.image.<hex>" or "img.layer.<hex>"? Then its record's path in the store. */
 static bool root_ref_record(const char *ref, char *path, size_t size)
 {
-	static const char image[] = "img." OCI_ROOT_IMAGE ".", layer[] = "img." OCI_ROOT_LAYER ".";
+	const char *hex;
 
-	if (strncmp(ref, image, strlen(image)) == 0 && is_hex64(ref + strlen(image)))
-		snprintf(path, size, "oci/images/%s.json", ref + strlen(image));
-	else if (strncmp(ref, layer, strlen(layer)) == 0 && is_hex64(ref + strlen(layer)))
-		snprintf(path, size, "oci/layers/sha256-%s", ref + strlen(layer));
+	if ((hex = root_ref_hex(ref, OCI_ROOT_IMAGE)))
+		snprintf(path, size, "oci/images/%s.json", hex);
+	else if ((hex = root_ref_hex(ref, OCI_ROOT_LAYER)))
+		snprintf(path, size, "oci/layers/sha256-%s", hex);
 	else
 		return false;
 	return true;
