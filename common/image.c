@@ -39,12 +39,12 @@ static int import_builtin(volt_cas *cas, const char *images_dir, volt_cas_hash *
 /* An OCI image record first (`volt image ls`), then a Stellarium ref or hash. */
 static int resolve_name(volt_cas *cas, const char *image, volt_cas_hash *out_root)
 {
-	volt_cas_oci_image *img = NULL;
-	int r = volt_cas_oci_image_get(cas, image, &img);
+	volt_img_image *img = NULL;
+	int r = volt_img_image_get(cas, image, &img);
 
 	if (r == 0) {
 		*out_root = img->root;
-		volt_cas_oci_image_free(img);
+		volt_img_image_free(img);
 		return 0;
 	}
 	if (r != -ENOENT && r != -EINVAL)

@@ -9,7 +9,7 @@
 #ifndef VOLT_COMMON_IMAGE_H
 #define VOLT_COMMON_IMAGE_H
 
-#include <volt/cas.h>
+#include <volt/img.h>
 
 #define COMMON_BUILTIN_IMAGE "busybox"
 

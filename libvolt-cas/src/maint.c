@@ -112,8 +112,6 @@ VOLT_API int volt_cas_gc(volt_cas *cas, unsigned int flags, volt_cas_gc_result *
 	if (r < 0)
 		return r;
 	r = cas_walk_refs(&w, NULL, &s.res.refs);
-	if (r >= 0)
-		r = cas_walk_oci(&w, NULL, NULL);
 	if (r < 0) {
 		cas_walk_clear(&w);
 		return volt_error_prefix(r == -ENOENT ? -EBADMSG : r, "gc: cannot mark (run fsck)");
@@ -230,8 +228,6 @@ VOLT_API int volt_cas_fsck(volt_cas *cas, unsigned int flags, volt_cas_problem_f
 	r = for_each_block_file(cas, check_block_file, &f);
 	if (r >= 0)
 		r = cas_walk_refs(&w, fsck_bad_ref, &f.res.refs);
-	if (r >= 0)
-		r = cas_walk_oci(&w, fsck_bad_ref, NULL);
 	if (f.qfd >= 0)
 		close(f.qfd);
 	cas_hashset_clear(&f.good);
@@ -288,8 +284,6 @@ VOLT_API int volt_cas_get_stats(volt_cas *cas, volt_cas_stats *out)
 	assert_return(cas, EINVAL);
 	assert_return(out && out->version == VOLT_CAS_RESULT_VERSION, EINVAL);
 	r = cas_walk_refs(&w, NULL, &s.refs);
-	if (r >= 0)
-		r = cas_walk_oci(&w, NULL, NULL);
 	if (r >= 0)
 		r = for_each_block_file(cas, stat_block_file, &a);
 	cas_walk_clear(&w);

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "oci-internal.h"
 #include "walk.h"
 
 static int block(struct cas_walk *w, const volt_cas_hash *h, uint32_t len)
@@ -172,28 +171,4 @@ int cas_walk_refs(struct cas_walk *w, int (*on_bad_ref)(struct cas_walk *w, cons
 	if (n_refs)
 		*n_refs = n;
 	return r;
-}
-
-struct oci_walk {
-	struct cas_walk *w;
-	int (*on_bad_ref)(struct cas_walk *w, const char *name, int err);
-};
-
-static int oci_root(volt_cas *cas, const char *what, const volt_cas_hash *root, int err, void *userdata)
-{
-	struct oci_walk *ow = userdata;
-	int r;
-
-	if (err < 0)
-		return ow->on_bad_ref ? ow->on_bad_ref(ow->w, what, err) : err;
-	r = cas_walk_root(ow->w, root);
-	return r < 0 ? volt_error_prefix(r, "image record %s", what) : 0;
-}
-
-int cas_walk_oci(struct cas_walk *w, int (*on_bad_ref)(struct cas_walk *w, const char *name, int err),
-		 uint64_t *n_records)
-{
-	struct oci_walk ow = { w, on_bad_ref };
-
-	return oci_for_each_root(w->cas, oci_root, &ow, n_records);
 }

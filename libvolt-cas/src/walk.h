@@ -34,11 +34,10 @@ struct cas_walk {
 void cas_walk_clear(struct cas_walk *w);
 
 int cas_walk_root(struct cas_walk *w, const volt_cas_hash *root);
-/* Walk every ref; @on_bad_ref may skip unreadable refs (return 0). */
+/* Walk every ref; @on_bad_ref may skip unreadable refs (return 0). Refs are
+ * the only roots: layers above the store (image records) keep their data
+ * with refs of their own, so the walk knows nothing of them. */
 int cas_walk_refs(struct cas_walk *w, int (*on_bad_ref)(struct cas_walk *w, const char *name, int err),
 		  uint64_t *n_refs);
-/* Walk what OCI image and layer records keep (oci/ in the store), like refs. */
-int cas_walk_oci(struct cas_walk *w, int (*on_bad_ref)(struct cas_walk *w, const char *name, int err),
-		 uint64_t *n_records);
 
 #endif

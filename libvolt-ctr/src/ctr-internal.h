@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include <volt/ctr.h>
+#include <volt/img.h>
 
 #include "netalloc.h"
 #include "unit.h"
@@ -79,9 +80,9 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 int ctr_restart_to_json(json_t *o, const char *restart);
 
 /* image-config.c: an OCI image's config applied to a spec */
-struct volt_cas_oci_image;
+struct volt_img_image;
 struct ctr_image_config {
-	struct volt_cas_oci_image *img;
+	struct volt_img_image *img;
 	char root_hex[65];          /* the image's tree, which the base is made of */
 	const char **argv, **env;   /* point into the image or the spec */
 	char *user;

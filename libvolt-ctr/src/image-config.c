@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <volt/cas.h>
+#include <volt/img.h>
 #include <volt/core.h>
 
 #include "ctr-internal.h"
@@ -53,7 +53,7 @@ static bool env_has(const char *const *env, const char *entry)
 
 static int fill_spec(struct ctr_image_config *ic, const volt_ctr_spec *spec, volt_ctr_spec *eff)
 {
-	const volt_cas_oci_image *img = ic->img;
+	const volt_img_image *img = ic->img;
 	size_t ne = strv_len(img->entrypoint), nc, n = 0;
 	bool user_cmd = spec->argv && spec->argv[0];
 	const char *const *cmd = user_cmd ? spec->argv : img->cmd;
@@ -93,7 +93,7 @@ static int fill_spec(struct ctr_image_config *ic, const volt_ctr_spec *spec, vol
 	return 0;
 }
 
-static json_t *image_record(const volt_cas_oci_image *img, bool user_cmd)
+static json_t *image_record(const volt_img_image *img, bool user_cmd)
 {
 	json_t *o = json_object();
 
@@ -131,7 +131,7 @@ int ctr_image_config_apply(const volt_ctr *ctr, const volt_ctr_spec *spec, volt_
 	}
 	if (r < 0)
 		return r;
-	r = volt_cas_oci_image_get(cas, spec->image, &ic->img);
+	r = volt_img_image_get(cas, spec->image, &ic->img);
 	volt_cas_close(cas);
 	if (r == -ENOENT || r == -EINVAL) {
 		/* Not an image record: maybe a ref or a hash, unless no ref can have that name. */
@@ -156,7 +156,7 @@ int ctr_image_config_apply(const volt_ctr *ctr, const volt_ctr_spec *spec, volt_
 
 void ctr_image_config_clear(struct ctr_image_config *ic)
 {
-	volt_cas_oci_image_free(ic->img);
+	volt_img_image_free(ic->img);
 	free(ic->argv);
 	free(ic->env);
 	free(ic->user);

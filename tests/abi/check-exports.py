@@ -2,6 +2,10 @@
 """ABI test: a Volt shared library exports exactly the functions its public
 headers declare with VOLT_API, every one listed in its .sym file and bound
 to a version node of that library (VOLT_<LIB>_x.y), and nothing else.
+A node VOLT_<LIB>_PRIVATE is the library's private interface for its
+siblings of the same build (src/<lib>-private.h, no ABI): its symbols are
+not in the public headers, but each must be listed there and exported
+under it.
 
 usage: check-exports.py LIBRARY.so LIBRARY.sym INCLUDE_DIR [INCLUDE_DIR...]
 """
@@ -44,21 +48,35 @@ def declared(include_dirs):
 
 
 def listed(sym):
+    """Public names, node names, and {private name: its node}."""
     text = re.sub(r"/\*.*?\*/", "", pathlib.Path(sym).read_text(), flags=re.S)
-    names, nodes = set(), set()
+    names, nodes, private = set(), set(), {}
     for m in re.finditer(r"(\w[\w.]*)\s*\{(.*?)\}", text, re.S):
         nodes.add(m.group(1))
         body = m.group(2).split("local:")[0].replace("global:", "")
-        names.update(n.strip() for n in body.split(";") if n.strip())
-    return names, nodes
+        these = {n.strip() for n in body.split(";") if n.strip()}
+        if m.group(1).endswith("_PRIVATE"):
+            private.update((n, m.group(1)) for n in these)
+        else:
+            names.update(these)
+    return names, nodes, private
 
 
 def main():
     so, sym, includes = sys.argv[1], sys.argv[2], sys.argv[3:]
     lib = re.search(r"libvolt-(\w+)\.so", so).group(1).upper()
     exp, decl = exported(so), declared(includes)
-    names, nodes = listed(sym)
+    names, nodes, private = listed(sym)
     errors = []
+
+    for n, node in sorted(private.items()):
+        if node != f"VOLT_{lib}_PRIVATE":
+            errors.append(f"private node {node} is not VOLT_{lib}_PRIVATE")
+        if n in decl:
+            errors.append(f"private symbol {n} is declared VOLT_API in a public header")
+        elif exp.get(n) != node:
+            errors.append(f"private symbol {n} is not exported under {node}")
+        exp.pop(n, None)
 
     for n in sorted(set(exp) - decl):
         errors.append(f"exported but not declared VOLT_API in a public header: {n}")
@@ -77,7 +95,7 @@ def main():
     for e in errors:
         print(f"{pathlib.Path(so).name}: {e}")
     print(f"{pathlib.Path(so).name}: {len(exp)} exported, {len(decl)} declared, "
-          f"{len(names)} in {pathlib.Path(sym).name}, nodes {sorted(nodes)}")
+          f"{len(names)} in {pathlib.Path(sym).name}, {len(private)} private, nodes {sorted(nodes)}")
     return 1 if errors else 0
 
 

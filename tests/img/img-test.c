@@ -133,7 +133,7 @@ int t_import_layer(volt_cas *cas, struct t_tar *t, enum t_comp c, const char *me
 	int fd = t_fd(blob, len), r;
 
 	t_digest(digest, blob, len);
-	r = volt_cas_oci_layer_import(cas, digest, media_type, fd, tree);
+	r = volt_img_layer_import(cas, digest, media_type, fd, tree);
 	close(fd);
 	free(blob);
 	return r;

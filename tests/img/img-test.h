@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include <volt/cas.h>
+#include <volt/img.h>
 
 /* A tar archive growing in memory. */
 struct t_tar {

@@ -53,7 +53,7 @@ for args in "--json info" "info --json"; do
 		failures=$((failures + 1))
 	fi
 done
-"$volt" version --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert set(d["libraries"])=={"libvolt-core","libvolt-cas","libvolt-sec","libvolt-ctr","libvolt-vmm"}' ||
+"$volt" version --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert set(d["libraries"])=={"libvolt-core","libvolt-cas","libvolt-img","libvolt-sec","libvolt-ctr","libvolt-vmm"}' ||
 	{ echo "FAIL: volt version --json"; failures=$((failures + 1)); }
 
 echo "$failures failure(s)"

@@ -58,7 +58,12 @@ int cli_reclaim(const struct cli_global *g, const char *verb, const char *help, 
 			volt_error_clear(); /* no store: no blocks to free */
 			r = 0;
 		} else if (r >= 0) {
-			r = volt_cas_gc(cas, flags, &out->blocks);
+			/* Image records keep their data by refs: set them right first
+			 * (the store's gc knows nothing of images). */
+			r = volt_img_roots_repair(cas, (flags & VOLT_CAS_GC_DRY_RUN ? VOLT_IMG_ROOTS_DRY_RUN : 0) |
+						       (flags & VOLT_CAS_GC_NO_WAIT ? VOLT_IMG_ROOTS_NO_WAIT : 0));
+			if (r >= 0)
+				r = volt_cas_gc(cas, flags, &out->blocks);
 			volt_cas_close(cas);
 		}
 	}

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include <volt/cas.h>
+#include <volt/img.h>
 
 #include "cli.h"
 

@@ -40,7 +40,7 @@ int cli_registry_option(const char *program, struct cli_registry_args *a, int op
 	return 0;
 }
 
-int cli_registry_finish(const char *program, struct cli_registry_args *a, volt_cas_registry_options *o)
+int cli_registry_finish(const char *program, struct cli_registry_args *a, volt_img_registry_options *o)
 {
 	if (a->password_stdin && !a->username)
 		return cli_usage_error(program, "--password-stdin needs --username");
@@ -70,7 +70,7 @@ int cli_registry_finish(const char *program, struct cli_registry_args *a, volt_c
 	if (o->authfile && !*o->authfile)
 		o->authfile = NULL;
 	if (a->insecure)
-		o->flags |= VOLT_CAS_REGISTRY_INSECURE;
+		o->flags |= VOLT_IMG_REGISTRY_INSECURE;
 	o->timeout_sec = a->timeout;
 	return -1;
 }
@@ -86,7 +86,7 @@ void cli_registry_args_clear(struct cli_registry_args *a)
 
 static bool progress_drawn;
 
-void cli_registry_progress(const volt_cas_registry_result *p, void *userdata)
+void cli_registry_progress(const volt_img_registry_result *p, void *userdata)
 {
 	const char *noun = userdata ? userdata : "objects";
 	char a[VOLT_FORMAT_BUF_SIZE], b[VOLT_FORMAT_BUF_SIZE];

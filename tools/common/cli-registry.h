@@ -11,7 +11,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include <volt/cas.h>
+#include <volt/img.h>
 
 enum {
 	CLI_REG_OPT_USERNAME = 0x300,
@@ -55,11 +55,11 @@ struct cli_registry_args {
 /* 1 when @opt was one of ours, 0 when not, or a usage exit code (> 1) printed already. */
 int cli_registry_option(const char *program, struct cli_registry_args *a, int opt, const char *arg);
 /* Check the combination, read the password, fill @o. Returns -1 to go on, or an exit code. */
-int cli_registry_finish(const char *program, struct cli_registry_args *a, volt_cas_registry_options *o);
+int cli_registry_finish(const char *program, struct cli_registry_args *a, volt_img_registry_options *o);
 void cli_registry_args_clear(struct cli_registry_args *a);
 
 /* A progress callback drawing one line on stderr when it is a terminal; @userdata is the object noun ("layers"). */
-void cli_registry_progress(const volt_cas_registry_result *p, void *userdata);
+void cli_registry_progress(const volt_img_registry_result *p, void *userdata);
 void cli_registry_progress_end(void);
 
 #endif

@@ -89,8 +89,8 @@ static int parse(const struct cli_global *g, int argc, char **argv, const char *
 
 int verb_push(const struct cli_global *g, int argc, char **argv)
 {
-	volt_cas_registry_options o = VOLT_CAS_REGISTRY_OPTIONS_INIT;
-	volt_cas_registry_result res = VOLT_CAS_REGISTRY_RESULT_INIT;
+	volt_img_registry_options o = VOLT_IMG_REGISTRY_OPTIONS_INIT;
+	volt_img_registry_result res = VOLT_IMG_REGISTRY_RESULT_INIT;
 	struct cli_registry_args ra = {};
 	char hex[VOLT_CAS_HASH_HEX_SIZE], sz[VOLT_FORMAT_BUF_SIZE];
 	const char *tag = NULL, *spec, *dest;
@@ -111,7 +111,7 @@ int verb_push(const struct cli_global *g, int argc, char **argv)
 	o.userdata = (void *)"blocks";
 	r = st_open(g, false, &cas);
 	if (r >= 0)
-		r = volt_cas_registry_push(cas, spec, dest, &o, &res);
+		r = volt_img_registry_push(cas, spec, dest, &o, &res);
 	cli_registry_progress_end();
 	volt_cas_close(cas);
 	cli_registry_args_clear(&ra);
@@ -134,8 +134,8 @@ int verb_push(const struct cli_global *g, int argc, char **argv)
 
 int verb_pull(const struct cli_global *g, int argc, char **argv)
 {
-	volt_cas_registry_options o = VOLT_CAS_REGISTRY_OPTIONS_INIT;
-	volt_cas_registry_result res = VOLT_CAS_REGISTRY_RESULT_INIT;
+	volt_img_registry_options o = VOLT_IMG_REGISTRY_OPTIONS_INIT;
+	volt_img_registry_result res = VOLT_IMG_REGISTRY_RESULT_INIT;
 	struct cli_registry_args ra = {};
 	char hex[VOLT_CAS_HASH_HEX_SIZE], sz[VOLT_FORMAT_BUF_SIZE];
 	const char *tag = NULL, *src;
@@ -156,7 +156,7 @@ int verb_pull(const struct cli_global *g, int argc, char **argv)
 	o.userdata = (void *)"blocks";
 	r = st_open(g, true, &cas);
 	if (r >= 0)
-		r = volt_cas_registry_fetch(cas, src, tag, &o, &root, &res);
+		r = volt_img_registry_fetch(cas, src, tag, &o, &root, &res);
 	cli_registry_progress_end();
 	volt_cas_close(cas);
 	cli_registry_args_clear(&ra);

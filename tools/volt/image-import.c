@@ -58,7 +58,7 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{},
 	};
-	volt_cas_oci_import_options o = VOLT_CAS_OCI_IMPORT_OPTIONS_INIT;
+	volt_img_import_options o = VOLT_IMG_IMPORT_OPTIONS_INIT;
 	volt_cas *cas = NULL;
 	char **names = NULL;
 	bool json = g->json, quiet = false;
@@ -92,7 +92,7 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 	r = image_store_open(g, true, &cas);
 	if (r >= 0)
 		return r;
-	r = volt_cas_oci_archive_import(cas, argv[optind], &o, &names);
+	r = volt_img_archive_import(cas, argv[optind], &o, &names);
 	if (r < 0) {
 		if (o.progress)
 			fputc('\n', stderr);
@@ -101,11 +101,11 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 	}
 	arr = json_array();
 	for (char **n = names; *n; n++) {
-		volt_cas_oci_image *img = NULL;
+		volt_img_image *img = NULL;
 
-		if (json && volt_cas_oci_image_get(cas, *n, &img) == 0) {
+		if (json && volt_img_image_get(cas, *n, &img) == 0) {
 			json_array_append_new(arr, image_to_json(img, false));
-			volt_cas_oci_image_free(img);
+			volt_img_image_free(img);
 		} else if (!json) {
 			/* The archive names its images: escaped for the terminal. */
 			fputs("imported ", stdout);

@@ -57,7 +57,7 @@ int image_list(const struct cli_global *g, int argc, char **argv)
 	r = image_store_open(g, true, &cas);
 	if (r >= 0)
 		return r;
-	if (volt_cas_oci_image_list(cas, &names, NULL) < 0) {
+	if (volt_img_image_list(cas, &names, NULL) < 0) {
 		volt_cas_close(cas);
 		return cli_fail(g->program);
 	}
@@ -66,9 +66,9 @@ int image_list(const struct cli_global *g, int argc, char **argv)
 	else
 		printf("%-48s %-12s %6s %-12s %s\n", "NAME", "ID", "LAYERS", "PLATFORM", "CREATED");
 	for (char **n = names; *n; n++) {
-		volt_cas_oci_image *img = NULL;
+		volt_img_image *img = NULL;
 
-		if (volt_cas_oci_image_get(cas, *n, &img) < 0) {
+		if (volt_img_image_get(cas, *n, &img) < 0) {
 			volt_cas_strv_free(names);
 			volt_cas_close(cas);
 			json_decref(arr);
@@ -94,7 +94,7 @@ int image_list(const struct cli_global *g, int argc, char **argv)
 			free(ename);
 			free(eplat);
 		}
-		volt_cas_oci_image_free(img);
+		volt_img_image_free(img);
 	}
 	volt_cas_strv_free(names);
 	volt_cas_close(cas);
@@ -133,7 +133,7 @@ static void print_strv(const char *label, const char *const *v)
 
 int image_inspect(const struct cli_global *g, int argc, char **argv)
 {
-	volt_cas_oci_image *img = NULL;
+	volt_img_image *img = NULL;
 	volt_cas *cas = NULL;
 	const char *name = NULL;
 	char hex[VOLT_CAS_HASH_HEX_SIZE];
@@ -159,7 +159,7 @@ int image_inspect(const struct cli_global *g, int argc, char **argv)
 	r = image_store_open(g, false, &cas);
 	if (r >= 0)
 		return r;
-	r = volt_cas_oci_image_get(cas, name, &img);
+	r = volt_img_image_get(cas, name, &img);
 	volt_cas_close(cas);
 	if (r < 0)
 		return cli_fail(g->program);
@@ -168,7 +168,7 @@ int image_inspect(const struct cli_global *g, int argc, char **argv)
 
 		/* What its containers get without --policy (volt policy attach). */
 		json_object_set_new(o, "policy", json_string(image_policy_state(g, name)));
-		volt_cas_oci_image_free(img);
+		volt_img_image_free(img);
 		return cli_print_json(g->program, o);
 	}
 	print_field("Name:", img->name);
@@ -192,6 +192,6 @@ int image_inspect(const struct cli_global *g, int argc, char **argv)
 	printf("ExposedPorts:\n");
 	for (const char *const *p = img->exposed_ports; p && *p; p++)
 		print_line("  ", *p);
-	volt_cas_oci_image_free(img);
+	volt_img_image_free(img);
 	return CLI_EXIT_OK;
 }

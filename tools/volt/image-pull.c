@@ -55,8 +55,8 @@ int image_pull(const struct cli_global *g, int argc, char **argv)
 		CLI_REGISTRY_LONG_OPTIONS,
 		{},
 	};
-	volt_cas_registry_options o = VOLT_CAS_REGISTRY_OPTIONS_INIT;
-	volt_cas_registry_result res = VOLT_CAS_REGISTRY_RESULT_INIT;
+	volt_img_registry_options o = VOLT_IMG_REGISTRY_OPTIONS_INIT;
+	volt_img_registry_result res = VOLT_IMG_REGISTRY_RESULT_INIT;
 	struct cli_registry_args ra = {};
 	char hex[VOLT_CAS_HASH_HEX_SIZE], sz[VOLT_FORMAT_BUF_SIZE];
 	const char *ref;
@@ -95,7 +95,7 @@ int image_pull(const struct cli_global *g, int argc, char **argv)
 		cli_registry_args_clear(&ra);
 		return r;
 	}
-	r = volt_cas_registry_pull(cas, ref, &o, &res);
+	r = volt_img_registry_pull(cas, ref, &o, &res);
 	cli_registry_progress_end();
 	volt_cas_close(cas);
 	cli_registry_args_clear(&ra);

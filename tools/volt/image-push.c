@@ -51,11 +51,11 @@ int image_push(const struct cli_global *g, int argc, char **argv)
 		CLI_REGISTRY_LONG_OPTIONS,
 		{},
 	};
-	volt_cas_registry_options o = VOLT_CAS_REGISTRY_OPTIONS_INIT;
-	volt_cas_registry_result res = VOLT_CAS_REGISTRY_RESULT_INIT;
+	volt_img_registry_options o = VOLT_IMG_REGISTRY_OPTIONS_INIT;
+	volt_img_registry_result res = VOLT_IMG_REGISTRY_RESULT_INIT;
 	struct cli_registry_args ra = {};
 	char hex[VOLT_CAS_HASH_HEX_SIZE], sz[VOLT_FORMAT_BUF_SIZE];
-	volt_cas_oci_image *img = NULL;
+	volt_img_image *img = NULL;
 	char *name = NULL, *dest = NULL;
 	volt_cas *cas = NULL;
 	bool json = g->json;
@@ -89,14 +89,14 @@ int image_push(const struct cli_global *g, int argc, char **argv)
 	}
 	/* The full name: what is pushed (an id or short form stays unambiguous
 	 * between here and the push), and the default destination. */
-	r = volt_cas_oci_image_get(cas, argv[optind], &img);
+	r = volt_img_image_get(cas, argv[optind], &img);
 	if (r >= 0 && (!(name = strdup(img->name)) || !(dest = strdup(argc - optind == 2 ? argv[optind + 1] : img->name))))
 		r = volt_error_set(ENOMEM, NULL);
-	volt_cas_oci_image_free(img);
+	volt_img_image_free(img);
 	if (r >= 0) {
 		o.progress = cli_registry_progress;
 		o.userdata = (void *)"layers";
-		r = volt_cas_oci_image_push(cas, name, dest, &o, &res);
+		r = volt_img_image_push(cas, name, dest, &o, &res);
 		cli_registry_progress_end();
 	}
 	volt_cas_close(cas);

@@ -39,7 +39,7 @@ static const char help[] =
 	"Exit status: 0 on success, 1 on failure, 2 on a usage error.\n";
 
 /* A temporary file next to @path, renamed over it on success. */
-static int save_to_file(volt_cas *cas, const char *name, const char *path, char digest[VOLT_CAS_DIGEST_SIZE])
+static int save_to_file(volt_cas *cas, const char *name, const char *path, char digest[VOLT_IMG_DIGEST_SIZE])
 {
 	char *tmp = NULL;
 	int fd, r;
@@ -52,7 +52,7 @@ static int save_to_file(volt_cas *cas, const char *name, const char *path, char 
 		free(tmp);
 		return r;
 	}
-	r = volt_cas_oci_image_save(cas, name, fd, digest);
+	r = volt_img_image_save(cas, name, fd, digest);
 	if (r >= 0 && fchmod(fd, 0644) < 0)
 		r = volt_error_set_errno(errno, "chmod %s", tmp);
 	if (r >= 0 && fsync(fd) < 0)
@@ -76,7 +76,7 @@ int image_save(const struct cli_global *g, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{},
 	};
-	char digest[VOLT_CAS_DIGEST_SIZE] = "";
+	char digest[VOLT_IMG_DIGEST_SIZE] = "";
 	const char *output = NULL, *name;
 	volt_cas *cas = NULL;
 	bool json = g->json;
@@ -108,7 +108,7 @@ int image_save(const struct cli_global *g, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (strcmp(output, "-") == 0)
-		r = volt_cas_oci_image_save(cas, name, STDOUT_FILENO, digest);
+		r = volt_img_image_save(cas, name, STDOUT_FILENO, digest);
 	else
 		r = save_to_file(cas, name, output, digest);
 	volt_cas_close(cas);

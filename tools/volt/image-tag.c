@@ -48,7 +48,7 @@ int image_tag(const struct cli_global *g, int argc, char **argv)
 	r = image_store_open(g, false, &cas);
 	if (r >= 0)
 		return r;
-	r = volt_cas_oci_image_tag(cas, argv[1], argv[2]);
+	r = volt_img_image_tag(cas, argv[1], argv[2]);
 	volt_cas_close(cas);
 	return r < 0 ? cli_fail(g->program) : CLI_EXIT_OK;
 }
@@ -83,7 +83,7 @@ int image_rm(const struct cli_global *g, int argc, char **argv)
 
 		if (argv[i][0] == '-')
 			continue;
-		if (volt_cas_oci_image_remove(cas, argv[i], &full) < 0) {
+		if (volt_img_image_remove(cas, argv[i], &full) < 0) {
 			ret = cli_fail(g->program);
 			continue;
 		}

@@ -2,7 +2,7 @@
 #ifndef VOLT_TOOLS_IMAGE_H
 #define VOLT_TOOLS_IMAGE_H
 
-#include <volt/cas.h>
+#include <volt/img.h>
 
 #include "volt.h"
 
@@ -14,7 +14,7 @@
 int image_store_open(const struct cli_global *g, bool create, volt_cas **out);
 
 /* An image as JSON (the same fields inspect and ls --json print). */
-json_t *image_to_json(const volt_cas_oci_image *img, bool with_config);
+json_t *image_to_json(const volt_img_image *img, bool with_config);
 
 int image_import(const struct cli_global *g, int argc, char **argv);
 int image_pull(const struct cli_global *g, int argc, char **argv);

@@ -96,7 +96,7 @@ static json_t *strv_json(const char *const *v)
 	return a;
 }
 
-json_t *image_to_json(const volt_cas_oci_image *img, bool with_config)
+json_t *image_to_json(const volt_img_image *img, bool with_config)
 {
 	char root[VOLT_CAS_HASH_HEX_SIZE], rec[VOLT_CAS_HASH_HEX_SIZE];
 	json_t *o = json_object();

@@ -452,12 +452,6 @@ VOLT_API int volt_cas_get_stats(volt_cas *cas, volt_cas_stats *out);
 
 VOLT_END_DECLS
 
-/* OCI and Docker images (layers, merged trees, image records). */
-#include <volt/cas/oci.h>
-
-/* The registry client: image pull, store push and fetch. */
-#include <volt/cas/registry.h>
-
 /* Container bases: their reclaiming and lock. */
 #include <volt/cas/bases.h>
 

@@ -8,13 +8,15 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_CAS_OCI_EXPORT_H
-#define VOLT_CAS_OCI_EXPORT_H
+#ifndef VOLT_IMG_EXPORT_H
+#define VOLT_IMG_EXPORT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <volt/cas.h>
+
+
+#include <volt/img.h>
 
 #include "cas-internal.h"
 
@@ -42,25 +44,25 @@ int oci_tar_write_dir(struct oci_tar_writer *w, const char *path, int64_t mtime)
 int oci_tar_write_tree(struct oci_tar_writer *w, volt_cas *cas, const volt_cas_hash *root);
 /* The end-of-archive blocks; flush. Then the digests: of the bytes written
  * (the blob) and of the uncompressed tar (the diff_id). */
-int oci_tar_writer_finish(struct oci_tar_writer *w, char blob_digest[VOLT_CAS_DIGEST_SIZE], uint64_t *blob_size,
-			  char diff_id[VOLT_CAS_DIGEST_SIZE]);
+int oci_tar_writer_finish(struct oci_tar_writer *w, char blob_digest[VOLT_IMG_DIGEST_SIZE], uint64_t *blob_size,
+			  char diff_id[VOLT_IMG_DIGEST_SIZE]);
 
 /* ---- oci-export.c ---- */
 
 struct oci_export {
-	volt_cas_oci_image *img;
+	volt_img_image *img;
 	int layer_fd;                   /* an unnamed file holding the layer blob, or -1 */
-	char layer_digest[VOLT_CAS_DIGEST_SIZE];
+	char layer_digest[VOLT_IMG_DIGEST_SIZE];
 	uint64_t layer_size;
 	char *config;                   /* JSON bytes */
 	size_t config_len;
-	char config_digest[VOLT_CAS_DIGEST_SIZE];
+	char config_digest[VOLT_IMG_DIGEST_SIZE];
 	char *manifest;
 	size_t manifest_len;
-	char manifest_digest[VOLT_CAS_DIGEST_SIZE];
+	char manifest_digest[VOLT_IMG_DIGEST_SIZE];
 };
 
-/* Find image @name (as volt_cas_oci_image_get()) and export it. Without
+/* Find image @name (as volt_img_image_get()) and export it. Without
  * @need_layer, an earlier export of the same tree (recorded in the store)
  * gives the layer's digests and no layer is written (layer_fd stays -1). */
 int oci_export_prepare(volt_cas *cas, const char *name, bool need_layer, struct oci_export *out);

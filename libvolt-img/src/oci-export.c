@@ -2,8 +2,8 @@
  * An image the store holds, exported as OCI blobs: its merged tree as
  * one tar+gzip layer (the original layer blobs are not kept: layers are
  * imported into trees, oci-layer.c), its config with rootfs.diff_ids
- * naming that layer, and an OCI image manifest. volt_cas_oci_image_push()
- * (registry-push.c) uploads them; volt_cas_oci_image_save() writes them
+ * naming that layer, and an OCI image manifest. volt_img_image_push()
+ * (registry-push.c) uploads them; volt_img_image_save() writes them
  * as an OCI image layout tar.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -66,10 +66,10 @@ static int cache_path(volt_cas *cas, const volt_cas_hash *root, char **out)
 	return 0;
 }
 
-static bool cache_read(volt_cas *cas, struct oci_export *e, char diff_id[VOLT_CAS_DIGEST_SIZE])
+static bool cache_read(volt_cas *cas, struct oci_export *e, char diff_id[VOLT_IMG_DIGEST_SIZE])
 {
 	_cleanup_free_ char *path = NULL, *data = NULL;
-	char blob[VOLT_CAS_DIGEST_SIZE], diff[VOLT_CAS_DIGEST_SIZE];
+	char blob[VOLT_IMG_DIGEST_SIZE], diff[VOLT_IMG_DIGEST_SIZE];
 	unsigned long long size;
 	size_t len;
 
@@ -80,8 +80,8 @@ static bool cache_read(volt_cas *cas, struct oci_export *e, char diff_id[VOLT_CA
 	if (sscanf(data, "%71s %llu %71s", blob, &size, diff) != 3 || !reg_digest_valid(blob) ||
 	    !reg_digest_valid(diff))
 		return false;
-	memcpy(e->layer_digest, blob, VOLT_CAS_DIGEST_SIZE);
-	memcpy(diff_id, diff, VOLT_CAS_DIGEST_SIZE);
+	memcpy(e->layer_digest, blob, VOLT_IMG_DIGEST_SIZE);
+	memcpy(diff_id, diff, VOLT_IMG_DIGEST_SIZE);
 	e->layer_size = size;
 	return true;
 }
@@ -111,7 +111,7 @@ void oci_export_forget(volt_cas *cas, const char *root_hex)
 		volt_log(VOLT_LOG_DEBUG, "cannot remove %s: %m", path);
 }
 
-static int export_layer(volt_cas *cas, struct oci_export *e, char diff_id[VOLT_CAS_DIGEST_SIZE])
+static int export_layer(volt_cas *cas, struct oci_export *e, char diff_id[VOLT_IMG_DIGEST_SIZE])
 {
 	struct oci_tar_writer *w = NULL;
 	_cleanup_close_ int lock = -1;
@@ -219,10 +219,10 @@ static int export_meta(struct oci_export *e, const char *diff_id)
 int oci_export_prepare(volt_cas *cas, const char *name, bool need_layer, struct oci_export *out)
 {
 	struct oci_export e = { .layer_fd = -1 };
-	char diff_id[VOLT_CAS_DIGEST_SIZE];
+	char diff_id[VOLT_IMG_DIGEST_SIZE];
 	int r;
 
-	r = volt_cas_oci_image_get(cas, name, &e.img);
+	r = volt_img_image_get(cas, name, &e.img);
 	if (r >= 0 && (need_layer || !cache_read(cas, &e, diff_id))) {
 		r = export_layer(cas, &e, diff_id);
 		if (r >= 0)
@@ -240,7 +240,7 @@ int oci_export_prepare(volt_cas *cas, const char *name, bool need_layer, struct 
 
 int oci_export_write_layer(volt_cas *cas, struct oci_export *e)
 {
-	char old[VOLT_CAS_DIGEST_SIZE], diff_id[VOLT_CAS_DIGEST_SIZE];
+	char old[VOLT_IMG_DIGEST_SIZE], diff_id[VOLT_IMG_DIGEST_SIZE];
 	int r;
 
 	if (e->layer_fd >= 0)
@@ -256,7 +256,7 @@ int oci_export_write_layer(volt_cas *cas, struct oci_export *e)
 
 void oci_export_clear(struct oci_export *e)
 {
-	volt_cas_oci_image_free(e->img);
+	volt_img_image_free(e->img);
 	if (e->layer_fd >= 0)
 		close(e->layer_fd);
 	free(e->config);
@@ -277,7 +277,7 @@ static int save_mem(struct oci_tar_writer *w, const char *path, const char *data
 
 static int save_blob(struct oci_tar_writer *w, const char *digest, const char *data, size_t len)
 {
-	char path[16 + VOLT_CAS_DIGEST_SIZE];
+	char path[16 + VOLT_IMG_DIGEST_SIZE];
 
 	snprintf(path, sizeof(path), "blobs/sha256/%.64s", digest + 7);
 	return save_mem(w, path, data, len);
@@ -285,7 +285,7 @@ static int save_blob(struct oci_tar_writer *w, const char *digest, const char *d
 
 static int save_layer(struct oci_tar_writer *w, const struct oci_export *e)
 {
-	char path[16 + VOLT_CAS_DIGEST_SIZE], buf[65536];
+	char path[16 + VOLT_IMG_DIGEST_SIZE], buf[65536];
 	uint64_t done = 0;
 	int r;
 
@@ -304,7 +304,7 @@ static int save_layer(struct oci_tar_writer *w, const struct oci_export *e)
 	return r < 0 ? r : oci_tar_write_pad(w, e->layer_size);
 }
 
-VOLT_API int volt_cas_oci_image_save(volt_cas *cas, const char *name, int fd, char *out_digest)
+VOLT_API int volt_img_image_save(volt_cas *cas, const char *name, int fd, char *out_digest)
 {
 	_cleanup_(oci_export_clear) struct oci_export e = { .layer_fd = -1 };
 	_cleanup_json_ json_t *index = NULL;
@@ -348,6 +348,6 @@ VOLT_API int volt_cas_oci_image_save(volt_cas *cas, const char *name, int fd, ch
 	if (r < 0)
 		return volt_error_prefix(r, "save %s", e.img->name);
 	if (out_digest)
-		memcpy(out_digest, e.manifest_digest, VOLT_CAS_DIGEST_SIZE);
+		memcpy(out_digest, e.manifest_digest, VOLT_IMG_DIGEST_SIZE);
 	return 0;
 }

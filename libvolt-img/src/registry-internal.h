@@ -5,13 +5,15 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_CAS_REGISTRY_INTERNAL_H
-#define VOLT_CAS_REGISTRY_INTERNAL_H
+#ifndef VOLT_IMG_REGISTRY_INTERNAL_H
+#define VOLT_IMG_REGISTRY_INTERNAL_H
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <volt/img.h>
 
 #include "cas-internal.h"
 
@@ -97,23 +99,23 @@ void reg_manifest_clear(struct reg_manifest *m);
 /* The host's platform, "linux/amd64" on x86-64: what an index is resolved to by default. */
 const char *reg_default_platform(void);
 int reg_index_select(const struct reg_manifest *idx, const char *platform, const struct reg_descriptor **out);
-/* True for the layer media types volt_cas_oci_layer_import() takes. */
+/* True for the layer media types volt_img_layer_import() takes. */
 bool reg_layer_type_supported(const char *media_type);
 /* "sha256:<hex>" of @data into @out. */
-void reg_digest_of(char out[VOLT_CAS_DIGEST_SIZE], const void *data, size_t len);
+void reg_digest_of(char out[VOLT_IMG_DIGEST_SIZE], const void *data, size_t len);
 
 /* ---- HTTP (registry-http.c, registry-blob.c) ---- */
 
 struct reg_client;
 
-int reg_client_new(struct reg_client **out, const struct reg_ref *ref, const volt_cas_registry_options *opts);
+int reg_client_new(struct reg_client **out, const struct reg_ref *ref, const volt_img_registry_options *opts);
 /* A client for another thread, with @c's credentials and token (curl handles are not shared). */
 int reg_client_clone(struct reg_client **out, const struct reg_client *c);
 struct reg_client *reg_client_free(struct reg_client *c);
 
 struct reg_progress {
-	volt_cas_registry_result *res;
-	volt_cas_registry_progress_fn fn;
+	volt_img_registry_result *res;
+	volt_img_registry_progress_fn fn;
 	void *userdata;
 	uint64_t last_ns;
 	pthread_mutex_t *lock;   /* when several threads transfer at once */
@@ -124,7 +126,7 @@ void reg_progress_add(struct reg_progress *p, uint64_t bytes, bool done);
 
 /* GET a manifest by tag or digest; verifies a digest reference and the Docker-Content-Digest header. */
 int reg_manifest_get(struct reg_client *c, const char *reference, char **out_body, size_t *out_len,
-		     char **out_content_type, char out_digest[VOLT_CAS_DIGEST_SIZE]);
+		     char **out_content_type, char out_digest[VOLT_IMG_DIGEST_SIZE]);
 int reg_manifest_put(struct reg_client *c, const char *tag, const char *media_type, const char *body, size_t len);
 /* Download blob @digest into @fd (streamed and hashed); size and digest checked. */
 int reg_blob_get_fd(struct reg_client *c, const char *digest, uint64_t size, int fd, struct reg_progress *p);
@@ -145,7 +147,7 @@ typedef int (*reg_item_fn)(struct reg_client *c, size_t i, void *ctx);
 int reg_parallel(const struct reg_client *c, size_t n, unsigned threads, reg_item_fn fn, void *ctx,
 		 struct reg_progress *prog);
 
-void reg_options_init(volt_cas_registry_options *o, const volt_cas_registry_options *in);
+void reg_options_init(volt_img_registry_options *o, const volt_img_registry_options *in);
 
 #define _cleanup_reg_ref_ _cleanup_(reg_ref_clear)
 #define _cleanup_reg_manifest_ _cleanup_(reg_manifest_clear)

@@ -34,7 +34,7 @@ static int cmp_blob(const void *a, const void *b)
 		      VOLT_CAS_HASH_SIZE);
 }
 
-static void digest_of_hash(char out[VOLT_CAS_DIGEST_SIZE], const volt_cas_hash *h)
+static void digest_of_hash(char out[VOLT_IMG_DIGEST_SIZE], const volt_cas_hash *h)
 {
 	memcpy(out, "sha256:", 7);
 	volt_cas_hash_to_hex(out + 7, h);
@@ -53,9 +53,9 @@ static int collect_blobs(volt_cas *cas, const volt_cas_hash *root, struct dag_bl
 	r = cas_walk_root(&w, root);
 	if (r < 0)
 		goto out;
-	if (w.seen.n > VOLT_CAS_REGISTRY_MAX_BLOBS) {
+	if (w.seen.n > VOLT_IMG_REGISTRY_MAX_BLOBS) {
 		r = volt_error_set(E2BIG, "the root has %zu blocks; one artifact lists at most %d", w.seen.n,
-				   VOLT_CAS_REGISTRY_MAX_BLOBS);
+				   VOLT_IMG_REGISTRY_MAX_BLOBS);
 		goto out;
 	}
 	blobs = calloc(w.seen.n + 1, sizeof(*blobs));
@@ -95,7 +95,7 @@ static int build_manifest(const struct dag_blob *blobs, size_t n, const char *co
 			  char **out)
 {
 	_cleanup_json_ json_t *m = NULL, *layers = json_array();
-	char digest[VOLT_CAS_DIGEST_SIZE];
+	char digest[VOLT_IMG_DIGEST_SIZE];
 
 	if (!layers)
 		return volt_error_set(ENOMEM, NULL);
@@ -114,8 +114,8 @@ static int build_manifest(const struct dag_blob *blobs, size_t n, const char *co
 	return *out ? 0 : volt_error_set(ENOMEM, NULL);
 }
 
-static int open_client(struct reg_client **out, struct reg_ref *ref, const char *s, const volt_cas_registry_options *in,
-		       volt_cas_registry_options *o, bool push)
+static int open_client(struct reg_client **out, struct reg_ref *ref, const char *s, const volt_img_registry_options *in,
+		       volt_img_registry_options *o, bool push)
 {
 	int r;
 
@@ -141,7 +141,7 @@ struct push_ctx {
 static int push_item(struct reg_client *c, size_t i, void *userdata)
 {
 	struct push_ctx *x = userdata;
-	char digest[VOLT_CAS_DIGEST_SIZE];
+	char digest[VOLT_IMG_DIGEST_SIZE];
 	_cleanup_free_ void *data = NULL;
 	size_t len;
 	int r;
@@ -161,17 +161,17 @@ static int push_item(struct reg_client *c, size_t i, void *userdata)
 	return 1;
 }
 
-VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char *dest,
-				    const volt_cas_registry_options *opts, volt_cas_registry_result *out)
+VOLT_API int volt_img_registry_push(volt_cas *cas, const char *spec, const char *dest,
+				    const volt_img_registry_options *opts, volt_img_registry_result *out)
 {
-	volt_cas_registry_options o;
+	volt_img_registry_options o;
 	_cleanup_(reg_ref_clear) struct reg_ref ref = {};
 	_cleanup_(reg_client_freep) struct reg_client *c = NULL;
-	volt_cas_registry_result res = VOLT_CAS_REGISTRY_RESULT_INIT;
+	volt_img_registry_result res = VOLT_IMG_REGISTRY_RESULT_INIT;
 	struct reg_progress prog = { .res = &res };
 	_cleanup_free_ struct dag_blob *blobs = NULL;
 	_cleanup_free_ char *config = NULL, *manifest = NULL;
-	char hex[VOLT_CAS_HASH_HEX_SIZE], config_digest[VOLT_CAS_DIGEST_SIZE];
+	char hex[VOLT_CAS_HASH_HEX_SIZE], config_digest[VOLT_IMG_DIGEST_SIZE];
 	volt_cas_hash root;
 	size_t n = 0;
 	uint64_t bytes = 0;
@@ -180,8 +180,8 @@ VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char 
 	assert_return(cas, EINVAL);
 	assert_return(spec, EINVAL);
 	assert_return(dest, EINVAL);
-	assert_return(!out || out->version == VOLT_CAS_REGISTRY_RESULT_VERSION, EINVAL);
-	assert_return(!opts || opts->version == VOLT_CAS_REGISTRY_OPTIONS_VERSION, EINVAL);
+	assert_return(!out || out->version == VOLT_IMG_REGISTRY_RESULT_VERSION, EINVAL);
+	assert_return(!opts || opts->version == VOLT_IMG_REGISTRY_OPTIONS_VERSION, EINVAL);
 
 	r = open_client(&c, &ref, dest, opts, &o, true);
 	if (r < 0)
@@ -330,15 +330,15 @@ static int fetch_item(struct reg_client *c, size_t i, void *userdata)
 	return 1;
 }
 
-VOLT_API int volt_cas_registry_fetch(volt_cas *cas, const char *src, const char *tag,
-				     const volt_cas_registry_options *opts, volt_cas_hash *out_root,
-				     volt_cas_registry_result *out)
+VOLT_API int volt_img_registry_fetch(volt_cas *cas, const char *src, const char *tag,
+				     const volt_img_registry_options *opts, volt_cas_hash *out_root,
+				     volt_img_registry_result *out)
 {
-	volt_cas_registry_options o;
+	volt_img_registry_options o;
 	_cleanup_(reg_ref_clear) struct reg_ref ref = {};
 	_cleanup_(reg_client_freep) struct reg_client *c = NULL;
 	_cleanup_(reg_manifest_clear) struct reg_manifest m = {};
-	volt_cas_registry_result res = VOLT_CAS_REGISTRY_RESULT_INIT;
+	volt_img_registry_result res = VOLT_IMG_REGISTRY_RESULT_INIT;
 	struct reg_progress prog = { .res = &res };
 	_cleanup_free_ char *body = NULL, *ctype = NULL;
 	_cleanup_free_ void *config = NULL;
@@ -351,8 +351,8 @@ VOLT_API int volt_cas_registry_fetch(volt_cas *cas, const char *src, const char 
 	assert_return(cas, EINVAL);
 	assert_return(src, EINVAL);
 	assert_return(out_root, EINVAL);
-	assert_return(!out || out->version == VOLT_CAS_REGISTRY_RESULT_VERSION, EINVAL);
-	assert_return(!opts || opts->version == VOLT_CAS_REGISTRY_OPTIONS_VERSION, EINVAL);
+	assert_return(!out || out->version == VOLT_IMG_REGISTRY_RESULT_VERSION, EINVAL);
+	assert_return(!opts || opts->version == VOLT_IMG_REGISTRY_OPTIONS_VERSION, EINVAL);
 
 	if (tag && (r = cas_ref_name_check(tag)) < 0)
 		return r;

@@ -5,8 +5,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_CAS_OCI_ARCHIVE_H
-#define VOLT_CAS_OCI_ARCHIVE_H
+#ifndef VOLT_IMG_ARCHIVE_H
+#define VOLT_IMG_ARCHIVE_H
 
 #include "oci-internal.h"
 

@@ -3,10 +3,12 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_CAS_OCI_INTERNAL_H
-#define VOLT_CAS_OCI_INTERNAL_H
+#ifndef VOLT_IMG_INTERNAL_H
+#define VOLT_IMG_INTERNAL_H
 
 #include <sys/types.h>
+
+#include <volt/img.h>
 
 #include "import.h"
 
@@ -83,10 +85,27 @@ int oci_record_remove(volt_cas *cas, const char *full_name);
 /* Every record, in name order; a corrupt one fails with -EBADMSG unless @skip_bad. */
 int oci_record_list(volt_cas *cas, bool skip_bad, struct json_t **out_array);
 
-/* The roots records keep alive (image record trees, layer trees), for gc,
- * fsck and stats: @fn is called for each; *n_out counts records. */
-int oci_for_each_root(volt_cas *cas, int (*fn)(volt_cas *cas, const char *what, const volt_cas_hash *root,
-					       int err, void *userdata),
-		      void *userdata, uint64_t *n_out);
+/* oci-roots.c: each record's store ref, "img.image.<record file hex>" or
+ * "img.layer.<blob digest hex>", which keeps its data from gc. */
+#define OCI_ROOT_IMAGE "image"
+#define OCI_ROOT_LAYER "layer"
+/* "img." + kind + "." + 64 hex digits + NUL */
+#define OCI_ROOT_REF_SIZE (4 + 5 + 1 + 64 + 1)
+void oci_root_ref_name(char out[OCI_ROOT_REF_SIZE], const char *kind, const char *hex);
+/* Serialise a record's ref and file against other records' (oci/records.lock,
+ * held exclusively; taken after the store's lock, never the other way). */
+int oci_records_lock(volt_cas *cas, int *out_fd);
+/* Set the ref of a record before the record is written; the caller holds
+ * the shared lock (the data is synced before the ref). */
+int oci_root_set(volt_cas *cas, const char *kind, const char *hex, const volt_cas_hash *root);
+/* Drop the ref of a record after the record was removed; absent is fine. */
+int oci_root_drop(volt_cas *cas, const char *kind, const char *hex);
+
+/* oci-record.c: every image and layer record with its ref name and the
+ * root it keeps; @root NULL and @err negative for one that cannot be read.
+ * *n_out counts records. */
+typedef int (*oci_root_fn)(volt_cas *cas, const char *what, const char *ref, const volt_cas_hash *root, int err,
+			   void *userdata);
+int oci_for_each_root(volt_cas *cas, oci_root_fn fn, void *userdata, uint64_t *n_out);
 
 #endif

@@ -15,13 +15,13 @@
 #include "shared/json-cleanup.h"
 
 struct oci_image_priv {
-	volt_cas_oci_image pub;    /* first: the public pointer is this struct's */
+	volt_img_image pub;    /* first: the public pointer is this struct's */
 	json_t *rec, *config;
 	char *config_json;
 	const char **layers, **entrypoint, **cmd, **env, **ports;
 };
 
-VOLT_API volt_cas_oci_image *volt_cas_oci_image_free(volt_cas_oci_image *img)
+VOLT_API volt_img_image *volt_img_image_free(volt_img_image *img)
 {
 	struct oci_image_priv *p = (struct oci_image_priv *)img;
 
@@ -142,15 +142,15 @@ int oci_config_check(const char *json, size_t len)
 	if (!p)
 		return volt_error_set(ENOMEM, NULL);
 	r = parse_config(p, json, len);
-	volt_cas_oci_image_free(&p->pub);
+	volt_img_image_free(&p->pub);
 	return r == -EBADMSG ? volt_error_prefix(-EINVAL, "invalid") : r;
 }
 
 /* Build the public image from a checked record. */
-static int image_from_record(volt_cas *cas, json_t *rec, volt_cas_oci_image **out)
+static int image_from_record(volt_cas *cas, json_t *rec, volt_img_image **out)
 {
 	struct oci_image_priv *p = calloc(1, sizeof(*p));
-	volt_cas_oci_image *img = &p->pub;
+	volt_img_image *img = &p->pub;
 	volt_cas_image *f = NULL;
 	_cleanup_free_ char *spec = NULL, *buf = NULL;
 	json_t *layers, *v;
@@ -171,7 +171,7 @@ static int image_from_record(volt_cas *cas, json_t *rec, volt_cas_oci_image **ou
 	layers = json_object_get(rec, "layers");
 	p->layers = calloc(json_array_size(layers) + 1, sizeof(*p->layers));
 	if (!p->layers) {
-		volt_cas_oci_image_free(img);
+		volt_img_image_free(img);
 		return volt_error_set(ENOMEM, NULL);
 	}
 	json_array_foreach(layers, i, v)
@@ -181,7 +181,7 @@ static int image_from_record(volt_cas *cas, json_t *rec, volt_cas_oci_image **ou
 
 	/* The config is a file of the record tree, read without a checkout. */
 	if (asprintf(&spec, "%s:config.json", json_string_value(json_object_get(rec, "record"))) < 0) {
-		volt_cas_oci_image_free(img);
+		volt_img_image_free(img);
 		return volt_error_set(ENOMEM, NULL);
 	}
 	r = volt_cas_image_open(&f, cas, spec);
@@ -196,7 +196,7 @@ static int image_from_record(volt_cas *cas, json_t *rec, volt_cas_oci_image **ou
 	if (r >= 0)
 		r = parse_config(p, buf, size);
 	if (r < 0) {
-		volt_cas_oci_image_free(img);
+		volt_img_image_free(img);
 		return volt_error_prefix(r, "image %s", json_string_value(json_object_get(rec, "name")));
 	}
 	*out = img;
@@ -296,7 +296,7 @@ static int find_record(volt_cas *cas, const char *query, json_t **out, bool *out
 	return 0;
 }
 
-VOLT_API int volt_cas_oci_image_get(volt_cas *cas, const char *name, volt_cas_oci_image **out)
+VOLT_API int volt_img_image_get(volt_cas *cas, const char *name, volt_img_image **out)
 {
 	_cleanup_json_ json_t *rec = NULL;
 	bool by_id;
@@ -311,7 +311,7 @@ VOLT_API int volt_cas_oci_image_get(volt_cas *cas, const char *name, volt_cas_oc
 	return image_from_record(cas, rec, out);
 }
 
-VOLT_API int volt_cas_oci_image_list(volt_cas *cas, char ***out, size_t *n_out)
+VOLT_API int volt_img_image_list(volt_cas *cas, char ***out, size_t *n_out)
 {
 	_cleanup_json_ json_t *all = NULL;
 	char **v;
@@ -340,7 +340,7 @@ VOLT_API int volt_cas_oci_image_list(volt_cas *cas, char ***out, size_t *n_out)
 	return 0;
 }
 
-VOLT_API int volt_cas_oci_image_tag(volt_cas *cas, const char *src, const char *dst)
+VOLT_API int volt_img_image_tag(volt_cas *cas, const char *src, const char *dst)
 {
 	_cleanup_json_ json_t *rec = NULL, *copy = NULL;
 	_cleanup_free_ char *full = NULL;
@@ -405,7 +405,7 @@ static int prune_layers(volt_cas *cas, json_t *removed)
 	return 0;
 }
 
-VOLT_API int volt_cas_oci_image_remove(volt_cas *cas, const char *name, char **out_name)
+VOLT_API int volt_img_image_remove(volt_cas *cas, const char *name, char **out_name)
 {
 	_cleanup_json_ json_t *rec = NULL, *all = NULL;
 	const char *full;

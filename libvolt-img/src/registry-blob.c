@@ -12,7 +12,7 @@
 
 static const char manifest_accept[] = MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST;
 
-static void sha_hex(EVP_MD_CTX *sha, char out[VOLT_CAS_DIGEST_SIZE])
+static void sha_hex(EVP_MD_CTX *sha, char out[VOLT_IMG_DIGEST_SIZE])
 {
 	volt_cas_hash h;
 	unsigned int n = 0;
@@ -24,13 +24,13 @@ static void sha_hex(EVP_MD_CTX *sha, char out[VOLT_CAS_DIGEST_SIZE])
 }
 
 int reg_manifest_get(struct reg_client *c, const char *reference, char **out_body, size_t *out_len,
-		     char **out_content_type, char out_digest[VOLT_CAS_DIGEST_SIZE])
+		     char **out_content_type, char out_digest[VOLT_IMG_DIGEST_SIZE])
 {
 	_cleanup_free_ char *url = NULL;
 	struct reg_sink sink = { .fd = -1, .limit = REG_MANIFEST_MAX };
 	struct reg_response resp = { .sink = &sink };
 	struct reg_request req = { .method = "GET", .accept = manifest_accept, .follow = true };
-	char digest[VOLT_CAS_DIGEST_SIZE], what[400];
+	char digest[VOLT_IMG_DIGEST_SIZE], what[400];
 	int r;
 
 	if (asprintf(&url, "%s/manifests/%s", c->base, reference) < 0)
@@ -65,7 +65,7 @@ int reg_manifest_get(struct reg_client *c, const char *reference, char **out_bod
 	}
 	*out_body = sink.buf ? TAKE_PTR(sink.buf) : strdup("");
 	*out_len = sink.len;
-	memcpy(out_digest, digest, VOLT_CAS_DIGEST_SIZE);
+	memcpy(out_digest, digest, VOLT_IMG_DIGEST_SIZE);
 	r = *out_body ? 0 : volt_error_set(ENOMEM, NULL);
 out:
 	free(sink.buf);
@@ -97,7 +97,7 @@ static int blob_get(struct reg_client *c, const char *digest, uint64_t size, str
 	_cleanup_free_ char *url = NULL;
 	struct reg_response resp = { .sink = sink };
 	struct reg_request req = { .method = "GET", .follow = true };
-	char got[VOLT_CAS_DIGEST_SIZE], what[200];
+	char got[VOLT_IMG_DIGEST_SIZE], what[200];
 	int r;
 
 	sink->sha = EVP_MD_CTX_new();

@@ -17,7 +17,7 @@
 #define DESCRIPTOR_SIZE_MAX (1LL << 53)
 /* An index with more entries than this is not an image's. */
 #define INDEX_MAX 4096
-#define LAYERS_MAX (VOLT_CAS_REGISTRY_MAX_BLOBS + 16)
+#define LAYERS_MAX (VOLT_IMG_REGISTRY_MAX_BLOBS + 16)
 
 static void descriptor_clear(struct reg_descriptor *d)
 {
@@ -40,7 +40,7 @@ void reg_manifest_clear(struct reg_manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
-void reg_digest_of(char out[VOLT_CAS_DIGEST_SIZE], const void *data, size_t len)
+void reg_digest_of(char out[VOLT_IMG_DIGEST_SIZE], const void *data, size_t len)
 {
 	volt_cas_hash h;
 

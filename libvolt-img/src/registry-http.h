@@ -4,8 +4,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_CAS_REGISTRY_HTTP_H
-#define VOLT_CAS_REGISTRY_HTTP_H
+#ifndef VOLT_IMG_REGISTRY_HTTP_H
+#define VOLT_IMG_REGISTRY_HTTP_H
 
 #include <curl/curl.h>
 #include <openssl/evp.h>

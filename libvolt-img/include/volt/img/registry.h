@@ -1,22 +1,22 @@
 /*
- * libvolt-cas: the OCI distribution client (registry v2 API over libcurl).
+ * libvolt-img: the OCI distribution client (registry v2 API over libcurl).
  *
  * Three jobs use it:
- *  - volt_cas_registry_pull() pulls an OCI or Docker image (by tag or
+ *  - volt_img_registry_pull() pulls an OCI or Docker image (by tag or
  *    digest, through an image index to one platform), verifies every
  *    manifest and blob against its digest, imports the layers that the
- *    store has not seen, and records the image (see <volt/cas/oci.h>);
- *  - volt_cas_registry_push() and volt_cas_registry_fetch() move a
+ *    store has not seen, and records the image (see <volt/img/image.h>);
+ *  - volt_img_registry_push() and volt_img_registry_fetch() move a
  *    Stellarium root (a tree or disk image and every block under it)
  *    through a registry as an OCI artifact, sending and fetching only
  *    the blobs the other side lacks. The format is in docs/cas-format.md;
- *  - volt_cas_oci_image_push() pushes an image of the store as an
+ *  - volt_img_image_push() pushes an image of the store as an
  *    ordinary OCI image.
  *
  * References are "REGISTRY/REPOSITORY:TAG" or "REGISTRY/REPOSITORY@sha256:HEX",
  * where REGISTRY is a host name with a dot or a port, "localhost", or an
  * IP address. Plain HTTP is used for localhost, 127.0.0.0/8 and ::1, or
- * with VOLT_CAS_REGISTRY_INSECURE; HTTPS otherwise (certificates verified).
+ * with VOLT_IMG_REGISTRY_INSECURE; HTTPS otherwise (certificates verified).
  * Proxies come from the usual environment variables (libcurl).
  *
  * Authentication: anonymous bearer tokens (WWW-Authenticate: Bearer
@@ -27,8 +27,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_CAS_REGISTRY_H
-#define VOLT_CAS_REGISTRY_H
+#ifndef VOLT_IMG_REGISTRY_H
+#define VOLT_IMG_REGISTRY_H
 
 #include <stdint.h>
 
@@ -37,19 +37,19 @@
 VOLT_BEGIN_DECLS
 
 /* Plain HTTP (and no certificate checks) for any registry, not only loopback. */
-#define VOLT_CAS_REGISTRY_INSECURE (1u << 0)
+#define VOLT_IMG_REGISTRY_INSECURE (1u << 0)
 
 /* "sha256:" and 64 hex digits, and a NUL. */
-#define VOLT_CAS_DIGEST_SIZE 72
+#define VOLT_IMG_DIGEST_SIZE 72
 
 /**
  * Counters of a transfer, passed to the progress callback while it runs
  * and returned at the end. An "object" is an image layer (pull) or a
  * Stellarium block (push, fetch).
  */
-typedef struct volt_cas_registry_result {
-	unsigned int version;          /* VOLT_CAS_REGISTRY_RESULT_VERSION */
-	char digest[VOLT_CAS_DIGEST_SIZE]; /* manifest digest ("sha256:..."), "" until known */
+typedef struct volt_img_registry_result {
+	unsigned int version;          /* VOLT_IMG_REGISTRY_RESULT_VERSION */
+	char digest[VOLT_IMG_DIGEST_SIZE]; /* manifest digest ("sha256:..."), "" until known */
 	volt_cas_hash root;            /* the store root recorded, zero until known */
 	uint64_t objects;              /* objects the manifest lists */
 	uint64_t objects_transferred;  /* fetched or sent */
@@ -57,17 +57,17 @@ typedef struct volt_cas_registry_result {
 	uint64_t bytes_transferred;    /* blob bytes moved so far (compressed as sent) */
 	uint64_t bytes_total;          /* blob bytes that will move, 0 until known */
 	int done;                      /* 1 in the last progress call */
-} volt_cas_registry_result;
+} volt_img_registry_result;
 
-#define VOLT_CAS_REGISTRY_RESULT_VERSION 1
-#define VOLT_CAS_REGISTRY_RESULT_INIT { VOLT_CAS_REGISTRY_RESULT_VERSION, "", { { 0 } }, 0, 0, 0, 0, 0, 0 }
+#define VOLT_IMG_REGISTRY_RESULT_VERSION 1
+#define VOLT_IMG_REGISTRY_RESULT_INIT { VOLT_IMG_REGISTRY_RESULT_VERSION, "", { { 0 } }, 0, 0, 0, 0, 0, 0 }
 
 /** Called at most about ten times a second and once with done = 1; @p is valid during the call. */
-typedef void (*volt_cas_registry_progress_fn)(const volt_cas_registry_result *p, void *userdata);
+typedef void (*volt_img_registry_progress_fn)(const volt_img_registry_result *p, void *userdata);
 
-typedef struct volt_cas_registry_options {
-	unsigned int version;          /* VOLT_CAS_REGISTRY_OPTIONS_VERSION */
-	unsigned int flags;            /* VOLT_CAS_REGISTRY_* */
+typedef struct volt_img_registry_options {
+	unsigned int version;          /* VOLT_IMG_REGISTRY_OPTIONS_VERSION */
+	unsigned int flags;            /* VOLT_IMG_REGISTRY_* */
 	const char *username;          /* with @password: Basic credentials; NULL: none or @authfile */
 	const char *password;
 	/* containers-auth.json / Docker config.json holding "auths": {"HOST[:PORT]":
@@ -80,12 +80,12 @@ typedef struct volt_cas_registry_options {
 	const char *platform;
 	const char *name;              /* pull: record the image under this name, NULL: the reference */
 	unsigned int timeout_sec;      /* connect timeout, and a stall of this long aborts; 0: 30 */
-	volt_cas_registry_progress_fn progress;
+	volt_img_registry_progress_fn progress;
 	void *userdata;
-} volt_cas_registry_options;
+} volt_img_registry_options;
 
-#define VOLT_CAS_REGISTRY_OPTIONS_VERSION 1
-#define VOLT_CAS_REGISTRY_OPTIONS_INIT { VOLT_CAS_REGISTRY_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
+#define VOLT_IMG_REGISTRY_OPTIONS_VERSION 1
+#define VOLT_IMG_REGISTRY_OPTIONS_INIT { VOLT_IMG_REGISTRY_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
 
 /**
  * Pull the image @ref into @cas: resolve the tag (or take the digest),
@@ -93,7 +93,7 @@ typedef struct volt_cas_registry_options {
  * and import each layer the store has not imported before (each blob
  * streamed to an unnamed temporary file, its size and SHA-256 checked
  * before import), then merge the layers and record the image under
- * opts->name or @ref with volt_cas_oci_image_commit(). On failure no
+ * opts->name or @ref with volt_img_image_commit(). On failure no
  * image is recorded and no temporary file is left; layers imported
  * before the failure stay in the store (as unreferenced data that the
  * next gc removes, or that the next pull reuses).
@@ -113,8 +113,8 @@ typedef struct volt_cas_registry_options {
  *         -ECONNREFUSED, -EHOSTUNREACH, -ETIMEDOUT, -EPROTO (TLS) from
  *         the transport; errors of the layer import and of the store.
  */
-VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref, const volt_cas_registry_options *opts,
-				    volt_cas_registry_result *out);
+VOLT_API int volt_img_registry_pull(volt_cas *cas, const char *ref, const volt_img_registry_options *opts,
+				    volt_img_registry_result *out);
 
 /**
  * Push the Stellarium root @spec (a ref or a 64-digit hash; a tree or a
@@ -130,14 +130,14 @@ VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref, const volt_c
  *             the registry had; digest is the manifest's.
  * @return 0; -EINVAL for a malformed @dest; -ENOENT for an unknown @spec;
  *         -EBADMSG for corrupt data in the store; -E2BIG when the root
- *         has more blocks than one manifest may list (VOLT_CAS_REGISTRY_MAX_BLOBS);
- *         transport and HTTP errors as volt_cas_registry_pull().
+ *         has more blocks than one manifest may list (VOLT_IMG_REGISTRY_MAX_BLOBS);
+ *         transport and HTTP errors as volt_img_registry_pull().
  */
-VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char *dest,
-				    const volt_cas_registry_options *opts, volt_cas_registry_result *out);
+VOLT_API int volt_img_registry_push(volt_cas *cas, const char *spec, const char *dest,
+				    const volt_img_registry_options *opts, volt_img_registry_result *out);
 
 /**
- * Push the image @name finds (as volt_cas_oci_image_get()) to @dest
+ * Push the image @name finds (as volt_img_image_get()) to @dest
  * ("REGISTRY/REPOSITORY[:TAG]", ":latest" when no tag) as an OCI image
  * that any registry client can pull: one tar+gzip layer holding the
  * image's merged tree (modes, owners, times, symlinks, hard links,
@@ -160,19 +160,19 @@ VOLT_API int volt_cas_registry_push(volt_cas *cas, const char *spec, const char 
  *             objects_skipped 1 when the registry had it; bytes count the
  *             layer's upload; digest is the manifest's; root the image's tree.
  * @return 0; -EINVAL for a malformed @dest or one with a digest; -ENOENT,
- *         -ENOTUNIQ for @name (as volt_cas_oci_image_get()); -EBADMSG for
+ *         -ENOTUNIQ for @name (as volt_img_image_get()); -EBADMSG for
  *         corrupt data in the store; transport and HTTP errors as
- *         volt_cas_registry_pull() (-EACCES when the registry refuses the
+ *         volt_img_registry_pull() (-EACCES when the registry refuses the
  *         push).
  */
-VOLT_API int volt_cas_oci_image_push(volt_cas *cas, const char *name, const char *dest,
-				     const volt_cas_registry_options *opts, volt_cas_registry_result *out);
+VOLT_API int volt_img_image_push(volt_cas *cas, const char *name, const char *dest,
+				     const volt_img_registry_options *opts, volt_img_registry_result *out);
 
 /* The most blobs one pushed artifact lists (its manifest stays under about 4 MiB). */
-#define VOLT_CAS_REGISTRY_MAX_BLOBS 20000
+#define VOLT_IMG_REGISTRY_MAX_BLOBS 20000
 
 /**
- * Fetch a root pushed by volt_cas_registry_push() from @src
+ * Fetch a root pushed by volt_img_registry_push() from @src
  * ("REGISTRY/REPOSITORY:TAG" or "@sha256:..."): the blobs the store lacks
  * are downloaded, each verified against its digest before it is stored;
  * then the whole DAG under the root is checked to be present and
@@ -180,15 +180,15 @@ VOLT_API int volt_cas_oci_image_push(volt_cas *cas, const char *name, const char
  * failed fetch sets no ref.
  *
  * @param out_root  the root's hash.
- * @param out       if not NULL, counters as volt_cas_registry_push().
+ * @param out       if not NULL, counters as volt_img_registry_push().
  * @return 0; -EINVAL for a malformed @src or @tag; -EBADMSG for a blob or
  *         manifest that does not match its digest, a malformed artifact,
  *         or a DAG with missing blocks; -EPROTONOSUPPORT when @src is not
- *         a Stellarium artifact; errors as volt_cas_registry_pull().
+ *         a Stellarium artifact; errors as volt_img_registry_pull().
  */
-VOLT_API int volt_cas_registry_fetch(volt_cas *cas, const char *src, const char *tag,
-				     const volt_cas_registry_options *opts, volt_cas_hash *out_root,
-				     volt_cas_registry_result *out);
+VOLT_API int volt_img_registry_fetch(volt_cas *cas, const char *src, const char *tag,
+				     const volt_img_registry_options *opts, volt_cas_hash *out_root,
+				     volt_img_registry_result *out);
 
 VOLT_END_DECLS
 

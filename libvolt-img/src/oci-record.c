@@ -28,9 +28,10 @@ static void record_file_name(char out[VOLT_CAS_HASH_HEX_SIZE + 5], const char *f
 
 int oci_record_write(volt_cas *cas, const char *full_name, json_t *rec)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, records = -1;
 	_cleanup_free_ char *path = NULL;
 	char file[VOLT_CAS_HASH_HEX_SIZE + 5];
+	volt_cas_hash root;
 	int r;
 
 	r = oci_dir_open(cas, "images", true, &fd);
@@ -39,6 +40,16 @@ int oci_record_write(volt_cas *cas, const char *full_name, json_t *rec)
 	record_file_name(file, full_name);
 	if (asprintf(&path, "%s/oci/images/%s", cas->path, file) < 0)
 		return volt_error_set(ENOMEM, NULL);
+	/* The root first: gc must never see a record whose data it may take. */
+	file[64] = 0;
+	r = volt_cas_hash_from_hex(&root, json_string_value(json_object_get(rec, "record")));
+	if (r < 0)
+		return volt_error_set(EINVAL, "image record of %s: bad record tree", full_name);
+	r = oci_records_lock(cas, &records);
+	if (r >= 0)
+		r = oci_root_set(cas, OCI_ROOT_IMAGE, file, &root);
+	if (r < 0)
+		return r;
 	return volt_json_write_file(path, rec, VOLT_JSON_PRETTY, 0644);
 }
 
@@ -129,11 +140,13 @@ int oci_record_read(volt_cas *cas, const char *full_name, json_t **out)
 
 int oci_record_remove(volt_cas *cas, const char *full_name)
 {
-	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int dfd = -1, records = -1;
 	char file[VOLT_CAS_HASH_HEX_SIZE + 5];
 	int r;
 
 	r = oci_dir_open(cas, "images", false, &dfd);
+	if (r >= 0)
+		r = oci_records_lock(cas, &records);
 	if (r == -ENOENT)
 		return volt_error_set(ENOENT, "no image named '%s'", full_name);
 	if (r < 0)
@@ -146,7 +159,9 @@ int oci_record_remove(volt_cas *cas, const char *full_name)
 	}
 	if (fsync(dfd) < 0)
 		return volt_error_set_errno(errno, "sync image records");
-	return 0;
+	/* The root after the record: a crash in between leaves the data kept. */
+	file[64] = 0;
+	return oci_root_drop(cas, OCI_ROOT_IMAGE, file);
 }
 
 static bool is_record_file(const char *name)
@@ -218,9 +233,7 @@ int oci_record_list(volt_cas *cas, bool skip_bad, json_t **out_array)
 	return 0;
 }
 
-static int each_layer_record(volt_cas *cas,
-			     int (*fn)(volt_cas *, const char *, const volt_cas_hash *, int, void *),
-			     void *userdata, uint64_t *n)
+static int each_layer_record(volt_cas *cas, oci_root_fn fn, void *userdata, uint64_t *n)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
@@ -237,26 +250,26 @@ static int each_layer_record(volt_cas *cas,
 		return volt_error_set_errno(errno, "list layer records");
 	}
 	while ((de = readdir(d))) {
-		char digest[OCI_DIGEST_SIZE];
+		char digest[OCI_DIGEST_SIZE], ref[OCI_ROOT_REF_SIZE];
 		volt_cas_hash tree;
 
-		if (strncmp(de->d_name, "sha256-", 7) != 0 || strlen(de->d_name) != 7 + 64)
+		if (strncmp(de->d_name, "sha256-", 7) != 0 || strlen(de->d_name) != 7 + 64 ||
+		    strspn(de->d_name + 7, "0123456789abcdef") != 64)
 			continue;
 		snprintf(digest, sizeof(digest), "sha256:%s", de->d_name + 7);
+		oci_root_ref_name(ref, OCI_ROOT_LAYER, de->d_name + 7);
 		(*n)++;
-		r = volt_cas_oci_layer_lookup(cas, digest, &tree);
+		r = volt_img_layer_lookup(cas, digest, &tree);
 		if (r == -ENOENT)
 			continue;
-		r = fn(cas, digest, r < 0 ? NULL : &tree, r < 0 ? -EBADMSG : 0, userdata);
+		r = fn(cas, digest, ref, r < 0 ? NULL : &tree, r < 0 ? -EBADMSG : 0, userdata);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-int oci_for_each_root(volt_cas *cas, int (*fn)(volt_cas *cas, const char *what, const volt_cas_hash *root,
-					       int err, void *userdata),
-		      void *userdata, uint64_t *n_out)
+int oci_for_each_root(volt_cas *cas, oci_root_fn fn, void *userdata, uint64_t *n_out)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
@@ -272,17 +285,21 @@ int oci_for_each_root(volt_cas *cas, int (*fn)(volt_cas *cas, const char *what, 
 		}
 		while ((de = readdir(d))) {
 			_cleanup_json_ json_t *rec = NULL;
+			char ref[OCI_ROOT_REF_SIZE], hex[VOLT_CAS_HASH_HEX_SIZE];
 			volt_cas_hash h;
 
 			if (!is_record_file(de->d_name))
 				continue;
+			memcpy(hex, de->d_name, 64);
+			hex[64] = 0;
+			oci_root_ref_name(ref, OCI_ROOT_IMAGE, hex);
 			n++;
 			r = record_load_at(dirfd(d), de->d_name, &rec);
 			if (r == -ENOENT)
 				continue;
 			if (r >= 0)
 				volt_cas_hash_from_hex(&h, json_string_value(json_object_get(rec, "record")));
-			r = fn(cas, rec ? json_string_value(json_object_get(rec, "name")) : de->d_name,
+			r = fn(cas, rec ? json_string_value(json_object_get(rec, "name")) : de->d_name, ref,
 			       r < 0 ? NULL : &h, r < 0 ? r : 0, userdata);
 			if (r < 0)
 				return r;

@@ -31,19 +31,19 @@ static void curl_init(void)
 	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-void reg_options_init(volt_cas_registry_options *o, const volt_cas_registry_options *in)
+void reg_options_init(volt_img_registry_options *o, const volt_img_registry_options *in)
 {
-	volt_cas_registry_options def = VOLT_CAS_REGISTRY_OPTIONS_INIT;
+	volt_img_registry_options def = VOLT_IMG_REGISTRY_OPTIONS_INIT;
 
 	*o = in ? *in : def;
 	if (o->timeout_sec == 0)
 		o->timeout_sec = 30;
 }
 
-int reg_client_new(struct reg_client **out, const struct reg_ref *ref, const volt_cas_registry_options *opts)
+int reg_client_new(struct reg_client **out, const struct reg_ref *ref, const volt_img_registry_options *opts)
 {
 	_cleanup_(reg_client_freep) struct reg_client *c = NULL;
-	bool insecure = opts->flags & VOLT_CAS_REGISTRY_INSECURE;
+	bool insecure = opts->flags & VOLT_IMG_REGISTRY_INSECURE;
 	int r;
 
 	pthread_once(&curl_once, curl_init);

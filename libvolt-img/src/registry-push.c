@@ -81,22 +81,22 @@ static int blob_put_fd(struct reg_client *c, const char *digest, int fd, uint64_
 	return r;
 }
 
-VOLT_API int volt_cas_oci_image_push(volt_cas *cas, const char *name, const char *dest,
-				     const volt_cas_registry_options *opts, volt_cas_registry_result *out)
+VOLT_API int volt_img_image_push(volt_cas *cas, const char *name, const char *dest,
+				     const volt_img_registry_options *opts, volt_img_registry_result *out)
 {
-	volt_cas_registry_options o;
+	volt_img_registry_options o;
 	_cleanup_(reg_ref_clear) struct reg_ref ref = {};
 	_cleanup_(reg_client_freep) struct reg_client *c = NULL;
 	_cleanup_(oci_export_clear) struct oci_export e = { .layer_fd = -1 };
-	volt_cas_registry_result res = VOLT_CAS_REGISTRY_RESULT_INIT;
+	volt_img_registry_result res = VOLT_IMG_REGISTRY_RESULT_INIT;
 	struct reg_progress prog = { .res = &res };
 	int r;
 
 	assert_return(cas, EINVAL);
 	assert_return(name, EINVAL);
 	assert_return(dest, EINVAL);
-	assert_return(!out || out->version == VOLT_CAS_REGISTRY_RESULT_VERSION, EINVAL);
-	assert_return(!opts || opts->version == VOLT_CAS_REGISTRY_OPTIONS_VERSION, EINVAL);
+	assert_return(!out || out->version == VOLT_IMG_REGISTRY_RESULT_VERSION, EINVAL);
+	assert_return(!opts || opts->version == VOLT_IMG_REGISTRY_OPTIONS_VERSION, EINVAL);
 
 	reg_options_init(&o, opts);
 	prog.fn = o.progress;
@@ -144,7 +144,7 @@ VOLT_API int volt_cas_oci_image_push(volt_cas *cas, const char *name, const char
 		r = reg_manifest_put(c, ref.tag, OCI_MT_MANIFEST, e.manifest, e.manifest_len);
 	if (r < 0)
 		return volt_error_prefix(r, "push %s to %s", e.img->name, dest);
-	memcpy(res.digest, e.manifest_digest, VOLT_CAS_DIGEST_SIZE);
+	memcpy(res.digest, e.manifest_digest, VOLT_IMG_DIGEST_SIZE);
 	reg_progress_tick(&prog, true);
 	if (out)
 		*out = res;

@@ -51,7 +51,7 @@ static void layer_file_name(char out[7 + VOLT_CAS_HASH_HEX_SIZE], const volt_cas
 int oci_layer_record_write(volt_cas *cas, const volt_cas_hash *digest, const volt_cas_hash *tree)
 {
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, records = -1;
 	char name[7 + VOLT_CAS_HASH_HEX_SIZE], line[VOLT_CAS_HASH_HEX_SIZE + 1];
 	int r;
 
@@ -63,12 +63,18 @@ int oci_layer_record_write(volt_cas *cas, const volt_cas_hash *digest, const vol
 	line[64] = '\n';
 	if (asprintf(&path, "%s/oci/layers/%s", cas->path, name) < 0)
 		return volt_error_set(ENOMEM, NULL);
+	/* The root first: gc must never see a record whose tree it may take. */
+	r = oci_records_lock(cas, &records);
+	if (r >= 0)
+		r = oci_root_set(cas, OCI_ROOT_LAYER, name + 7, tree);
+	if (r < 0)
+		return r;
 	return volt_file_write_atomic(path, line, 65, 0644);
 }
 
 int oci_layer_record_remove(volt_cas *cas, const char *digest)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, records = -1;
 	char name[7 + VOLT_CAS_HASH_HEX_SIZE];
 	volt_cas_hash d;
 	int r;
@@ -82,12 +88,18 @@ int oci_layer_record_remove(volt_cas *cas, const char *digest)
 	if (r < 0)
 		return r;
 	layer_file_name(name, &d);
+	r = oci_records_lock(cas, &records);
+	if (r < 0)
+		return r;
 	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
 		return volt_error_set_errno(errno, "remove layer record %s", digest);
-	return 0;
+	if (fsync(fd) < 0)
+		return volt_error_set_errno(errno, "sync layer records");
+	/* The root after the record: a crash in between leaves the tree kept. */
+	return oci_root_drop(cas, OCI_ROOT_LAYER, name + 7);
 }
 
-VOLT_API int volt_cas_oci_layer_lookup(volt_cas *cas, const char *digest, volt_cas_hash *out_tree)
+VOLT_API int volt_img_layer_lookup(volt_cas *cas, const char *digest, volt_cas_hash *out_tree)
 {
 	_cleanup_close_ int dfd = -1, fd = -1;
 	char name[7 + VOLT_CAS_HASH_HEX_SIZE], buf[80];
@@ -204,7 +216,7 @@ static ssize_t fd_read(void *ctx, void *buf, size_t len)
 	return n;
 }
 
-VOLT_API int volt_cas_oci_layer_import(volt_cas *cas, const char *digest, const char *media_type, int fd,
+VOLT_API int volt_img_layer_import(volt_cas *cas, const char *digest, const char *media_type, int fd,
 				       volt_cas_hash *out_tree)
 {
 	enum oci_compression c;

@@ -1,5 +1,5 @@
 /*
- * libvolt-cas: OCI and Docker images in Stellarium.
+ * libvolt-img: OCI and Docker images in Stellarium.
  *
  * An image is imported layer by layer: each layer blob becomes a layer
  * tree (its whiteout entries kept as plain entries), recorded under the
@@ -7,16 +7,18 @@
  * image merges its layer trees in order (whiteouts and opaque
  * directories applied) into one root file system tree, and records the
  * image under a name together with its config JSON. Records live inside
- * the store directory (docs/cas-format.md, "OCI images"), so they travel
- * with the store, and gc keeps everything a record names.
+ * the store directory (docs/img-format.md), so they travel with the
+ * store. Each record holds a store ref in the namespace "img." that
+ * libvolt-img owns, so the store's gc keeps everything a record names
+ * without knowing images.
  *
- * Included by <volt/cas.h>. Errors follow libvolt-core's convention:
+ * Included by <volt/img.h>. Errors follow libvolt-core's convention:
  * negative errno, message in volt_error_message().
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_CAS_OCI_H
-#define VOLT_CAS_OCI_H
+#ifndef VOLT_IMG_IMAGE_H
+#define VOLT_IMG_IMAGE_H
 
 #include <volt/cas.h>
 
@@ -40,7 +42,7 @@ VOLT_BEGIN_DECLS
  * @param out_tree    the layer tree's hash.
  *
  * Whiteouts (".wh.NAME", ".wh..wh..opq") stay entries of the layer tree;
- * they are interpreted only by volt_cas_oci_image_commit(). The tar rules
+ * they are interpreted only by volt_img_image_commit(). The tar rules
  * of volt_cas_import_tar() apply: absolute paths, "..", paths through a
  * non-directory (a symlink included), and hard links to anything but an
  * earlier regular file of the same layer are refused. Holds the store's
@@ -51,7 +53,7 @@ VOLT_BEGIN_DECLS
  *         an unknown media type; -EBADMSG for a truncated stream or bad
  *         compressed data; I/O errors of reading @fd or writing the store.
  */
-VOLT_API int volt_cas_oci_layer_import(volt_cas *cas, const char *digest, const char *media_type, int fd,
+VOLT_API int volt_img_layer_import(volt_cas *cas, const char *digest, const char *media_type, int fd,
 				       volt_cas_hash *out_tree);
 
 /**
@@ -61,7 +63,7 @@ VOLT_API int volt_cas_oci_layer_import(volt_cas *cas, const char *digest, const 
  *         imported (or its record was removed); -EINVAL for a bad digest
  *         or a corrupt record.
  */
-VOLT_API int volt_cas_oci_layer_lookup(volt_cas *cas, const char *digest, volt_cas_hash *out_tree);
+VOLT_API int volt_img_layer_lookup(volt_cas *cas, const char *digest, volt_cas_hash *out_tree);
 
 /* ---- Images ------------------------------------------------------------ */
 
@@ -90,17 +92,17 @@ VOLT_API int volt_cas_oci_layer_lookup(volt_cas *cas, const char *digest, volt_c
  *         name, digest or config; -EBADMSG for a corrupt layer tree;
  *         I/O errors.
  */
-VOLT_API int volt_cas_oci_image_commit(volt_cas *cas, const char *name, const char *const *layer_digests,
+VOLT_API int volt_img_image_commit(volt_cas *cas, const char *name, const char *const *layer_digests,
 				       size_t n_layers, const char *config_json, size_t config_len,
 				       const char *manifest_digest, volt_cas_hash *out_root);
 
 /**
  * An image as recorded, and what its config says. Allocated by the
  * library (fields may be appended in later versions); every string and
- * array belongs to the image and lives until volt_cas_oci_image_free().
+ * array belongs to the image and lives until volt_img_image_free().
  * String arrays are NULL-terminated.
  */
-typedef struct volt_cas_oci_image {
+typedef struct volt_img_image {
 	const char *name;               /* full recorded name, e.g. "127.0.0.1:5000/library/demo:1.0" */
 	const char *id;                 /* "sha256:<hex>" of the config bytes */
 	const char *manifest_digest;    /* NULL when the image came without a manifest */
@@ -121,7 +123,7 @@ typedef struct volt_cas_oci_image {
 	const char *const *exposed_ports; /* "80/tcp", ... sorted */
 	const char *os;
 	const char *architecture;
-} volt_cas_oci_image;
+} volt_img_image;
 
 /**
  * Find an image and read its record and config.
@@ -131,15 +133,15 @@ typedef struct volt_cas_oci_image {
  *              a '/' ("demo:1.0" finds "127.0.0.1:5000/library/demo:1.0")
  *              when exactly one name matches; or an image id ("sha256:<hex>",
  *              or at least 12 leading hex digits of it).
- * @param out   on success, an image to free with volt_cas_oci_image_free().
+ * @param out   on success, an image to free with volt_img_image_free().
  * @return 0; -ENOENT when nothing matches; -ENOTUNIQ when a short form or
  *         id prefix matches several images (the message names them);
  *         -EBADMSG for a corrupt record or config; I/O errors.
  */
-VOLT_API int volt_cas_oci_image_get(volt_cas *cas, const char *name, volt_cas_oci_image **out);
+VOLT_API int volt_img_image_get(volt_cas *cas, const char *name, volt_img_image **out);
 
-/** Free an image from volt_cas_oci_image_get(). NULL is accepted. Returns NULL. */
-VOLT_API volt_cas_oci_image *volt_cas_oci_image_free(volt_cas_oci_image *img);
+/** Free an image from volt_img_image_get(). NULL is accepted. Returns NULL. */
+VOLT_API volt_img_image *volt_img_image_free(volt_img_image *img);
 
 /**
  * The full names of all recorded images, sorted.
@@ -148,19 +150,19 @@ VOLT_API volt_cas_oci_image *volt_cas_oci_image_free(volt_cas_oci_image *img);
  * @param n    if not NULL, the count.
  * @return 0; -EBADMSG when a record is corrupt; I/O errors.
  */
-VOLT_API int volt_cas_oci_image_list(volt_cas *cas, char ***out, size_t *n);
+VOLT_API int volt_img_image_list(volt_cas *cas, char ***out, size_t *n);
 
 /**
- * Record the image that @src finds (as volt_cas_oci_image_get()) under
+ * Record the image that @src finds (as volt_img_image_get()) under
  * the new name @dst as well (":latest" added when @dst has no tag),
  * replacing any image of that name. Both names then share all data.
  *
  * @return 0; -ENOENT, -ENOTUNIQ for @src; -EINVAL for a bad @dst; I/O errors.
  */
-VOLT_API int volt_cas_oci_image_tag(volt_cas *cas, const char *src, const char *dst);
+VOLT_API int volt_img_image_tag(volt_cas *cas, const char *src, const char *dst);
 
 /**
- * Remove the record of the image @name finds (as volt_cas_oci_image_get();
+ * Remove the record of the image @name finds (as volt_img_image_get();
  * an id must name exactly one record), and the layer records that no
  * remaining image uses. Data goes at the next volt_cas_gc(), unless a
  * ref or another image still reaches it.
@@ -168,12 +170,12 @@ VOLT_API int volt_cas_oci_image_tag(volt_cas *cas, const char *src, const char *
  * @param out_name  if not NULL, the full name removed (free() it).
  * @return 0; -ENOENT; -ENOTUNIQ; I/O errors.
  */
-VOLT_API int volt_cas_oci_image_remove(volt_cas *cas, const char *name, char **out_name);
+VOLT_API int volt_img_image_remove(volt_cas *cas, const char *name, char **out_name);
 
 /* ---- Archives ---------------------------------------------------------- */
 
-typedef struct volt_cas_oci_import_options {
-	unsigned int version;           /* VOLT_CAS_OCI_IMPORT_OPTIONS_VERSION */
+typedef struct volt_img_import_options {
+	unsigned int version;           /* VOLT_IMG_IMPORT_OPTIONS_VERSION */
 	/* Record the image under this name instead of the one the archive
 	 * gives; the archive must then hold exactly one image. NULL: the
 	 * archive's names (Docker's RepoTags, OCI's ref.name annotation). */
@@ -183,10 +185,10 @@ typedef struct volt_cas_oci_import_options {
 	 * files counts layers done. */
 	volt_cas_progress_fn progress;
 	void *userdata;
-} volt_cas_oci_import_options;
+} volt_img_import_options;
 
-#define VOLT_CAS_OCI_IMPORT_OPTIONS_VERSION 1
-#define VOLT_CAS_OCI_IMPORT_OPTIONS_INIT { VOLT_CAS_OCI_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL }
+#define VOLT_IMG_IMPORT_OPTIONS_VERSION 1
+#define VOLT_IMG_IMPORT_OPTIONS_INIT { VOLT_IMG_IMPORT_OPTIONS_VERSION, NULL, NULL, NULL }
 
 /**
  * Import the images of an archive file: a docker-archive tar (manifest.json
@@ -197,7 +199,7 @@ typedef struct volt_cas_oci_import_options {
  * digests and sizes, Docker configs against their file names, and every
  * layer's uncompressed content against the config's diff_ids. Layers
  * already imported are not read again. Each image is recorded as with
- * volt_cas_oci_image_commit(); an image whose import fails is not
+ * volt_img_image_commit(); an image whose import fails is not
  * recorded (images recorded before it stay).
  *
  * @param path       a seekable file (not a pipe).
@@ -209,27 +211,49 @@ typedef struct volt_cas_oci_import_options {
  *         an image for this machine; -EINVAL when the archive does not
  *         name an image and opts->name is not given, or gives @name for
  *         several images; -ESPIPE for a pipe; errors of
- *         volt_cas_oci_layer_import(); I/O errors.
+ *         volt_img_layer_import(); I/O errors.
  */
-VOLT_API int volt_cas_oci_archive_import(volt_cas *cas, const char *path, const volt_cas_oci_import_options *opts,
+VOLT_API int volt_img_archive_import(volt_cas *cas, const char *path, const volt_img_import_options *opts,
 					 char ***out_names);
 
 /**
- * Write the image @name finds (as volt_cas_oci_image_get()) to @fd as an
+ * Write the image @name finds (as volt_img_image_get()) to @fd as an
  * OCI image layout tar ("oci-layout", "index.json", "blobs/sha256/"), the
- * form `skopeo copy oci-archive:FILE ...` and volt_cas_oci_archive_import()
- * read: the layer, config and manifest of volt_cas_oci_image_push(), and
+ * form `skopeo copy oci-archive:FILE ...` and volt_img_archive_import()
+ * read: the layer, config and manifest of volt_img_image_push(), and
  * an index whose one entry has the annotation
  * org.opencontainers.image.ref.name set to the image's full name. @fd is
  * written sequentially (a pipe is fine); on failure what was written is
  * not a complete archive, and the caller removes it.
  *
- * @param out_digest  if not NULL, VOLT_CAS_DIGEST_SIZE bytes (<volt/cas/registry.h>)
+ * @param out_digest  if not NULL, VOLT_IMG_DIGEST_SIZE bytes (<volt/img/registry.h>)
  *                    for the manifest's digest.
  * @return 0; -ENOENT, -ENOTUNIQ for @name; -EBADMSG for corrupt data in
  *         the store; write errors on @fd.
  */
-VOLT_API int volt_cas_oci_image_save(volt_cas *cas, const char *name, int fd, char *out_digest);
+VOLT_API int volt_img_image_save(volt_cas *cas, const char *name, int fd, char *out_digest);
+
+/* ---- Roots ------------------------------------------------------------- */
+
+#define VOLT_IMG_ROOTS_DRY_RUN (1u << 0) /* change nothing but add missing refs */
+#define VOLT_IMG_ROOTS_NO_WAIT (1u << 1) /* -EBUSY at once if a writer holds the store */
+
+/**
+ * Make the store refs of image and layer records ("img.image.*",
+ * "img.layer.*") match the records, before a volt_cas_gc(): give every
+ * record that has none its ref (stores written before 0.4 had none, and
+ * their gc would take the images' data), and drop the refs a crash left
+ * without a record (their data stays until then). Takes the store's
+ * exclusive lock, like gc.
+ *
+ * @param flags  VOLT_IMG_ROOTS_*. A dry run still adds missing refs
+ *               (that only ever keeps data) but drops none: a gc dry run
+ *               after it does not count what leftover refs keep.
+ * @return 0; -EBUSY with NO_WAIT while an import runs; -EBADMSG
+ *         (and nothing dropped) when a record without a ref cannot be
+ *         read; I/O errors.
+ */
+VOLT_API int volt_img_roots_repair(volt_cas *cas, unsigned int flags);
 
 VOLT_END_DECLS
 

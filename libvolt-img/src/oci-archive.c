@@ -1,5 +1,5 @@
 /*
- * volt_cas_oci_archive_import(): docker-archive and OCI image layout
+ * volt_img_archive_import(): docker-archive and OCI image layout
  * tars. The archive is indexed once (member offsets, following
  * symlinks and hard links between members, as `docker save` writes
  * shared layers), then its documents are read and every layer streams
@@ -527,7 +527,7 @@ static int import_image(volt_cas *cas, struct archive *a, struct oci_image_ref *
 		if (!l->verify_blob)
 			oci_digest_format(l->digest, &diff_ids[i]);
 		digests[i] = l->digest;
-		r = volt_cas_oci_layer_lookup(cas, l->digest, &tree);
+		r = volt_img_layer_lookup(cas, l->digest, &tree);
 		if (r == -ENOENT) {
 			volt_error_clear();
 			r = import_layer(cas, a, l, &diff_ids[i]);
@@ -535,7 +535,7 @@ static int import_image(volt_cas *cas, struct archive *a, struct oci_image_ref *
 		if (r < 0)
 			return volt_error_prefix(r, "layer %zu", i + 1);
 	}
-	return volt_cas_oci_image_commit(cas, name, digests, ir->n_layers, config, config_len,
+	return volt_img_image_commit(cas, name, digests, ir->n_layers, config, config_len,
 					 ir->manifest_digest[0] ? ir->manifest_digest : NULL, NULL);
 }
 
@@ -551,7 +551,7 @@ static uint64_t bytes_to_read(volt_cas *cas, struct archive *a, struct oci_image
 			struct member *m;
 			volt_cas_hash t;
 
-			if (l->verify_blob && volt_cas_oci_layer_lookup(cas, l->digest, &t) == 0)
+			if (l->verify_blob && volt_img_layer_lookup(cas, l->digest, &t) == 0)
 				continue;
 			if (!l->path)
 				blob_path(path, l->digest);
@@ -563,10 +563,10 @@ static uint64_t bytes_to_read(volt_cas *cas, struct archive *a, struct oci_image
 	return total;
 }
 
-VOLT_API int volt_cas_oci_archive_import(volt_cas *cas, const char *path, const volt_cas_oci_import_options *opts,
+VOLT_API int volt_img_archive_import(volt_cas *cas, const char *path, const volt_img_import_options *opts,
 					 char ***out_names)
 {
-	volt_cas_oci_import_options o = VOLT_CAS_OCI_IMPORT_OPTIONS_INIT;
+	volt_img_import_options o = VOLT_IMG_IMPORT_OPTIONS_INIT;
 	struct archive a = { .fd = -1 };
 	struct oci_image_ref *v = NULL;
 	char **names = NULL;
@@ -577,8 +577,8 @@ VOLT_API int volt_cas_oci_archive_import(volt_cas *cas, const char *path, const 
 	assert_return(cas, EINVAL);
 	assert_return(path, EINVAL);
 	if (opts) {
-		if (opts->version != VOLT_CAS_OCI_IMPORT_OPTIONS_VERSION)
-			return volt_error_set(EINVAL, "volt_cas_oci_import_options version %u is not supported",
+		if (opts->version != VOLT_IMG_IMPORT_OPTIONS_VERSION)
+			return volt_error_set(EINVAL, "volt_img_import_options version %u is not supported",
 					      opts->version);
 		o = *opts;
 	}

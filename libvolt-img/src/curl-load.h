@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 /* Load libcurl now if not yet done; true when its functions can be called. */
-bool cas_curl_loaded(void);
+bool img_curl_loaded(void);
 
 /* Why libcurl could not be loaded, or NULL when it was. */
-const char *cas_curl_load_error(void);
+const char *img_curl_load_error(void);

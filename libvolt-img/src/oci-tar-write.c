@@ -414,8 +414,8 @@ int oci_tar_write_tree(struct oci_tar_writer *w, volt_cas *cas, const volt_cas_h
 	return write_dir(w, cas, root, "");
 }
 
-int oci_tar_writer_finish(struct oci_tar_writer *w, char blob_digest[VOLT_CAS_DIGEST_SIZE], uint64_t *blob_size,
-			  char diff_id[VOLT_CAS_DIGEST_SIZE])
+int oci_tar_writer_finish(struct oci_tar_writer *w, char blob_digest[VOLT_IMG_DIGEST_SIZE], uint64_t *blob_size,
+			  char diff_id[VOLT_IMG_DIGEST_SIZE])
 {
 	static const char zero[2 * BLOCK];
 	volt_cas_hash h;

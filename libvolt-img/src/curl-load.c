@@ -1,7 +1,7 @@
 /*
  * libcurl, loaded the first time the registry client calls it.
  *
- * Only the registry verbs speak HTTP, but a libvolt-cas linked against
+ * Only the registry verbs speak HTTP, but a library linked against
  * libcurl made every program using it (`volt run`, `stellarium ls`)
  * load libcurl and the thirty-odd libraries behind it (TLS, Kerberos,
  * LDAP, SSH, ...) at each start, and relocate them: most of volt's own
@@ -79,13 +79,13 @@ static void load(void)
 	loaded = true;
 }
 
-bool cas_curl_loaded(void)
+bool img_curl_loaded(void)
 {
 	pthread_once(&load_once, load);
 	return loaded;
 }
 
-const char *cas_curl_load_error(void)
+const char *img_curl_load_error(void)
 {
 	pthread_once(&load_once, load);
 	return loaded ? NULL : load_error;
@@ -93,12 +93,12 @@ const char *cas_curl_load_error(void)
 
 CURLcode curl_global_init(long flags)
 {
-	return cas_curl_loaded() ? real.curl_global_init(flags) : CURLE_FAILED_INIT;
+	return img_curl_loaded() ? real.curl_global_init(flags) : CURLE_FAILED_INIT;
 }
 
 CURL *curl_easy_init(void)
 {
-	return cas_curl_loaded() ? real.curl_easy_init() : NULL;
+	return img_curl_loaded() ? real.curl_easy_init() : NULL;
 }
 
 /*
@@ -110,7 +110,7 @@ CURLcode curl_easy_setopt(CURL *curl, CURLoption option, ...)
 	CURLcode r;
 	va_list ap;
 
-	if (!cas_curl_loaded())
+	if (!img_curl_loaded())
 		return CURLE_FAILED_INIT;
 	va_start(ap, option);
 	if (option < CURLOPTTYPE_OBJECTPOINT)
@@ -129,18 +129,18 @@ CURLcode curl_easy_setopt(CURL *curl, CURLoption option, ...)
 
 CURLcode curl_easy_perform(CURL *curl)
 {
-	return cas_curl_loaded() ? real.curl_easy_perform(curl) : CURLE_FAILED_INIT;
+	return img_curl_loaded() ? real.curl_easy_perform(curl) : CURLE_FAILED_INIT;
 }
 
 void curl_easy_cleanup(CURL *curl)
 {
-	if (cas_curl_loaded())
+	if (img_curl_loaded())
 		real.curl_easy_cleanup(curl);
 }
 
 void curl_easy_reset(CURL *curl)
 {
-	if (cas_curl_loaded())
+	if (img_curl_loaded())
 		real.curl_easy_reset(curl);
 }
 
@@ -150,7 +150,7 @@ CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...)
 	CURLcode r;
 	va_list ap;
 
-	if (!cas_curl_loaded())
+	if (!img_curl_loaded())
 		return CURLE_FAILED_INIT;
 	va_start(ap, info);
 	r = real.curl_easy_getinfo(curl, info, va_arg(ap, void *));
@@ -161,27 +161,27 @@ CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...)
 /* Without libcurl, the reason it could not be loaded: what the caller reports. */
 const char *curl_easy_strerror(CURLcode code)
 {
-	return cas_curl_loaded() ? real.curl_easy_strerror(code) : load_error;
+	return img_curl_loaded() ? real.curl_easy_strerror(code) : load_error;
 }
 
 char *curl_easy_escape(CURL *handle, const char *string, int length)
 {
-	return cas_curl_loaded() ? real.curl_easy_escape(handle, string, length) : NULL;
+	return img_curl_loaded() ? real.curl_easy_escape(handle, string, length) : NULL;
 }
 
 void curl_free(void *p)
 {
-	if (p && cas_curl_loaded())
+	if (p && img_curl_loaded())
 		real.curl_free(p);
 }
 
 struct curl_slist *curl_slist_append(struct curl_slist *list, const char *string)
 {
-	return cas_curl_loaded() ? real.curl_slist_append(list, string) : NULL;
+	return img_curl_loaded() ? real.curl_slist_append(list, string) : NULL;
 }
 
 void curl_slist_free_all(struct curl_slist *list)
 {
-	if (list && cas_curl_loaded())
+	if (list && img_curl_loaded())
 		real.curl_slist_free_all(list);
 }

@@ -1,5 +1,5 @@
 /*
- * volt_cas_registry_pull(): tag or digest -> (index -> platform
+ * volt_img_registry_pull(): tag or digest -> (index -> platform
  * manifest) -> config -> layers the store lacks, each streamed into an
  * unnamed temporary file, verified, and imported as a layer tree
  * (oci-layer.c) -> the image committed (oci-commit.c). Every byte that
@@ -44,7 +44,7 @@ static bool is_config_type(const char *mt)
 
 /* Resolve @ref to an image manifest, going through an index to @platform. */
 static int resolve_manifest(struct reg_client *c, const struct reg_ref *ref, const char *platform,
-			    struct reg_manifest *out, char digest[VOLT_CAS_DIGEST_SIZE])
+			    struct reg_manifest *out, char digest[VOLT_IMG_DIGEST_SIZE])
 {
 	_cleanup_free_ char *body = NULL, *ctype = NULL;
 	_cleanup_(reg_manifest_clear) struct reg_manifest m = {};
@@ -160,7 +160,7 @@ static int fetch_layer(volt_cas *cas, struct reg_client *c, const struct reg_des
 	if (r < 0)
 		return volt_error_prefix(r, "layer %.19s", d->digest);
 	/* Its errors name the layer already. */
-	return volt_cas_oci_layer_import(cas, d->digest, d->media_type, fd, &tree);
+	return volt_img_layer_import(cas, d->digest, d->media_type, fd, &tree);
 }
 
 struct layer_ctx {
@@ -178,14 +178,14 @@ static int layer_item(struct reg_client *c, size_t i, void *userdata)
 	return r < 0 ? r : 1;
 }
 
-VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref_s, const volt_cas_registry_options *opts,
-				    volt_cas_registry_result *out)
+VOLT_API int volt_img_registry_pull(volt_cas *cas, const char *ref_s, const volt_img_registry_options *opts,
+				    volt_img_registry_result *out)
 {
-	volt_cas_registry_options o;
+	volt_img_registry_options o;
 	_cleanup_(reg_ref_clear) struct reg_ref ref = {};
 	_cleanup_(reg_client_freep) struct reg_client *c = NULL;
 	_cleanup_(reg_manifest_clear) struct reg_manifest m = {};
-	volt_cas_registry_result res = VOLT_CAS_REGISTRY_RESULT_INIT;
+	volt_img_registry_result res = VOLT_IMG_REGISTRY_RESULT_INIT;
 	struct reg_progress prog = { .res = &res };
 	_cleanup_free_ char *name = NULL;
 	_cleanup_free_ void *config = NULL;
@@ -196,8 +196,8 @@ VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref_s, const volt
 
 	assert_return(cas, EINVAL);
 	assert_return(ref_s, EINVAL);
-	assert_return(!out || out->version == VOLT_CAS_REGISTRY_RESULT_VERSION, EINVAL);
-	assert_return(!opts || opts->version == VOLT_CAS_REGISTRY_OPTIONS_VERSION, EINVAL);
+	assert_return(!out || out->version == VOLT_IMG_REGISTRY_RESULT_VERSION, EINVAL);
+	assert_return(!opts || opts->version == VOLT_IMG_REGISTRY_OPTIONS_VERSION, EINVAL);
 
 	reg_options_init(&o, opts);
 	prog.fn = o.progress;
@@ -243,7 +243,7 @@ VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref_s, const volt
 		volt_cas_hash tree;
 
 		digests[i] = m.items[i].digest;
-		r = volt_cas_oci_layer_lookup(cas, m.items[i].digest, &tree);
+		r = volt_img_layer_lookup(cas, m.items[i].digest, &tree);
 		if (r < 0 && r != -ENOENT)
 			return r;
 		need[i] = r == -ENOENT;
@@ -273,7 +273,7 @@ VOLT_API int volt_cas_registry_pull(volt_cas *cas, const char *ref_s, const volt
 			return volt_error_prefix(r, "pull %s", ref_s);
 	}
 
-	r = volt_cas_oci_image_commit(cas, name, digests, m.n, config, config_len, res.digest, &res.root);
+	r = volt_img_image_commit(cas, name, digests, m.n, config, config_len, res.digest, &res.root);
 	if (r < 0)
 		return volt_error_prefix(r, "pull %s", ref_s);
 	reg_progress_tick(&prog, true);
