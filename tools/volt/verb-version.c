@@ -9,7 +9,7 @@
 #include <volt/core.h>
 #include <volt/ctr.h>
 #include <volt/sec.h>
-#include <volt/vmm.h>
+#include <volt/vm.h>
 
 #include "volt.h"
 
@@ -29,7 +29,7 @@ int verb_version(const struct cli_global *g, int argc, char **argv)
 	} libs[] = {
 		{ "libvolt-core", volt_core_version() }, { "libvolt-cas", volt_cas_version() },
 		{ "libvolt-sec", volt_sec_version() },   { "libvolt-ctr", volt_ctr_version() },
-		{ "libvolt-vmm", volt_vmm_version() },
+		{ "libvolt-vm", volt_vm_version() },
 	};
 	bool json;
 	int r;

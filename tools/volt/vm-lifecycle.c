@@ -10,7 +10,7 @@
 
 #include <volt/core.h>
 
-#include "vm.h"
+#include "vm-verbs.h"
 #include "workload-args.h"
 
 /* Apply @fn to every NAME; the exit status is 1 if any failed. */

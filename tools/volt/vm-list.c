@@ -8,7 +8,7 @@
 
 #include <volt/core.h>
 
-#include "vm.h"
+#include "vm-verbs.h"
 
 static const char list_help[] =
 	"Usage: volt vm list [--json]\n"

@@ -1,5 +1,6 @@
 /*
- * Volt VMs: micro-VMs managed like containers.
+ * Volt VMs: micro-VMs managed like containers (libvolt-vm, part of
+ * <volt/vm.h>).
  *
  * A VM is a record under STATE_ROOT/vms/NAME (vm.json) and, while it
  * runs, one voltvm process: either the transient systemd unit
@@ -13,8 +14,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_VMM_MACHINE_H
-#define VOLT_VMM_MACHINE_H
+#ifndef VOLT_VM_MACHINE_H
+#define VOLT_VM_MACHINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +35,8 @@ typedef struct volt_vm volt_vm;
 #define VOLT_VM_MAX_MEMORY (3ULL << 30)
 /** Memory of a VM when the spec says 0. */
 #define VOLT_VM_DEFAULT_MEMORY (256ULL << 20)
+/** Most vCPUs a VM can have (voltvm's limit). */
+#define VOLT_VM_MAX_CPUS 32
 
 /**
  * Open the VMs of the state root @root (absolute, e.g. from
@@ -77,7 +80,7 @@ typedef struct volt_vm_spec {
 	const char *workdir;         /**< absolute, inside the guest; NULL: / */
 	const char *user;            /**< name (from the image's /etc/passwd), UID or UID:GID; NULL: root */
 	uint64_t memory_bytes;       /**< 0: VOLT_VM_DEFAULT_MEMORY; a multiple of 2 MiB */
-	unsigned int cpus;           /**< 0: 1; at most 32 */
+	unsigned int cpus;           /**< 0: 1; at most VOLT_VM_MAX_CPUS */
 	volt_vm_network network;
 	const char *tap;             /**< the TAP device of VOLT_VM_NETWORK_TAP */
 	/**

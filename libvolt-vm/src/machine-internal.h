@@ -1,16 +1,16 @@
 /*
- * Private parts of the VM manager (volt/vmm/machine.h).
+ * Private parts of the VM manager (libvolt-vm, <volt/vm/machine.h>).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_VMM_MACHINE_INTERNAL_H
-#define VOLT_VMM_MACHINE_INTERNAL_H
+#ifndef VOLT_VM_MACHINE_INTERNAL_H
+#define VOLT_VM_MACHINE_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
 
-#include <volt/vmm.h>
+#include <volt/vm.h>
 
 #include "netalloc.h"
 #include "unit.h"

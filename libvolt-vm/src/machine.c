@@ -167,8 +167,8 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 		return volt_error_set(EINVAL, "memory: %llu MiB is out of range (%llu MiB to %llu MiB, in steps of 2 MiB)",
 				      (unsigned long long)(memory / MIB), VOLT_VM_MIN_MEMORY / MIB,
 				      VOLT_VM_MAX_MEMORY / MIB);
-	if (cpus > VOLT_VMM_MAX_CPUS)
-		return volt_error_set(EINVAL, "cpus: %u is out of range (1 to %d)", cpus, VOLT_VMM_MAX_CPUS);
+	if (cpus > VOLT_VM_MAX_CPUS)
+		return volt_error_set(EINVAL, "cpus: %u is out of range (1 to %d)", cpus, VOLT_VM_MAX_CPUS);
 	switch (spec->network) {
 	case VOLT_VM_NETWORK_NONE:
 		network = "none";
