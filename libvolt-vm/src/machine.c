@@ -159,7 +159,8 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 
 	if (!c)
 		return volt_error_set(ENOMEM, NULL);
-	if (spec->version != VOLT_VM_SPEC_VERSION)
+	/* Any version up to ours: a newer caller's struct only grows at its end. */
+	if (spec->version < 1 || spec->version > VOLT_VM_SPEC_VERSION)
 		return volt_error_set(EINVAL, "unknown VM spec version %u", spec->version);
 	if (!spec->image || !*spec->image)
 		return volt_error_set(EINVAL, "VM '%s': no image", name);
@@ -355,17 +356,21 @@ VOLT_API int volt_vm_remove(volt_vm *vm, const char *name, bool force)
 	return vm_rm_rf(rec.dir);
 }
 
-static int info_fill(volt_vm_info *info, const vm_record *rec)
+static int info_fill(volt_vm_info **out, const vm_record *rec)
 {
 	const json_t *c = rec->config;
 	vm_live live;
 	const char *addr = json_string_value(json_object_get(c, "guest_address"));
+	volt_vm_info *info;
 	int r;
 
-	memset(info, 0, sizeof(*info));
 	r = vm_live_state(rec, &live);
 	if (r < 0)
 		return r;
+	info = calloc(1, sizeof(*info));
+	if (!info)
+		return volt_error_set(ENOMEM, NULL);
+	*out = info;
 	info->name = strdup(rec->name);
 	info->image = strdup(json_string_value(json_object_get(c, "image")) ?: "");
 	info->address = addr ? strdup(addr) : NULL;
@@ -383,13 +388,13 @@ static int info_fill(volt_vm_info *info, const vm_record *rec)
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(((const volt_vm_info *)a)->name, ((const volt_vm_info *)b)->name);
+	return strcmp((*(volt_vm_info *const *)a)->name, (*(volt_vm_info *const *)b)->name);
 }
 
-VOLT_API int volt_vm_list(volt_vm *vm, volt_vm_info **out, size_t *out_n)
+VOLT_API int volt_vm_list(volt_vm_info ***out, size_t *out_n, volt_vm *vm)
 {
 	_cleanup_closedir_ DIR *d = NULL;
-	volt_vm_info *infos = NULL;
+	volt_vm_info **infos = NULL;
 	size_t n = 0;
 	struct dirent *e;
 
@@ -401,7 +406,7 @@ VOLT_API int volt_vm_list(volt_vm *vm, volt_vm_info **out, size_t *out_n)
 		return volt_error_set_errno(errno, "open %s", vm->vms);
 	while (d && (e = readdir(d))) {
 		_cleanup_vm_record_ vm_record rec = {};
-		volt_vm_info *grown;
+		volt_vm_info **grown;
 		int r;
 
 		if (e->d_name[0] == '.' || !volt_name_is_valid(e->d_name))
@@ -417,6 +422,7 @@ VOLT_API int volt_vm_list(volt_vm *vm, volt_vm_info **out, size_t *out_n)
 			return volt_error_set(ENOMEM, NULL);
 		}
 		infos = grown;
+		infos[n] = NULL;
 		r = info_fill(&infos[n], &rec);
 		n++;
 		if (r < 0) {
@@ -431,17 +437,20 @@ VOLT_API int volt_vm_list(volt_vm *vm, volt_vm_info **out, size_t *out_n)
 	return 0;
 }
 
-VOLT_API void volt_vm_info_free(volt_vm_info *infos, size_t n)
+VOLT_API void volt_vm_info_free(volt_vm_info **infos, size_t n)
 {
 	for (size_t i = 0; infos && i < n; i++) {
-		free(infos[i].name);
-		free(infos[i].image);
-		free(infos[i].address);
+		if (!infos[i])
+			continue;
+		free(infos[i]->name);
+		free(infos[i]->image);
+		free(infos[i]->address);
+		free(infos[i]);
 	}
 	free(infos);
 }
 
-VOLT_API int volt_vm_inspect(volt_vm *vm, const char *name, json_t **out)
+VOLT_API int volt_vm_inspect(json_t **out, volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
 	_cleanup_json_ json_t *o = NULL, *argv_json = NULL;

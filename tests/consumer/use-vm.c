@@ -7,14 +7,14 @@
 int main(void)
 {
 	volt_vm *vm = NULL;
-	volt_vm_info *infos = NULL;
+	volt_vm_info **infos = NULL;
 	size_t n = 1;
 
 	/* The library and the headers it was built with agree, and core is reachable too. */
 	if (strcmp(volt_vm_version(), VOLT_VERSION_STRING) != 0)
 		return 1;
 	/* A state root with no VMs lists none (nothing is created by looking). */
-	if (volt_vm_open(&vm, "/nonexistent/volt-consumer") < 0 || volt_vm_list(vm, &infos, &n) < 0 || n != 0)
+	if (volt_vm_open(&vm, "/nonexistent/volt-consumer") < 0 || volt_vm_list(&infos, &n, vm) < 0 || n != 0)
 		return 2;
 	volt_vm_info_free(infos, n);
 	volt_vm_free(vm);

@@ -175,14 +175,14 @@ START_TEST(records_read_back)
 {
 	volt_vm *vm = NULL;
 	vm_record rec = {};
-	volt_vm_info *infos = NULL;
+	volt_vm_info **infos = NULL;
 	size_t n = 0;
 	char path[400];
 
 	setup();
 	ck_assert_int_eq(volt_vm_open(&vm, root), 0);
 	/* No vms directory yet: an empty list, and nothing created by looking. */
-	ck_assert_int_eq(volt_vm_list(vm, &infos, &n), 0);
+	ck_assert_int_eq(volt_vm_list(&infos, &n, vm), 0);
 	ck_assert_uint_eq(n, 0);
 	volt_vm_info_free(infos, n);
 	snprintf(path, sizeof(path), "%s/vms", root);
@@ -200,18 +200,18 @@ START_TEST(records_read_back)
 	snprintf(path, sizeof(path), "%s/vms/broken/vm.json", root);
 	write_file(path, "{ not json");
 
-	ck_assert_int_eq(volt_vm_list(vm, &infos, &n), 0);
+	ck_assert_int_eq(volt_vm_list(&infos, &n, vm), 0);
 	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(infos[0].name, "alpha");
-	ck_assert_str_eq(infos[0].image, "debian");
-	ck_assert_str_eq(infos[0].address, "10.213.0.2");
-	ck_assert_str_eq(infos[1].name, "beta");
-	ck_assert_ptr_null(infos[1].address);
-	ck_assert_uint_eq(infos[1].cpus, 2);
-	ck_assert_uint_eq(infos[1].memory_bytes, 128 * MIB);
-	ck_assert_uint_eq(infos[1].created_ns, 1700000000000000000ULL);
-	ck_assert_int_eq(infos[1].state, VOLT_VM_CREATED);
-	ck_assert_int_eq(infos[1].main_pid, 0);
+	ck_assert_str_eq(infos[0]->name, "alpha");
+	ck_assert_str_eq(infos[0]->image, "debian");
+	ck_assert_str_eq(infos[0]->address, "10.213.0.2");
+	ck_assert_str_eq(infos[1]->name, "beta");
+	ck_assert_ptr_null(infos[1]->address);
+	ck_assert_uint_eq(infos[1]->cpus, 2);
+	ck_assert_uint_eq(infos[1]->memory_bytes, 128 * MIB);
+	ck_assert_uint_eq(infos[1]->created_ns, 1700000000000000000ULL);
+	ck_assert_int_eq(infos[1]->state, VOLT_VM_CREATED);
+	ck_assert_int_eq(infos[1]->main_pid, 0);
 	volt_vm_info_free(infos, n);
 
 	/* The damaged record is an error of its own, naming the VM. */
@@ -242,7 +242,7 @@ START_TEST(inspect_and_remove)
 	ck_assert_int_eq(volt_vm_open(&vm, root), 0);
 	plant_record("web", "busybox", 1, NULL);
 
-	ck_assert_int_eq(volt_vm_inspect(vm, "web", &o), 0);
+	ck_assert_int_eq(volt_vm_inspect(&o, vm, "web"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "web");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "state")), "created");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "unit")), "volt-vm-web.service");
@@ -251,8 +251,8 @@ START_TEST(inspect_and_remove)
 	ck_assert_ptr_null(json_object_get(o, "main_pid"));
 	json_decref(o);
 	o = NULL;
-	ck_assert_fails_with(volt_vm_inspect(vm, "nosuch", &o), ENOENT, "no VM named 'nosuch'");
-	ck_assert_fails_with(volt_vm_inspect(vm, "../web", &o), EINVAL, "VM name");
+	ck_assert_fails_with(volt_vm_inspect(&o, vm, "nosuch"), ENOENT, "no VM named 'nosuch'");
+	ck_assert_fails_with(volt_vm_inspect(&o, vm, "../web"), EINVAL, "VM name");
 	ck_assert_ptr_null(o);
 
 	/* A foreground voltvm (run.pid of a live process) makes the VM running: remove refuses. */
@@ -265,7 +265,7 @@ START_TEST(inspect_and_remove)
 	snprintf(path, sizeof(path), "%s/vms/web/run.pid", root);
 	snprintf(pid, sizeof(pid), "%d\n", (int)child);
 	write_file(path, pid);
-	ck_assert_int_eq(volt_vm_inspect(vm, "web", &o), 0);
+	ck_assert_int_eq(volt_vm_inspect(&o, vm, "web"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(o, "state")), "running");
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "main_pid")), child);
 	json_decref(o);
@@ -312,7 +312,8 @@ START_TEST(create_refuses_bad_specs)
 	spec.image = "nosuch";
 	spec.kernel = kernel;
 
-	s = spec, s.version = 2, refused(vm, &s, EINVAL, "unknown VM spec version 2");
+	s = spec, s.version = 0, refused(vm, &s, EINVAL, "unknown VM spec version 0");
+	s = spec, s.version = VOLT_VM_SPEC_VERSION + 1, refused(vm, &s, EINVAL, "unknown VM spec version");
 	s = spec, s.image = NULL, refused(vm, &s, EINVAL, "VM 'bad': no image");
 	s = spec, s.image = "", refused(vm, &s, EINVAL, "no image");
 	s = spec, s.memory_bytes = 32 * MIB, refused(vm, &s, EINVAL, "memory: 32 MiB is out of range");
@@ -442,15 +443,15 @@ START_TEST(run_in_the_foreground)
 	ck_assert_int_eq(volt_vm_open(&vm, root), 0);
 	plant_record("once", "busybox", 1, NULL);
 	/* The stand-in plays a guest whose init reports status 4. */
-	ck_assert_int_eq(volt_vm_run(vm, "once", &status), 0);
+	ck_assert_int_eq(volt_vm_run(&status, vm, "once"), 0);
 	ck_assert_int_eq(status, 4);
 	snprintf(path, sizeof(path), "%s/vms/once/run.pid", root);
 	ck_assert_int_ne(access(path, F_OK), 0);
-	ck_assert_fails_with(volt_vm_run(vm, "nosuch", &status), ENOENT, "no VM named 'nosuch'");
-	ck_assert_int_eq(volt_vm_run(vm, "once", NULL), -EINVAL);
+	ck_assert_fails_with(volt_vm_run(&status, vm, "nosuch"), ENOENT, "no VM named 'nosuch'");
+	ck_assert_int_eq(volt_vm_run(NULL, vm, "once"), -EINVAL);
 
 	setenv("VOLT_VOLTVM", "/nonexistent/voltvm", 1);
-	ck_assert_fails_with(volt_vm_run(vm, "once", &status), ENOENT, "voltvm /nonexistent/voltvm");
+	ck_assert_fails_with(volt_vm_run(&status, vm, "once"), ENOENT, "voltvm /nonexistent/voltvm");
 	volt_vm_free(vm);
 	unsetenv("VOLT_VOLTVM");
 	teardown();

@@ -178,7 +178,7 @@ int vm_create(const struct cli_global *g, int argc, char **argv)
 	} else if (json) {
 		json_t *o = NULL;
 
-		r = volt_vm_inspect(vm, name, &o) < 0 ? cli_fail(g->program) : cli_print_json(g->program, o);
+		r = volt_vm_inspect(&o, vm, name) < 0 ? cli_fail(g->program) : cli_print_json(g->program, o);
 	} else {
 		printf("%s\n", name);
 		r = CLI_EXIT_OK;

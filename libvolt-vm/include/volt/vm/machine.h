@@ -68,7 +68,7 @@ typedef enum volt_vm_network {
 
 /** What a VM runs, and with what. Strings are copied. */
 typedef struct volt_vm_spec {
-	unsigned int version;        /**< VOLT_VM_SPEC_VERSION */
+	unsigned int version;        /**< VOLT_VM_SPEC_VERSION (any from 1 up to it is accepted) */
 	/**
 	 * A Stellarium reference (tag or 64-digit hash) of an OS tree in the
 	 * store STATE_ROOT/cas, as containers use; "busybox" is the built-in
@@ -148,12 +148,13 @@ VOLT_API int volt_vm_stop(volt_vm *vm, const char *name, uint64_t timeout_ns);
  * its console on the caller's standard output, its input from standard
  * input. Returns when the guest ends.
  *
- * @param exit_status  on success, the workload's exit status as the guest
- *                     init reported it ("VOLT-GUEST-EXIT N"), or, when it
- *                     reported none, 125 plus a message (voltvm's status).
- * @return 0; -ENOENT; -EALREADY when it runs as a unit; errors starting voltvm.
+ * @param out_status  on success, the workload's exit status as the guest
+ *                    init reported it ("VOLT-GUEST-EXIT N"), or, when it
+ *                    reported none, 125 plus a message (voltvm's status).
+ * @return 0; -ENOENT (no such VM, or voltvm is missing); -EALREADY when
+ *         it runs already; -EINVAL for a bad name; errors starting voltvm.
  */
-VOLT_API int volt_vm_run(volt_vm *vm, const char *name, int *exit_status);
+VOLT_API int volt_vm_run(int *out_status, volt_vm *vm, const char *name);
 
 typedef enum volt_vm_state {
 	VOLT_VM_CREATED = 0,  /**< never started, or stopped */
@@ -165,7 +166,10 @@ typedef enum volt_vm_state {
 /** "created", "running", "exited", "failed" or "unknown". Never NULL. */
 VOLT_API const char *volt_vm_state_to_string(volt_vm_state state);
 
-/** One line of a listing. */
+/**
+ * One line of a listing. Allocated by the library only (volt_vm_list()),
+ * so later versions may add fields at the end without an ABI break.
+ */
 typedef struct volt_vm_info {
 	char *name;
 	char *image;            /**< the image reference it was created from */
@@ -180,24 +184,27 @@ typedef struct volt_vm_info {
 } volt_vm_info;
 
 /**
- * List every VM, sorted by name.
+ * List every VM of @vm's state root, sorted by name. A directory without
+ * a readable record (a create in progress, debris) is left out.
  *
- * @param out    on success, an array the caller frees with volt_vm_info_free().
+ * @param out    on success, an array of @out_n pointers the caller frees
+ *               with volt_vm_info_free() (NULL when there are none).
  * @param out_n  its length.
+ * @return 0; -ENOMEM; an error opening STATE_ROOT/vms.
  */
-VOLT_API int volt_vm_list(volt_vm *vm, volt_vm_info **out, size_t *out_n);
+VOLT_API int volt_vm_list(volt_vm_info ***out, size_t *out_n, volt_vm *vm);
 
-/** Free an array from volt_vm_list() (NULL is fine). */
-VOLT_API void volt_vm_info_free(volt_vm_info *infos, size_t n);
+/** Free an array from volt_vm_list() and what it points to (NULL is fine). */
+VOLT_API void volt_vm_info_free(volt_vm_info **infos, size_t n);
 
 /**
  * Everything known of VM @name as a JSON object: its record (vm.json),
  * its unit, its live state and the voltvm command line it runs.
  *
  * @param out  on success, a new reference the caller json_decref()s.
- * @return 0; -ENOENT.
+ * @return 0; -ENOENT; -EINVAL for a bad name; -EBADMSG for a damaged record.
  */
-VOLT_API int volt_vm_inspect(volt_vm *vm, const char *name, json_t **out);
+VOLT_API int volt_vm_inspect(json_t **out, volt_vm *vm, const char *name);
 
 /**
  * Write the journal of VM @name's unit (its console) to @fd, one line a
