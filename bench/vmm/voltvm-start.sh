@@ -21,7 +21,7 @@
 #              guest RAM mapping's Rss, of the halted guest's process;
 #              with it the split into file-backed pages (libraries) and
 #              anonymous ones (heap, stacks, library data)
-#   version    mean of `voltvm --version` and of /bin/true in one hyperfine
+#   version    median of `voltvm --version` and of /bin/true in one hyperfine
 #              run (both under that voltvm's LD_LIBRARY_PATH), and the ratio
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -88,10 +88,10 @@ n=0
 while IFS='|' read -r label voltvm libdir out; do
 	n=$((n + 1))
 	if [ -n "$libdir" ]; then
-		LD_LIBRARY_PATH=$libdir hyperfine -N --warmup 50 --runs 500 --export-json "$out.hyperfine.json" \
+		LD_LIBRARY_PATH=$libdir hyperfine -N --warmup 100 --runs 1000 --export-json "$out.hyperfine.json" \
 			/bin/true "$voltvm --version" > "$out.hyperfine.log" 2>&1
 	else
-		env -u LD_LIBRARY_PATH hyperfine -N --warmup 50 --runs 500 --export-json "$out.hyperfine.json" \
+		env -u LD_LIBRARY_PATH hyperfine -N --warmup 100 --runs 1000 --export-json "$out.hyperfine.json" \
 			/bin/true "$voltvm --version" > "$out.hyperfine.log" 2>&1
 	fi || { cat "$out.hyperfine.log" >&2; exit 1; }
 done < "$work/measured"
@@ -139,7 +139,8 @@ for line in open(sys.argv[1]):
     files = rss - kib(out + ".rollup", "Anonymous")
     objs = objects(out + ".maps", voltvm)
     bench = json.load(open(out + ".hyperfine.json"))["results"]
-    true_mean, mean = bench[0]["mean"], bench[1]["mean"]
+    # Medians: on a shared machine a few slow runs move the mean, not the median.
+    true_mean, mean = bench[0]["median"], bench[1]["median"]
     rows.append((label, len(objs), over, (rss - guest) / 1024, files / 1024, anon / 1024, mean * 1e3,
                  true_mean * 1e3, mean / true_mean))
     print("%s: %d objects: %s" % (label, len(objs), " ".join(o.rsplit("/", 1)[-1] for o in objs)))
