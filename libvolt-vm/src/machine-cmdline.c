@@ -136,13 +136,6 @@ int vm_guest_cmdline(char **out, const json_t *config)
 	return 0;
 }
 
-void vm_strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* The VM's --disk and --net specs, in the grammar voltvm parses (device-spec.h). */
 static int device_specs(const vm_record *rec, const volt_vm *vm, char **disk, char **net)
 {

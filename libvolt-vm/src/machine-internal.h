@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include <volt/core.h>
 #include <volt/vm.h>
 
 #include "netalloc.h"
@@ -60,8 +61,8 @@ int vm_base64_encode(char **out, const void *data, size_t len);
 /* The kernel command line of the guest init (docs/vmm-machines.md). */
 int vm_guest_cmdline(char **out, const json_t *config);
 /* voltvm's argv for @rec; @console is voltvm's --console value. */
+/* Freed with volt_strv_free(). */
 int vm_voltvm_argv(const vm_record *rec, const volt_vm *vm, const char *console, char ***out);
-void vm_strv_free(char **v);
 
 /* machine-tap.c */
 int vm_tap_name_check(const char *name);
@@ -71,7 +72,7 @@ void vm_mac_for(char out[18], unsigned index);
 
 static inline void vm_strv_freep(char ***v)
 {
-	vm_strv_free(*v);
+	volt_strv_free(*v);
 }
 #define _cleanup_vm_strv_ __attribute__((cleanup(vm_strv_freep)))
 

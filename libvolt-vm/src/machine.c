@@ -159,8 +159,7 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 
 	if (!c)
 		return volt_error_set(ENOMEM, NULL);
-	/* Any version up to ours: a newer caller's struct only grows at its end. */
-	if (spec->version < 1 || spec->version > VOLT_VM_SPEC_VERSION)
+	if (!VERSION_SUPPORTED(spec->version, VOLT_VM_SPEC_VERSION))
 		return volt_error_set(EINVAL, "unknown VM spec version %u", spec->version);
 	if (!spec->image || !*spec->image)
 		return volt_error_set(EINVAL, "VM '%s': no image", name);
@@ -394,16 +393,18 @@ static int by_name(const void *a, const void *b)
 VOLT_API int volt_vm_list(volt_vm_info ***out, size_t *out_n, volt_vm *vm)
 {
 	_cleanup_closedir_ DIR *d = NULL;
-	volt_vm_info **infos = NULL;
+	volt_vm_info **list = NULL;
 	size_t n = 0;
 	struct dirent *e;
 
 	assert_return(vm, EINVAL);
 	assert_return(out, EINVAL);
-	assert_return(out_n, EINVAL);
 	d = opendir(vm->vms);
 	if (!d && errno != ENOENT)
 		return volt_error_set_errno(errno, "open %s", vm->vms);
+	list = calloc(1, sizeof(*list));
+	if (!list)
+		return volt_error_set(ENOMEM, NULL);
 	while (d && (e = readdir(d))) {
 		_cleanup_vm_record_ vm_record rec = {};
 		volt_vm_info **grown;
@@ -416,38 +417,38 @@ VOLT_API int volt_vm_list(volt_vm_info ***out, size_t *out_n, volt_vm *vm)
 			volt_error_clear();
 			continue;
 		}
-		grown = realloc(infos, (n + 1) * sizeof(*infos));
+		grown = realloc(list, (n + 2) * sizeof(*list));
 		if (!grown) {
-			volt_vm_info_free(infos, n);
+			volt_vm_info_list_free(list);
 			return volt_error_set(ENOMEM, NULL);
 		}
-		infos = grown;
-		infos[n] = NULL;
-		r = info_fill(&infos[n], &rec);
+		list = grown;
+		list[n] = list[n + 1] = NULL;
+		r = info_fill(&list[n], &rec);
 		n++;
 		if (r < 0) {
-			volt_vm_info_free(infos, n);
+			volt_vm_info_list_free(list);
 			return r;
 		}
 	}
 	if (n > 1)
-		qsort(infos, n, sizeof(*infos), by_name);
-	*out = infos;
-	*out_n = n;
+		qsort(list, n, sizeof(*list), by_name);
+	*out = list;
+	if (out_n)
+		*out_n = n;
 	return 0;
 }
 
-VOLT_API void volt_vm_info_free(volt_vm_info **infos, size_t n)
+VOLT_API volt_vm_info **volt_vm_info_list_free(volt_vm_info **list)
 {
-	for (size_t i = 0; infos && i < n; i++) {
-		if (!infos[i])
-			continue;
-		free(infos[i]->name);
-		free(infos[i]->image);
-		free(infos[i]->address);
-		free(infos[i]);
+	for (size_t i = 0; list && list[i]; i++) {
+		free(list[i]->name);
+		free(list[i]->image);
+		free(list[i]->address);
+		free(list[i]);
 	}
-	free(infos);
+	free(list);
+	return NULL;
 }
 
 VOLT_API int volt_vm_inspect(json_t **out, volt_vm *vm, const char *name)

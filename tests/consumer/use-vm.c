@@ -16,7 +16,7 @@ int main(void)
 	/* A state root with no VMs lists none (nothing is created by looking). */
 	if (volt_vm_open(&vm, "/nonexistent/volt-consumer") < 0 || volt_vm_list(&infos, &n, vm) < 0 || n != 0)
 		return 2;
-	volt_vm_info_free(infos, n);
+	volt_vm_info_list_free(infos);
 	volt_vm_free(vm);
 	printf("libvolt-vm %s: ok (core %s)\n", volt_vm_version(), volt_core_version());
 	return 0;

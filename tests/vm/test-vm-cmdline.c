@@ -135,7 +135,7 @@ START_TEST(voltvm_argv_from_a_record)
 	ck_assert_str_eq(after(argv, "--console"), "file:/tmp/console");
 	ck_assert_uint_eq(count(argv, "--disk"), 1);
 	ck_assert_uint_eq(count(argv, "--net"), 0);
-	vm_strv_free(argv);
+	volt_strv_free(argv);
 	json_decref(rec.config);
 	unsetenv("VOLT_VOLTVM");
 }

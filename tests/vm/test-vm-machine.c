@@ -184,7 +184,10 @@ START_TEST(records_read_back)
 	/* No vms directory yet: an empty list, and nothing created by looking. */
 	ck_assert_int_eq(volt_vm_list(&infos, &n, vm), 0);
 	ck_assert_uint_eq(n, 0);
-	volt_vm_info_free(infos, n);
+	ck_assert_ptr_nonnull(infos);
+	ck_assert_ptr_null(infos[0]);
+	ck_assert_ptr_null(volt_vm_info_list_free(infos));
+	ck_assert_ptr_null(volt_vm_info_list_free(NULL));
 	snprintf(path, sizeof(path), "%s/vms", root);
 	ck_assert_int_ne(access(path, F_OK), 0);
 
@@ -212,7 +215,13 @@ START_TEST(records_read_back)
 	ck_assert_uint_eq(infos[1]->created_ns, 1700000000000000000ULL);
 	ck_assert_int_eq(infos[1]->state, VOLT_VM_CREATED);
 	ck_assert_int_eq(infos[1]->main_pid, 0);
-	volt_vm_info_free(infos, n);
+	ck_assert_ptr_null(infos[2]);
+	volt_vm_info_list_free(infos);
+	/* The length is optional: the array ends with NULL. */
+	ck_assert_int_eq(volt_vm_list(&infos, NULL, vm), 0);
+	ck_assert_ptr_nonnull(infos[1]);
+	ck_assert_ptr_null(infos[2]);
+	volt_vm_info_list_free(infos);
 
 	/* The damaged record is an error of its own, naming the VM. */
 	ck_assert_int_lt(vm_record_load(&rec, vm, "broken"), 0);

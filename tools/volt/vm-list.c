@@ -79,7 +79,7 @@ int vm_list(const struct cli_global *g, int argc, char **argv)
 
 		for (size_t i = 0; a && i < n; i++)
 			json_array_append_new(a, info_json(infos[i]));
-		volt_vm_info_free(infos, n);
+		volt_vm_info_list_free(infos);
 		return cli_print_json(g->program, a);
 	}
 
@@ -101,7 +101,7 @@ int vm_list(const struct cli_global *g, int argc, char **argv)
 		printf("%-20s %-24s %-12s %-14s %8s %4u %-15s\n", infos[i]->name, infos[i]->image, state, created, mem,
 		       infos[i]->cpus, infos[i]->address ? infos[i]->address : "-");
 	}
-	volt_vm_info_free(infos, n);
+	volt_vm_info_list_free(infos);
 	return CLI_EXIT_OK;
 }
 

@@ -167,8 +167,9 @@ typedef enum volt_vm_state {
 VOLT_API const char *volt_vm_state_to_string(volt_vm_state state);
 
 /**
- * One line of a listing. Allocated by the library only (volt_vm_list()),
- * so later versions may add fields at the end without an ABI break.
+ * One line of a listing. Its size is not part of the ABI: a later
+ * version may add fields at the end, so a program only ever holds
+ * pointers to it, which volt_vm_list() returns.
  */
 typedef struct volt_vm_info {
 	char *name;
@@ -187,15 +188,15 @@ typedef struct volt_vm_info {
  * List every VM of @vm's state root, sorted by name. A directory without
  * a readable record (a create in progress, debris) is left out.
  *
- * @param out    on success, an array of @out_n pointers the caller frees
- *               with volt_vm_info_free() (NULL when there are none).
- * @param out_n  its length.
+ * @param out    on success, a NULL-terminated array of pointers the caller
+ *               frees with volt_vm_info_list_free().
+ * @param out_n  if not NULL, its length.
  * @return 0; -ENOMEM; an error opening STATE_ROOT/vms.
  */
 VOLT_API int volt_vm_list(volt_vm_info ***out, size_t *out_n, volt_vm *vm);
 
-/** Free an array from volt_vm_list() and what it points to (NULL is fine). */
-VOLT_API void volt_vm_info_free(volt_vm_info **infos, size_t n);
+/** Free an array from volt_vm_list() and what it points to (NULL is fine). Returns NULL. */
+VOLT_API volt_vm_info **volt_vm_info_list_free(volt_vm_info **list);
 
 /**
  * Everything known of VM @name as a JSON object: its record (vm.json),
