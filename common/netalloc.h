@@ -1,5 +1,5 @@
 /*
- * Private code shared by libvolt-ctr and libvolt-vmm: the private
+ * Private code shared by libvolt-ctr and libvolt-vm: the private
  * networks of containers and VMs, one /30 of 10.213.0.0/16 each,
  * numbered from 1 (index i: 10.213.0.0 + 4i; .1 the host end, .2 the
  * workload's). An index is taken under ROOT/.network.lock and recorded

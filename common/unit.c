@@ -1,6 +1,6 @@
 /*
  * Workloads as transient systemd units over sd-bus, and their journal:
- * shared by containers (libvolt-ctr) and VMs (libvolt-vmm).
+ * shared by containers (libvolt-ctr) and VMs (libvolt-vm).
  *
  * Transient units rather than a unit file template: a workload's whole
  * command line is decided at create time, so there is nothing to

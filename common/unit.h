@@ -1,5 +1,5 @@
 /*
- * Private code shared by libvolt-ctr and libvolt-vmm: workloads as
+ * Private code shared by libvolt-ctr and libvolt-vm: workloads as
  * transient systemd units over sd-bus, and their journal.
  *
  * Compiled into each library with hidden visibility (common/meson.build);

@@ -29,8 +29,8 @@ uint64_t vm_now_ns(int clock)
 
 static int check_config(const volt_vmm_config *c)
 {
-	if (c->version != VOLT_VMM_CONFIG_VERSION)
-		return volt_error_set(EINVAL, "volt_vmm_config version %u is not supported (expected %u)",
+	if (!VERSION_SUPPORTED(c->version, VOLT_VMM_CONFIG_VERSION))
+		return volt_error_set(EINVAL, "volt_vmm_config version %u is not supported (1 to %u)",
 				      c->version, VOLT_VMM_CONFIG_VERSION);
 	if (!c->kernel_path || !*c->kernel_path)
 		return volt_error_set(EINVAL, "no kernel given");
@@ -218,8 +218,9 @@ VOLT_API int volt_vmm_get_stats(const volt_vmm *vm, volt_vmm_stats *out)
 
 	assert_return(vm, -EINVAL);
 	assert_return(out, -EINVAL);
-	if (out->version != VOLT_VMM_STATS_VERSION)
-		return volt_error_set(EINVAL, "volt_vmm_stats version %u is not supported", out->version);
+	if (!VERSION_SUPPORTED(out->version, VOLT_VMM_STATS_VERSION))
+		return volt_error_set(EINVAL, "volt_vmm_stats version %u is not supported (1 to %u)", out->version,
+				      VOLT_VMM_STATS_VERSION);
 	guest = guest_mem_resident_from(&vm->mem, vm->proc_smaps_fd);
 	rss = process_rss(vm);
 	if (guest < 0 || rss < 0)

@@ -23,7 +23,7 @@ case $bindir in /*) ;; *) bindir=$prefix/$bindir ;; esac
 case $includedir in /*) ;; *) includedir=$prefix/$includedir ;; esac
 
 fail() { echo "FAIL: $*"; exit 1; }
-for l in core cas img sec ctr vmm; do
+for l in core cas img sec ctr vmm vm; do
 	so=$stage$libdir/libvolt-$l.so
 	[ -f "$so.1.0.0" ] || fail "missing $so.1.0.0"
 	[ "$(readlink "$so.1")" = "libvolt-$l.so.1.0.0" ] || fail "$so.1 is not the soname link"
@@ -44,7 +44,7 @@ export PKG_CONFIG_SYSROOT_DIR="$stage"
 export PKG_CONFIG_PATH="$stage$libdir/pkgconfig"
 export PKG_CONFIG_LIBDIR="$stage$libdir/pkgconfig:/usr/lib/x86_64-linux-gnu/pkgconfig:/usr/lib/pkgconfig:/usr/share/pkgconfig"
 export LD_LIBRARY_PATH="$stage$libdir"
-for l in core cas img sec ctr vmm; do
+for l in core cas img sec ctr vmm vm; do
 	cp "$src/use-$l.c" "$work/"
 	flags=$(pkg-config --cflags --libs "libvolt-$l") || fail "pkg-config libvolt-$l"
 	# shellcheck disable=SC2086

@@ -63,7 +63,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # apt resolves the packages' own Depends (libjansson-dev, ...) from the mirror.
 apt-get install -y -qq ./libvolt-*.deb ./volt_*.deb >/dev/null
-for l in core cas img sec ctr vmm; do
+for l in core cas img sec ctr vmm vm; do
 	cc -std=c11 -Wall -Wextra -Werror use-$l.c $(pkg-config --cflags --libs libvolt-$l) -o use-$l
 	./use-$l
 done

@@ -36,7 +36,7 @@ expect 1 "must be an absolute path" "$volt" --root relative/dir info
 expect 1 "from VOLT_ROOT" env VOLT_ROOT=relative "$volt" info
 expect 0 "Usage: volt info" "$volt" info --help
 expect 2 "unexpected argument 'extra'" "$volt" info extra
-expect 0 "libvolt-vmm" "$volt" version
+expect 0 "libvolt-vm " "$volt" version
 expect 0 "State root:  $tmp/r (not created yet)" "$volt" --root "$tmp/r" info
 expect 2 "unexpected argument 'x'" "$voltvm" x
 for verb in create start stop rm run list inspect logs; do
@@ -53,7 +53,7 @@ for args in "--json info" "info --json"; do
 		failures=$((failures + 1))
 	fi
 done
-"$volt" version --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert set(d["libraries"])=={"libvolt-core","libvolt-cas","libvolt-img","libvolt-sec","libvolt-ctr","libvolt-vmm"}' ||
+"$volt" version --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert set(d["libraries"])=={"libvolt-core","libvolt-cas","libvolt-img","libvolt-sec","libvolt-ctr","libvolt-vm"}' ||
 	{ echo "FAIL: volt version --json"; failures=$((failures + 1)); }
 
 echo "$failures failure(s)"

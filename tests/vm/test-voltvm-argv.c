@@ -64,14 +64,14 @@ START_TEST(specs_parse_back_into_the_record)
 	ck_assert_mem_eq(n.opts.mac, mac, 6);
 	free(d.text);
 	free(n.text);
-	vm_strv_free(argv);
+	volt_strv_free(argv);
 	json_decref(rec.config);
 
 	/* No TAP: no --net. */
 	rec.config = config(false);
 	ck_assert_int_eq(vm_voltvm_argv(&rec, &vm, "stdio", &argv), 0);
 	ck_assert_ptr_null(after(argv, "--net"));
-	vm_strv_free(argv);
+	volt_strv_free(argv);
 	json_decref(rec.config);
 }
 END_TEST

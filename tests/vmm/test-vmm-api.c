@@ -44,6 +44,10 @@ START_TEST(config_is_checked)
 	c.version = 99;
 	ck_assert_int_eq(volt_vmm_new(&vm, &c), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(volt_error_message(), "version 99"));
+	/* Versions 1 to current are accepted (libgit2's rule); 0 is no version at all. */
+	c.version = 0;
+	ck_assert_int_eq(volt_vmm_new(&vm, &c), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(volt_error_message(), "version 0 is not supported (1 to"));
 	c.version = VOLT_VMM_CONFIG_VERSION;
 	c.cpus = VOLT_VMM_MAX_CPUS + 1;
 	ck_assert_int_eq(volt_vmm_new(&vm, &c), -EINVAL);
@@ -79,6 +83,8 @@ START_TEST(no_kvm_vm_loads_and_refuses_to_run)
 	ck_assert_uint_ge(st.process_rss_bytes, st.guest_resident_bytes);
 	ck_assert_uint_eq(st.new_to_first_run_ns, 0);
 	st.version = 7;
+	ck_assert_int_eq(volt_vmm_get_stats(vm, &st), -EINVAL);
+	st.version = 0;
 	ck_assert_int_eq(volt_vmm_get_stats(vm, &st), -EINVAL);
 	ck_assert_ptr_null(volt_vmm_free(vm));
 	unlink(path);

@@ -9,7 +9,7 @@
 
 #include <volt/core.h>
 
-#include "vm.h"
+#include "vm-verbs.h"
 
 static const struct cli_verb verbs[] = {
 	{ "create", "NAME --image REF [OPTIONS] [-- CMD...]", "Create a VM (nothing runs yet)", vm_create },

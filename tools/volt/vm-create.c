@@ -11,7 +11,7 @@
 
 #include <volt/core.h>
 
-#include "vm.h"
+#include "vm-verbs.h"
 
 static const char create_help[] =
 	"Usage: volt vm create NAME --image REF [OPTIONS] [-- COMMAND [ARGS...]]\n"
@@ -113,9 +113,9 @@ int vm_create(const struct cli_global *g, int argc, char **argv)
 		case 'c':
 			errno = 0;
 			cpus = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || optarg[0] == '-' || cpus == 0 || cpus > VOLT_VMM_MAX_CPUS)
+			if (errno || *end || !*optarg || optarg[0] == '-' || cpus == 0 || cpus > VOLT_VM_MAX_CPUS)
 				r = cli_usage_error(g->program, "--cpus '%s': a number from 1 to %d", optarg,
-						    VOLT_VMM_MAX_CPUS);
+						    VOLT_VM_MAX_CPUS);
 			spec.cpus = (unsigned)cpus;
 			break;
 		case OPT_NETWORK:
@@ -178,7 +178,7 @@ int vm_create(const struct cli_global *g, int argc, char **argv)
 	} else if (json) {
 		json_t *o = NULL;
 
-		r = volt_vm_inspect(vm, name, &o) < 0 ? cli_fail(g->program) : cli_print_json(g->program, o);
+		r = volt_vm_inspect(&o, vm, name) < 0 ? cli_fail(g->program) : cli_print_json(g->program, o);
 	} else {
 		printf("%s\n", name);
 		r = CLI_EXIT_OK;

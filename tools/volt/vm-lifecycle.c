@@ -10,7 +10,7 @@
 
 #include <volt/core.h>
 
-#include "vm.h"
+#include "vm-verbs.h"
 #include "workload-args.h"
 
 /* Apply @fn to every NAME; the exit status is 1 if any failed. */
@@ -125,7 +125,7 @@ int vm_run(const struct cli_global *g, int argc, char **argv)
 	r = vm_open(g, &vm);
 	if (r >= 0)
 		return r;
-	r = volt_vm_run(vm, argv[first], &status);
+	r = volt_vm_run(&status, vm, argv[first]);
 	volt_vm_free(vm);
 	if (r < 0)
 		return cli_fail(g->program);

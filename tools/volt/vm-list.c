@@ -8,7 +8,7 @@
 
 #include <volt/core.h>
 
-#include "vm.h"
+#include "vm-verbs.h"
 
 static const char list_help[] =
 	"Usage: volt vm list [--json]\n"
@@ -56,7 +56,7 @@ static json_t *info_json(const volt_vm_info *info)
 
 int vm_list(const struct cli_global *g, int argc, char **argv)
 {
-	volt_vm_info *infos = NULL;
+	volt_vm_info **infos = NULL;
 	volt_vm *vm = NULL;
 	size_t n = 0;
 	bool json;
@@ -68,7 +68,7 @@ int vm_list(const struct cli_global *g, int argc, char **argv)
 	r = vm_open(g, &vm);
 	if (r >= 0)
 		return r;
-	if (volt_vm_list(vm, &infos, &n) < 0) {
+	if (volt_vm_list(&infos, &n, vm) < 0) {
 		volt_vm_free(vm);
 		return cli_fail(g->program);
 	}
@@ -78,8 +78,8 @@ int vm_list(const struct cli_global *g, int argc, char **argv)
 		json_t *a = json_array();
 
 		for (size_t i = 0; a && i < n; i++)
-			json_array_append_new(a, info_json(&infos[i]));
-		volt_vm_info_free(infos, n);
+			json_array_append_new(a, info_json(infos[i]));
+		volt_vm_info_list_free(infos);
 		return cli_print_json(g->program, a);
 	}
 
@@ -90,18 +90,18 @@ int vm_list(const struct cli_global *g, int argc, char **argv)
 								  mem[VOLT_FORMAT_BUF_SIZE];
 		uint64_t now = now_ns();
 
-		if (infos[i].state == VOLT_VM_EXITED || infos[i].state == VOLT_VM_FAILED)
-			snprintf(state, sizeof(state), "%s (%d)", volt_vm_state_to_string(infos[i].state),
-				 infos[i].exit_status);
+		if (infos[i]->state == VOLT_VM_EXITED || infos[i]->state == VOLT_VM_FAILED)
+			snprintf(state, sizeof(state), "%s (%d)", volt_vm_state_to_string(infos[i]->state),
+				 infos[i]->exit_status);
 		else
-			snprintf(state, sizeof(state), "%s", volt_vm_state_to_string(infos[i].state));
-		if (infos[i].created_ns && infos[i].created_ns <= now)
-			snprintf(created, sizeof(created), "%s ago", volt_format_duration(age, now - infos[i].created_ns));
-		volt_format_size(mem, infos[i].memory_bytes);
-		printf("%-20s %-24s %-12s %-14s %8s %4u %-15s\n", infos[i].name, infos[i].image, state, created, mem,
-		       infos[i].cpus, infos[i].address ? infos[i].address : "-");
+			snprintf(state, sizeof(state), "%s", volt_vm_state_to_string(infos[i]->state));
+		if (infos[i]->created_ns && infos[i]->created_ns <= now)
+			snprintf(created, sizeof(created), "%s ago", volt_format_duration(age, now - infos[i]->created_ns));
+		volt_format_size(mem, infos[i]->memory_bytes);
+		printf("%-20s %-24s %-12s %-14s %8s %4u %-15s\n", infos[i]->name, infos[i]->image, state, created, mem,
+		       infos[i]->cpus, infos[i]->address ? infos[i]->address : "-");
 	}
-	volt_vm_info_free(infos, n);
+	volt_vm_info_list_free(infos);
 	return CLI_EXIT_OK;
 }
 
@@ -118,7 +118,7 @@ int vm_inspect(const struct cli_global *g, int argc, char **argv)
 	r = vm_open(g, &vm);
 	if (r >= 0)
 		return r;
-	r = volt_vm_inspect(vm, argv[1], &o);
+	r = volt_vm_inspect(&o, vm, argv[1]);
 	volt_vm_free(vm);
 	if (r < 0)
 		return cli_fail(g->program);

@@ -11,7 +11,7 @@
 
 #include <volt/core.h>
 
-#include "vm.h"
+#include "vm-verbs.h"
 #include "workload-args.h"
 
 static const char logs_help[] =

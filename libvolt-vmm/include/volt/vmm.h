@@ -16,6 +16,8 @@
  * port make `poweroff -f` end the VM cleanly too.
  * Since 0.2,
  * virtio-mmio disks and NICs (<volt/vmm/devices.h>, included below).
+ * VMs managed like containers (records, units, disks from images) are
+ * libvolt-vm's (<volt/vm.h>), which runs voltvm, this library's program.
  *
  * Link with `pkg-config --cflags --libs libvolt-vmm`. Errors follow
  * libvolt-core's convention: negative errno, message in volt_error_message().
@@ -196,6 +198,5 @@ VOLT_API volt_vmm *volt_vmm_free(volt_vmm *vm);
 VOLT_END_DECLS
 
 #include <volt/vmm/devices.h>
-#include <volt/vmm/machine.h>
 
 #endif

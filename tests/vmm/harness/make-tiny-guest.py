@@ -6,6 +6,8 @@ VMM's own exits, no Linux needed:
                 0xFE to the i8042 command port (voltvm must exit 0)
   triple-fault  executes ud2 with no IDT: #UD, #GP, #DF, shutdown
                 (voltvm must exit 3 and say "triple fault")
+  halt          prints "VOLT-TINY-HELLO", then halts for good: voltvm
+                runs until signalled (for measuring a running VMM)
 
 Usage: make-tiny-guest.py KIND OUT
 """
@@ -21,7 +23,8 @@ def code(kind):
     out = b"\xba\xf8\x03\x00\x00"  # mov edx, 0x3f8
     for ch in b"VOLT-TINY-HELLO\n":
         out += b"\xb0" + bytes([ch]) + b"\xee"  # mov al, ch; out dx, al
-    out += b"\xb0\xfe\xe6\x64"  # mov al, 0xfe; out 0x64, al
+    if kind == "reset":
+        out += b"\xb0\xfe\xe6\x64"  # mov al, 0xfe; out 0x64, al
     out += b"\xf4\xeb\xfd"  # hlt; jmp back to hlt
     return out
 
@@ -39,6 +42,6 @@ def elf(body):
 
 
 kind, out = sys.argv[1], sys.argv[2]
-if kind not in ("reset", "triple-fault"):
+if kind not in ("reset", "triple-fault", "halt"):
     sys.exit("unknown kind " + kind)
 open(out, "wb").write(elf(code(kind)))

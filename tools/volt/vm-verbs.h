@@ -1,8 +1,8 @@
-/* The VM verbs of volt(1). SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef VOLT_TOOLS_VM_H
-#define VOLT_TOOLS_VM_H
+/* The VM verbs of volt(1) (not <volt/vm.h>, the library). SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef VOLT_TOOLS_VM_VERBS_H
+#define VOLT_TOOLS_VM_VERBS_H
 
-#include <volt/vmm.h>
+#include <volt/vm.h>
 
 #include "volt.h"
 

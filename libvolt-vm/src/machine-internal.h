@@ -1,16 +1,17 @@
 /*
- * Private parts of the VM manager (volt/vmm/machine.h).
+ * Private parts of the VM manager (libvolt-vm, <volt/vm/machine.h>).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_VMM_MACHINE_INTERNAL_H
-#define VOLT_VMM_MACHINE_INTERNAL_H
+#ifndef VOLT_VM_MACHINE_INTERNAL_H
+#define VOLT_VM_MACHINE_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
 
-#include <volt/vmm.h>
+#include <volt/core.h>
+#include <volt/vm.h>
 
 #include "netalloc.h"
 #include "unit.h"
@@ -60,8 +61,8 @@ int vm_base64_encode(char **out, const void *data, size_t len);
 /* The kernel command line of the guest init (docs/vmm-machines.md). */
 int vm_guest_cmdline(char **out, const json_t *config);
 /* voltvm's argv for @rec; @console is voltvm's --console value. */
+/* Freed with volt_strv_free(). */
 int vm_voltvm_argv(const vm_record *rec, const volt_vm *vm, const char *console, char ***out);
-void vm_strv_free(char **v);
 
 /* machine-tap.c */
 int vm_tap_name_check(const char *name);
@@ -71,7 +72,7 @@ void vm_mac_for(char out[18], unsigned index);
 
 static inline void vm_strv_freep(char ***v)
 {
-	vm_strv_free(*v);
+	volt_strv_free(*v);
 }
 #define _cleanup_vm_strv_ __attribute__((cleanup(vm_strv_freep)))
 

@@ -4,8 +4,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_VMM_MACHINE_STATE_H
-#define VOLT_VMM_MACHINE_STATE_H
+#ifndef VOLT_VM_MACHINE_STATE_H
+#define VOLT_VM_MACHINE_STATE_H
 
 #include "machine-internal.h"
 

@@ -1,5 +1,6 @@
 /*
- * Volt VMs: micro-VMs managed like containers.
+ * Volt VMs: micro-VMs managed like containers (libvolt-vm, part of
+ * <volt/vm.h>).
  *
  * A VM is a record under STATE_ROOT/vms/NAME (vm.json) and, while it
  * runs, one voltvm process: either the transient systemd unit
@@ -13,8 +14,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#ifndef VOLT_VMM_MACHINE_H
-#define VOLT_VMM_MACHINE_H
+#ifndef VOLT_VM_MACHINE_H
+#define VOLT_VM_MACHINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +35,8 @@ typedef struct volt_vm volt_vm;
 #define VOLT_VM_MAX_MEMORY (3ULL << 30)
 /** Memory of a VM when the spec says 0. */
 #define VOLT_VM_DEFAULT_MEMORY (256ULL << 20)
+/** Most vCPUs a VM can have (voltvm's limit). */
+#define VOLT_VM_MAX_CPUS 32
 
 /**
  * Open the VMs of the state root @root (absolute, e.g. from
@@ -65,7 +68,7 @@ typedef enum volt_vm_network {
 
 /** What a VM runs, and with what. Strings are copied. */
 typedef struct volt_vm_spec {
-	unsigned int version;        /**< VOLT_VM_SPEC_VERSION */
+	unsigned int version;        /**< VOLT_VM_SPEC_VERSION (any from 1 up to it is accepted) */
 	/**
 	 * A Stellarium reference (tag or 64-digit hash) of an OS tree in the
 	 * store STATE_ROOT/cas, as containers use; "busybox" is the built-in
@@ -77,7 +80,7 @@ typedef struct volt_vm_spec {
 	const char *workdir;         /**< absolute, inside the guest; NULL: / */
 	const char *user;            /**< name (from the image's /etc/passwd), UID or UID:GID; NULL: root */
 	uint64_t memory_bytes;       /**< 0: VOLT_VM_DEFAULT_MEMORY; a multiple of 2 MiB */
-	unsigned int cpus;           /**< 0: 1; at most 32 */
+	unsigned int cpus;           /**< 0: 1; at most VOLT_VM_MAX_CPUS */
 	volt_vm_network network;
 	const char *tap;             /**< the TAP device of VOLT_VM_NETWORK_TAP */
 	/**
@@ -145,12 +148,13 @@ VOLT_API int volt_vm_stop(volt_vm *vm, const char *name, uint64_t timeout_ns);
  * its console on the caller's standard output, its input from standard
  * input. Returns when the guest ends.
  *
- * @param exit_status  on success, the workload's exit status as the guest
- *                     init reported it ("VOLT-GUEST-EXIT N"), or, when it
- *                     reported none, 125 plus a message (voltvm's status).
- * @return 0; -ENOENT; -EALREADY when it runs as a unit; errors starting voltvm.
+ * @param out_status  on success, the workload's exit status as the guest
+ *                    init reported it ("VOLT-GUEST-EXIT N"), or, when it
+ *                    reported none, 125 plus a message (voltvm's status).
+ * @return 0; -ENOENT (no such VM, or voltvm is missing); -EALREADY when
+ *         it runs already; -EINVAL for a bad name; errors starting voltvm.
  */
-VOLT_API int volt_vm_run(volt_vm *vm, const char *name, int *exit_status);
+VOLT_API int volt_vm_run(int *out_status, volt_vm *vm, const char *name);
 
 typedef enum volt_vm_state {
 	VOLT_VM_CREATED = 0,  /**< never started, or stopped */
@@ -162,7 +166,11 @@ typedef enum volt_vm_state {
 /** "created", "running", "exited", "failed" or "unknown". Never NULL. */
 VOLT_API const char *volt_vm_state_to_string(volt_vm_state state);
 
-/** One line of a listing. */
+/**
+ * One line of a listing. Its size is not part of the ABI: a later
+ * version may add fields at the end, so a program only ever holds
+ * pointers to it, which volt_vm_list() returns.
+ */
 typedef struct volt_vm_info {
 	char *name;
 	char *image;            /**< the image reference it was created from */
@@ -177,24 +185,27 @@ typedef struct volt_vm_info {
 } volt_vm_info;
 
 /**
- * List every VM, sorted by name.
+ * List every VM of @vm's state root, sorted by name. A directory without
+ * a readable record (a create in progress, debris) is left out.
  *
- * @param out    on success, an array the caller frees with volt_vm_info_free().
- * @param out_n  its length.
+ * @param out    on success, a NULL-terminated array of pointers the caller
+ *               frees with volt_vm_info_list_free().
+ * @param out_n  if not NULL, its length.
+ * @return 0; -ENOMEM; an error opening STATE_ROOT/vms.
  */
-VOLT_API int volt_vm_list(volt_vm *vm, volt_vm_info **out, size_t *out_n);
+VOLT_API int volt_vm_list(volt_vm_info ***out, size_t *out_n, volt_vm *vm);
 
-/** Free an array from volt_vm_list() (NULL is fine). */
-VOLT_API void volt_vm_info_free(volt_vm_info *infos, size_t n);
+/** Free an array from volt_vm_list() and what it points to (NULL is fine). Returns NULL. */
+VOLT_API volt_vm_info **volt_vm_info_list_free(volt_vm_info **list);
 
 /**
  * Everything known of VM @name as a JSON object: its record (vm.json),
  * its unit, its live state and the voltvm command line it runs.
  *
  * @param out  on success, a new reference the caller json_decref()s.
- * @return 0; -ENOENT.
+ * @return 0; -ENOENT; -EINVAL for a bad name; -EBADMSG for a damaged record.
  */
-VOLT_API int volt_vm_inspect(volt_vm *vm, const char *name, json_t **out);
+VOLT_API int volt_vm_inspect(json_t **out, volt_vm *vm, const char *name);
 
 /**
  * Write the journal of VM @name's unit (its console) to @fd, one line a

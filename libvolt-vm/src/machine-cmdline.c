@@ -10,10 +10,15 @@
 #include <string.h>
 
 #include <volt/core.h>
+/* Only for the types of the --disk/--net grammar and a limit: nothing of
+ * libvolt-vmm is linked, voltvm is a separate program. */
+#include <volt/vmm.h>
 
 #include "device-spec.h"
 #include "machine-internal.h"
 #include "shared/macro.h"
+
+_Static_assert(VOLT_VM_MAX_CPUS == VOLT_VMM_MAX_CPUS, "the manager's vCPU limit is voltvm's");
 
 /* x86's COMMAND_LINE_SIZE is 2048; voltvm appends a virtio_mmio.device= of ~50 bytes per device. */
 #define GUEST_CMDLINE_MAX 1800
@@ -129,13 +134,6 @@ int vm_guest_cmdline(char **out, const json_t *config)
 				      strlen(line), GUEST_CMDLINE_MAX);
 	*out = TAKE_PTR(line);
 	return 0;
-}
-
-void vm_strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* The VM's --disk and --net specs, in the grammar voltvm parses (device-spec.h). */

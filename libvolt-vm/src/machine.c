@@ -159,7 +159,7 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 
 	if (!c)
 		return volt_error_set(ENOMEM, NULL);
-	if (spec->version != VOLT_VM_SPEC_VERSION)
+	if (!VERSION_SUPPORTED(spec->version, VOLT_VM_SPEC_VERSION))
 		return volt_error_set(EINVAL, "unknown VM spec version %u", spec->version);
 	if (!spec->image || !*spec->image)
 		return volt_error_set(EINVAL, "VM '%s': no image", name);
@@ -167,8 +167,8 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 		return volt_error_set(EINVAL, "memory: %llu MiB is out of range (%llu MiB to %llu MiB, in steps of 2 MiB)",
 				      (unsigned long long)(memory / MIB), VOLT_VM_MIN_MEMORY / MIB,
 				      VOLT_VM_MAX_MEMORY / MIB);
-	if (cpus > VOLT_VMM_MAX_CPUS)
-		return volt_error_set(EINVAL, "cpus: %u is out of range (1 to %d)", cpus, VOLT_VMM_MAX_CPUS);
+	if (cpus > VOLT_VM_MAX_CPUS)
+		return volt_error_set(EINVAL, "cpus: %u is out of range (1 to %d)", cpus, VOLT_VM_MAX_CPUS);
 	switch (spec->network) {
 	case VOLT_VM_NETWORK_NONE:
 		network = "none";
@@ -355,17 +355,21 @@ VOLT_API int volt_vm_remove(volt_vm *vm, const char *name, bool force)
 	return vm_rm_rf(rec.dir);
 }
 
-static int info_fill(volt_vm_info *info, const vm_record *rec)
+static int info_fill(volt_vm_info **out, const vm_record *rec)
 {
 	const json_t *c = rec->config;
 	vm_live live;
 	const char *addr = json_string_value(json_object_get(c, "guest_address"));
+	volt_vm_info *info;
 	int r;
 
-	memset(info, 0, sizeof(*info));
 	r = vm_live_state(rec, &live);
 	if (r < 0)
 		return r;
+	info = calloc(1, sizeof(*info));
+	if (!info)
+		return volt_error_set(ENOMEM, NULL);
+	*out = info;
 	info->name = strdup(rec->name);
 	info->image = strdup(json_string_value(json_object_get(c, "image")) ?: "");
 	info->address = addr ? strdup(addr) : NULL;
@@ -383,25 +387,27 @@ static int info_fill(volt_vm_info *info, const vm_record *rec)
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(((const volt_vm_info *)a)->name, ((const volt_vm_info *)b)->name);
+	return strcmp((*(volt_vm_info *const *)a)->name, (*(volt_vm_info *const *)b)->name);
 }
 
-VOLT_API int volt_vm_list(volt_vm *vm, volt_vm_info **out, size_t *out_n)
+VOLT_API int volt_vm_list(volt_vm_info ***out, size_t *out_n, volt_vm *vm)
 {
 	_cleanup_closedir_ DIR *d = NULL;
-	volt_vm_info *infos = NULL;
+	volt_vm_info **list = NULL;
 	size_t n = 0;
 	struct dirent *e;
 
 	assert_return(vm, EINVAL);
 	assert_return(out, EINVAL);
-	assert_return(out_n, EINVAL);
 	d = opendir(vm->vms);
 	if (!d && errno != ENOENT)
 		return volt_error_set_errno(errno, "open %s", vm->vms);
+	list = calloc(1, sizeof(*list));
+	if (!list)
+		return volt_error_set(ENOMEM, NULL);
 	while (d && (e = readdir(d))) {
 		_cleanup_vm_record_ vm_record rec = {};
-		volt_vm_info *grown;
+		volt_vm_info **grown;
 		int r;
 
 		if (e->d_name[0] == '.' || !volt_name_is_valid(e->d_name))
@@ -411,37 +417,41 @@ VOLT_API int volt_vm_list(volt_vm *vm, volt_vm_info **out, size_t *out_n)
 			volt_error_clear();
 			continue;
 		}
-		grown = realloc(infos, (n + 1) * sizeof(*infos));
+		grown = realloc(list, (n + 2) * sizeof(*list));
 		if (!grown) {
-			volt_vm_info_free(infos, n);
+			volt_vm_info_list_free(list);
 			return volt_error_set(ENOMEM, NULL);
 		}
-		infos = grown;
-		r = info_fill(&infos[n], &rec);
+		list = grown;
+		list[n] = list[n + 1] = NULL;
+		r = info_fill(&list[n], &rec);
 		n++;
 		if (r < 0) {
-			volt_vm_info_free(infos, n);
+			volt_vm_info_list_free(list);
 			return r;
 		}
 	}
 	if (n > 1)
-		qsort(infos, n, sizeof(*infos), by_name);
-	*out = infos;
-	*out_n = n;
+		qsort(list, n, sizeof(*list), by_name);
+	*out = list;
+	if (out_n)
+		*out_n = n;
 	return 0;
 }
 
-VOLT_API void volt_vm_info_free(volt_vm_info *infos, size_t n)
+VOLT_API volt_vm_info **volt_vm_info_list_free(volt_vm_info **list)
 {
-	for (size_t i = 0; infos && i < n; i++) {
-		free(infos[i].name);
-		free(infos[i].image);
-		free(infos[i].address);
+	for (size_t i = 0; list && list[i]; i++) {
+		free(list[i]->name);
+		free(list[i]->image);
+		free(list[i]->address);
+		free(list[i]);
 	}
-	free(infos);
+	free(list);
+	return NULL;
 }
 
-VOLT_API int volt_vm_inspect(volt_vm *vm, const char *name, json_t **out)
+VOLT_API int volt_vm_inspect(json_t **out, volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
 	_cleanup_json_ json_t *o = NULL, *argv_json = NULL;

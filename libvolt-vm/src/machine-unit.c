@@ -275,7 +275,7 @@ static void relay_console(int in, int out, int *guest_status)
 	}
 }
 
-VOLT_API int volt_vm_run(volt_vm *vm, const char *name, int *exit_status)
+VOLT_API int volt_vm_run(int *out_status, volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
 	_cleanup_vm_strv_ char **argv = NULL;
@@ -285,7 +285,7 @@ VOLT_API int volt_vm_run(volt_vm *vm, const char *name, int *exit_status)
 	char pidtext[32];
 
 	assert_return(vm, EINVAL);
-	assert_return(exit_status, EINVAL);
+	assert_return(out_status, EINVAL);
 	r = vm_record_load(&rec, vm, name);
 	if (r < 0 || (r = vm_live_state(&rec, &live)) < 0)
 		return r;
@@ -323,7 +323,7 @@ VOLT_API int volt_vm_run(volt_vm *vm, const char *name, int *exit_status)
 		}
 	unlink(rec.run_file);
 	if (guest_status >= 0) {
-		*exit_status = guest_status;
+		*out_status = guest_status;
 		return 0;
 	}
 	/* No report from the guest init: voltvm failed, or the guest never got that far. */
@@ -331,6 +331,6 @@ VOLT_API int volt_vm_run(volt_vm *vm, const char *name, int *exit_status)
 		return volt_error_set(ENOENT, "could not run %s", argv[0]);
 	volt_log(VOLT_LOG_WARNING, "VM '%s' ended without a status from its guest init (voltvm %s %d)", name,
 		 WIFEXITED(status) ? "exit status" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-	*exit_status = EXIT_NO_REPORT;
+	*out_status = EXIT_NO_REPORT;
 	return 0;
 }
