@@ -125,9 +125,7 @@ START_TEST(test_load_corrupt)
 		{ "", "config.json" },
 		{ "{\"base\": \"/b\"", "config.json" },
 		{ "[]", "config.json" },
-		{ "{\"version\": 1}", "base" },
-		{ "{\"version\": 1, \"base\": 5}", "base" },
-		{ "{\"version\": 1, \"base\": null}", "base" },
+		{ "{\"version\": 1, \"base\": 5}", "'base' must be a string" },
 		{ "\"/b\"", "config.json" },
 	};
 	char *root;
@@ -166,6 +164,31 @@ START_TEST(test_load_oversize)
 	ck_assert_fails_with(ctr_record_load(&rec, ctr, "web"), EISDIR, path);
 	ctr_record_done(&rec);
 	free(path);
+	close_root(ctr, root);
+}
+END_TEST
+
+/*
+ * A record without its base is a corrupt record, not "no such
+ * container": ENOENT would make volt_ctr_list() skip it as one being
+ * created or removed (container.c), and volt rm refuse it as unknown.
+ */
+START_TEST(test_load_without_base)
+{
+	static const char *const bad[] = { "{\"version\": 1}", "{\"version\": 1, \"base\": null}" };
+	char *root;
+	volt_ctr *ctr = open_root(&root);
+	ctr_record rec;
+
+	test_record_dir(ctr, "web", NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *path = test_path(ctr->containers, "web/config.json");
+
+		test_write(path, bad[i]);
+		ck_assert_fails_with(ctr_record_load(&rec, ctr, "web"), EINVAL, "'base'");
+		ctr_record_done(&rec);
+		free(path);
+	}
 	close_root(ctr, root);
 }
 END_TEST
@@ -418,6 +441,6 @@ START_TEST(test_state_record_fails)
 END_TEST
 
 VOLT_TEST_MAIN("ctr-record", test_unit_name, test_paths, test_bad_names, test_load, test_load_corrupt,
-	       test_load_oversize, test_load_unknown_keys, test_load_wrong_version, test_state_round_trip,
+	       test_load_oversize, test_load_without_base, test_load_unknown_keys, test_load_wrong_version, test_state_round_trip,
 	       test_state_unreadable, test_state_wrong_types, test_state_symlink, test_state_planted_tmp,
 	       test_state_record_fails)
