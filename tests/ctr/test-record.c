@@ -390,6 +390,26 @@ START_TEST(test_state_symlink)
 }
 END_TEST
 
+/* A FIFO in its place has no writer: opening it to read would block `volt ps` for ever. */
+START_TEST(test_state_fifo)
+{
+	char *root;
+	volt_ctr *ctr = open_root(&root);
+	ctr_record rec;
+	ctr_state st;
+	char *path;
+
+	load_record(&rec, ctr);
+	path = test_path(rec.dir, "state.json");
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(ctr_state_load(&rec, &st), 0);
+	ck_assert(!st.known && !st.exited);
+	free(path);
+	ctr_record_done(&rec);
+	close_root(ctr, root);
+}
+END_TEST
+
 /* A planted state.json.tmp (a link to a file of the host) is neither written through nor kept. */
 START_TEST(test_state_planted_tmp)
 {
@@ -442,5 +462,5 @@ END_TEST
 
 VOLT_TEST_MAIN("ctr-record", test_unit_name, test_paths, test_bad_names, test_load, test_load_corrupt,
 	       test_load_oversize, test_load_without_base, test_load_unknown_keys, test_load_wrong_version, test_state_round_trip,
-	       test_state_unreadable, test_state_wrong_types, test_state_symlink, test_state_planted_tmp,
+	       test_state_unreadable, test_state_wrong_types, test_state_symlink, test_state_fifo, test_state_planted_tmp,
 	       test_state_record_fails)
