@@ -506,6 +506,9 @@ START_TEST(test_empty_record_removed)
 
 	test_record_dir(ctr, "crashed", "");
 	dir = test_path(root, "containers/crashed");
+	/* Without --force, the error names the record at fault, and nothing goes. */
+	ck_assert_fails_with(volt_ctr_remove(ctr, "crashed", false), EINVAL, "crashed/config.json");
+	ck_assert(test_exists(dir));
 	ck_assert_msg(volt_ctr_remove(ctr, "crashed", true) == 0, "volt rm of an empty record: %s",
 		      volt_error_message());
 	ck_assert(!test_exists(dir));
