@@ -80,7 +80,7 @@ START_TEST(test_null_arguments)
 {
 	volt_ctr_spec spec = VOLT_CTR_SPEC_INIT;
 	volt_ctr *ctr = NULL;
-	volt_ctr_info *infos = NULL;
+	volt_ctr_info **infos = NULL;
 	size_t n = 0;
 	json_t *j = NULL, *policy = json_object();
 	char *const argv[] = { (char *)"/bin/true", NULL };
@@ -106,7 +106,6 @@ START_TEST(test_null_arguments)
 	ck_assert_fails_with(volt_ctr_learn(ctr, "web", VOLT_CTR_CONSOLE_PIPE, &st, NULL), EINVAL, "out");
 	ck_assert_fails_with(volt_ctr_list(NULL, &infos, &n), EINVAL, "ctr");
 	ck_assert_fails_with(volt_ctr_list(ctr, NULL, &n), EINVAL, "out");
-	ck_assert_fails_with(volt_ctr_list(ctr, &infos, NULL), EINVAL, "out_n");
 	ck_assert_fails_with(volt_ctr_inspect(NULL, "web", &j), EINVAL, "ctr");
 	ck_assert_fails_with(volt_ctr_inspect(ctr, "web", NULL), EINVAL, "out");
 	ck_assert_fails_with(volt_ctr_logs(NULL, "web", 1, 0, false), EINVAL, "ctr");
@@ -143,7 +142,7 @@ START_TEST(test_unknown_container)
 	char *root;
 	volt_ctr *ctr = open_root(&root);
 	char *const argv[] = { (char *)"/bin/true", NULL };
-	volt_ctr_info *infos = NULL;
+	volt_ctr_info **infos = NULL;
 	size_t n = 7;
 	json_t *j = NULL;
 	char *containers = test_path(root, "containers");
@@ -161,7 +160,12 @@ START_TEST(test_unknown_container)
 	ck_assert_fails_with(volt_ctr_enable(ctr, "ghost", "/usr/bin/volt"), ENOENT, "'ghost'");
 	ck_assert_int_eq(volt_ctr_list(ctr, &infos, &n), 0);
 	ck_assert_uint_eq(n, 0);
-	volt_ctr_info_free(infos, n);
+	ck_assert_ptr_null(infos[0]);
+	ck_assert_ptr_null(volt_ctr_info_list_free(infos));
+	/* The length is optional: the list ends with NULL. */
+	ck_assert_int_eq(volt_ctr_list(ctr, &infos, NULL), 0);
+	ck_assert_ptr_null(infos[0]);
+	ck_assert_ptr_null(volt_ctr_info_list_free(infos));
 	ck_assert(!test_exists(containers));
 	free(containers);
 	close_root(ctr, root);
@@ -248,7 +252,7 @@ START_TEST(test_create_remove)
 	volt_ctr *ctr;
 	char *tree, *dir, *p;
 	volt_ctr_spec spec;
-	volt_ctr_info *infos = NULL;
+	volt_ctr_info **infos = NULL;
 	size_t n = 0;
 	json_t *config = NULL, *inspect = NULL;
 
@@ -298,12 +302,13 @@ START_TEST(test_create_remove)
 	/* Listed and inspected as created, never run. */
 	ck_assert_int_eq(volt_ctr_list(ctr, &infos, &n), 0);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(infos[0].name, "web");
-	ck_assert_str_eq(infos[0].image, tree);
-	ck_assert_int_eq(infos[0].state, VOLT_CTR_CREATED);
-	ck_assert_int_eq(infos[0].main_pid, 0);
-	ck_assert(!infos[0].unit);
-	volt_ctr_info_free(infos, n);
+	ck_assert_ptr_null(infos[1]);
+	ck_assert_str_eq(infos[0]->name, "web");
+	ck_assert_str_eq(infos[0]->image, tree);
+	ck_assert_int_eq(infos[0]->state, VOLT_CTR_CREATED);
+	ck_assert_int_eq(infos[0]->main_pid, 0);
+	ck_assert(!infos[0]->unit);
+	ck_assert_ptr_null(volt_ctr_info_list_free(infos));
 	ck_assert_int_eq(volt_ctr_inspect(ctr, "web", &inspect), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(inspect, "state"), "status")), "created");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(inspect, "state"), "unit")),
@@ -484,7 +489,7 @@ START_TEST(test_empty_record_listed)
 {
 	char *root;
 	volt_ctr *ctr = open_root(&root);
-	volt_ctr_info *infos = NULL;
+	volt_ctr_info **infos = NULL;
 	size_t n = 0;
 
 	test_record_dir(ctr, "good", TEST_CONFIG);
@@ -492,8 +497,8 @@ START_TEST(test_empty_record_listed)
 	ck_assert_msg(volt_ctr_list(ctr, &infos, &n) == 0, "one empty record fails the whole listing: %s",
 		      volt_error_message());
 	ck_assert_uint_ge(n, 1);
-	ck_assert_str_eq(infos[n - 1].name, "good");
-	volt_ctr_info_free(infos, n);
+	ck_assert_str_eq(infos[n - 1]->name, "good");
+	ck_assert_ptr_null(volt_ctr_info_list_free(infos));
 	close_root(ctr, root);
 }
 END_TEST
