@@ -773,6 +773,12 @@ static int info_of(const volt_ctr *ctr, const char *name, volt_ctr_info *info)
 
 	memset(info, 0, sizeof(*info));
 	r = ctr_record_load(&rec, ctr, name);
+	/* One unreadable record (a crash, a hand) must not hide every other container. */
+	if (r < 0 && r != -ENOENT && r != -ENOMEM) {
+		volt_log(VOLT_LOG_WARNING, "%s: not listed ('volt rm --force %s' removes it)", volt_error_message(), name);
+		volt_error_clear();
+		return -ENOENT;
+	}
 	if (r < 0)
 		return r;
 	(void)volt_json_get_string(rec.config, "image", false, "config.json", &image);
@@ -935,6 +941,12 @@ VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force)
 	assert_return(ctr, EINVAL);
 
 	r = ctr_record_load(&rec, ctr, name);
+	/* A record a crash left unreadable: with @force, what its paths name goes all the same. */
+	if (r < 0 && r != -ENOENT && r != -ENOMEM && force) {
+		volt_log(VOLT_LOG_WARNING, "%s: removing it all the same (--force)", volt_error_message());
+		ctr_record_done(&rec);
+		r = ctr_record_paths(&rec, ctr, name);
+	}
 	if (r < 0)
 		return r;
 	r = live_state(ctr, &rec, &info);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +60,7 @@ int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name)
 {
 	_cleanup_free_ char *config = NULL;
 	const char *base;
+	json_t *version;
 	int r;
 
 	r = ctr_record_paths(rec, ctr, name);
@@ -72,9 +74,14 @@ int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name)
 		return volt_error_set(ENOENT, "no container named '%s'", name);
 	if (r < 0)
 		return volt_error_prefix(r, "container '%s'", name);
+	/* spec.c writes version 1: another is a layout this code cannot read. */
+	version = json_object_get(rec->config, "version");
+	if (!json_is_integer(version) || json_integer_value(version) != 1)
+		return volt_error_set(EINVAL, "container '%s': config.json: 'version' is not 1", name);
 	r = volt_json_get_string(rec->config, "base", true, "config.json", &base);
+	/* A record without its base is corrupt, not missing (ENOENT is "no such container"). */
 	if (r < 0)
-		return volt_error_prefix(r, "container '%s'", name);
+		return volt_error_prefix(r == -ENOENT ? -EINVAL : r, "container '%s'", name);
 	rec->base = strdup(base);
 	if (!rec->base)
 		return volt_error_set(ENOMEM, NULL);
@@ -157,6 +164,7 @@ int ctr_state_record(const ctr_record *rec, int exit_status, bool oom_killed, ui
 int ctr_state_load(const ctr_record *rec, ctr_state *out)
 {
 	_cleanup_free_ char *path = NULL;
+	struct stat st;
 	json_t *o = NULL, *v;
 	int r;
 
@@ -164,6 +172,9 @@ int ctr_state_load(const ctr_record *rec, ctr_state *out)
 	r = state_path(&path, rec);
 	if (r < 0)
 		return r;
+	/* Volt's own plain file, or none: never a link or a FIFO someone left. */
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
 	r = volt_json_load_file(&o, path);
 	if (r < 0) {
 		volt_error_clear();

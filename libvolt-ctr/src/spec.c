@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -337,8 +338,10 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 			   "io_weight", (json_int_t)spec->io_weight);
 	if (!limits || json_object_set_new(o, "limits", limits) < 0)
 		return volt_error_set(ENOMEM, NULL);
-	if (spec->memory_max > (uint64_t)INT64_MAX || spec->tasks_max > (uint64_t)INT64_MAX)
-		return volt_error_set(ERANGE, "limit too large");
+	if (spec->memory_max > (uint64_t)INT64_MAX)
+		return volt_error_set(ERANGE, "memory limit %" PRIu64 " is too large", spec->memory_max);
+	if (spec->tasks_max > (uint64_t)INT64_MAX)
+		return volt_error_set(ERANGE, "tasks limit %" PRIu64 " is too large", spec->tasks_max);
 	ctr_limits_warn(limits, name);
 
 	r = ctr_restart_to_json(o, NULL);
