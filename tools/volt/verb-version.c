@@ -29,8 +29,8 @@ int verb_version(const struct cli_global *g, int argc, char **argv)
 		const char *name, *version;
 	} libs[] = {
 		{ "libvolt-core", volt_core_version() }, { "libvolt-cas", volt_cas_version() },
-\t\t{ "libvolt-img", volt_img_version() },   { "libvolt-sec", volt_sec_version() },
-\t\t{ "libvolt-ctr", volt_ctr_version() },   { "libvolt-vm", volt_vm_version() },
+		{ "libvolt-img", volt_img_version() },   { "libvolt-sec", volt_sec_version() },
+		{ "libvolt-ctr", volt_ctr_version() },   { "libvolt-vm", volt_vm_version() },
 	};
 	bool json;
 	int r;
