@@ -194,6 +194,10 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 		return volt_error_set(EALREADY, "the VM has already run");
 	vm->ran = true;
 
+	/* The DSDT learns the devices added since the load. */
+	r = vm_write_acpi(vm);
+	if (r < 0)
+		return volt_error_prefix(r, "ACPI tables");
 	if (vm->before_run) {
 		r = vm->before_run(vm, vm->userdata);
 		if (r < 0)

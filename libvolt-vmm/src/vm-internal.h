@@ -86,6 +86,8 @@ struct volt_vmm {
 
 /* boot.c: load kernel, initrd and command line into guest memory, build the tables. */
 int vm_load_guest(struct volt_vmm *vm, const volt_vmm_config *config);
+/* boot.c: (re)write the ACPI tables with the devices added so far. */
+int vm_write_acpi(struct volt_vmm *vm);
 
 /* sandbox.c: seccomp, Landlock, capabilities before the first KVM_RUN. */
 int vm_sandbox(struct volt_vmm *vm);
