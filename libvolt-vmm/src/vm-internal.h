@@ -8,6 +8,7 @@
 #define VOLT_VMM_VM_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,6 +74,9 @@ struct volt_vmm {
 	/* Ending the run: the first vCPU to stop the VM records why. */
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
+	sem_t stop_sem;                  /* posted at the end of the run and by volt_vmm_stop() */
+	atomic_bool stop_sem_ready;      /* stop_sem is initialised (volt_vmm_run() started) */
+	atomic_bool stop_requested;      /* volt_vmm_stop() was called */
 	atomic_bool stopping;
 	bool ran;
 	volt_vmm_exit exit_reason;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,8 @@ static void usage(FILE *out)
 		"                         enforces)\n"
 		"      --timing           on exit, print to stderr the time from process start\n"
 		"                         to the first KVM_RUN and the VMM's resident memory\n"
-		"                         beyond guest memory\n"
+		"                         beyond guest memory (also when SIGTERM, SIGINT or\n"
+		"                         SIGHUP ends voltvm)\n"
 		"      --dry-run          load the kernel into guest memory, build the boot\n"
 		"                         tables and open the devices without /dev/kvm, print\n"
 		"                         the devices and the guest's command line, then exit\n"
@@ -255,6 +257,40 @@ static int open_console(const char *spec, int *out_fd, int *out_in_fd)
 			      spec);
 }
 
+/*
+ * SIGTERM (volt vm stop, systemd), SIGINT (Ctrl-C) and SIGHUP end the VM
+ * through volt_vmm_stop(), so that --timing still reports and the disks
+ * are flushed; then voltvm dies of the same signal, as it did before.
+ */
+static volt_vmm *volatile running_vm;
+static volatile sig_atomic_t stop_signal;
+
+static void stop_handler(int sig)
+{
+	stop_signal = sig;
+	if (running_vm)
+		volt_vmm_stop(running_vm);
+}
+
+static void catch_stop_signals(volt_vmm *vm)
+{
+	struct sigaction sa = { .sa_handler = stop_handler };
+
+	running_vm = vm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void die_of_stop_signal(void)
+{
+	int sig = stop_signal;
+
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void print_timing(volt_vmm *vm, uint64_t main_ns, uint64_t start, bool ran)
 {
 	volt_vmm_stats st = VOLT_VMM_STATS_INIT;
@@ -280,6 +316,9 @@ static void print_timing(volt_vmm *vm, uint64_t main_ns, uint64_t start, bool ra
 		fprintf(stderr, "voltvm: end: the guest reset itself\n");
 	else if (ran && volt_vmm_exit_reason(vm) == VOLT_VMM_EXIT_POWEROFF)
 		fprintf(stderr, "voltvm: end: the guest powered off\n");
+	else if (ran && volt_vmm_exit_reason(vm) == VOLT_VMM_EXIT_STOPPED && stop_signal)
+		fprintf(stderr, "voltvm: end: stopped by signal %d (%s)\n", (int)stop_signal,
+			sigabbrev_np(stop_signal));
 	fprintf(stderr, "voltvm: memory: process RSS %s, guest RAM resident %s of %s, VMM overhead %s\n",
 		volt_format_size(a, st.process_rss_bytes), volt_format_size(b, st.guest_resident_bytes),
 		volt_format_size(c, st.guest_memory_bytes),
@@ -441,6 +480,7 @@ int main(int argc, char **argv)
 	start_ns = timing ? process_start_boottime_ns() : 0;
 	if (config.console_in_fd == STDIN_FILENO)
 		terminal_to_guest();
+	catch_stop_signals(vm);
 	r = volt_vmm_run(vm);
 	restore_terminal();
 	if (r < 0) {
@@ -453,8 +493,11 @@ int main(int argc, char **argv)
 	}
 	if (timing)
 		print_timing(vm, main_ns, start_ns, true);
+	running_vm = NULL;
 	volt_vmm_free(vm);
 	if (config.console_fd > STDERR_FILENO)
 		close(config.console_fd);
+	if (stop_signal)
+		die_of_stop_signal();
 	return exit_code;
 }
