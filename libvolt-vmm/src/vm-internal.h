@@ -17,6 +17,7 @@
 #include <volt/vmm.h>
 
 #include "acpi-pm.h"
+#include "cpuid.h"
 #include "guest-memory.h"
 #include "serial-8250.h"
 
@@ -56,6 +57,7 @@ struct volt_vmm {
 
 	struct guest_mem mem;
 	struct boot_entry entry;
+	struct cpuid_mask cpu_mask;      /* features hidden from every vCPU */
 	/* The caller's command line, and the whole one with device announcements. */
 	char *cmdline_base;
 	char *cmdline;

@@ -79,6 +79,12 @@ static void usage(FILE *out)
 		"                         Devices are virtio-mmio; voltvm appends their\n"
 		"                         virtio_mmio.device=... announcements to the command\n"
 		"                         line (the kernel needs VIRTIO_MMIO_CMDLINE_DEVICES)\n"
+		"      --cpu-features LIST hide CPUID features from the guest, for a host that\n"
+		"                         reports features it cannot run: comma-separated\n"
+		"                         -NAME (a /proc/cpuinfo name; what needs it goes too:\n"
+		"                         -xsave hides AVX), +NAME (keep one hidden before),\n"
+		"                         x86-64-v1..x86-64-v4 (hide extensions above that\n"
+		"                         level), host; e.g. -xsave or x86-64-v2,+aes\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
 		"      --no-sandbox       do not sandbox voltvm before the guest starts (by\n"
 		"                         default it drops all capabilities, sets no_new_privs,\n"
@@ -328,7 +334,7 @@ static void print_timing(volt_vmm *vm, uint64_t main_ns, uint64_t start, bool ra
 int main(int argc, char **argv)
 {
 	enum { OPT_BOOT = 0x100, OPT_CONSOLE, OPT_HUGEPAGES, OPT_TIMING, OPT_DRY_RUN, OPT_NO_SANDBOX,
-	       OPT_DISK, OPT_NET };
+	       OPT_DISK, OPT_NET, OPT_CPU_FEATURES };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -343,6 +349,7 @@ int main(int argc, char **argv)
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "net", required_argument, NULL, OPT_NET },
+		{ "cpu-features", required_argument, NULL, OPT_CPU_FEATURES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{},
@@ -400,6 +407,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HUGEPAGES:
 			config.flags |= VOLT_VMM_FLAG_HUGEPAGES;
+			break;
+		case OPT_CPU_FEATURES:
+			config.cpu_features = optarg;
 			break;
 		case OPT_TIMING:
 			timing = true;

@@ -110,6 +110,16 @@ typedef struct volt_vmm_config {
 	/** Called before the first KVM_RUN; NULL for none. */
 	volt_vmm_before_run_fn before_run;
 	void *userdata;            /**< passed to before_run */
+	/**
+	 * CPUID features to hide from the guest (since 0.4), NULL or "" for
+	 * all KVM offers: comma-separated, in order, "-NAME" (a
+	 * /proc/cpuinfo name; what needs it goes too: -xsave hides AVX),
+	 * "+NAME" (keep one an earlier item hid), "x86-64-v1" .. "x86-64-v4"
+	 * (hide the instruction-set extensions above that psABI level) or
+	 * "host". For a host that reports features it cannot run. A bad
+	 * list fails volt_vmm_new() with -EINVAL. See voltvm(1).
+	 */
+	const char *cpu_features;
 } volt_vmm_config;
 
 #define VOLT_VMM_CONFIG_INIT \
