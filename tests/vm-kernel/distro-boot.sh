@@ -6,6 +6,9 @@
 # the DSDT; the guest init mounts its root from the virtio-blk disk,
 # configures eth0 from ip= (the kernel has no IP_PNP), and the workload
 # sees /dev/vda as ext4 and pings the host end of the TAP over virtio-net.
+# A second VM with --cpu-features=x86-64-v2,-sse4_2 must not see XSAVE,
+# AVX, AES, MOVBE, BMI1, F16C or SSE4.2 in its /proc/cpuinfo, but SSE4.1
+# and SMEP (each checked where the unmasked VM has it).
 #
 # KVM from the nested harness (tests/vmm/harness/run-nested.sh) unless
 # VOLT_TEST_KVM=direct. SKIP without a Debian kernel (package
@@ -43,6 +46,7 @@ echo "VOLT-DISTRO-NET $(ls /sys/class/net | tr '\n' ' ')"
 echo "VOLT-DISTRO-ADDR $(ip -4 -o addr show dev eth0 2>&1)"
 if ping -c 1 -W 10 10.0.2.1 >/dev/null 2>&1; then echo "VOLT-DISTRO-PING ok"; else echo "VOLT-DISTRO-PING failed"; fi
 echo "VOLT-DISTRO-MODULES $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
+echo "VOLT-DISTRO-FLAGS $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
 CHECK
 chmod 755 "$work/rootfs/bin/volt-check"
 mkfs.ext4 -q -F -d "$work/rootfs" "$work/root.ext4" 24M || { echo "FAIL: mkfs.ext4 -d"; exit 1; }
@@ -63,6 +67,13 @@ ASAN_OPTIONS=detect_leaks=0 timeout 240 '$voltvm' --kernel '$kernel' --initrd '$
 	--disk path=/run/root.ext4 \$net \
 	--cmdline "console=ttyS0 reboot=k panic=-1 quiet \$ipcfg volt.root=/dev/vda volt.cmd=$cmd" < /dev/null 2>&1
 echo "VOLT-CASE distro rc=\$?"
+ip link del vtap0 2>/dev/null
+cp '$work/root.ext4' /run/root.ext4
+ASAN_OPTIONS=detect_leaks=0 timeout 240 '$voltvm' --kernel '$kernel' --initrd '$initrd' --memory 256M \
+	--cpu-features=x86-64-v2,-sse4_2 --disk path=/run/root.ext4 \
+	--cmdline "console=ttyS0 reboot=k panic=-1 quiet volt.root=/dev/vda volt.cmd=$cmd" < /dev/null > /run/masked.out 2>&1
+echo "VOLT-CASE masked rc=\$?"
+sed 's/^/[masked] /' /run/masked.out
 CASES
 
 if [ "${VOLT_TEST_KVM:-nested}" = direct ]; then
@@ -91,5 +102,18 @@ want "virtio-blk disk visible" "^VOLT-DISTRO-BLOCK .*vda"
 want "virtio-net NIC visible" "^VOLT-DISTRO-NET .*eth0"
 want "eth0 configured from ip= by the guest init" "^VOLT-DISTRO-ADDR .*inet 10.0.2.15/24"
 want "the guest reaches the host over virtio-net" "^VOLT-DISTRO-PING ok"
+want "the masked VM ran" "^VOLT-CASE masked rc=0$"
+want "--cpu-features: SSE4.1 stays" "^\[masked\] VOLT-DISTRO-FLAGS .* sse4_1 "
+want "--cpu-features: a system feature (SMEP) stays" "^\[masked\] VOLT-DISTRO-FLAGS .* smep "
+for f in xsave avx avx2 sse4_2 aes movbe bmi1 f16c; do
+	if grep -q "^\[masked\] VOLT-DISTRO-FLAGS .* $f " "$work/console.txt"; then
+		echo "FAIL: --cpu-features=x86-64-v2,-sse4_2: the guest still has $f"; failed=1
+	elif grep -q "^VOLT-DISTRO-FLAGS .* $f " "$work/console.txt"; then
+		echo "PASS: --cpu-features=x86-64-v2,-sse4_2: $f hidden (the unmasked VM has it)"
+	else
+		echo "note: $f: the unmasked VM lacks it too (level 1 does not offer it)"
+	fi
+done
+grep -q "^\[masked\] VOLT-DISTRO-FLAGS" "$work/console.txt" || { echo "FAIL: the masked VM printed no flags"; failed=1; }
 [ $failed -eq 0 ] && rm -rf "$work"
 exit $failed

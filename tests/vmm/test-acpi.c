@@ -220,7 +220,7 @@ START_TEST(acpi_dsdt_describes_virtio_mmio_devices)
 			len = pkg_length(p + 2, &lb);
 			dev_end = p + 2 + len;
 			ck_assert(dev_end <= scope_end);
-			snprintf(name, sizeof(name), "VR%02X", i);
+			snprintf(name, sizeof(name), "VR%02X", i & 0xff);
 			ck_assert_int_eq(memcmp(p + 2 + lb, name, 4), 0);
 			p += 2 + lb + 4;
 			ck_assert_int_eq(memcmp(p, "\x08_HID\x0dLNRO0005\0", 15), 0);
