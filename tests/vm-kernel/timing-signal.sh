@@ -1,10 +1,11 @@
 #!/bin/sh
-# voltvm --timing reports when a signal ends it: a guest that never ends
+# voltvm --timing reports on every exit. When a signal ends it: a guest that never ends
 # by itself runs until SIGTERM (and, in a second run, SIGINT); voltvm
 # must then print its timing and memory lines and "stopped by signal",
 # and still die of that signal (exit status 128+N), as systemd and
 # volt vm stop expect. On this host's /dev/kvm when it is usable (a tiny
 # guest needs only a few instructions), else in the nested harness.
+# And when a device fails to open before the run (--dry-run, no KVM).
 # usage: timing-signal.sh VOLTVM SOURCE_DIR
 set -u
 voltvm=$(readlink -f "$1")
@@ -53,6 +54,12 @@ else
 	rc=$?
 	[ $rc -eq 77 ] && { grep '^SKIP' "$work/out"; exit 77; }
 fi
+
+# A device that cannot be opened ends voltvm before the run: --timing reports that exit too.
+"$voltvm" --dry-run --timing --kernel "$work/spin" --memory 16M --disk path=/nonexistent/volt-disk \
+	> "$work/fail.out" 2>&1
+echo "VOLT-FAIL rc=$?" >> "$work/out"
+sed 's/^/[fail] /' "$work/fail.out" >> "$work/out"
 tr -d '\r' < "$work/out" > "$work/out.txt"
 cat "$work/out.txt"
 
@@ -68,4 +75,6 @@ want "SIGTERM: the end says which signal" "^\[term\] voltvm: end: stopped by sig
 want "SIGINT: voltvm died of SIGINT (130)" "^VOLT-SIG int rc=130$"
 want "SIGINT: --timing printed the memory" "^\[int\] voltvm: memory: process RSS"
 want "SIGINT: the end says which signal" "^\[int\] voltvm: end: stopped by signal 2"
+want "a bad --disk: exit 1" "^VOLT-FAIL rc=1$"
+want "a bad --disk: --timing still reports" "^\[fail\] voltvm: memory: process RSS"
 exit $failed

@@ -461,6 +461,8 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			volt_error_prefix(r, "--disk %s", disks[i].spec);
 			exit_code = cli_fail("voltvm");
+			if (timing)
+				print_timing(vm, main_ns, process_start_boottime_ns(), false);
 			volt_vmm_free(vm);
 			return exit_code;
 		}
@@ -470,6 +472,8 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			volt_error_prefix(r, "--net %s", nets[i].spec);
 			exit_code = cli_fail("voltvm");
+			if (timing)
+				print_timing(vm, main_ns, process_start_boottime_ns(), false);
 			volt_vmm_free(vm);
 			return exit_code;
 		}
