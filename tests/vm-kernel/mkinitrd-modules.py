@@ -108,7 +108,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # jbd2 gone from modules.dep: ext4 names it, and it is nowhere.
     dep = os.path.join(moddir, "modules.dep")
-    open(dep, "w").write(open(dep).read().replace("kernel/fs/jbd2/jbd2.ko:\n", ""))
+    text = open(dep).read().replace("kernel/fs/jbd2/jbd2.ko:\n", "")
+    open(dep, "w").write(text)
     r = subprocess.run([sys.executable, mkinitrd, "--modules", moddir, init, out], capture_output=True, text=True)
     check("a missing module fails, naming it: " + r.stderr.strip(), r.returncode != 0 and "jbd2" in r.stderr)
 
