@@ -1,12 +1,14 @@
 /*
  * volt-guest-init: PID 1 of every Volt VM, from the initramfs.
  *
- * It mounts /proc, /sys and /dev, reads its instructions from the kernel
- * command line (guest-config.h, docs/vmm-machines.md), mounts the root
- * disk, moves it over / (MS_MOVE, chroot), and runs the workload as its
+ * It mounts /proc, /sys and /dev, loads the kernel modules the initramfs
+ * carries for this kernel (a distribution kernel's virtio and ext4;
+ * guest-modules.h), reads its instructions from the kernel command line
+ * (guest-config.h, docs/vmm-machines.md), brings up the network from
+ * "ip=" when the kernel did not (guest-net.h), mounts the root disk,
+ * moves it over / (MS_MOVE, chroot), and runs the workload as its
  * child: as the given user, in the given directory, with the given
- * environment. The network is already up: the kernel configured eth0
- * from "ip=". It reaps every orphan, and when the workload ends it
+ * environment. It reaps every orphan, and when the workload ends it
  * prints
  *
  *   VOLT-GUEST-EXIT <status>
@@ -37,10 +39,13 @@
 #include <unistd.h>
 
 #include "guest-config.h"
+#include "guest-modules.h"
+#include "guest-net.h"
 
 #define NEW_ROOT "/newroot"
 #define EXIT_INIT_FAILED 125
 #define ROOT_WAIT_MS 5000
+#define NET_WAIT_MS 5000
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -145,6 +150,32 @@ static void wait_for_device(const char *dev)
 			die("no root disk: %s does not exist (is a --disk given to the VM?)", dev);
 		sleep_ms(10);
 	}
+}
+
+/*
+ * A kernel with IP_PNP configured the NIC from "ip=" before init (and has
+ * /proc/net/pnp); one whose virtio_net is a module saw no NIC then, so
+ * the init does the same now.
+ */
+static void setup_network(const char *cmdline)
+{
+	struct guest_ip ip;
+	char err[256], dev[64];
+
+	if (access("/proc/net/pnp", F_OK) == 0)
+		return;
+	if (guest_ip_parse(&ip, cmdline) < 0)
+		die("%s", ip.error);
+	if (!ip.present)
+		return;
+	snprintf(dev, sizeof(dev), "/sys/class/net/%s", ip.device);
+	for (int waited = 0; access(dev, F_OK) < 0; waited += 10) {
+		if (waited >= NET_WAIT_MS)
+			die("no network device %s (is a --net given to the VM?)", ip.device);
+		sleep_ms(10);
+	}
+	if (guest_ip_configure(&ip, err, sizeof(err)) < 0)
+		die("network: %s", err);
 }
 
 static void mount_root(const struct guest_config *c)
@@ -272,7 +303,7 @@ int main(void)
 	struct guest_config c;
 	char *cmdline;
 	pid_t pid;
-	int status;
+	int status, modules;
 
 	if (getpid() != 1) {
 		fprintf(stderr, "volt-guest-init: this is the init of Volt VMs, not a command\n");
@@ -283,11 +314,16 @@ int main(void)
 	mount_or_die("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	mount_or_die("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 
+	modules = guest_modules_load("/lib/modules", say);
+	if (modules >= 0)
+		say("volt-guest-init: %d kernel modules loaded", modules);
+
 	cmdline = read_text("/proc/cmdline", 65536);
 	if (!cmdline)
 		die("read /proc/cmdline: %s", strerror(errno));
 	if (guest_config_parse(&c, cmdline) < 0)
 		die("bad command line: %s", c.error);
+	setup_network(cmdline);
 	free(cmdline);
 
 	mount_root(&c);

@@ -22,6 +22,7 @@
 #include "acpi.h"
 #include "boot-bzimage.h"
 #include "boot-pvh.h"
+#include "devices.h"
 #include "layout.h"
 #include "mptable.h"
 #include "vm-internal.h"
@@ -228,12 +229,23 @@ static int load_pvh(struct volt_vmm *vm, const struct boot_files *f)
 
 /*
  * The ACPI tables, and their address in the boot protocol's own field, so
- * the guest need not scan the BIOS area (where the RSDP also is).
+ * the guest need not scan the BIOS area (where the RSDP also is). The
+ * DSDT lists the virtio-mmio devices added so far: written at load time
+ * with none, and again by volt_vmm_run() with all of them.
  */
-static int write_acpi(struct volt_vmm *vm)
+int vm_write_acpi(struct volt_vmm *vm)
 {
-	int64_t rsdp = acpi_write_tables(&vm->mem, vm->cpus);
+	struct acpi_mmio_device devs[VM_DEVICES_MAX];
+	unsigned int n = 0;
+	int64_t rsdp;
 
+	for (unsigned int i = 0; vm->devices && i < vm->devices->n; i++, n++)
+		devs[n] = (struct acpi_mmio_device){
+			.base = vm->devices->dev[i].base,
+			.size = GUEST_VIRTIO_MMIO_SIZE,
+			.irq = vm->devices->dev[i].irq,
+		};
+	rsdp = acpi_write_tables(&vm->mem, vm->cpus, devs, n);
 	if (rsdp < 0)
 		return (int)rsdp;
 	if (vm->entry.protocol == VOLT_VMM_BOOT_PVH) {
@@ -275,7 +287,7 @@ static int load_files(struct volt_vmm *vm, const volt_vmm_config *config,
 	r = mptable_write(&vm->mem, GUEST_EBDA_ADDR, vm->cpus);
 	if (r < 0)
 		return r;
-	r = write_acpi(vm);
+	r = vm_write_acpi(vm);
 	if (r < 0)
 		return r;
 	return x86_write_gdt(&vm->mem, GUEST_GDT_ADDR);

@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,8 +38,44 @@ void vm_request_stop(struct volt_vmm *vm, volt_vmm_exit reason, int error, const
 		va_end(ap);
 		atomic_store(&vm->stopping, true);
 		pthread_cond_broadcast(&vm->stop_cond);
+		if (atomic_load(&vm->stop_sem_ready))
+			sem_post(&vm->stop_sem);
 	}
 	pthread_mutex_unlock(&vm->stop_lock);
+}
+
+/*
+ * Only an atomic store and sem_post(), both async-signal-safe: a SIGTERM
+ * handler may call it. volt_vmm_run() does the rest on its own thread.
+ */
+VOLT_API int volt_vmm_stop(volt_vmm *vm)
+{
+	if (!vm)
+		return -EINVAL;
+	atomic_store(&vm->stop_requested, true);
+	if (atomic_load(&vm->stop_sem_ready))
+		sem_post(&vm->stop_sem);
+	return 0;
+}
+
+/* Sleep until a vCPU ended the run or volt_vmm_stop() asked for the end. */
+static void wait_for_end(struct volt_vmm *vm)
+{
+	for (;;) {
+		bool ended;
+
+		pthread_mutex_lock(&vm->stop_lock);
+		ended = vm->exit_reason != VOLT_VMM_EXIT_NONE;
+		pthread_mutex_unlock(&vm->stop_lock);
+		if (ended)
+			return;
+		if (atomic_load(&vm->stop_requested)) {
+			vm_request_stop(vm, VOLT_VMM_EXIT_STOPPED, 0, "stopped by volt_vmm_stop()");
+			return;
+		}
+		while (sem_wait(&vm->stop_sem) < 0 && errno == EINTR)
+			;
+	}
 }
 
 static uint64_t vcpu_rip(struct vcpu *v)
@@ -194,6 +231,10 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 		return volt_error_set(EALREADY, "the VM has already run");
 	vm->ran = true;
 
+	/* The DSDT learns the devices added since the load. */
+	r = vm_write_acpi(vm);
+	if (r < 0)
+		return volt_error_prefix(r, "ACPI tables");
 	if (vm->before_run) {
 		r = vm->before_run(vm, vm->userdata);
 		if (r < 0)
@@ -205,6 +246,8 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 			return volt_error_prefix(r, "sandbox");
 	}
 
+	sem_init(&vm->stop_sem, 0, 0);
+	atomic_store(&vm->stop_sem_ready, true);
 	/* No SA_RESTART: the signal exists to make KVM_RUN return EINTR. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(KICK_SIGNAL, &sa, &old_sa);
@@ -228,10 +271,7 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 		vm->vcpus[i].thread_started = true;
 	}
 
-	pthread_mutex_lock(&vm->stop_lock);
-	while (vm->exit_reason == VOLT_VMM_EXIT_NONE)
-		pthread_cond_wait(&vm->stop_cond, &vm->stop_lock);
-	pthread_mutex_unlock(&vm->stop_lock);
+	wait_for_end(vm);
 
 	/* A vCPU may be back in KVM_RUN just after a kick: kick until all have left. */
 	for (unsigned int i = 0; i < vm->cpus; i++) {
@@ -249,6 +289,7 @@ VOLT_API int volt_vmm_run(volt_vmm *vm)
 
 	devices_stop(vm);
 	console_input_stop(vm);
+	/* Left initialised: a late volt_vmm_stop() from a signal handler may still post. */
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(KICK_SIGNAL, &old_sa, NULL);
 

@@ -80,6 +80,7 @@ static int setup_cpuid(struct vcpu *v)
 	if (r < 0)
 		return r;
 	cpuid_filter(t, v->index, v->vm->cpus);
+	cpuid_mask_apply(t, &v->vm->cpu_mask);
 	if (ioctl(v->fd, KVM_SET_CPUID2, &t->head) < 0)
 		return volt_error_set_errno(errno, "KVM_SET_CPUID2");
 	return 0;

@@ -8,6 +8,7 @@
 #define VOLT_VMM_VM_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <volt/vmm.h>
 
 #include "acpi-pm.h"
+#include "cpuid.h"
 #include "guest-memory.h"
 #include "serial-8250.h"
 
@@ -55,6 +57,7 @@ struct volt_vmm {
 
 	struct guest_mem mem;
 	struct boot_entry entry;
+	struct cpuid_mask cpu_mask;      /* features hidden from every vCPU */
 	/* The caller's command line, and the whole one with device announcements. */
 	char *cmdline_base;
 	char *cmdline;
@@ -73,6 +76,9 @@ struct volt_vmm {
 	/* Ending the run: the first vCPU to stop the VM records why. */
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
+	sem_t stop_sem;                  /* posted at the end of the run and by volt_vmm_stop() */
+	atomic_bool stop_sem_ready;      /* stop_sem is initialised (volt_vmm_run() started) */
+	atomic_bool stop_requested;      /* volt_vmm_stop() was called */
 	atomic_bool stopping;
 	bool ran;
 	volt_vmm_exit exit_reason;
@@ -86,6 +92,8 @@ struct volt_vmm {
 
 /* boot.c: load kernel, initrd and command line into guest memory, build the tables. */
 int vm_load_guest(struct volt_vmm *vm, const volt_vmm_config *config);
+/* boot.c: (re)write the ACPI tables with the devices added so far. */
+int vm_write_acpi(struct volt_vmm *vm);
 
 /* sandbox.c: seccomp, Landlock, capabilities before the first KVM_RUN. */
 int vm_sandbox(struct volt_vmm *vm);

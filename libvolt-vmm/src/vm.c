@@ -124,6 +124,9 @@ VOLT_API int volt_vmm_new(volt_vmm **out, const volt_vmm_config *config)
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	pthread_cond_init(&vm->stop_cond, NULL);
 	io_bus_init(vm);
+	r = cpuid_mask_parse(&vm->cpu_mask, config->cpu_features);
+	if (r < 0)
+		goto fail;
 
 	/* Open KVM first: on a host without it, fail before reading a large kernel. */
 	if (!(vm->flags & VOLT_VMM_FLAG_NO_KVM)) {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,12 @@ static void usage(FILE *out)
 		"                         Devices are virtio-mmio; voltvm appends their\n"
 		"                         virtio_mmio.device=... announcements to the command\n"
 		"                         line (the kernel needs VIRTIO_MMIO_CMDLINE_DEVICES)\n"
+		"      --cpu-features LIST hide CPUID features from the guest, for a host that\n"
+		"                         reports features it cannot run: comma-separated\n"
+		"                         -NAME (a /proc/cpuinfo name; what needs it goes too:\n"
+		"                         -xsave hides AVX), +NAME (keep one hidden before),\n"
+		"                         x86-64-v1..x86-64-v4 (hide extensions above that\n"
+		"                         level), host; e.g. -xsave or x86-64-v2,+aes\n"
 		"      --hugepages        back guest memory with 2 MiB huge pages\n"
 		"      --no-sandbox       do not sandbox voltvm before the guest starts (by\n"
 		"                         default it drops all capabilities, sets no_new_privs,\n"
@@ -87,7 +94,8 @@ static void usage(FILE *out)
 		"                         enforces)\n"
 		"      --timing           on exit, print to stderr the time from process start\n"
 		"                         to the first KVM_RUN and the VMM's resident memory\n"
-		"                         beyond guest memory\n"
+		"                         beyond guest memory (also when SIGTERM, SIGINT or\n"
+		"                         SIGHUP ends voltvm)\n"
 		"      --dry-run          load the kernel into guest memory, build the boot\n"
 		"                         tables and open the devices without /dev/kvm, print\n"
 		"                         the devices and the guest's command line, then exit\n"
@@ -255,6 +263,40 @@ static int open_console(const char *spec, int *out_fd, int *out_in_fd)
 			      spec);
 }
 
+/*
+ * SIGTERM (volt vm stop, systemd), SIGINT (Ctrl-C) and SIGHUP end the VM
+ * through volt_vmm_stop(), so that --timing still reports and the disks
+ * are flushed; then voltvm dies of the same signal, as it did before.
+ */
+static volt_vmm *volatile running_vm;
+static volatile sig_atomic_t stop_signal;
+
+static void stop_handler(int sig)
+{
+	stop_signal = sig;
+	if (running_vm)
+		volt_vmm_stop(running_vm);
+}
+
+static void catch_stop_signals(volt_vmm *vm)
+{
+	struct sigaction sa = { .sa_handler = stop_handler };
+
+	running_vm = vm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void die_of_stop_signal(void)
+{
+	int sig = stop_signal;
+
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void print_timing(volt_vmm *vm, uint64_t main_ns, uint64_t start, bool ran)
 {
 	volt_vmm_stats st = VOLT_VMM_STATS_INIT;
@@ -280,6 +322,9 @@ static void print_timing(volt_vmm *vm, uint64_t main_ns, uint64_t start, bool ra
 		fprintf(stderr, "voltvm: end: the guest reset itself\n");
 	else if (ran && volt_vmm_exit_reason(vm) == VOLT_VMM_EXIT_POWEROFF)
 		fprintf(stderr, "voltvm: end: the guest powered off\n");
+	else if (ran && volt_vmm_exit_reason(vm) == VOLT_VMM_EXIT_STOPPED && stop_signal)
+		fprintf(stderr, "voltvm: end: stopped by signal %d (%s)\n", (int)stop_signal,
+			sigabbrev_np(stop_signal));
 	fprintf(stderr, "voltvm: memory: process RSS %s, guest RAM resident %s of %s, VMM overhead %s\n",
 		volt_format_size(a, st.process_rss_bytes), volt_format_size(b, st.guest_resident_bytes),
 		volt_format_size(c, st.guest_memory_bytes),
@@ -289,7 +334,7 @@ static void print_timing(volt_vmm *vm, uint64_t main_ns, uint64_t start, bool ra
 int main(int argc, char **argv)
 {
 	enum { OPT_BOOT = 0x100, OPT_CONSOLE, OPT_HUGEPAGES, OPT_TIMING, OPT_DRY_RUN, OPT_NO_SANDBOX,
-	       OPT_DISK, OPT_NET };
+	       OPT_DISK, OPT_NET, OPT_CPU_FEATURES };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -304,6 +349,7 @@ int main(int argc, char **argv)
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "net", required_argument, NULL, OPT_NET },
+		{ "cpu-features", required_argument, NULL, OPT_CPU_FEATURES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{},
@@ -362,6 +408,9 @@ int main(int argc, char **argv)
 		case OPT_HUGEPAGES:
 			config.flags |= VOLT_VMM_FLAG_HUGEPAGES;
 			break;
+		case OPT_CPU_FEATURES:
+			config.cpu_features = optarg;
+			break;
 		case OPT_TIMING:
 			timing = true;
 			break;
@@ -412,6 +461,8 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			volt_error_prefix(r, "--disk %s", disks[i].spec);
 			exit_code = cli_fail("voltvm");
+			if (timing)
+				print_timing(vm, main_ns, process_start_boottime_ns(), false);
 			volt_vmm_free(vm);
 			return exit_code;
 		}
@@ -421,6 +472,8 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			volt_error_prefix(r, "--net %s", nets[i].spec);
 			exit_code = cli_fail("voltvm");
+			if (timing)
+				print_timing(vm, main_ns, process_start_boottime_ns(), false);
 			volt_vmm_free(vm);
 			return exit_code;
 		}
@@ -441,6 +494,7 @@ int main(int argc, char **argv)
 	start_ns = timing ? process_start_boottime_ns() : 0;
 	if (config.console_in_fd == STDIN_FILENO)
 		terminal_to_guest();
+	catch_stop_signals(vm);
 	r = volt_vmm_run(vm);
 	restore_terminal();
 	if (r < 0) {
@@ -453,8 +507,11 @@ int main(int argc, char **argv)
 	}
 	if (timing)
 		print_timing(vm, main_ns, start_ns, true);
+	running_vm = NULL;
 	volt_vmm_free(vm);
 	if (config.console_fd > STDERR_FILENO)
 		close(config.console_fd);
+	if (stop_signal)
+		die_of_stop_signal();
 	return exit_code;
 }

@@ -112,6 +112,16 @@ typedef struct volt_vmm_config {
 	/** Called before the first KVM_RUN; NULL for none. */
 	volt_vmm_before_run_fn before_run;
 	void *userdata;            /**< passed to before_run */
+	/**
+	 * CPUID features to hide from the guest (since 0.4), NULL or "" for
+	 * all KVM offers: comma-separated, in order, "-NAME" (a
+	 * /proc/cpuinfo name; what needs it goes too: -xsave hides AVX),
+	 * "+NAME" (keep one an earlier item hid), "x86-64-v1" .. "x86-64-v4"
+	 * (hide the instruction-set extensions above that psABI level) or
+	 * "host". For a host that reports features it cannot run. A bad
+	 * list fails volt_vmm_new() with -EINVAL. See voltvm(1).
+	 */
+	const char *cpu_features;
 } volt_vmm_config;
 
 #define VOLT_VMM_CONFIG_INIT \
@@ -125,6 +135,7 @@ typedef enum volt_vmm_exit {
 	VOLT_VMM_EXIT_TRIPLE_FAULT,  /**< KVM_EXIT_SHUTDOWN: the guest crashed */
 	VOLT_VMM_EXIT_UNHANDLED,     /**< an exit the VMM does not handle */
 	VOLT_VMM_EXIT_ERROR,         /**< KVM or the host failed */
+	VOLT_VMM_EXIT_STOPPED,       /**< volt_vmm_stop() ended it (since 0.4) */
 } volt_vmm_exit;
 
 /** The current version of struct volt_vmm_stats. */
@@ -173,7 +184,7 @@ VOLT_API int volt_vmm_new(volt_vmm **out, const volt_vmm_config *config);
  * before the first KVM_RUN (see that flag).
  *
  * @return 0 when the guest ended cleanly (volt_vmm_exit_reason() says
- *         RESET or POWEROFF); -EFAULT for a triple fault, -EPROTO for an
+ *         RESET or POWEROFF) or volt_vmm_stop() ended it (STOPPED); -EFAULT for a triple fault, -EPROTO for an
  *         exit the VMM does not handle, -ENODEV for a VM made with
  *         VOLT_VMM_FLAG_NO_KVM, -EALREADY if it already ran, the error of
  *         the before_run hook, -EINVAL from the sandbox in a process with
@@ -182,6 +193,19 @@ VOLT_API int volt_vmm_new(volt_vmm **out, const volt_vmm_config *config);
  *         exit and the guest's instruction pointer where known.
  */
 VOLT_API int volt_vmm_run(volt_vmm *vm);
+
+/**
+ * Ask the VM to stop: volt_vmm_run() (running, or called later) kicks the
+ * vCPUs out of the guest, stops the devices and returns 0, with
+ * volt_vmm_exit_reason() VOLT_VMM_EXIT_STOPPED, unless the guest had
+ * already ended the run by itself. Async-signal-safe and thread-safe: a
+ * SIGTERM handler may call it, so that the program still reports and
+ * frees the VM (disks flushed) instead of dying in the middle.
+ *
+ * @return 0, or -EINVAL for a NULL @vm (no error message is set: it may
+ *         run in a signal handler).
+ */
+VOLT_API int volt_vmm_stop(volt_vmm *vm);
 
 /** Why the VM stopped (VOLT_VMM_EXIT_NONE before volt_vmm_run() returns). */
 VOLT_API volt_vmm_exit volt_vmm_exit_reason(const volt_vmm *vm);
