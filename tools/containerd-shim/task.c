@@ -1,0 +1,869 @@
+/*
+ * The task service, containerd.task.v2.Task: one request decoded, acted
+ * on, answered. The task is a Volt container (volt_ctr_create() from the
+ * bundle's rootfs); its process and each exec run in runners
+ * (runner.c).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <volt/cas.h>
+#include <volt/core.h>
+
+#include "shared/macro.h"
+#include "shim-proto.h"
+#include "shim.h"
+#include "ttrpc.h"
+
+#define TASK_SERVICE "containerd.task.v2.Task"
+#define EXEC_MAX 1024
+
+void shim_reply_clear(shim_reply *reply)
+{
+	free(reply->message);
+	free(reply->payload);
+	*reply = (shim_reply){};
+}
+
+static void reply_error(shim_reply *out, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reply_error(shim_reply *out, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->code = code;
+	va_start(ap, fmt);
+	if (vasprintf(&out->message, fmt, ap) < 0)
+		out->message = NULL;
+	va_end(ap);
+}
+
+/* An error of libvolt as a status: its message, and a code for its errno. */
+static void reply_volt(shim_reply *out, int r, const char *what)
+{
+	const char *m = volt_error_message();
+	int code = r == -ENOENT	   ? TTRPC_NOT_FOUND
+		   : r == -EEXIST  ? TTRPC_ALREADY_EXISTS
+		   : r == -EINVAL  ? TTRPC_INVALID_ARGUMENT
+		   : r == -ESRCH   ? TTRPC_NOT_FOUND
+				   : TTRPC_INTERNAL;
+
+	reply_error(out, code, "%s: %s", what, m && *m ? m : strerror(-r));
+}
+
+/* Pack @msg as the reply's payload. */
+static void reply_msg(shim_reply *out, const ProtobufCMessage *msg)
+{
+	size_t n = protobuf_c_message_get_packed_size(msg);
+
+	out->code = TTRPC_OK;
+	out->payload = malloc(n ? n : 1);
+	if (!out->payload) {
+		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	out->payload_len = protobuf_c_message_pack(msg, out->payload);
+}
+
+static void reply_empty(shim_reply *out)
+{
+	out->code = TTRPC_OK;
+}
+
+uint64_t shim_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void timestamp_set(Google__Protobuf__Timestamp *t, uint64_t ns)
+{
+	t->seconds = (int64_t)(ns / 1000000000ULL);
+	t->nanos = (int32_t)(ns % 1000000000ULL);
+}
+
+void shim_container_name(char out[VOLT_WORKLOAD_NAME_MAX + 1], const char *ns, const char *id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int n = snprintf(out, VOLT_WORKLOAD_NAME_MAX + 1, "%s-%s", ns, id);
+
+	if (n > 0 && n <= VOLT_WORKLOAD_NAME_MAX && volt_name_is_valid(out))
+		return;
+	/* An id Volt cannot take as a name ('_', too long): a digest of it. */
+	for (const char *p = ns; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	h = (h ^ 0) * 0x100000001b3ULL;
+	for (const char *p = id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	snprintf(out, VOLT_WORKLOAD_NAME_MAX + 1, "containerd-%016llx", (unsigned long long)h);
+}
+
+static shim_proc *proc_find(shim *s, const char *exec_id)
+{
+	if (!s->task)
+		return NULL;
+	for (shim_proc *p = s->task->procs; p; p = p->next)
+		if ((!exec_id || !*exec_id) ? !p->exec_id : (p->exec_id && strcmp(p->exec_id, exec_id) == 0))
+			return p;
+	return NULL;
+}
+
+static void proc_free(shim_proc *p)
+{
+	while (p->waiters) {
+		shim_waiter *w = p->waiters;
+
+		p->waiters = w->next;
+		free(w);
+	}
+	if (p->pty_master >= 0)
+		close(p->pty_master);
+	free(p->exec_id);
+	free(p->stdin_path);
+	free(p->stdout_path);
+	free(p->stderr_path);
+	shim_strv_free(p->argv);
+	free(p);
+}
+
+static shim_proc *proc_new(const char *exec_id, const char *in, const char *out, const char *err, bool terminal)
+{
+	shim_proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pty_master = -1;
+	p->stdin_pipe = -1;
+	p->terminal = terminal;
+	p->status = SHIM_CREATED;
+	p->exec_id = exec_id ? strdup(exec_id) : NULL;
+	p->stdin_path = strdup(in ? in : "");
+	p->stdout_path = strdup(out ? out : "");
+	p->stderr_path = strdup(err ? err : "");
+	if ((exec_id && !p->exec_id) || !p->stdin_path || !p->stdout_path || !p->stderr_path) {
+		proc_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Whether the request names this shim's task (containerd sends its id in each). */
+static bool task_is(shim *s, const char *id, shim_reply *out)
+{
+	if (!s->task || !id || strcmp(id, s->task->id) != 0) {
+		reply_error(out, TTRPC_NOT_FOUND, "task %s: not found", id ? id : "");
+		return false;
+	}
+	return true;
+}
+
+static void task_free(shim_task *t)
+{
+	while (t->procs) {
+		shim_proc *p = t->procs;
+
+		t->procs = p->next;
+		proc_free(p);
+	}
+	volt_ctr_free(t->ctr);
+	free(t->id);
+	free(t->bundle);
+	free(t->rootfs);
+	free(t);
+}
+
+static void publish_msg(shim *s, const char *topic, const char *type, const ProtobufCMessage *msg)
+{
+	size_t n = protobuf_c_message_get_packed_size(msg);
+	_cleanup_free_ uint8_t *buf = malloc(n ? n : 1);
+
+	if (!buf)
+		return;
+	protobuf_c_message_pack(msg, buf);
+	shim_publish(s, topic, type, buf, n);
+}
+
+/* Undo what Create did: the Volt container, its unused base, the rootfs mount. */
+static int task_teardown(shim_task *t, const char *root)
+{
+	int r = 0;
+
+	if (t->ctr) {
+		r = volt_ctr_remove(t->ctr, t->name, true);
+		if (r == -ENOENT)
+			r = 0;
+		if (r < 0)
+			shim_log("remove container %s: %s", t->name, volt_error_message());
+		/* Its base was a copy of this bundle's rootfs, for nobody else. */
+		if (volt_cas_bases_gc(root, 0, NULL) < 0)
+			shim_log("collect unused bases of %s: %s", root, volt_error_message());
+	}
+	if (t->rootfs_mounted && shim_rootfs_unmount(t->rootfs) < 0)
+		shim_log("unmount %s: %m", t->rootfs);
+	t->rootfs_mounted = false;
+	return r;
+}
+
+/*
+ * volt_ctr_create() in a child: the base it makes is held from gc for as
+ * long as its creator lives (volt_cas_bases_hold()), and the shim lives as
+ * long as the task, so that Delete could not collect it. The child's
+ * message comes back through a pipe.
+ */
+static int create_container(volt_ctr *ctr, const char *name, const volt_ctr_spec *spec)
+{
+	char msg[1024];
+	int fds[2], wstatus, r;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return volt_error_set_errno(errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return volt_error_set_errno(errno, "fork");
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		r = volt_ctr_create(ctr, name, spec);
+		if (r < 0) {
+			const char *m = volt_error_message();
+
+			if (m && write(fds[1], m, strnlen(m, sizeof(msg) - 1)) < 0)
+				_exit(255);
+		}
+		_exit(r < 0 ? (-r & 0xff) : 0);
+	}
+	close(fds[1]);
+	n = read(fds[0], msg, sizeof(msg) - 1);
+	close(fds[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+		return 0;
+	r = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) ? WEXITSTATUS(wstatus) : EIO;
+	return volt_error_set(r, "%s", *msg ? msg : strerror(r));
+}
+
+static void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply *out)
+{
+	Containerd__Task__V2__CreateTaskResponse resp = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
+	Containerd__Events__TaskCreate ev = CONTAINERD__EVENTS__TASK_CREATE__INIT;
+	Containerd__Events__TaskIO io = CONTAINERD__EVENTS__TASK_IO__INIT;
+	volt_ctr_spec spec = VOLT_CTR_SPEC_INIT;
+	shim_bundle_spec bs;
+	shim_task *t;
+	int r;
+
+	if (s->task) {
+		reply_error(out, TTRPC_ALREADY_EXISTS, "task %s already exists in this shim", s->task->id);
+		return;
+	}
+	if (!req->id || strcmp(req->id, s->args.id) != 0 || !req->bundle || req->bundle[0] != '/') {
+		reply_error(out, TTRPC_INVALID_ARGUMENT, "create: id %s or bundle %s is not this shim's", req->id,
+			    req->bundle);
+		return;
+	}
+	if (req->checkpoint && *req->checkpoint) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "create %s: checkpoints are not supported by Volt", req->id);
+		return;
+	}
+	r = shim_bundle_spec_load(&bs, req->bundle);
+	if (r < 0) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT, "create %s: bad bundle %s/config.json (see the shim log)",
+			    req->id, req->bundle);
+		return;
+	}
+	if (bs.runtime && strcmp(bs.runtime, "container") != 0) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "create %s: io.volt.runtime=%s is not supported yet (only \"container\")",
+			    req->id, bs.runtime);
+		shim_bundle_spec_clear(&bs);
+		return;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t || !(t->id = strdup(req->id)) || !(t->bundle = strdup(req->bundle)) ||
+	    asprintf(&t->rootfs, "%s/rootfs", req->bundle) < 0) {
+		if (t)
+			task_free(t);
+		shim_bundle_spec_clear(&bs);
+		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	shim_container_name(t->name, s->args.namespace, req->id);
+	t->procs = proc_new(NULL, req->stdin, req->stdout, req->stderr, req->terminal || bs.terminal);
+	if (!t->procs) {
+		r = -ENOMEM;
+		goto fail_msg;
+	}
+	(void)mkdir(t->rootfs, 0711);
+	for (size_t i = 0; i < req->n_rootfs; i++) {
+		Containerd__Types__Mount *m = req->rootfs[i];
+
+		r = shim_rootfs_mount(t->rootfs, m->type, m->source, m->options, m->n_options);
+		if (r < 0) {
+			reply_error(out, TTRPC_INTERNAL, "create %s: mount %s (%s) on %s: %s", req->id, m->source,
+				    m->type, t->rootfs, strerror(-r));
+			goto fail;
+		}
+		t->rootfs_mounted = true;
+	}
+	r = volt_ctr_open(&t->ctr, s->root);
+	if (r < 0)
+		goto fail_volt;
+	/* Its record lasts no longer than the task. */
+	volt_ctr_set_durable(t->ctr, false);
+	/* A container of that name left by a shim that died: this task replaces it. */
+	(void)volt_ctr_remove(t->ctr, t->name, true);
+	volt_error_clear();
+	spec.rootfs = t->rootfs;
+	spec.argv = (const char *const *)bs.argv;
+	spec.env = (const char *const *)bs.env;
+	spec.workdir = bs.cwd;
+	spec.user = bs.user;
+	spec.hostname = bs.hostname;
+	spec.network = bs.own_network ? VOLT_CTR_NETWORK_NONE : VOLT_CTR_NETWORK_HOST;
+	r = create_container(t->ctr, t->name, &spec);
+	if (r < 0)
+		goto fail_volt;
+	shim_bundle_spec_clear(&bs);
+	s->task = t;
+	shim_log("created task %s as Volt container %s in %s", t->id, t->name, s->root);
+
+	ev.container_id = t->id;
+	ev.bundle = t->bundle;
+	ev.n_rootfs = req->n_rootfs;
+	ev.rootfs = req->rootfs;
+	io.stdin = req->stdin;
+	io.stdout = req->stdout;
+	io.stderr = req->stderr;
+	io.terminal = req->terminal;
+	ev.io = &io;
+	publish_msg(s, "/tasks/create", "containerd.events.TaskCreate", &ev.base);
+	reply_msg(out, &resp.base);
+	return;
+
+fail_volt:
+	reply_volt(out, r, t->name);
+	goto fail;
+fail_msg:
+	reply_error(out, TTRPC_INTERNAL, "create %s: %s", req->id, strerror(-r));
+fail:
+	task_teardown(t, s->root);
+	task_free(t);
+	shim_bundle_spec_clear(&bs);
+}
+
+static void do_start(shim *s, Containerd__Task__V2__StartRequest *req, shim_reply *out)
+{
+	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
+	shim_proc *p;
+	pid_t pid;
+
+	if (!task_is(s, req->id, out))
+		return;
+	p = proc_find(s, req->exec_id);
+	if (!p) {
+		reply_error(out, TTRPC_NOT_FOUND, "process %s of task %s: not found", req->exec_id, req->id);
+		return;
+	}
+	if (p->status != SHIM_CREATED) {
+		reply_error(out, TTRPC_FAILED_PRECONDITION, "process %s of task %s was started already",
+			    p->exec_id ? p->exec_id : "(init)", req->id);
+		return;
+	}
+	if (p->exec_id && s->task->procs->status != SHIM_RUNNING) {
+		reply_error(out, TTRPC_FAILED_PRECONDITION, "task %s is not running", req->id);
+		return;
+	}
+	pid = shim_runner_start(s, p);
+	if (pid < 0) {
+		reply_error(out, TTRPC_INTERNAL, "start %s: %s", req->id, strerror((int)-pid));
+		return;
+	}
+	p->pid = pid;
+	p->status = SHIM_RUNNING;
+	resp.pid = (uint32_t)pid;
+	if (p->exec_id) {
+		Containerd__Events__TaskExecStarted ev = CONTAINERD__EVENTS__TASK_EXEC_STARTED__INIT;
+
+		ev.container_id = s->task->id;
+		ev.exec_id = p->exec_id;
+		ev.pid = (uint32_t)pid;
+		publish_msg(s, "/tasks/exec-started", "containerd.events.TaskExecStarted", &ev.base);
+	} else {
+		Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
+
+		ev.container_id = s->task->id;
+		ev.pid = (uint32_t)pid;
+		publish_msg(s, "/tasks/start", "containerd.events.TaskStart", &ev.base);
+	}
+	reply_msg(out, &resp.base);
+}
+
+static void do_state(shim *s, Containerd__Task__V2__StateRequest *req, shim_reply *out)
+{
+	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
+	Google__Protobuf__Timestamp at = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	shim_proc *p;
+
+	if (!task_is(s, req->id, out))
+		return;
+	p = proc_find(s, req->exec_id);
+	if (!p) {
+		reply_error(out, TTRPC_NOT_FOUND, "process %s of task %s: not found", req->exec_id, req->id);
+		return;
+	}
+	resp.id = s->task->id;
+	resp.bundle = s->task->bundle;
+	resp.pid = (uint32_t)p->pid;
+	resp.status = (Containerd__V1__Types__Status)p->status;
+	resp.stdin = p->stdin_path;
+	resp.stdout = p->stdout_path;
+	resp.stderr = p->stderr_path;
+	resp.terminal = p->terminal;
+	resp.exit_status = p->exit_status;
+	resp.exec_id = p->exec_id ? p->exec_id : (char *)"";
+	if (p->status == SHIM_STOPPED) {
+		timestamp_set(&at, p->exited_ns);
+		resp.exited_at = &at;
+	}
+	reply_msg(out, &resp.base);
+}
+
+static void wait_answer(shim_proc *p, shim_reply *out)
+{
+	Containerd__Task__V2__WaitResponse resp = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
+	Google__Protobuf__Timestamp at = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+
+	resp.exit_status = p->exit_status;
+	timestamp_set(&at, p->exited_ns);
+	resp.exited_at = &at;
+	reply_msg(out, &resp.base);
+}
+
+static void do_wait(shim *s, Containerd__Task__V2__WaitRequest *req, int conn, uint64_t gen, uint32_t stream,
+		    shim_reply *out)
+{
+	shim_proc *p;
+	shim_waiter *w;
+
+	if (!task_is(s, req->id, out))
+		return;
+	p = proc_find(s, req->exec_id);
+	if (!p) {
+		reply_error(out, TTRPC_NOT_FOUND, "process %s of task %s: not found", req->exec_id, req->id);
+		return;
+	}
+	if (p->status == SHIM_STOPPED) {
+		wait_answer(p, out);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	*w = (shim_waiter){ .conn = conn, .conn_gen = gen, .stream_id = stream, .next = p->waiters };
+	p->waiters = w;
+	out->deferred = true;
+}
+
+/* Every process below @pid, deepest last, at most @max. */
+static size_t descendants(pid_t pid, pid_t *out, size_t n, size_t max)
+{
+	char path[64];
+	FILE *f;
+	int child;
+	size_t first = n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return n;
+	while (n < max && fscanf(f, "%d", &child) == 1)
+		out[n++] = child;
+	fclose(f);
+	for (size_t i = first, end = n; i < end && n < max; i++)
+		n = descendants(out[i], out, n, max);
+	return n;
+}
+
+static void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply *out)
+{
+	shim_proc *p;
+	int sig = (int)req->signal;
+
+	if (!task_is(s, req->id, out))
+		return;
+	p = proc_find(s, req->exec_id);
+	if (!p) {
+		reply_error(out, TTRPC_NOT_FOUND, "process %s of task %s: not found", req->exec_id, req->id);
+		return;
+	}
+	if (sig <= 0 || sig >= 65) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT, "kill %s: bad signal %d", req->id, sig);
+		return;
+	}
+	if (p->status != SHIM_RUNNING) {
+		reply_error(out, TTRPC_NOT_FOUND, "kill %s: process not running", req->id);
+		return;
+	}
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
+		/* libvolt-ctr passes these on to the workload. */
+		kill(p->pid, sig);
+	} else if (sig == SIGKILL && !p->exec_id) {
+		int r = volt_ctr_stop(s->task->ctr, s->task->name, 0);
+
+		if (r < 0 && r != -ESRCH) {
+			reply_volt(out, r, s->task->name);
+			return;
+		}
+	} else if (sig == SIGKILL) {
+		/* An exec: its command and whatever it started, below the runner. */
+		pid_t pids[1024];
+		size_t n = descendants(p->pid, pids, 0, 1024);
+
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGKILL);
+		kill(p->pid, SIGKILL);
+	} else {
+		reply_error(out, TTRPC_INVALID_ARGUMENT,
+			    "kill %s: signal %d is not passed on by Volt (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL are)",
+			    req->id, sig);
+		return;
+	}
+	reply_empty(out);
+}
+
+static void delete_answer(shim *s, shim_proc *p, shim_reply *out)
+{
+	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
+	Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
+	Google__Protobuf__Timestamp at = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+
+	timestamp_set(&at, p->exited_ns ? p->exited_ns : shim_now_ns());
+	resp.pid = (uint32_t)p->pid;
+	resp.exit_status = p->exit_status;
+	resp.exited_at = &at;
+	if (!p->exec_id) {
+		ev.container_id = s->task->id;
+		ev.pid = resp.pid;
+		ev.exit_status = resp.exit_status;
+		ev.exited_at = &at;
+		ev.id = s->task->id;
+		publish_msg(s, "/tasks/delete", "containerd.events.TaskDelete", &ev.base);
+	}
+	reply_msg(out, &resp.base);
+}
+
+static void do_delete(shim *s, Containerd__Task__V2__DeleteRequest *req, shim_reply *out)
+{
+	shim_proc *p, **pp;
+
+	if (!task_is(s, req->id, out))
+		return;
+	p = proc_find(s, req->exec_id);
+	if (!p) {
+		reply_error(out, TTRPC_NOT_FOUND, "process %s of task %s: not found", req->exec_id, req->id);
+		return;
+	}
+	if (p->status == SHIM_RUNNING) {
+		reply_error(out, TTRPC_FAILED_PRECONDITION, "delete %s: process %s is still running", req->id,
+			    p->exec_id ? p->exec_id : "(init)");
+		return;
+	}
+	if (p->exec_id) {
+		delete_answer(s, p, out);
+		for (pp = &s->task->procs; *pp != p; pp = &(*pp)->next)
+			;
+		*pp = p->next;
+		proc_free(p);
+		return;
+	}
+	if (shim_task_running(s)) {
+		reply_error(out, TTRPC_FAILED_PRECONDITION, "delete %s: an exec still runs", req->id);
+		return;
+	}
+	task_teardown(s->task, s->root);
+	delete_answer(s, p, out);
+	task_free(s->task);
+	s->task = NULL;
+}
+
+static void do_pids(shim *s, Containerd__Task__V2__PidsRequest *req, shim_reply *out)
+{
+	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
+	Containerd__V1__Types__ProcessInfo infos[256], *ptrs[256];
+	pid_t pids[256];
+	size_t n = 0;
+
+	if (!task_is(s, req->id, out))
+		return;
+	for (shim_proc *p = s->task->procs; p && n < 256; p = p->next)
+		if (p->status == SHIM_RUNNING) {
+			pids[n++] = p->pid;
+			n = descendants(p->pid, pids, n, 256);
+		}
+	for (size_t i = 0; i < n; i++) {
+		infos[i] = (Containerd__V1__Types__ProcessInfo)CONTAINERD__V1__TYPES__PROCESS_INFO__INIT;
+		infos[i].pid = (uint32_t)pids[i];
+		ptrs[i] = &infos[i];
+	}
+	resp.n_processes = n;
+	resp.processes = ptrs;
+	reply_msg(out, &resp.base);
+}
+
+static void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim_reply *out)
+{
+	Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
+	shim_proc *p, **tail;
+	size_t n = 0;
+	bool terminal = false;
+	char **argv;
+
+	if (!task_is(s, req->id, out))
+		return;
+	if (!req->exec_id || !*req->exec_id || strlen(req->exec_id) > 128) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT, "exec %s: bad exec id", req->id);
+		return;
+	}
+	if (proc_find(s, req->exec_id)) {
+		reply_error(out, TTRPC_ALREADY_EXISTS, "exec %s of task %s exists", req->exec_id, req->id);
+		return;
+	}
+	for (p = s->task->procs; p; p = p->next)
+		n++;
+	if (n > EXEC_MAX) {
+		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "task %s has %zu execs already", req->id, n - 1);
+		return;
+	}
+	if (!req->spec || shim_process_spec_parse(&argv, &terminal, req->spec->value.data, req->spec->value.len) < 0) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT, "exec %s: the process spec has no args", req->exec_id);
+		return;
+	}
+	p = proc_new(req->exec_id, req->stdin, req->stdout, req->stderr, req->terminal || terminal);
+	if (!p) {
+		shim_strv_free(argv);
+		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	p->argv = argv;
+	for (tail = &s->task->procs; *tail; tail = &(*tail)->next)
+		;
+	*tail = p;
+	ev.container_id = s->task->id;
+	ev.exec_id = p->exec_id;
+	publish_msg(s, "/tasks/exec-added", "containerd.events.TaskExecAdded", &ev.base);
+	reply_empty(out);
+}
+
+static void do_resize(shim *s, Containerd__Task__V2__ResizePtyRequest *req, shim_reply *out)
+{
+	shim_proc *p;
+	struct winsize ws = { .ws_col = (unsigned short)req->width, .ws_row = (unsigned short)req->height };
+
+	if (!task_is(s, req->id, out))
+		return;
+	p = proc_find(s, req->exec_id);
+	if (!p) {
+		reply_error(out, TTRPC_NOT_FOUND, "process %s of task %s: not found", req->exec_id, req->id);
+		return;
+	}
+	if (req->width > 65535 || req->height > 65535) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT, "resize %s: %ux%u is too big", req->id, req->width,
+			    req->height);
+		return;
+	}
+	/* The kernel sends SIGWINCH to the terminal's foreground; nspawn passes it on. */
+	if (p->pty_master >= 0)
+		ioctl(p->pty_master, TIOCSWINSZ, &ws);
+	reply_empty(out);
+}
+
+static void do_close_io(shim *s, Containerd__Task__V2__CloseIORequest *req, shim_reply *out)
+{
+	shim_proc *p;
+
+	if (!task_is(s, req->id, out))
+		return;
+	p = proc_find(s, req->exec_id);
+	if (!p) {
+		reply_error(out, TTRPC_NOT_FOUND, "process %s of task %s: not found", req->exec_id, req->id);
+		return;
+	}
+	if (req->stdin)
+		shim_runner_close_stdin(p);
+	reply_empty(out);
+}
+
+static void do_connect(shim *s, Containerd__Task__V2__ConnectRequest *req, shim_reply *out)
+{
+	Containerd__Task__V2__ConnectResponse resp = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
+
+	resp.shim_pid = (uint32_t)getpid();
+	resp.task_pid = s->task && s->task->procs ? (uint32_t)s->task->procs->pid : 0;
+	resp.version = (char *)VOLT_VERSION_STRING;
+	reply_msg(out, &resp.base);
+}
+
+static void do_shutdown(shim *s, Containerd__Task__V2__ShutdownRequest *req, shim_reply *out)
+{
+	/* containerd asks after each Delete; a shim with a task left stays. */
+	if (!s->task || req->now)
+		s->exiting = true;
+	reply_empty(out);
+}
+
+bool shim_task_running(const shim *s)
+{
+	if (!s->task)
+		return false;
+	for (shim_proc *p = s->task->procs; p; p = p->next)
+		if (p->status == SHIM_RUNNING)
+			return true;
+	return false;
+}
+
+void shim_task_reaped(shim *s, pid_t pid, int wstatus)
+{
+	Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
+	Google__Protobuf__Timestamp at = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	shim_proc *p = NULL;
+
+	if (s->task)
+		for (p = s->task->procs; p && !(p->pid == pid && p->status == SHIM_RUNNING); p = p->next)
+			;
+	if (!p)
+		return;
+	p->status = SHIM_STOPPED;
+	p->exit_status = WIFEXITED(wstatus) ? (uint32_t)WEXITSTATUS(wstatus) : 128u + (uint32_t)WTERMSIG(wstatus);
+	p->exited_ns = shim_now_ns();
+	shim_runner_close_stdin(p);
+	if (p->pty_master >= 0) {
+		close(p->pty_master);
+		p->pty_master = -1;
+	}
+	shim_log("process %s of task %s exited with %u", p->exec_id ? p->exec_id : "(init)", s->task->id,
+		 p->exit_status);
+	timestamp_set(&at, p->exited_ns);
+	ev.container_id = s->task->id;
+	ev.id = p->exec_id ? p->exec_id : s->task->id;
+	ev.pid = (uint32_t)p->pid;
+	ev.exit_status = p->exit_status;
+	ev.exited_at = &at;
+	publish_msg(s, "/tasks/exit", "containerd.events.TaskExit", &ev.base);
+	while (p->waiters) {
+		shim_waiter *w = p->waiters;
+		shim_reply r = {};
+
+		p->waiters = w->next;
+		wait_answer(p, &r);
+		shim_server_send(w->conn, w->conn_gen, w->stream_id, r.code, r.message, r.payload, r.payload_len);
+		shim_reply_clear(&r);
+		free(w);
+	}
+}
+
+/* Each handler as the table calls it: the request decoded, as a ProtobufCMessage. */
+typedef void (*handler_fn)(shim *, ProtobufCMessage *, shim_reply *);
+#define HANDLER(fn, type)                                                                                   \
+	static void fn##_msg(shim *s, ProtobufCMessage *req, shim_reply *out)                              \
+	{                                                                                                   \
+		fn(s, (Containerd__Task__V2__##type *)req, out);                                            \
+	}
+HANDLER(do_create, CreateTaskRequest)
+HANDLER(do_start, StartRequest)
+HANDLER(do_state, StateRequest)
+HANDLER(do_kill, KillRequest)
+HANDLER(do_delete, DeleteRequest)
+HANDLER(do_pids, PidsRequest)
+HANDLER(do_exec, ExecProcessRequest)
+HANDLER(do_resize, ResizePtyRequest)
+HANDLER(do_connect, ConnectRequest)
+HANDLER(do_shutdown, ShutdownRequest)
+
+#define METHOD(name, lower, fn) { name, &containerd__task__v2__##lower##__descriptor, fn }
+
+/* Every method of the service: how to decode its request, and what to do with it (NULL: below). */
+static const struct method {
+	const char *name;
+	const ProtobufCMessageDescriptor *request;
+	handler_fn fn;
+} methods[] = {
+	METHOD("Create", create_task_request, do_create_msg),
+	METHOD("Start", start_request, do_start_msg),
+	METHOD("State", state_request, do_state_msg),
+	METHOD("Wait", wait_request, NULL),
+	METHOD("Kill", kill_request, do_kill_msg),
+	METHOD("Delete", delete_request, do_delete_msg),
+	METHOD("Pids", pids_request, do_pids_msg),
+	METHOD("Exec", exec_process_request, do_exec_msg),
+	METHOD("ResizePty", resize_pty_request, do_resize_msg),
+	METHOD("CloseIO", close_iorequest, NULL),
+	METHOD("Stats", stats_request, NULL),
+	METHOD("Connect", connect_request, do_connect_msg),
+	METHOD("Shutdown", shutdown_request, do_shutdown_msg),
+	METHOD("Pause", pause_request, NULL),
+	METHOD("Resume", resume_request, NULL),
+	METHOD("Checkpoint", checkpoint_task_request, NULL),
+	METHOD("Update", update_task_request, NULL),
+};
+
+void shim_dispatch(shim *s, const char *service, const char *method, const uint8_t *payload, size_t len, int conn,
+		   uint64_t conn_gen, uint32_t stream_id, shim_reply *out)
+{
+	const struct method *m = NULL;
+	ProtobufCMessage *req;
+
+	*out = (shim_reply){};
+	if (strcmp(service, TASK_SERVICE) != 0) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "service %.64s is not served here", service);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, method) == 0)
+			m = &methods[i];
+	if (!m) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "method %.64s is not served here", method);
+		return;
+	}
+	req = protobuf_c_message_unpack(m->request, NULL, len, payload);
+	if (!req) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT, "%s: the request does not decode", m->name);
+		return;
+	}
+	if (!s) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "no shim");
+	} else if (strcmp(m->name, "Wait") == 0) {
+		do_wait(s, (Containerd__Task__V2__WaitRequest *)req, conn, conn_gen, stream_id, out);
+	} else if (strcmp(m->name, "CloseIO") == 0) {
+		do_close_io(s, (Containerd__Task__V2__CloseIORequest *)req, out);
+	} else if (strcmp(m->name, "Stats") == 0) {
+		Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
+
+		reply_msg(out, &resp.base);
+	} else if (!m->fn) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "%s is not supported by Volt's shim", m->name);
+	} else {
+		m->fn(s, req, out);
+	}
+	protobuf_c_message_free_unpacked(req, NULL);
+}
