@@ -108,7 +108,7 @@ RUN="timeout 60 $C run --runtime io.containerd.volt.v2"
 
 # Output from inside, and Volt's sandbox: seccomp filter mode, no capabilities.
 out=$($RUN --rm --env GREETING=hello-from-volt --cwd /tmp "$IMAGE" t1 \
-	sh -c 'echo "$GREETING in $(pwd)"; grep -E "^(Seccomp|CapEff):" /proc/self/status' </dev/null 2>&1)
+	sh -c 'echo "$GREETING in $(pwd)"; grep -E "^(Seccomp|CapEff):" /proc/self/status; echo "uid_map $(cat /proc/self/uid_map)"' </dev/null 2>&1)
 rc=$?
 echo "$out" | sed 's/^/  | /'
 [ $rc = 0 ] && pass "ctr run exits 0" || fail "ctr run exited $rc"
@@ -116,6 +116,9 @@ echo "$out" | grep -qx "hello-from-volt in /tmp" && pass "output from inside, wi
 	fail "no 'hello-from-volt in /tmp' from inside"
 echo "$out" | grep -qE "^Seccomp:[[:space:]]+2$" && pass "Seccomp: 2 inside" || fail "no 'Seccomp: 2' inside"
 echo "$out" | grep -qE "^CapEff:[[:space:]]+0000000000000000$" && pass "CapEff: 0 inside" || fail "capabilities inside"
+# Root inside is Volt's unprivileged host range (VOLT_CTR_UID_BASE), not host root.
+echo "$out" | grep -qE "^uid_map +0 +524288 +65536$" && pass "user namespace: 0 is host uid 524288" ||
+	fail "no Volt uid mapping inside"
 
 # The exit status of the workload is ctr's.
 $RUN --rm "$IMAGE" t2 sh -c 'exit 7' </dev/null > "$T/t2.log" 2>&1
