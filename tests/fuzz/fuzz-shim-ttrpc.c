@@ -6,15 +6,9 @@
  * the shim's own dispatcher, without a shim behind it. Nothing may crash
  * or leak; every frame either decodes or is refused.
  *
- * The test suite replays tests/fuzz/fuzz-shim-ttrpc.corpus through it.
- * To fuzz for real (from the top of the tree, with a configured build/):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *     -Itools/containerd-shim -Ibuild/tools/containerd-shim -Ibuild/tools/containerd-shim/pb \
- *     -Ilibvolt-core/include -Ibuild/libvolt-core/include -Ilibvolt-core/src \
- *     -Ilibvolt-ctr/include -Ilibvolt-cas/include tests/fuzz/fuzz-shim-ttrpc.c \
- *     tools/containerd-shim/ttrpc.c build/tools/containerd-shim/shim-proto.c ... \
- *   (or link build/tools/containerd-shim/libshim-core.a and the libraries)
- *   ./fuzz-shim-ttrpc -max_total_time=120 CORPUS_COPY_DIR
+ * The test suite replays tests/fuzz/fuzz-shim-ttrpc.corpus through it
+ * (written by fuzz-shim-make-corpus.py). To fuzz for real with libFuzzer,
+ * after a build in build/: tests/fuzz/fuzz-shim-build.sh SECONDS.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
