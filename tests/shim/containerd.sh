@@ -145,6 +145,27 @@ $C task ls 2>&1 | grep -qE "^t3[[:space:]]+[0-9]+[[:space:]]+STOPPED" && pass "S
 $C task delete t3 >/dev/null 2>&1 && pass "ctr task delete" || fail "ctr task delete"
 $C container delete t3 >/dev/null 2>&1 || fail "ctr container delete"
 
+# SIGKILL ends the whole container: 137, as for runc.
+$RUN -d "$IMAGE" t4 sh -c 'sleep 300' </dev/null > "$T/t4.log" 2>&1 || fail "ctr run -d t4: $(cat "$T/t4.log")"
+$C task kill -s SIGKILL t4 || fail "ctr task kill -s SIGKILL"
+for _ in $(seq 100); do
+	$C task ls 2>/dev/null | grep -qE "^t4[[:space:]]+[0-9]+[[:space:]]+STOPPED" && break
+	sleep 0.1
+done
+st=$(timeout 30 $C task delete t4 2>&1)
+echo "$st" | grep -q "status 137\|137" && pass "SIGKILL: t4 stopped with 137" || fail "t4 after SIGKILL: $st; $($C task ls 2>&1)"
+$C container delete t4 >/dev/null 2>&1 || fail "ctr container delete t4"
+
+# A terminal (ctr run -t, under script(1) for a terminal of ctr's own).
+if command -v script >/dev/null; then
+	out=$(timeout 60 script -qec "$RUN -t --rm $IMAGE t5 sh -c 'tty; echo tty-ok; exit 5'" /dev/null </dev/null 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/  | /'
+	echo "$out" | grep -aq "/dev/pts/[0-9]" && echo "$out" | grep -aq "tty-ok" && pass "ctr run -t: a terminal inside" ||
+		fail "ctr run -t: no terminal inside"
+	[ $rc = 5 ] && pass "ctr run -t gives the exit status" || fail "ctr run -t exited $rc"
+fi
+
 # Nothing left: no task, no Volt container, no shim, no mount of this test's directories.
 for _ in $(seq 50); do [ -z "$(shim_pids)" ] && break; sleep 0.1; done
 [ -z "$($C task ls -q 2>&1)" ] && pass "no tasks left" || fail "tasks left: $($C task ls 2>&1)"

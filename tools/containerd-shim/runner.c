@@ -32,7 +32,13 @@
 
 #include "shim.h"
 
-/* Open @path (a FIFO containerd made; "" means none) as standard stream @target. */
+/*
+ * Open @path (a FIFO containerd made; "" means none) as standard stream
+ * @target. Output FIFOs are opened read-write, which never waits: a
+ * reader may be gone already (ctr run -d exits once the task started),
+ * and a write-only open would wait for the next one. Output then waits
+ * only when the FIFO is full, as under containerd's own shims.
+ */
 static int open_stream(const char *path, int flags, int target)
 {
 	int fd = open(path && *path ? path : "/dev/null", flags | O_NOCTTY | O_CLOEXEC);
@@ -61,8 +67,12 @@ static int run_workload(shim *s, shim_proc *p, volt_ctr_console console)
 
 		for (int i = 0;; i++) {
 			r = volt_ctr_exec(s->task->ctr, s->task->name, p->argv, &status);
-			if (r != -ESRCH || i >= 500 || init <= 0 || kill(init, 0) < 0)
+			if (r != -ESRCH || i >= 500 || init <= 0 || kill(init, 0) < 0) {
+				if (r < 0 && s->args.debug)
+					shim_log("exec %s: %d tries, init %d: %s", p->exec_id, i + 1, (int)init,
+						 volt_error_message());
 				break;
+			}
 			volt_error_clear();
 			usleep(20000);
 		}
@@ -117,7 +127,7 @@ static int run_with_terminal(shim *s, shim_proc *p)
 	}
 	close(slave);
 	/* containerd gives a terminal's output as stdout only. */
-	out = open(p->stdout_path && *p->stdout_path ? p->stdout_path : "/dev/null", O_WRONLY | O_CLOEXEC);
+	out = open(p->stdout_path && *p->stdout_path ? p->stdout_path : "/dev/null", O_RDWR | O_CLOEXEC);
 	in = p->stdin_pipe;
 	in_open = in >= 0;
 	for (;;) {
@@ -155,9 +165,9 @@ static void __attribute__((noreturn)) runner_main(shim *s, shim_proc *p)
 	else
 		r = open_stream(NULL, O_RDONLY, 0);
 	if (r >= 0)
-		r = open_stream(p->stdout_path, O_WRONLY, 1);
+		r = open_stream(p->stdout_path, O_RDWR, 1);
 	if (r >= 0)
-		r = open_stream(p->stderr_path, O_WRONLY, 2);
+		r = open_stream(p->stderr_path, O_RDWR, 2);
 	if (r < 0) {
 		shim_log("%s: cannot open the process's stdio: %s", s->task->name, strerror(-r));
 		_exit(255);

@@ -505,6 +505,30 @@ static size_t descendants(pid_t pid, pid_t *out, size_t n, size_t max)
 	return n;
 }
 
+/*
+ * SIGKILL to @pid and everything below it. They are stopped first, from
+ * the top, until no new one turns up: one killed before its children
+ * would let them go to a reaper outside the tree.
+ */
+static void kill_tree(pid_t pid)
+{
+	pid_t pids[1024];
+	size_t n = 0, before;
+
+	kill(pid, SIGSTOP);
+	for (int round = 0; round < 20; round++) {
+		before = n;
+		n = descendants(pid, pids, 0, 1024);
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGSTOP);
+		if (n == before && round > 0)
+			break;
+	}
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	kill(pid, SIGKILL);
+}
+
 static void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply *out)
 {
 	shim_proc *p;
@@ -528,21 +552,14 @@ static void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply 
 	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
 		/* libvolt-ctr passes these on to the workload. */
 		kill(p->pid, sig);
-	} else if (sig == SIGKILL && !p->exec_id) {
-		int r = volt_ctr_stop(s->task->ctr, s->task->name, 0);
-
-		if (r < 0 && r != -ESRCH) {
-			reply_volt(out, r, s->task->name);
-			return;
-		}
 	} else if (sig == SIGKILL) {
-		/* An exec: its command and whatever it started, below the runner. */
-		pid_t pids[1024];
-		size_t n = descendants(p->pid, pids, 0, 1024);
+		/* The task's own: libvolt-ctr's stop, for a container that is up. */
+		int r = p->exec_id ? 0 : volt_ctr_stop(s->task->ctr, s->task->name, 0);
 
-		for (size_t i = 0; i < n; i++)
-			kill(pids[i], SIGKILL);
-		kill(p->pid, SIGKILL);
+		if (r < 0 && r != -ESRCH)
+			shim_log("stop %s: %s", s->task->name, volt_error_message());
+		/* And whatever is left below the runner: a container still starting, an exec's command. */
+		kill_tree(p->pid);
 	} else {
 		reply_error(out, TTRPC_INVALID_ARGUMENT,
 			    "kill %s: signal %d is not passed on by Volt (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL are)",
