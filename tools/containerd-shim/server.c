@@ -208,9 +208,17 @@ static void conn_read(shim *s, int slot)
 static void accept_conn(void)
 {
 	int fd = accept4(listen_fd_, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 
 	if (fd < 0)
 		return;
+	/* Only containerd's user (root) drives the shim, whatever the socket's mode says. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid()) {
+		shim_log("refusing a connection from uid %d", (int)cred.uid);
+		close(fd);
+		return;
+	}
 	for (int i = 0; i < CONN_MAX; i++)
 		if (conns[i].fd < 0) {
 			conns[i] = (conn){ .fd = fd, .gen = next_gen++ };
