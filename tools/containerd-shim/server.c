@@ -208,7 +208,7 @@ static void conn_read(shim *s, int slot)
 static void accept_conn(void)
 {
 	int fd = accept4(listen_fd_, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	struct ucred cred;
+	struct ucred cred = { .uid = (uid_t)-1 };
 	socklen_t len = sizeof(cred);
 
 	if (fd < 0)
