@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <jansson.h>
 
 #include <volt/core.h>
@@ -98,12 +99,17 @@ int shim_bundle_spec_load(shim_bundle_spec *out, const char *bundle)
 	_cleanup_free_ char *path = NULL;
 	json_t *config, *process, *ns;
 	json_error_t err;
+	struct stat st;
 	size_t i;
 	int r;
 
 	*out = (shim_bundle_spec){};
 	if (asprintf(&path, "%s/config.json", bundle) < 0)
 		return -ENOMEM;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX) {
+		shim_log("%s: not a regular file of at most %u bytes", path, CONFIG_MAX);
+		return -EINVAL;
+	}
 	config = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
 	if (!config) {
 		shim_log("%s: %s (line %d)", path, err.text, err.line);
