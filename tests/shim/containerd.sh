@@ -175,6 +175,11 @@ left=$(ls "$T/volt/containers" 2>/dev/null)
 [ -z "$(shim_pids)" ] && pass "no shim left" || fail "shims left: $(shim_pids)"
 m=$(grep -c " $T/" /proc/self/mountinfo)
 [ "$m" = 0 ] && pass "no mounts left" || fail "$m mounts left: $(grep " $T/" /proc/self/mountinfo | head -3)"
+# The shim runs containers in the foreground, never as units; where systemd runs, check none was made.
+if [ -d /run/systemd/system ]; then
+	u=$(systemctl list-units --all --no-legend 'volt-container-default-t*' 2>/dev/null)
+	[ -z "$u" ] && pass "no units left" || fail "units left: $u"
+fi
 if pgrep -f "systemd-nspawn.*$T/volt" >/dev/null; then fail "nspawn left: $(pgrep -af "systemd-nspawn.*$T/volt")"; else pass "no nspawn left"; fi
 if [ $failures != 0 ]; then
 	echo "--- containerd log (end)"
