@@ -29,6 +29,9 @@ id=proto-$$
 args=(-namespace volt-test -address "$T/no-containerd.sock" -publish-binary /bin/true -id "$id")
 
 cd "$T/bundle" || exit 1
+# The shim's log (containerd's is a FIFO of this name): a sanitizer's report lands here too.
+: > log
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 a1=$(timeout 10 "$shim" "${args[@]}" start </dev/null 2>"$T/start.err")
 rc=$?
 [ $rc = 0 ] && [[ $a1 == unix:///run/volt-shim/*.sock ]] && pass "start prints the socket's address: $a1" ||
@@ -43,6 +46,7 @@ n=$(pgrep -fc "^$shim ${args[*]} start")
 
 timeout 60 python3 "$here/ttrpc-client.py" "$sock" "$pid" || failures=$((failures + 1))
 pid=
+if grep -qE "Sanitizer|runtime error" log; then fail "the shim's log: $(grep -E -m3 "Sanitizer|runtime error" log)"; else pass "nothing in the shim's log from a sanitizer"; fi
 
 # delete: a DeleteResponse (field 2, exit_status, is 137) on stdout, exit 0.
 out=$(timeout 10 "$shim" "${args[@]}" -bundle "$T/bundle" delete 2>"$T/delete.err" | od -An -tx1 | tr -d ' \n')
