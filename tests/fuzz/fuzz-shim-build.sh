@@ -19,7 +19,7 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -w \
 	-Ilibvolt-core/include -I"$b/libvolt-core/include" -Ilibvolt-core/src \
 	-Ilibvolt-cas/include -Ilibvolt-sec/include -Ilibvolt-ctr/include \
 	-o "$out/fuzz-shim-ttrpc" tests/fuzz/fuzz-shim-ttrpc.c "$b/tools/containerd-shim/shim-proto.c" \
-	tools/containerd-shim/bundle.c tools/containerd-shim/log.c tools/containerd-shim/publish.c \
+	tools/containerd-shim/bundle.c tools/containerd-shim/dispatch.c tools/containerd-shim/log.c tools/containerd-shim/publish.c tools/containerd-shim/reply.c \
 	tools/containerd-shim/runner.c tools/containerd-shim/server.c tools/containerd-shim/task.c \
 	tools/containerd-shim/ttrpc.c $libs $(pkg-config --cflags --libs libprotobuf-c jansson)
 if [ $# -gt 0 ]; then

@@ -1,23 +1,21 @@
 /*
- * The task service, containerd.task.v2.Task: one request decoded, acted
- * on, answered. The task is a Volt container (volt_ctr_create() from the
- * bundle's rootfs); its process and each exec run in runners
- * (runner.c).
+ * The task service, containerd.task.v2.Task: what each method does
+ * (dispatch.c decodes the requests, reply.c packs the answers). The
+ * task is a Volt container (volt_ctr_create() from the bundle's rootfs);
+ * its process and each exec run in runners (runner.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <volt/cas.h>
@@ -26,75 +24,10 @@
 #include "shared/macro.h"
 #include "shim-proto.h"
 #include "shim.h"
+#include "task.h"
 #include "ttrpc.h"
 
-#define TASK_SERVICE "containerd.task.v2.Task"
 #define EXEC_MAX 1024
-
-void shim_reply_clear(shim_reply *reply)
-{
-	free(reply->message);
-	free(reply->payload);
-	*reply = (shim_reply){};
-}
-
-static void reply_error(shim_reply *out, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void reply_error(shim_reply *out, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	out->code = code;
-	va_start(ap, fmt);
-	if (vasprintf(&out->message, fmt, ap) < 0)
-		out->message = NULL;
-	va_end(ap);
-}
-
-/* An error of libvolt as a status: its message, and a code for its errno. */
-static void reply_volt(shim_reply *out, int r, const char *what)
-{
-	const char *m = volt_error_message();
-	int code = r == -ENOENT	   ? TTRPC_NOT_FOUND
-		   : r == -EEXIST  ? TTRPC_ALREADY_EXISTS
-		   : r == -EINVAL  ? TTRPC_INVALID_ARGUMENT
-		   : r == -ESRCH   ? TTRPC_NOT_FOUND
-				   : TTRPC_INTERNAL;
-
-	reply_error(out, code, "%s: %s", what, m && *m ? m : strerror(-r));
-}
-
-/* Pack @msg as the reply's payload. */
-static void reply_msg(shim_reply *out, const ProtobufCMessage *msg)
-{
-	size_t n = protobuf_c_message_get_packed_size(msg);
-
-	out->code = TTRPC_OK;
-	out->payload = malloc(n ? n : 1);
-	if (!out->payload) {
-		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
-		return;
-	}
-	out->payload_len = protobuf_c_message_pack(msg, out->payload);
-}
-
-static void reply_empty(shim_reply *out)
-{
-	out->code = TTRPC_OK;
-}
-
-uint64_t shim_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static void timestamp_set(Google__Protobuf__Timestamp *t, uint64_t ns)
-{
-	t->seconds = (int64_t)(ns / 1000000000ULL);
-	t->nanos = (int32_t)(ns % 1000000000ULL);
-}
 
 void shim_container_name(char out[VOLT_WORKLOAD_NAME_MAX + 1], const char *ns, const char *id)
 {
@@ -262,7 +195,7 @@ static int create_container(volt_ctr *ctr, const char *name, const volt_ctr_spec
 	return volt_error_set(r, "%s", *msg ? msg : strerror(r));
 }
 
-static void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply *out)
+void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply *out)
 {
 	Containerd__Task__V2__CreateTaskResponse resp = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
 	Containerd__Events__TaskCreate ev = CONTAINERD__EVENTS__TASK_CREATE__INIT;
@@ -370,7 +303,7 @@ fail:
 	shim_bundle_spec_clear(&bs);
 }
 
-static void do_start(shim *s, Containerd__Task__V2__StartRequest *req, shim_reply *out)
+void do_start(shim *s, Containerd__Task__V2__StartRequest *req, shim_reply *out)
 {
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
 	shim_proc *p;
@@ -417,7 +350,7 @@ static void do_start(shim *s, Containerd__Task__V2__StartRequest *req, shim_repl
 	reply_msg(out, &resp.base);
 }
 
-static void do_state(shim *s, Containerd__Task__V2__StateRequest *req, shim_reply *out)
+void do_state(shim *s, Containerd__Task__V2__StateRequest *req, shim_reply *out)
 {
 	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
 	Google__Protobuf__Timestamp at = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
@@ -458,7 +391,7 @@ static void wait_answer(shim_proc *p, shim_reply *out)
 	reply_msg(out, &resp.base);
 }
 
-static void do_wait(shim *s, Containerd__Task__V2__WaitRequest *req, int conn, uint64_t gen, uint32_t stream,
+void do_wait(shim *s, Containerd__Task__V2__WaitRequest *req, int conn, uint64_t gen, uint32_t stream,
 		    shim_reply *out)
 {
 	shim_proc *p;
@@ -529,7 +462,7 @@ static void kill_tree(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
-static void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply *out)
+void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply *out)
 {
 	shim_proc *p;
 	int sig = (int)req->signal;
@@ -590,7 +523,7 @@ static void delete_answer(shim *s, shim_proc *p, shim_reply *out)
 	reply_msg(out, &resp.base);
 }
 
-static void do_delete(shim *s, Containerd__Task__V2__DeleteRequest *req, shim_reply *out)
+void do_delete(shim *s, Containerd__Task__V2__DeleteRequest *req, shim_reply *out)
 {
 	shim_proc *p, **pp;
 
@@ -624,7 +557,7 @@ static void do_delete(shim *s, Containerd__Task__V2__DeleteRequest *req, shim_re
 	s->task = NULL;
 }
 
-static void do_pids(shim *s, Containerd__Task__V2__PidsRequest *req, shim_reply *out)
+void do_pids(shim *s, Containerd__Task__V2__PidsRequest *req, shim_reply *out)
 {
 	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
 	Containerd__V1__Types__ProcessInfo infos[256], *ptrs[256];
@@ -648,7 +581,7 @@ static void do_pids(shim *s, Containerd__Task__V2__PidsRequest *req, shim_reply 
 	reply_msg(out, &resp.base);
 }
 
-static void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim_reply *out)
+void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim_reply *out)
 {
 	Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
 	shim_proc *p, **tail;
@@ -692,7 +625,7 @@ static void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim
 	reply_empty(out);
 }
 
-static void do_resize(shim *s, Containerd__Task__V2__ResizePtyRequest *req, shim_reply *out)
+void do_resize(shim *s, Containerd__Task__V2__ResizePtyRequest *req, shim_reply *out)
 {
 	shim_proc *p;
 	struct winsize ws = { .ws_col = (unsigned short)req->width, .ws_row = (unsigned short)req->height };
@@ -715,7 +648,7 @@ static void do_resize(shim *s, Containerd__Task__V2__ResizePtyRequest *req, shim
 	reply_empty(out);
 }
 
-static void do_close_io(shim *s, Containerd__Task__V2__CloseIORequest *req, shim_reply *out)
+void do_close_io(shim *s, Containerd__Task__V2__CloseIORequest *req, shim_reply *out)
 {
 	shim_proc *p;
 
@@ -731,7 +664,7 @@ static void do_close_io(shim *s, Containerd__Task__V2__CloseIORequest *req, shim
 	reply_empty(out);
 }
 
-static void do_connect(shim *s, Containerd__Task__V2__ConnectRequest *req, shim_reply *out)
+void do_connect(shim *s, Containerd__Task__V2__ConnectRequest *req, shim_reply *out)
 {
 	Containerd__Task__V2__ConnectResponse resp = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
 
@@ -741,7 +674,7 @@ static void do_connect(shim *s, Containerd__Task__V2__ConnectRequest *req, shim_
 	reply_msg(out, &resp.base);
 }
 
-static void do_shutdown(shim *s, Containerd__Task__V2__ShutdownRequest *req, shim_reply *out)
+void do_shutdown(shim *s, Containerd__Task__V2__ShutdownRequest *req, shim_reply *out)
 {
 	/* containerd asks after each Delete; a shim with a task left stays. */
 	if (!s->task || req->now)
@@ -797,90 +730,4 @@ void shim_task_reaped(shim *s, pid_t pid, int wstatus)
 		shim_reply_clear(&r);
 		free(w);
 	}
-}
-
-/* Each handler as the table calls it: the request decoded, as a ProtobufCMessage. */
-typedef void (*handler_fn)(shim *, ProtobufCMessage *, shim_reply *);
-#define HANDLER(fn, type)                                                                                   \
-	static void fn##_msg(shim *s, ProtobufCMessage *req, shim_reply *out)                              \
-	{                                                                                                   \
-		fn(s, (Containerd__Task__V2__##type *)req, out);                                            \
-	}
-HANDLER(do_create, CreateTaskRequest)
-HANDLER(do_start, StartRequest)
-HANDLER(do_state, StateRequest)
-HANDLER(do_kill, KillRequest)
-HANDLER(do_delete, DeleteRequest)
-HANDLER(do_pids, PidsRequest)
-HANDLER(do_exec, ExecProcessRequest)
-HANDLER(do_resize, ResizePtyRequest)
-HANDLER(do_connect, ConnectRequest)
-HANDLER(do_shutdown, ShutdownRequest)
-
-#define METHOD(name, lower, fn) { name, &containerd__task__v2__##lower##__descriptor, fn }
-
-/* Every method of the service: how to decode its request, and what to do with it (NULL: below). */
-static const struct method {
-	const char *name;
-	const ProtobufCMessageDescriptor *request;
-	handler_fn fn;
-} methods[] = {
-	METHOD("Create", create_task_request, do_create_msg),
-	METHOD("Start", start_request, do_start_msg),
-	METHOD("State", state_request, do_state_msg),
-	METHOD("Wait", wait_request, NULL),
-	METHOD("Kill", kill_request, do_kill_msg),
-	METHOD("Delete", delete_request, do_delete_msg),
-	METHOD("Pids", pids_request, do_pids_msg),
-	METHOD("Exec", exec_process_request, do_exec_msg),
-	METHOD("ResizePty", resize_pty_request, do_resize_msg),
-	METHOD("CloseIO", close_iorequest, NULL),
-	METHOD("Stats", stats_request, NULL),
-	METHOD("Connect", connect_request, do_connect_msg),
-	METHOD("Shutdown", shutdown_request, do_shutdown_msg),
-	METHOD("Pause", pause_request, NULL),
-	METHOD("Resume", resume_request, NULL),
-	METHOD("Checkpoint", checkpoint_task_request, NULL),
-	METHOD("Update", update_task_request, NULL),
-};
-
-void shim_dispatch(shim *s, const char *service, const char *method, const uint8_t *payload, size_t len, int conn,
-		   uint64_t conn_gen, uint32_t stream_id, shim_reply *out)
-{
-	const struct method *m = NULL;
-	ProtobufCMessage *req;
-
-	*out = (shim_reply){};
-	if (strcmp(service, TASK_SERVICE) != 0) {
-		reply_error(out, TTRPC_UNIMPLEMENTED, "service %.64s is not served here", service);
-		return;
-	}
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strcmp(methods[i].name, method) == 0)
-			m = &methods[i];
-	if (!m) {
-		reply_error(out, TTRPC_UNIMPLEMENTED, "method %.64s is not served here", method);
-		return;
-	}
-	req = protobuf_c_message_unpack(m->request, NULL, len, payload);
-	if (!req) {
-		reply_error(out, TTRPC_INVALID_ARGUMENT, "%s: the request does not decode", m->name);
-		return;
-	}
-	if (!s) {
-		reply_error(out, TTRPC_UNIMPLEMENTED, "no shim");
-	} else if (strcmp(m->name, "Wait") == 0) {
-		do_wait(s, (Containerd__Task__V2__WaitRequest *)req, conn, conn_gen, stream_id, out);
-	} else if (strcmp(m->name, "CloseIO") == 0) {
-		do_close_io(s, (Containerd__Task__V2__CloseIORequest *)req, out);
-	} else if (strcmp(m->name, "Stats") == 0) {
-		Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
-
-		reply_msg(out, &resp.base);
-	} else if (!m->fn) {
-		reply_error(out, TTRPC_UNIMPLEMENTED, "%s is not supported by Volt's shim", m->name);
-	} else {
-		m->fn(s, req, out);
-	}
-	protobuf_c_message_free_unpacked(req, NULL);
 }
