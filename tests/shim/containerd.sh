@@ -120,6 +120,10 @@ echo "$out" | grep -qE "^CapEff:[[:space:]]+0000000000000000$" && pass "CapEff: 
 echo "$out" | grep -qE "^uid_map +0 +524288 +65536$" && pass "user namespace: 0 is host uid 524288" ||
 	fail "no Volt uid mapping inside"
 
+# The native snapshotter hands over a bind mount instead of an overlay.
+out=$($RUN --rm --snapshotter native "$IMAGE" t7 sh -c 'echo native-ok' </dev/null 2>&1)
+[ "$out" = native-ok ] && pass "a rootfs from the native snapshotter (a bind mount)" || fail "native snapshotter: $out"
+
 # The exit status of the workload is ctr's.
 $RUN --rm "$IMAGE" t2 sh -c 'exit 7' </dev/null > "$T/t2.log" 2>&1
 rc=$?
