@@ -63,16 +63,19 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 [metrics]
   address = ""
 EOF
-PATH=$T/bin:$PATH VOLT_ROOT=$T/volt VOLT_CTR_LAUNCHER=$launcher \
-	containerd --config "$T/config.toml" > "$T/containerd.log" 2>&1 &
-cd_pid=$!
 C="ctr -a $SOCK"
-for _ in $(seq 100); do
-	$C version >/dev/null 2>&1 && break
-	kill -0 $cd_pid 2>/dev/null || break
-	sleep 0.1
-done
-if ! $C version >/dev/null 2>&1; then
+start_containerd() {
+	PATH=$T/bin:$PATH VOLT_ROOT=$T/volt VOLT_CTR_LAUNCHER=$launcher \
+		containerd --config "$T/config.toml" >> "$T/containerd.log" 2>&1 &
+	cd_pid=$!
+	for _ in $(seq 100); do
+		$C version >/dev/null 2>&1 && return 0
+		kill -0 $cd_pid 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+if ! start_containerd; then
 	echo "SKIP: containerd did not start:"
 	tail -5 "$T/containerd.log"
 	exit 77
@@ -139,6 +142,11 @@ rc=$?
 echo "$out" | sed 's/^/  | /'
 echo "$out" | grep -qx "exec-in-ID=volt-test" && pass "ctr task exec runs in the container" || fail "ctr task exec output"
 [ $rc = 3 ] && pass "ctr task exec gives the command's exit status" || fail "ctr task exec exited $rc"
+# containerd restarts: it finds the shim again (the bundle's address file), the task still runs.
+kill $cd_pid; wait $cd_pid 2>/dev/null
+start_containerd || fail "containerd did not start again"
+$C task ls 2>&1 | grep -qE "^t3[[:space:]]+[0-9]+[[:space:]]+RUNNING" && pass "after a restart of containerd, t3 still RUNNING" ||
+	fail "after a restart of containerd: $($C task ls 2>&1)"
 $C task kill t3 || fail "ctr task kill"
 for _ in $(seq 100); do
 	$C task ls 2>/dev/null | grep -qE "^t3[[:space:]]+[0-9]+[[:space:]]+STOPPED" && break

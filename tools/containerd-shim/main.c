@@ -69,6 +69,22 @@ static int socket_connectable(const struct sockaddr_un *sa)
 	return r;
 }
 
+/*
+ * The address, also in the bundle's file "address": a containerd that
+ * restarts reconnects to its shims from there.
+ */
+static void print_address(const char *path)
+{
+	FILE *f = fopen("address.tmp", "we");
+
+	if (f) {
+		fprintf(f, "unix://%s", path);
+		if (fclose(f) != 0 || rename("address.tmp", "address") < 0)
+			unlink("address.tmp");
+	}
+	printf("unix://%s\n", path);
+}
+
 static int cmd_start(shim *s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -79,7 +95,7 @@ static int cmd_start(shim *s)
 		return -ENAMETOOLONG;
 	/* A shim for this task serves already (containerd restarted): reuse it. */
 	if (socket_connectable(&sa)) {
-		printf("unix://%s\n", sa.sun_path);
+		print_address(sa.sun_path);
 		return 0;
 	}
 	if (mkdir(SOCKET_DIR, 0711) < 0 && errno != EEXIST) {
@@ -119,7 +135,7 @@ static int cmd_start(shim *s)
 		exit(r < 0 ? 1 : 0);
 	}
 	close(fd);
-	printf("unix://%s\n", sa.sun_path);
+	print_address(sa.sun_path);
 	return 0;
 }
 
