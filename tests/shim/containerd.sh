@@ -196,7 +196,7 @@ m=$(grep -c " $T/" /proc/self/mountinfo)
 [ "$m" = 0 ] && pass "no mounts left" || fail "$m mounts left: $(grep " $T/" /proc/self/mountinfo | head -3)"
 # The shim runs containers in the foreground, never as units; where systemd runs, check none was made.
 if [ -d /run/systemd/system ]; then
-	u=$(systemctl list-units --all --no-legend 'volt-container-default-t*' 2>/dev/null)
+	u=$(systemctl list-units --all --no-legend 'volt-container-containerd-default-t*' 2>/dev/null)
 	[ -z "$u" ] && pass "no units left" || fail "units left: $u"
 fi
 if pgrep -f "systemd-nspawn.*$T/volt" >/dev/null; then fail "nspawn left: $(pgrep -af "systemd-nspawn.*$T/volt")"; else pass "no nspawn left"; fi

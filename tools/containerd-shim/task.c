@@ -32,7 +32,8 @@
 void shim_container_name(char out[VOLT_WORKLOAD_NAME_MAX + 1], const char *ns, const char *id)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	int n = snprintf(out, VOLT_WORKLOAD_NAME_MAX + 1, "%s-%s", ns, id);
+	/* The prefix keeps them apart from the containers people name themselves. */
+	int n = snprintf(out, VOLT_WORKLOAD_NAME_MAX + 1, "containerd-%s-%s", ns, id);
 
 	if (n > 0 && n <= VOLT_WORKLOAD_NAME_MAX && volt_name_is_valid(out))
 		return;
@@ -262,9 +263,11 @@ void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply
 		goto fail_volt;
 	/* Its record lasts no longer than the task. */
 	volt_ctr_set_durable(t->ctr, false);
-	/* A container of that name left by a shim that died: this task replaces it. */
-	(void)volt_ctr_remove(t->ctr, t->name, true);
-	volt_error_clear();
+	/*
+	 * One of that name is not removed here: it may be a user's own (a
+	 * dead shim's leftover went with containerd's "delete"). volt_ctr_create()
+	 * refuses it (EEXIST), naming it.
+	 */
 	spec.rootfs = t->rootfs;
 	spec.argv = (const char *const *)bs.argv;
 	spec.env = (const char *const *)bs.env;
