@@ -52,6 +52,7 @@ typedef struct shim_proc {
 	pid_t stdin_relay;         /* copies the stdin FIFO into the runner's stdin pipe; 0: none */
 	int stdin_pipe;            /* the read end, between forks only; else -1 */
 	shim_status status;
+	bool killed;               /* Kill sent it SIGKILL: it ends with 137, whatever nspawn says */
 	uint32_t exit_status;
 	uint64_t exited_ns;        /* CLOCK_REALTIME */
 	shim_waiter *waiters;

@@ -496,6 +496,7 @@ void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply *out)
 			shim_log("stop %s: %s", s->task->name, volt_error_message());
 		/* And whatever is left below the runner: a container still starting, an exec's command. */
 		kill_tree(p->pid);
+		p->killed = true;
 	} else {
 		reply_error(out, TTRPC_INVALID_ARGUMENT,
 			    "kill %s: signal %d is not passed on by Volt (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL are)",
@@ -708,6 +709,9 @@ void shim_task_reaped(shim *s, pid_t pid, int wstatus)
 		return;
 	p->status = SHIM_STOPPED;
 	p->exit_status = WIFEXITED(wstatus) ? (uint32_t)WEXITSTATUS(wstatus) : 128u + (uint32_t)WTERMSIG(wstatus);
+	/* nspawn may see its container die first and end with its own status (1). */
+	if (p->killed)
+		p->exit_status = 128u + SIGKILL;
 	p->exited_ns = shim_now_ns();
 	shim_runner_close_stdin(p);
 	if (p->pty_master >= 0) {
