@@ -16,7 +16,9 @@ and the softdeps the loader honours, taken from DIR (a
 /lib/modules/RELEASE tree): /lib/modules/RELEASE/NAME.ko, uncompressed
 here (xz, gzip, zstd), and /lib/modules/RELEASE/volt.order, the names in
 load order, which the guest init loads when the running kernel's release
-is RELEASE. "auto" takes the newest /boot/vmlinuz-* whose modules are
+is RELEASE. The gzip header's file name is then "volt-modules=RELEASE":
+the VM manager reads it (without decompressing) to pick the matching
+/boot/vmlinuz-RELEASE when no kernel is named. "auto" takes the newest /boot/vmlinuz-* whose modules are
 installed, and none if there is none (a note says so); "none" (the
 default) carries no modules.
 """
@@ -192,8 +194,12 @@ def main():
     parts.append(entry(ino, "TRAILER!!!", 0))
     archive = b"".join(parts)
     archive += b"\0" * (-len(archive) % 512)
+    # The manifest of the modules' release, in the gzip header (FNAME),
+    # which Linux's initramfs unpacker skips.
+    name = "volt-modules=" + release if modules else ""
     with open(args[1], "wb") as f:
-        f.write(gzip.compress(archive, mtime=0))
+        with gzip.GzipFile(filename=name, mode="wb", fileobj=f, mtime=0) as z:
+            z.write(archive)
 
 
 if __name__ == "__main__":

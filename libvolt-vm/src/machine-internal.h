@@ -13,6 +13,7 @@
 #include <volt/core.h>
 #include <volt/vm.h>
 
+#include "image-run.h"
 #include "netalloc.h"
 #include "unit.h"
 
@@ -49,8 +50,32 @@ int vm_rm_rf(const char *path);
 /* machine-paths.c: installed components, overridable by environment */
 const char *vm_voltvm_path(void);
 const char *vm_initrd_path(void);
-const char *vm_default_kernel_path(void);
+const char *vm_minimal_kernel_path(void);
 const char *vm_images_dir(void);
+
+/* machine-kernel.c: the guest kernel a VM boots */
+typedef struct vm_kernel_choice {
+	char *path;          /* absolute */
+	const char *source;  /* "option", "environment", "minimal" or "distribution" */
+	char *release;       /* the distribution kernel's release, else NULL */
+} vm_kernel_choice;
+/* The release whose modules the initrd carries (its gzip header's name), NULL if none. */
+int vm_initrd_release(char **out, const char *initrd);
+/* @requested (--kernel), else $VOLT_GUEST_KERNEL, else the minimal kernel, else /boot's matching one. */
+int vm_kernel_choose(vm_kernel_choice *out, const char *requested, const char *initrd);
+void vm_kernel_choice_done(vm_kernel_choice *c);
+/* Before a boot: the record's kernel exists and still matches the initrd's modules. */
+int vm_kernel_check(const json_t *config, const char *name);
+
+/* machine-image.c: an OCI image's config applied to a VM's spec */
+typedef struct vm_image_config {
+	volt_vm_spec spec;          /* the spec completed from the image */
+	struct volt_img_image *img; /* NULL when the image is no OCI image record */
+	common_image_run run;
+} vm_image_config;
+/* 1 and out->spec completed when spec->image names an OCI image; 0 and out->spec = *spec when not. */
+int vm_image_apply(vm_image_config *out, const volt_vm *vm, const volt_vm_spec *spec);
+void vm_image_config_clear(vm_image_config *c);
 
 /* machine-disk.c: the root disk of an image, built once and kept in the store */
 int vm_disk_prepare(const volt_vm *vm, const char *image, uint64_t disk_size, char **out_tree, char **out_ref,

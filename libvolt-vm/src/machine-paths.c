@@ -26,9 +26,10 @@ const char *vm_initrd_path(void)
 	return env_or("VOLT_GUEST_INITRD", VOLT_VM_INITRD_DEFAULT);
 }
 
-const char *vm_default_kernel_path(void)
+/* The installed minimal kernel; $VOLT_MINIMAL_KERNEL lets tests move it. */
+const char *vm_minimal_kernel_path(void)
 {
-	return env_or("VOLT_GUEST_KERNEL", VOLT_VM_KERNEL_DEFAULT);
+	return env_or("VOLT_MINIMAL_KERNEL", VOLT_VM_KERNEL_DEFAULT);
 }
 
 const char *vm_images_dir(void)

@@ -192,7 +192,9 @@ VOLT_API int volt_vm_start(volt_vm *vm, const char *name)
 		return volt_error_set(EALREADY, "VM '%s' is running already", name);
 	if (live.unit_loaded && (r = common_unit_reset(live.unit)) < 0)
 		return r;
-	if ((r = network_up(&rec)) < 0 || (r = vm_voltvm_argv(&rec, vm, "stdio", &argv)) < 0)
+	/* Never boot a guest that cannot find its root disk. */
+	if ((r = vm_kernel_check(rec.config, rec.name)) < 0 || (r = network_up(&rec)) < 0 ||
+	    (r = vm_voltvm_argv(&rec, vm, "stdio", &argv)) < 0)
 		return r;
 	if (asprintf(&desc, "Volt VM %s", name) < 0)
 		return volt_error_set(ENOMEM, NULL);
@@ -291,7 +293,9 @@ VOLT_API int volt_vm_run(int *out_status, volt_vm *vm, const char *name)
 		return r;
 	if (live.state == VOLT_VM_RUNNING)
 		return volt_error_set(EALREADY, "VM '%s' is running already", name);
-	if ((r = network_up(&rec)) < 0 || (r = vm_voltvm_argv(&rec, vm, "stdio", &argv)) < 0)
+	/* Never boot a guest that cannot find its root disk. */
+	if ((r = vm_kernel_check(rec.config, rec.name)) < 0 || (r = network_up(&rec)) < 0 ||
+	    (r = vm_voltvm_argv(&rec, vm, "stdio", &argv)) < 0)
 		return r;
 	if (access(argv[0], X_OK) < 0)
 		return volt_error_set_errno(errno, "voltvm %s", argv[0]);

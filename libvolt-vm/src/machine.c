@@ -153,7 +153,7 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 	_cleanup_free_ char *kernel = NULL, *initrd = NULL;
 	uint64_t memory = spec->memory_bytes ? spec->memory_bytes : VOLT_VM_DEFAULT_MEMORY;
 	unsigned cpus = spec->cpus ? spec->cpus : 1;
-	const char *kpath = spec->kernel ? spec->kernel : vm_default_kernel_path();
+	_cleanup_(vm_kernel_choice_done) vm_kernel_choice kc = { 0 };
 	const char *network;
 	int r;
 
@@ -201,20 +201,14 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 	if ((r = strv_to_json(c, "argv", spec->argv, false)) < 0 || (r = strv_to_json(c, "env", spec->env, true)) < 0)
 		return r;
 
-	if (!kpath || !*kpath)
-		return volt_error_set(ENOENT,
-				      "no guest kernel: pass one (--kernel), set VOLT_GUEST_KERNEL, or install share/volt/guest-kernel/vmlinux (scripts/build-guest-kernel builds it)");
-	kernel = realpath(kpath, NULL);
-	if (!kernel && errno == ENOENT && !spec->kernel && !secure_getenv("VOLT_GUEST_KERNEL"))
-		return volt_error_set(ENOENT,
-				      "no guest kernel: %s does not exist; pass one (--kernel), set VOLT_GUEST_KERNEL, or build one with scripts/build-guest-kernel",
-				      kpath);
-	if (!kernel)
-		return volt_error_set_errno(errno, "guest kernel %s", kpath);
 	/* The unit runs in "/": every path it is given must be absolute. */
 	initrd = realpath(vm_initrd_path(), NULL);
 	if (!initrd)
 		return volt_error_set_errno(errno, "guest initrd %s", vm_initrd_path());
+	r = vm_kernel_choose(&kc, spec->kernel, initrd);
+	if (r < 0)
+		return r;
+	kernel = TAKE_PTR(kc.path);
 	r = check_memory(memory, kernel, initrd);
 	if (r < 0)
 		return r;
@@ -226,6 +220,9 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 	json_object_set_new(c, "cpus", json_integer(cpus));
 	json_object_set_new(c, "network", json_string(network));
 	json_object_set_new(c, "kernel", json_string(kernel));
+	json_object_set_new(c, "kernel_source", json_string(kc.source));
+	if (kc.release)
+		json_object_set_new(c, "kernel_release", json_string(kc.release));
 	json_object_set_new(c, "initrd", json_string(initrd));
 	if (spec->workdir)
 		json_object_set_new(c, "workdir", json_string(spec->workdir));
@@ -264,6 +261,7 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 	_cleanup_json_ json_t *c = NULL;
 	_cleanup_free_ char *tree = NULL, *ref = NULL, *cmdline = NULL;
 	_cleanup_close_ int net_lock = -1;
+	__attribute__((cleanup(vm_image_config_clear))) vm_image_config ic = {};
 	uint64_t disk_size = 0;
 	int r;
 
@@ -275,9 +273,15 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 		return r;
 	if (access(rec.dir, F_OK) == 0)
 		return volt_error_set(EEXIST, "a VM named '%s' already exists", name);
-	r = spec_to_json(&c, vm, name, spec);
+	if (spec->image && *spec->image && (r = vm_image_apply(&ic, vm, spec)) < 0)
+		return volt_error_prefix(r, "VM '%s': image '%s'", name, spec->image);
+	r = spec_to_json(&c, vm, name, ic.img ? &ic.spec : spec);
 	if (r < 0)
 		return volt_error_prefix(r, "VM '%s'", name);
+	if (ic.img) {
+		json_object_set_new(c, "image_id", json_string(ic.img->id));
+		json_object_set_new(c, "image_cmd_replaced", json_boolean(ic.run.cmd_replaced));
+	}
 	if (spec->network == VOLT_VM_NETWORK_PRIVATE)
 		set_network(c, COMMON_NET_MAX); /* the longest addresses, to check the command line's length */
 	else if (spec->network == VOLT_VM_NETWORK_TAP)

@@ -345,8 +345,9 @@ START_TEST(create_refuses_bad_specs)
 	/* No kernel anywhere: say how to get one (unless Volt's is installed here). */
 	s = spec, s.kernel = NULL;
 	unsetenv("VOLT_GUEST_KERNEL");
-	if (access(vm_default_kernel_path(), F_OK) < 0)
-		refused(vm, &s, ENOENT, "no guest kernel: ");
+	setenv("VOLT_MINIMAL_KERNEL", "/nonexistent/minimal-vmlinux", 1);
+	refused(vm, &s, EBADMSG, "is not a gzip'd initramfs");
+	unsetenv("VOLT_MINIMAL_KERNEL");
 	s.kernel = "/nonexistent/vmlinux";
 	refused(vm, &s, ENOENT, "guest kernel /nonexistent/vmlinux");
 	s.kernel = root;
@@ -378,6 +379,82 @@ START_TEST(create_refuses_bad_specs)
 	plant_record("taken", "busybox", 1, NULL);
 	ck_assert_fails_with(volt_vm_create(vm, "taken", &spec), EEXIST, "a VM named 'taken' already exists");
 	volt_vm_free(vm);
+	teardown();
+}
+END_TEST
+
+/* A gzip header naming @name (or none), as mkinitrd.py writes it. */
+static void gzip_named(const char *path, const char *name)
+{
+	static const unsigned char plain[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3 };
+	static const unsigned char named[10] = { 0x1f, 0x8b, 8, 8, 0, 0, 0, 0, 2, 3 };
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, name ? named : plain, 10), 10);
+	if (name)
+		ck_assert_int_eq(write(fd, name, strlen(name) + 1), (ssize_t)strlen(name) + 1);
+	ck_assert_int_eq(write(fd, "\3\0", 2), 2);
+	close(fd);
+}
+
+/* No kernel named and no minimal one: the distribution kernel the initrd's modules are for. */
+START_TEST(kernel_follows_the_initrd)
+{
+	__attribute__((cleanup(vm_kernel_choice_done))) vm_kernel_choice kc = { 0 };
+	char boot[300], vmlinuz[400], minimal[300], *rel = NULL;
+	json_t *c;
+
+	setup();
+	snprintf(boot, sizeof(boot), "%s/boot", root);
+	snprintf(minimal, sizeof(minimal), "%s/no-minimal", root);
+	snprintf(vmlinuz, sizeof(vmlinuz), "%s/vmlinuz-6.1.0-99-test", boot);
+	ck_assert_int_eq(mkdir(boot, 0755), 0);
+	setenv("VOLT_BOOT_DIR", boot, 1);
+	setenv("VOLT_MINIMAL_KERNEL", minimal, 1);
+
+	gzip_named(initrd, "volt-modules=6.1.0-99-test");
+	ck_assert_int_eq(vm_initrd_release(&rel, initrd), 0);
+	ck_assert_str_eq(rel, "6.1.0-99-test");
+	free(rel);
+	/* The kernel is gone (an upgrade): say which release and how to rebuild. */
+	ck_assert_fails_with(vm_kernel_choose(&kc, NULL, initrd), ENOENT,
+			     "carries the modules of kernel 6.1.0-99-test");
+	ck_assert_fails_with(vm_kernel_choose(&kc, NULL, initrd), ENOENT, "mkinitrd.py --modules");
+	sized_file(vmlinuz, 4096);
+	ck_assert_int_eq(vm_kernel_choose(&kc, NULL, initrd), 0);
+	ck_assert_str_eq(kc.source, "distribution");
+	ck_assert_str_eq(kc.release, "6.1.0-99-test");
+	ck_assert_str_eq(kc.path, vmlinuz);
+	vm_kernel_choice_done(&kc);
+
+	/* Before a boot: the record still matches the initrd. */
+	c = json_pack("{s:s, s:s, s:s}", "kernel", vmlinuz, "initrd", initrd, "kernel_release", "6.1.0-99-test");
+	ck_assert_int_eq(vm_kernel_check(c, "k"), 0);
+	gzip_named(initrd, "volt-modules=6.2.0-1-test");
+	ck_assert_fails_with(vm_kernel_check(c, "k"), ESTALE, "now carries the modules of kernel 6.2.0-1-test");
+	gzip_named(initrd, NULL);
+	ck_assert_fails_with(vm_kernel_check(c, "k"), ESTALE, "now carries no kernel modules");
+	unlink(vmlinuz);
+	ck_assert_fails_with(vm_kernel_check(c, "k"), ENOENT, "is gone");
+	json_decref(c);
+
+	/* An initrd without modules, a hostile name, and the minimal kernel first. */
+	ck_assert_fails_with(vm_kernel_choose(&kc, NULL, initrd), ENOENT, "carries no kernel modules");
+	gzip_named(initrd, "volt-modules=../../etc");
+	ck_assert_fails_with(vm_kernel_choose(&kc, NULL, initrd), EBADMSG, "not one");
+	gzip_named(initrd, "other-name");
+	ck_assert_int_eq(vm_initrd_release(&rel, initrd), 0);
+	ck_assert_ptr_null(rel);
+	sized_file(minimal, 4096);
+	ck_assert_int_eq(vm_kernel_choose(&kc, NULL, initrd), 0);
+	ck_assert_str_eq(kc.source, "minimal");
+	ck_assert_ptr_null(kc.release);
+	vm_kernel_choice_done(&kc);
+	ck_assert_int_eq(vm_kernel_choose(&kc, kernel, initrd), 0);
+	ck_assert_str_eq(kc.source, "option");
+	unsetenv("VOLT_BOOT_DIR");
+	unsetenv("VOLT_MINIMAL_KERNEL");
 	teardown();
 }
 END_TEST
@@ -418,6 +495,7 @@ START_TEST(create_writes_the_record)
 	ck_assert_int_eq(json_integer_value(json_object_get(c, "cpus")), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(c, "network")), "none");
 	ck_assert_str_eq(json_string_value(json_object_get(c, "kernel")), kernel);
+	ck_assert_str_eq(json_string_value(json_object_get(c, "kernel_source")), "option");
 	ck_assert_str_eq(json_string_value(json_object_get(c, "initrd")), initrd);
 	ck_assert_str_eq(json_string_value(json_object_get(c, "workdir")), "/tmp");
 	ck_assert_str_eq(json_string_value(json_object_get(c, "user")), "1000");
@@ -470,7 +548,8 @@ END_TEST
 int main(int argc, char **argv)
 {
 	const TTest *tests[] = { open_wants_an_absolute_root, names_states_and_paths, records_read_back,
-				 inspect_and_remove, create_refuses_bad_specs, create_writes_the_record,
+				 inspect_and_remove, create_refuses_bad_specs, kernel_follows_the_initrd,
+				 create_writes_the_record,
 				 run_in_the_foreground };
 	Suite *s = suite_create("vm-machine");
 	TCase *tc = tcase_create("vm-machine");
