@@ -18,16 +18,8 @@
 #include <volt/core.h>
 
 #include "ctr-internal.h"
+#include "image-run.h"
 #include "shared/macro.h"
-
-static size_t strv_len(const char *const *v)
-{
-	size_t n = 0;
-
-	while (v && v[n])
-		n++;
-	return n;
-}
 
 static json_t *strv_json(const char *const *v)
 {
@@ -41,55 +33,21 @@ static json_t *strv_json(const char *const *v)
 	return a;
 }
 
-static bool env_has(const char *const *env, const char *entry)
-{
-	size_t klen = strcspn(entry, "=");
-
-	for (; env && *env; env++)
-		if (strncmp(*env, entry, klen) == 0 && (*env)[klen] == '=')
-			return true;
-	return false;
-}
-
 static int fill_spec(struct ctr_image_config *ic, const volt_ctr_spec *spec, volt_ctr_spec *eff)
 {
-	const volt_img_image *img = ic->img;
-	size_t ne = strv_len(img->entrypoint), nc, n = 0;
-	bool user_cmd = spec->argv && spec->argv[0];
-	const char *const *cmd = user_cmd ? spec->argv : img->cmd;
+	common_image_run run;
+	int r = common_image_run_apply(&run, ic->img, spec->argv, spec->env, spec->workdir, spec->user);
 
-	nc = strv_len(cmd);
-	if (ne + nc > 0) {
-		ic->argv = calloc(ne + nc + 1, sizeof(*ic->argv));
-		if (!ic->argv)
-			return volt_error_set(ENOMEM, NULL);
-		for (size_t i = 0; i < ne; i++)
-			ic->argv[n++] = img->entrypoint[i];
-		for (size_t i = 0; i < nc; i++)
-			ic->argv[n++] = cmd[i];
-		eff->argv = ic->argv;
-	}
-	n = 0;
-	ic->env = calloc(strv_len(img->env) + strv_len(spec->env) + 1, sizeof(*ic->env));
-	if (!ic->env)
-		return volt_error_set(ENOMEM, NULL);
-	for (const char *const *e = img->env; e && *e; e++)
-		if (!env_has(spec->env, *e))
-			ic->env[n++] = *e;
-	for (const char *const *e = spec->env; e && *e; e++)
-		ic->env[n++] = *e;
-	eff->env = ic->env;
-	if (!spec->workdir && img->working_dir && img->working_dir[0])
-		eff->workdir = img->working_dir;
-	if (!spec->user && img->user && img->user[0]) {
-		/* "user:group": nspawn takes a user; its primary group applies. */
-		ic->user = strndup(img->user, strcspn(img->user, ":"));
-		if (!ic->user)
-			return volt_error_set(ENOMEM, NULL);
-		if (strchr(img->user, ':'))
-			volt_log(VOLT_LOG_NOTICE, "image user '%s': the group part is not applied", img->user);
-		eff->user = ic->user;
-	}
+	if (r < 0)
+		return r;
+	ic->argv = run.argv;
+	ic->env = run.env;
+	ic->user = run.user_buf;
+	if (run.argv)
+		eff->argv = run.argv;
+	eff->env = run.env;
+	eff->workdir = run.workdir;
+	eff->user = run.user;
 	return 0;
 }
 
