@@ -52,6 +52,7 @@ const char *vm_voltvm_path(void);
 const char *vm_initrd_path(void);
 const char *vm_minimal_kernel_path(void);
 const char *vm_images_dir(void);
+const char *vm_cli_path(void);
 
 /* machine-kernel.c: the guest kernel a VM boots */
 typedef struct vm_kernel_choice {

@@ -36,3 +36,9 @@ const char *vm_images_dir(void)
 {
 	return env_or("VOLT_IMAGES_DIR", VOLT_VM_IMAGES_DIR_DEFAULT);
 }
+
+/* volt(1), whose "vm console-relay" a unit runs in front of voltvm. */
+const char *vm_cli_path(void)
+{
+	return env_or("VOLT_CLI", VOLT_VM_CLI_DEFAULT);
+}

@@ -176,6 +176,42 @@ static int unit_properties(sd_bus_message *m, void *userdata)
 	return sd_bus_message_append(m, "(sv)", "MemoryAccounting", "b", 1);
 }
 
+/*
+ * The unit runs "volt vm console-relay DIR -- VOLTVM...": the console goes
+ * to the journal and to 'volt vm console' through DIR/console.sock. Without
+ * volt(1) installed the unit runs voltvm alone, with no console to attach.
+ */
+static int console_relay_argv(const vm_record *rec, char ***argv)
+{
+	_cleanup_free_ char *cli = realpath(vm_cli_path(), NULL);
+	size_t n = 0;
+	char **v;
+
+	if (!cli || access(cli, X_OK) < 0) {
+		volt_log(VOLT_LOG_NOTICE, "VM '%s': %s is not there: the VM runs without a console to attach",
+			 rec->name, vm_cli_path());
+		return 0;
+	}
+	while ((*argv)[n])
+		n++;
+	v = calloc(n + 6, sizeof(*v));
+	if (!v)
+		return volt_error_set(ENOMEM, NULL);
+	v[0] = TAKE_PTR(cli);
+	v[1] = strdup("vm");
+	v[2] = strdup("console-relay");
+	v[3] = strdup(rec->dir);
+	v[4] = strdup("--");
+	if (!v[1] || !v[2] || !v[3] || !v[4]) {
+		volt_strv_free(v);
+		return volt_error_set(ENOMEM, NULL);
+	}
+	memcpy(v + 5, *argv, n * sizeof(*v));
+	free(*argv);
+	*argv = v;
+	return 0;
+}
+
 VOLT_API int volt_vm_start(volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
@@ -198,6 +234,9 @@ VOLT_API int volt_vm_start(volt_vm *vm, const char *name)
 		return r;
 	if (asprintf(&desc, "Volt VM %s", name) < 0)
 		return volt_error_set(ENOMEM, NULL);
+	r = console_relay_argv(&rec, &argv);
+	if (r < 0)
+		return r;
 	return common_unit_start(live.unit, "VM", desc, argv, "control-group", unit_properties, NULL);
 }
 

@@ -19,6 +19,11 @@ done
 case $cmdline in *volt.root=/dev/vda*) ;; *) echo "fake-voltvm: no volt.root in '$cmdline'"; exit 2 ;; esac
 echo "fake guest console: booting"
 case $cmdline in
+*volt.hostname=echoer*)
+	# A guest that answers each line typed on its console.
+	while read -r line; do echo "fake guest console: got $line"; done
+	echo "VOLT-GUEST-EXIT 0"
+	exit 0 ;;
 *volt.hostname=sleeper*)
 	trap 'echo "fake guest console: terminated"; exit 0' TERM
 	while :; do echo "fake guest console: tick"; sleep 0.3; done ;;

@@ -3,7 +3,7 @@
 # usage: units-inner.sh VOLT SRCDIR WORKDIR
 set -u
 volt=$1 src=$2 tmp=$3
-export VOLT_ROOT="$tmp/root" VOLT_VOLTVM="$src/fake-voltvm.sh"
+export VOLT_ROOT="$tmp/root" VOLT_VOLTVM="$src/fake-voltvm.sh" VOLT_CLI="$volt"
 head -c 4000000 /dev/urandom >"$tmp/vmlinux"
 export VOLT_GUEST_KERNEL="$tmp/vmlinux" PATH=$PATH:/sbin:/usr/sbin
 # shellcheck source=../ctr/checks.sh
@@ -61,6 +61,24 @@ JSON
 else
 	echo "  NOTE: no /dev/net/tun here: the TAP path is not tested"
 fi
+
+echo "== volt vm console: attach, type, detach with Ctrl-], the terminal restored"
+expect 0 "" "$volt" vm create echoer --image busybox
+expect 0 "" "$volt" vm start echoer
+wait_for 10 sh -c "'$volt' vm logs echoer | grep -q booting" || fail "echoer did not boot"
+sock=$VOLT_ROOT/vms/echoer/console.sock
+[ -S "$sock" ] || fail "no console socket $sock"
+[ "$(stat -c '%a %u' "$sock")" = "600 0" ] || fail "console socket is $(stat -c '%a %u' "$sock"), not 600 root"
+python3 "$src/console-pty.py" "$volt" echoer >"$tmp/pty.out" 2>&1 || fail "console-pty.py: $(cat "$tmp/pty.out")"
+sed 's/^/  | /' "$tmp/pty.out"
+wait_for 10 sh -c "'$volt' vm logs echoer | grep -q 'got typed-while-attached'" ||
+	fail "the journal does not keep the console's log"
+expect 1 "is not running" "$volt" vm console quick
+# A link where the socket was: refused, not followed.
+mv "$sock" "$sock.real" && ln -s "$sock.real" "$sock"
+expect 1 "not a socket of this user" "$volt" vm console echoer
+rm -f "$sock" && mv "$sock.real" "$sock"
+expect 0 "" "$volt" vm rm --force echoer
 
 echo "== rm --force stops a running VM"
 expect 0 "" "$volt" vm start sleeper

@@ -51,7 +51,7 @@ rm -rf "\$VOLT_ROOT"
 '$volt' vm create z --image busybox -- /bin/sh -c 'echo "ZERO-SETUP-WORKLOAD \$(uname -r) \$((6 * 7))"; exit 4' ||
 	echo "STEP-FAIL create"
 '$volt' vm inspect z | grep '"kernel'
-'$volt' vm run z; echo "RUN-EXIT \$?"
+timeout 400 '$volt' vm run z; echo "RUN-EXIT \$?"
 INNER
 
 if [ "${VOLT_TEST_KVM:-nested}" = direct ]; then

@@ -20,6 +20,7 @@ static const struct cli_verb verbs[] = {
 	{ "list", "[--json]", "List VMs", vm_list },
 	{ "inspect", "NAME", "Show everything about a VM, as JSON", vm_inspect },
 	{ "logs", "NAME [-f] [-n LINES]", "Show a VM's console output from the journal", vm_logs },
+	{ "console", "NAME", "Attach the terminal to a running VM's console (detach: Ctrl-])", vm_console },
 	{},
 };
 
@@ -49,6 +50,9 @@ int verb_vm(const struct cli_global *g, int argc, char **argv)
 		usage(stdout);
 		return CLI_EXIT_OK;
 	}
+	/* Not listed: what a VM's unit runs, not a user's command. */
+	if (strcmp(argv[1], "console-relay") == 0)
+		return vm_console_relay(g, argc - 1, argv + 1);
 	for (const struct cli_verb *v = verbs; v->name; v++)
 		if (strcmp(v->name, argv[1]) == 0)
 			return v->run(g, argc - 1, argv + 1);

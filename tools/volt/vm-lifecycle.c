@@ -4,9 +4,11 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <volt/core.h>
 
@@ -102,26 +104,74 @@ int vm_rm(const struct cli_global *g, int argc, char **argv)
 	return r >= 0 ? r : each(g, argc, argv, first, do_rm, t, f);
 }
 
+/* Take -i, -t, -it, -ti, --interactive and --tty out of @argv. */
+static int take_tty_flags(int *argc, char **argv, bool *interactive, bool *tty)
+{
+	int n = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0') {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--interactive") == 0) {
+			*interactive = true;
+		} else if (strcmp(a, "--tty") == 0) {
+			*tty = true;
+		} else if (a[1] != '-' && strspn(a + 1, "it") == strlen(a + 1)) {
+			*interactive |= strchr(a, 'i') != NULL;
+			*tty |= strchr(a, 't') != NULL;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argv[n] = NULL;
+	*argc = n;
+	return 0;
+}
+
 int vm_run(const struct cli_global *g, int argc, char **argv)
 {
 	static const char help[] =
-		"Usage: volt vm run NAME\n"
+		"Usage: volt vm run [-i] [-t] NAME\n"
 		"\n"
 		"Run VM NAME in the foreground, without systemd: voltvm as a child of\n"
-		"volt, the guest's console on this terminal (keystrokes go to the guest;\n"
-		"Ctrl-C stops the VM). Returns when the guest ends, with the exit status\n"
-		"of the VM's command as the guest init reported it (a line\n"
-		"'VOLT-GUEST-EXIT N' on the console), or 125 when the guest reported none\n"
-		"(voltvm failed, or the guest did not get that far).\n";
+		"volt, the guest's console on this terminal. Returns when the guest ends,\n"
+		"with the exit status of the VM's command as the guest init reported it\n"
+		"(a line 'VOLT-GUEST-EXIT N' on the console), or 125 when the guest\n"
+		"reported none (voltvm failed, or the guest did not get that far).\n"
+		"\n"
+		"  -i, --interactive  keystrokes go to the guest (without it the guest's\n"
+		"                     console reads nothing)\n"
+		"  -t, --tty          standard input must be a terminal (raw while the VM\n"
+		"                     runs; Ctrl-C stops the VM)\n";
 	volt_vm *vm = NULL;
 	uint64_t t;
-	bool f;
-	int first, status = 0, r = workload_parse_names(g, argc, argv, help, "VM", false, false, &t, &f, &first);
+	bool f, interactive = false, tty = false;
+	int first, status = 0, r;
 
+	take_tty_flags(&argc, argv, &interactive, &tty);
+	r = workload_parse_names(g, argc, argv, help, "VM", false, false, &t, &f, &first);
 	if (r >= 0)
 		return r;
 	if (argc - first != 1)
 		return cli_usage_error(g->program, "run: give exactly one VM NAME");
+	if (tty && !isatty(STDIN_FILENO))
+		return cli_usage_error(g->program, "run: -t: standard input is not a terminal");
+	if (!interactive) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0) {
+			fprintf(stderr, "%s: /dev/null: %s\n", g->program, strerror(errno));
+			return CLI_EXIT_FAILURE;
+		}
+		if (null != STDIN_FILENO)
+			close(null);
+	} else if (tty) {
+		fprintf(stderr, "Console of VM '%s' on this terminal; Ctrl-C stops the VM.\r\n", argv[first]);
+	}
 	r = vm_open(g, &vm);
 	if (r >= 0)
 		return r;

@@ -17,5 +17,8 @@ int vm_run(const struct cli_global *g, int argc, char **argv);
 int vm_list(const struct cli_global *g, int argc, char **argv);
 int vm_inspect(const struct cli_global *g, int argc, char **argv);
 int vm_logs(const struct cli_global *g, int argc, char **argv);
+int vm_console(const struct cli_global *g, int argc, char **argv);
+/* The unit's main process: voltvm's console to the journal and to 'vm console' (internal). */
+int vm_console_relay(const struct cli_global *g, int argc, char **argv);
 
 #endif
