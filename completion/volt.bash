@@ -22,6 +22,12 @@ _volt_containers()
 	"$@" ps -q 2>/dev/null
 }
 
+# _volt_vms VOLT [--root DIR]: VM names.
+_volt_vms()
+{
+	"$@" vm list 2>/dev/null | awk 'NR > 1 { print $1 }'
+}
+
 # _volt_images VOLT [--root DIR]: image names of the store, and the built-in one.
 _volt_images()
 {
@@ -160,6 +166,11 @@ _volt_complete()
 				mapfile -t COMPREPLY < <(compgen -c -- "$cur")
 				return
 			fi ;;
+		vm-start|vm-stop|vm-rm|vm-run|vm-inspect|vm-logs|vm-console)
+			_volt_reply "$(_volt_vms "${tool[@]}")"
+			return ;;
+		vm-create)
+			[[ $prev == --image ]] && { _volt_reply "$(_volt_images "${tool[@]}")"; return; } ;;
 		image-inspect|image-tag|image-rm)
 			_volt_reply "$(_volt_images "${tool[@]}")"
 			return ;;
