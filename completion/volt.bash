@@ -154,7 +154,7 @@ _volt_complete()
 				w=${COMP_WORDS[j]}
 				case $w in
 				--image|--rootfs) args=1; ((j++)) ;;
-				--name|-e|--env|-w|--workdir|--hostname|-u|--user|-v|--volume|-p|--publish|--network|--dns|-m|--memory|--cpus|--pids-limit|--io-weight|--policy|--restart) ((j++)) ;;
+				--name|-e|--env|-w|--workdir|--hostname|-u|--user|-v|--volume|-p|--publish|--network|--dns|-m|--memory|--cpus|--pids-limit|--io-weight|--policy|--restart|--kernel) ((j++)) ;;
 				-*) ;;
 				*) ((args++)) ;;
 				esac

@@ -3,7 +3,8 @@
 # same as a container (`volt run`, systemd-nspawn on this host) and as a VM
 # (`volt vm create` with no `-- CMD`, `volt vm run`, nested KVM harness):
 # the workload prints the same line in both; a command given replaces Cmd
-# and keeps the Entrypoint in both.
+# and keeps the Entrypoint in both. `volt run --vm IMAGE CMD` with -w,
+# -m, --cpus, --name and --rm runs the same image as a VM by one flag.
 #
 # The VM boots whichever kernel `volt vm create` picks (the minimal one
 # if VOLT_GUEST_KERNEL_DIR or scripts/build-guest-kernel's cache has it,
@@ -60,6 +61,9 @@ rm -rf "\$VOLT_ROOT"
 '$volt' vm inspect s1 | grep -E '"(argv|env|workdir|user|image_id|kernel_source)"' -A3
 '$volt' vm run s1; echo "RUN-EXIT s1 \$?"
 '$volt' vm run s2; echo "RUN-EXIT s2 \$?"
+# The same image by one flag: volt run --vm, its options, --rm.
+'$volt' run --vm --rm --name r1 -w /tmp -m 192M --cpus 1 same:1.0 via-run-vm; echo "RUN-VM-EXIT \$?"
+'$volt' vm list | grep -q '^r1 ' && echo "STEP-FAIL --rm left r1" || echo "RUN-VM-REMOVED"
 INNER
 if [ "${VOLT_TEST_KVM:-nested}" = direct ]; then
 	[ -c /dev/kvm ] || skip "VOLT_TEST_KVM=direct but there is no /dev/kvm"
@@ -87,6 +91,13 @@ tr -d '\r' <"$work/console" | grep -qxF "$want_line" || fail "the VM does not pr
 tr -d '\r' <"$work/console" | grep -qxF "$want2" || fail "the VM with a command does not print '$want2'"
 grep -q "RUN-EXIT s1 0" "$work/console" || fail "the VM s1 did not exit 0"
 grep -q "RUN-EXIT s2 0" "$work/console" || fail "the VM s2 did not exit 0"
+tr -d '\r' <"$work/console" | grep -qxF "SAME-IMAGE via-run-vm GREETING=hello from the image PWD=/tmp UID=1000" ||
+	fail "volt run --vm does not run the image with -w and the command"
+grep -q "RUN-VM-EXIT 0" "$work/console" || fail "volt run --vm did not exit 0"
+grep -q "RUN-VM-REMOVED" "$work/console" || fail "volt run --vm --rm did not remove the VM"
+# Options that are not for a VM are refused by name, before anything is made.
+out=$("$volt" run --vm -p 80:80 busybox 2>&1)
+case $out in *"-p is not an option for a VM"*) ;; *) fail "run --vm -p: '$out'" ;; esac
 grep -q "STEP-FAIL" "$work/console" && fail "$(grep STEP-FAIL "$work/console")"
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -13,6 +13,7 @@
 #include <volt/core.h>
 
 #include "container.h"
+#include "vm-verbs.h"
 
 static const char run_help[] =
 	"Usage: volt run [OPTIONS] IMAGE [CMD [ARGS...]]\n"
@@ -31,6 +32,7 @@ static const char run_help[] =
 	"of volt: no systemd is needed, its output goes to volt's, and volt exits\n"
 	"with the workload's exit status. With --detach it starts as the systemd\n"
 	"unit volt-container-NAME.service instead, and volt prints its name.\n"
+	"With --vm, IMAGE runs as a VM instead ('volt run --vm --help').\n"
 	"\n"
 	"Standard input and terminal, as in Docker:\n"
 	"  (neither)  the workload's standard input is /dev/null; its output goes\n"
@@ -96,6 +98,8 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 	const char *name;
 	int r, first, n, status = 0;
 
+	if (vm_run_image_wanted(argc, argv))
+		return vm_run_image(g, argc, argv); /* volt run --vm: tools/volt/vm-run-image.c */
 	r = container_parse_spec(g, &o, true, argc, argv, run_help, &first, &n);
 	if (r >= 0)
 		goto out;

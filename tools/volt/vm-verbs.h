@@ -17,6 +17,9 @@ int vm_run(const struct cli_global *g, int argc, char **argv);
 int vm_list(const struct cli_global *g, int argc, char **argv);
 int vm_inspect(const struct cli_global *g, int argc, char **argv);
 int vm_logs(const struct cli_global *g, int argc, char **argv);
+/* volt run --vm (vm-run-image.c): is --vm among 'volt run's options; run it. */
+bool vm_run_image_wanted(int argc, char **argv);
+int vm_run_image(const struct cli_global *g, int argc, char **argv);
 int vm_console(const struct cli_global *g, int argc, char **argv);
 /* The unit's main process: voltvm's console to the journal and to 'vm console' (internal). */
 int vm_console_relay(const struct cli_global *g, int argc, char **argv);
