@@ -575,6 +575,36 @@ static int set_volatile(char **argv)
 	return volt_error_set(EINVAL, "no --mount-overlay in the launcher's command line");
 }
 
+/*
+ * A learning launcher traces the workload instead of watching it: it is
+ * no init that reaps orphans, so nspawn's stub init is PID 1 for it
+ * (--as-pid2, as nspawn's first option).
+ */
+static int learn_init(char ***argv)
+{
+	size_t n = ctr_strv_len(*argv), at;
+	char **grown, *opt;
+
+	/* The launcher's host options end at the first "--"; nspawn follows. */
+	for (at = 0; at < n && strcmp((*argv)[at], "--") != 0; at++)
+		;
+	at++;
+	if (at + 1 >= n)
+		return volt_error_set(EINVAL, "no nspawn in the launcher's command line");
+	opt = strdup("--as-pid2");
+	grown = realloc(*argv, (n + 2) * sizeof(*grown));
+	if (!opt || !grown) {
+		free(opt);
+		if (grown)
+			*argv = grown;
+		return volt_error_set(ENOMEM, NULL);
+	}
+	memmove(grown + at + 2, grown + at + 1, (n - at) * sizeof(*grown));
+	grown[at + 1] = opt;
+	*argv = grown;
+	return 0;
+}
+
 VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 {
 	return volt_ctr_run_console(ctr, name, VOLT_CTR_CONSOLE_AUTO, exit_status);
@@ -633,7 +663,7 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 	if (learn_fd >= 0) {
 		/* Observed, not sandboxed: the launcher gives the policy back on 3 (learn.c). */
 		r = ctr_learn_argv(&argv);
-		if (r < 0)
+		if (r < 0 || (r = learn_init(&argv)) < 0)
 			return r;
 		bpf_fd = fcntl(learn_fd, F_DUPFD_CLOEXEC, 0);
 		if (bpf_fd < 0)
