@@ -7,7 +7,9 @@
 #   a container that stays (`volt run` without --rm) keeps a synced one;
 # - volt's child mounts the overlay itself and executes systemd-nspawn:
 #   the launcher's host side is not executed in between (an LD_PRELOAD
-#   log of volt's execs), and a failed mount is volt's error, naming it.
+#   log of volt's execs), and a failed mount is volt's error, naming it;
+# - nspawn forks no stub init: the launcher's watcher is the container's
+#   PID 1 and the workload PID 2, and the watcher reaps the orphans.
 # usage: start-path.sh VOLT LAUNCHER EXEC_LOG_SO SRCDIR
 set -u
 volt=$(realpath "$1") launcher=$(realpath "$2") preload=$(realpath "$3") src=$4
@@ -53,7 +55,22 @@ else
 	bad "volt run --rm: no nspawn in the exec log:"; sed 's/^/  | /' "$log"
 fi
 
-# 3. A root that cannot be mounted: volt says so, exit 1.
+# 3. The launcher's watcher is PID 1; an orphan does not stay a zombie.
+# shellcheck disable=SC2016 # expanded inside the container
+out=$("$volt" run --rm --rootfs "$tmp/image" -- /bin/sh -c \
+	'echo "pid1=$(cat /proc/1/comm) self=$$"; (sleep 0.1 &); sleep 0.6
+	 z=0; for f in /proc/[0-9]*/stat; do case $(cut -d" " -f3 "$f" 2>/dev/null) in Z) z=$((z + 1)) ;; esac; done
+	 echo "zombies=$z"' 2>&1)
+case $out in
+*"pid1=volt-wait self=2"*) ok "the container's PID 1 is the launcher's watcher, the workload PID 2 (no stub init)" ;;
+*) bad "the container's PID 1 and the workload:"; echo "$out" | sed 's/^/  | /' ;;
+esac
+case $out in
+*zombies=0*) ok "an orphan of the workload was reaped" ;;
+*) bad "an orphan of the workload was not reaped:"; echo "$out" | sed 's/^/  | /' ;;
+esac
+
+# 4. A root that cannot be mounted: volt says so, exit 1.
 "$volt" container create nomount --rootfs "$tmp/image" -- /bin/true >/dev/null 2>&1
 rmdir "$tmp/root/containers/nomount/rootfs"
 out=$("$volt" start -a nomount 2>&1)
