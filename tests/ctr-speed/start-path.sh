@@ -24,6 +24,7 @@ fail=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 # The mount options of the container's root, from its own mountinfo.
+# shellcheck disable=SC2016 # expanded inside the container
 root_opts='awk "\$5 == \"/\" { print \$NF }" /proc/self/mountinfo | tail -n 1'
 
 # 1. Volatile for --rm, synced for a container that stays.
