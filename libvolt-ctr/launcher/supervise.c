@@ -1,9 +1,11 @@
 /*
- * nspawn's stub init (--as-pid2) reports a workload killed by a signal
- * as exit status 255, so the signal is lost before nspawn, its unit or
- * `volt run` could tell it. The launcher therefore stays behind as the
- * workload's parent and turns its end into Docker's status: the code it
- * exited with, or 128+N for signal N (137 for SIGKILL, 143 for SIGTERM).
+ * The launcher is the container's PID 1 (nspawn runs it without a stub
+ * init of its own, no --as-pid2): it stays behind as the workload's
+ * parent, the init of the container's PID namespace, reaping whatever
+ * the kernel hands it (the orphans of the workload), and turns the
+ * workload's end into Docker's status, which becomes nspawn's: the code
+ * it exited with, or 128+N for signal N (137 for SIGKILL, 143 for
+ * SIGTERM). When it exits, the kernel ends what is left in the container.
  *
  * The parent keeps no signal of its own: the host signals the workload
  * directly (volt stop and units signal every process of the container),
@@ -41,9 +43,14 @@ void launch_supervise(void)
 			signal(sig, SIG_IGN);
 	prctl(PR_SET_NAME, "volt-wait");
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		pid_t p = waitpid(-1, &status, 0);
+
+		if (p == child)
+			break;
+		if (p < 0 && errno != EINTR)
 			_exit(126);
+	}
 	if (WIFEXITED(status))
 		_exit(WEXITSTATUS(status));
 	_exit(128 + WTERMSIG(status));

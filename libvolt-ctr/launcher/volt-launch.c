@@ -79,6 +79,7 @@
 #include <volt/core.h>
 #include <volt/sec.h>
 
+#include "host-mount.h"
 #include "hostnet.h"
 #include "publish.h"
 #include "supervise.h"
@@ -415,7 +416,6 @@ static int mount_and_exec(int argc, char **argv)
 {
 	const char *options = argv[1] + strlen("--mount-overlay=");
 	const char *target, *veth = NULL;
-	struct statfs sfs;
 	int i = 2, publish;
 
 	if (argc < 5 || strncmp(argv[2], "--target=", 9) != 0)
@@ -430,13 +430,8 @@ static int mount_and_exec(int argc, char **argv)
 		goto usage;
 	i++;
 
-	/* nspawn keeps per-container state in /run/systemd/nspawn and will not
-	 * clean it up unless it is on tmpfs, as /run is under systemd: where
-	 * it is not, give it a tmpfs of its own (we run in a private mount
-	 * namespace: the unit's, or the one volt made for a foreground run). */
-	if (statfs("/run", &sfs) == 0 && sfs.f_type != TMPFS_MAGIC && volt_mkdir_p("/run/systemd/nspawn", 0755) == 0)
-		(void)mount("tmpfs", "/run/systemd/nspawn", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
-	if (mount("overlay", target, "overlay", MS_NODEV, options) < 0) {
+	/* In the unit's private mount namespace (systemd.c). */
+	if (ctr_host_mount(target, options) < 0) {
 		fprintf(stderr, "volt-launch: error: mount the container's root on %s: %m\n", target);
 		return 126;
 	}

@@ -204,10 +204,11 @@ int ctr_cgroup_prepare(ctr_cgroup **out, const ctr_record *rec)
 	if (tasks) {
 		char *d;
 
-		/* The limit is the workload's, as in Docker: nspawn, its stub init and
-		 * the launcher's watcher (and the port relay) come on top. */
+		/* The limit is the workload's, as in Docker: nspawn and the
+		 * launcher's watcher, the container's PID 1 (and the port relay),
+		 * come on top. */
 		snprintf(value, sizeof(value), "%llu",
-			 (unsigned long long)tasks + 3 + (json_array_size(json_object_get(rec->config, "ports")) ? 1 : 0));
+			 (unsigned long long)tasks + 2 + (json_array_size(json_object_get(rec->config, "ports")) ? 1 : 0));
 		if (v2 && has_file(v2, "pids.max") && write_file(v2, "pids.max", value) == 0) {
 			add_dir(cg, strdup(v2));
 		} else if ((d = make_dir("/sys/fs/cgroup/pids", "pids", rec->name)) &&

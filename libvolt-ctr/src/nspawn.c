@@ -150,8 +150,10 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv,
 	add(&b, "--private-users-ownership=off");
 	/* SIGTERM reaches the workload; the caller escalates to SIGKILL. */
 	add(&b, "--kill-signal=SIGTERM");
-	/* A stub init as PID 1 lets the workload get SIGTERM like any process. */
-	add(&b, "--as-pid2");
+	/* No --as-pid2: the launcher is the container's PID 1, and its watcher
+	 * (launcher/supervise.c) stays as the init that reaps, so the workload
+	 * is PID 2 and gets SIGTERM like any process. nspawn's stub init would
+	 * be one more process to fork at every start, and one more to keep. */
 	/* nspawn's own filter predates Landlock: let the launcher use it. */
 	add(&b, "--system-call-filter=landlock_create_ruleset landlock_add_rule landlock_restrict_self");
 	if (strcmp(network, "none") == 0 || strcmp(network, "private") == 0)

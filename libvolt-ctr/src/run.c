@@ -36,6 +36,7 @@
 
 #include "ctr-internal.h"
 #include "shared/macro.h"
+#include "../launcher/host-mount.h"
 
 /* In the record: the precompiled seccomp program of a unit's start. */
 #define CTR_BPF_FILE "seccomp.bpf"
@@ -348,13 +349,32 @@ static _Noreturn void child_fail(const struct child_setup *cs, const char *what)
 }
 
 /*
+ * The launcher's host side, when it has nothing to do but the overlay
+ * (no veth to attach, no port to relay): its command line is
+ * "LAUNCHER --mount-overlay=OPTIONS --target=DIR -- NSPAWN ...". The
+ * child mounts the overlay itself and executes nspawn: one exec fewer.
+ * NULL when the launcher has more to do.
+ */
+static char **direct_nspawn(char **argv, const char **options, const char **target)
+{
+	if (!argv[0] || !argv[1] || strncmp(argv[1], "--mount-overlay=", 16) != 0 || !argv[2] ||
+	    strncmp(argv[2], "--target=", 9) != 0 || !argv[3] || strcmp(argv[3], "--") != 0 || !argv[4])
+		return NULL;
+	*options = argv[1] + 16;
+	*target = argv[2] + 9;
+	return argv + 4;
+}
+
+/*
  * In the child: a private mount namespace, then the launcher's host side
- * (overlay, then nspawn), as in a unit. Never returns. @ready closes on
- * exec (O_CLOEXEC), which tells the parent the launcher runs.
+ * (overlay, then nspawn), as in a unit, or that work itself when the
+ * launcher would do nothing else. Never returns. @ready closes on exec
+ * (O_CLOEXEC), which tells the parent nspawn (or the launcher) runs.
  */
 static _Noreturn void child_exec(char **argv, int bpf_fd, const struct child_setup *cs)
 {
-	char pid[32];
+	const char *options, *target;
+	char pid[32], **nspawn;
 
 	if (cs->out_fd >= 0 && (dup2(cs->out_fd, STDOUT_FILENO) < 0 || dup2(cs->err_fd, STDERR_FILENO) < 0))
 		child_fail(cs, "cannot connect the container's output");
@@ -379,8 +399,15 @@ static _Noreturn void child_exec(char **argv, int bpf_fd, const struct child_set
 		unsetenv("LISTEN_FDNAMES");
 	}
 	unsetenv("VOLT_CTR_SECCOMP_BPF");
+	nspawn = direct_nspawn(argv, &options, &target);
+	if (nspawn && ctr_host_mount(target, options) < 0)
+		child_fail(cs, "cannot mount the container's root");
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, cs->mask, NULL);
+	if (nspawn) {
+		execv(nspawn[0], nspawn);
+		child_fail(cs, "cannot execute systemd-nspawn");
+	}
 	execv(argv[0], argv);
 	child_fail(cs, "cannot execute the launcher");
 }
@@ -504,6 +531,80 @@ static int set_console(char **argv, volt_ctr_console console)
 	return volt_error_set(EINVAL, "no --console in the nspawn command line");
 }
 
+/*
+ * A throw-away container (made by this handle with durability off: `volt
+ * run --rm`) gets a volatile overlay: its writable layer is never synced.
+ * Without it, the overlay's unmount at the end of every run syncs the
+ * whole file system under the state root (sync_filesystem() of the upper
+ * layer's), everyone's dirty data included. After a crash of the host
+ * such a layer cannot be mounted again (overlayfs refuses it); the
+ * container is only for removal then, as its record may be empty too.
+ */
+static bool is_throwaway(const volt_ctr *ctr, const char *name)
+{
+	return ctr->json_sync == VOLT_JSON_NO_SYNC && ctr_created_here(ctr, name);
+}
+
+/*
+ * The mark a volatile mount leaves in the work directory, which makes
+ * overlayfs refuse the layer from then on. This process made the
+ * container and has run since, so the host has not crashed in between:
+ * the layer is intact, and a second run (or a unit) may mount it.
+ */
+static int clear_volatile_mark(const ctr_record *rec)
+{
+	_cleanup_free_ char *mark = NULL;
+
+	if (asprintf(&mark, "%s/work/incompat", rec->work) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	return ctr_rm_rf(mark);
+}
+
+static int set_volatile(char **argv)
+{
+	for (char **a = argv; *a; a++)
+		if (strncmp(*a, "--mount-overlay=", 16) == 0) {
+			char *s = NULL;
+
+			if (asprintf(&s, "%s,volatile", *a) < 0)
+				return volt_error_set(ENOMEM, NULL);
+			free(*a);
+			*a = s;
+			return 0;
+		}
+	return volt_error_set(EINVAL, "no --mount-overlay in the launcher's command line");
+}
+
+/*
+ * A learning launcher traces the workload instead of watching it: it is
+ * no init that reaps orphans, so nspawn's stub init is PID 1 for it
+ * (--as-pid2, as nspawn's first option).
+ */
+static int learn_init(char ***argv)
+{
+	size_t n = ctr_strv_len(*argv), at;
+	char **grown, *opt;
+
+	/* The launcher's host options end at the first "--"; nspawn follows. */
+	for (at = 0; at < n && strcmp((*argv)[at], "--") != 0; at++)
+		;
+	at++;
+	if (at + 1 >= n)
+		return volt_error_set(EINVAL, "no nspawn in the launcher's command line");
+	opt = strdup("--as-pid2");
+	grown = realloc(*argv, (n + 2) * sizeof(*grown));
+	if (!opt || !grown) {
+		free(opt);
+		if (grown)
+			*argv = grown;
+		return volt_error_set(ENOMEM, NULL);
+	}
+	memmove(grown + at + 2, grown + at + 1, (n - at) * sizeof(*grown));
+	grown[at + 1] = opt;
+	*argv = grown;
+	return 0;
+}
+
 VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
 {
 	return volt_ctr_run_console(ctr, name, VOLT_CTR_CONSOLE_AUTO, exit_status);
@@ -557,10 +658,12 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 	r = ctr_host_argv(&rec, console == VOLT_CTR_CONSOLE_INTERACTIVE, &argv);
 	if (r < 0 || (console == VOLT_CTR_CONSOLE_READ_ONLY && (r = set_console(argv, console)) < 0))
 		return r;
+	if (is_throwaway(ctr, name) && ((r = clear_volatile_mark(&rec)) < 0 || (r = set_volatile(argv)) < 0))
+		return r;
 	if (learn_fd >= 0) {
 		/* Observed, not sandboxed: the launcher gives the policy back on 3 (learn.c). */
 		r = ctr_learn_argv(&argv);
-		if (r < 0)
+		if (r < 0 || (r = learn_init(&argv)) < 0)
 			return r;
 		bpf_fd = fcntl(learn_fd, F_DUPFD_CLOEXEC, 0);
 		if (bpf_fd < 0)
@@ -692,13 +795,20 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 
 	assert_return(ctr, EINVAL);
 
+	r = ctr_record_load(&rec, ctr, name);
+	if (r < 0)
+		return r;
+	/* The unit mounts the layer without "volatile": a foreground run of
+	 * this handle may have left the mark. */
+	if (is_throwaway(ctr, name) && (r = clear_volatile_mark(&rec)) < 0)
+		return r;
 	/* From now on it may have a unit: ask systemd about it. */
 	if (ctr_created_here(ctr, name)) {
 		free(ctr->created);
 		ctr->created = NULL;
 	}
-	r = ctr_record_load(&rec, ctr, name);
-	if (r < 0 || (r = ctr_unit_name(unit, sizeof(unit), name)) < 0)
+	r = ctr_unit_name(unit, sizeof(unit), name);
+	if (r < 0)
 		return r;
 	if (ctr_run_pid(&rec, &running) == 0 && running > 0)
 		return volt_error_set(EALREADY, "container '%s' is already running in the foreground (pid %d)", name,

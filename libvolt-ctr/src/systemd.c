@@ -3,8 +3,8 @@
  * containers; the sd-bus work is shared with VMs (common/unit.c).
  *
  * KillMode=control-group: a stop sends SIGTERM to every process of the
- * container, since its PID 1 (nspawn's stub init, --as-pid2) would not
- * pass it on. DevicePolicy=closed: the device cgroup lets nothing open
+ * container, since its PID 1 (the launcher's watcher, launcher/supervise.c)
+ * would not pass it on. DevicePolicy=closed: the device cgroup lets nothing open
  * but the harmless pseudo devices and ptys (as nspawn@.service does,
  * without its tun and loop devices, which Volt does not pass in).
  *
