@@ -112,6 +112,48 @@ int ctr_user_env_vars(const json_t *env, char **out)
 	return 0;
 }
 
+/*
+ * The lists and the index below come from config.json, which a bug or a
+ * hand edit can leave of the wrong types: check them before any becomes
+ * an argument, so that none is ever "(null)", an empty command or the
+ * bridge's own address.
+ */
+static int config_check(const ctr_record *rec, bool private_net)
+{
+	json_t *argv = json_object_get(rec->config, "argv");
+	json_t *env = json_object_get(rec->config, "env");
+	json_t *volumes = json_object_get(rec->config, "volumes");
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(argv) || json_array_size(argv) == 0)
+		return volt_error_set(EINVAL, "container '%s': config.json: argv is not a non-empty list", rec->name);
+	json_array_foreach(argv, i, v)
+		if (!json_is_string(v))
+			return volt_error_set(EINVAL, "container '%s': config.json: argv[%zu] is not a string",
+					      rec->name, i);
+	if (env && !json_is_array(env))
+		return volt_error_set(EINVAL, "container '%s': config.json: env is not a list", rec->name);
+	json_array_foreach(env, i, v)
+		if (!json_is_string(v))
+			return volt_error_set(EINVAL, "container '%s': config.json: env[%zu] is not a string",
+					      rec->name, i);
+	if (volumes && !json_is_array(volumes))
+		return volt_error_set(EINVAL, "container '%s': config.json: volumes is not a list", rec->name);
+	json_array_foreach(volumes, i, v)
+		if (!json_is_string(json_object_get(v, "source")) || !json_is_string(json_object_get(v, "target")))
+			return volt_error_set(EINVAL,
+					      "container '%s': config.json: volume %zu lacks a string source and target",
+					      rec->name, i);
+	if (private_net) {
+		long long idx;
+
+		if (volt_json_get_int(rec->config, "network_index", true, "config.json", 1, COMMON_NET_MAX, &idx) < 0)
+			return volt_error_prefix(-EINVAL, "container '%s'", rec->name);
+	}
+	return 0;
+}
+
 int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv, char ***out)
 {
 	struct argv_builder b = {};
@@ -126,6 +168,8 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv,
 	    volt_json_get_string(rec->config, "network", true, "config.json", &network) < 0 ||
 	    volt_json_get_bool(rec->config, "policy_strict", true, "config.json", &strict) < 0)
 		return volt_error_prefix(-EINVAL, "container '%s'", rec->name);
+	if (config_check(rec, strcmp(network, "private") == 0) < 0)
+		return -EINVAL;
 	argv = json_object_get(rec->config, "argv");
 	env = json_object_get(rec->config, "env");
 	volumes = json_object_get(rec->config, "volumes");

@@ -76,7 +76,7 @@ static void assert_argv(char **argv, const char *root, const char *const *want)
 	"/x/nspawn", "--quiet", "--register=no", "--keep-unit", "--machine=web", "--hostname=web",      \
 		"--directory=ROOT/containers/web/rootfs", "--console=" console, "--link-journal=no",     \
 		"--settings=no", "--timezone=off", "--private-users=524288:65536",                       \
-		"--private-users-ownership=off", "--kill-signal=SIGTERM", "--as-pid2",                    \
+		"--private-users-ownership=off", "--kill-signal=SIGTERM",                    \
 		"--system-call-filter=landlock_create_ruleset landlock_add_rule landlock_restrict_self"
 #define NSPAWN_BINDS                                                                                   \
 	"--bind-ro=/x/launch:/run/volt/launch", "--bind-ro=ROOT/containers/web/policy.json:/run/volt/policy.json", \
@@ -128,7 +128,7 @@ START_TEST(test_options)
 		    LIST("/x/nspawn", "--quiet", "--register=no", "--keep-unit", "--machine=web", "--hostname=box",
 			 "--directory=ROOT/containers/web/rootfs", "--console=pipe", "--link-journal=no", "--settings=no",
 			 "--timezone=off", "--private-users=524288:65536", "--private-users-ownership=off",
-			 "--kill-signal=SIGTERM", "--as-pid2",
+			 "--kill-signal=SIGTERM",
 			 "--system-call-filter=landlock_create_ruleset landlock_add_rule landlock_restrict_self",
 			 /* The host's network: no --private-network. */
 			 "--setenv=A=1", "--setenv=HOME=/h", bind_ro, bind_idmap, NSPAWN_BINDS, "--strict",
