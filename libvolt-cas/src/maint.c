@@ -104,6 +104,17 @@ static int sweep_one(volt_cas *cas, int dfd, const char *name, const volt_cas_ha
 	return 0;
 }
 
+/* An untag (which takes no lock) may delete a ref between the listing and
+ * its read: it needs no marking. Anything else stops gc. */
+static int gc_bad_ref(struct cas_walk *w, const char *name, int err)
+{
+	if (err == -ENOENT) {
+		volt_error_clear();
+		return 0;
+	}
+	return err;
+}
+
 VOLT_API int volt_cas_gc(volt_cas *cas, unsigned int flags, volt_cas_gc_result *out)
 {
 	struct cas_walk w = { .cas = cas };
@@ -116,7 +127,7 @@ VOLT_API int volt_cas_gc(volt_cas *cas, unsigned int flags, volt_cas_gc_result *
 	r = cas_lock(cas, true, !(flags & VOLT_CAS_GC_NO_WAIT), &lock);
 	if (r < 0)
 		return r;
-	r = cas_walk_refs(&w, NULL, &s.res.refs);
+	r = cas_walk_refs(&w, gc_bad_ref, &s.res.refs);
 	if (r >= 0)
 		r = cas_walk_oci(&w, NULL, NULL);
 	if (r < 0) {
