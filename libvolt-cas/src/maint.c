@@ -288,11 +288,17 @@ VOLT_API int volt_cas_fsck(volt_cas *cas, unsigned int flags, volt_cas_problem_f
 {
 	struct fsck f = { .res = VOLT_CAS_FSCK_RESULT_INIT, .flags = flags, .fn = fn, .userdata = userdata, .qfd = -1 };
 	struct cas_walk w = { .cas = cas, .on_bad_object = fsck_bad_object, .on_block = fsck_block, .userdata = &f };
+	_cleanup_close_ int lock = -1;
 	int r;
 
 	assert_return(cas, EINVAL);
 	assert_return(!out || out->version == VOLT_CAS_RESULT_VERSION, EINVAL);
 	if (flags & VOLT_CAS_FSCK_QUARANTINE) {
+		/* Packs leave packs/ only under the exclusive lock: an importer
+		 * holding the shared one may rely on the pack it found a block in. */
+		r = cas_lock(cas, true, true, &lock);
+		if (r < 0)
+			return r;
 		if (mkdirat(cas->dir_fd, "quarantine", 0700) < 0 && errno != EEXIST)
 			return volt_error_set_errno(errno, "create quarantine");
 		f.qfd = openat(cas->dir_fd, "quarantine", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "pack.h"
@@ -258,8 +259,13 @@ int cas_packs_scan(volt_cas *cas)
 
 	if (cas->packs_fd < 0) {
 		r = cas_packs_dir(cas, false);
-		if (r <= 0)
+		if (r <= 0) {
+			/* No packs yet: full misses look again (cas_block_get). */
+			pthread_rwlock_wrlock(&s->lock);
+			s->scanned = r == 0;
+			pthread_rwlock_unlock(&s->lock);
 			return r;
+		}
 	}
 	pthread_rwlock_wrlock(&s->lock);
 	/* A pack that vanished between the listing and its open was removed by
@@ -308,6 +314,26 @@ int cas_packs_scan(volt_cas *cas)
 	s->scanned = true;
 	pthread_rwlock_unlock(&s->lock);
 	return r;
+}
+
+int cas_packs_revalidate(volt_cas *cas)
+{
+	struct cas_packs *s = cas->packs;
+
+	if (cas->packs_fd < 0)
+		return 0;
+	pthread_rwlock_wrlock(&s->lock);
+	for (size_t i = 0; i < s->n; i++) {
+		char file[CAS_PACK_NAME_SIZE + 8];
+
+		if (s->v[i]->gone)
+			continue;
+		snprintf(file, sizeof(file), "%s.idx", s->v[i]->name);
+		if (faccessat(cas->packs_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+			s->v[i]->gone = true;
+	}
+	pthread_rwlock_unlock(&s->lock);
+	return 0;
 }
 
 void cas_packs_clear(struct cas_packs *s)
@@ -369,17 +395,29 @@ int cas_packs_lookup(volt_cas *cas, const volt_cas_hash *h, bool refresh)
 	return 0;
 }
 
+/* One preadv: the block header apart, the payload into the buffer that a
+ * raw block (incompressible and small blocks, the common case of image
+ * reads and checkouts) is returned in, so its bytes are copied once. */
 int cas_pack_read_entry(const struct cas_pack *p, const struct cas_pack_entry *e, void **out, size_t *out_len)
 {
-	_cleanup_free_ uint8_t *buf = malloc(e->len ? e->len : 1);
-	size_t got = 0;
+	size_t plen = e->len - CAS_BLOCK_HEADER, got = 0, want = e->len;
+	_cleanup_free_ uint8_t *payload = malloc(plen ? plen : 1), *buf = NULL;
+	uint8_t hdr[CAS_BLOCK_HEADER];
+	volt_cas_hash h;
 	int r;
 
-	if (!buf)
+	if (!payload)
 		return volt_error_set(ENOMEM, NULL);
-	while (got < e->len) {
-		ssize_t n = pread(p->fd, buf + got, e->len - got, (off_t)(e->offset + got));
+	while (got < want) {
+		struct iovec iov[2];
+		int n_iov = 0;
+		ssize_t n;
 
+		if (got < sizeof(hdr))
+			iov[n_iov++] = (struct iovec){ hdr + got, sizeof(hdr) - got };
+		iov[n_iov++] = (struct iovec){ payload + (got > sizeof(hdr) ? got - sizeof(hdr) : 0),
+					       plen - (got > sizeof(hdr) ? got - sizeof(hdr) : 0) };
+		n = preadv(p->fd, iov, n_iov, (off_t)(e->offset + got));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -388,7 +426,23 @@ int cas_pack_read_entry(const struct cas_pack *p, const struct cas_pack_entry *e
 			return volt_error_set(EBADMSG, "packs/%s.pack is truncated", p->name);
 		got += (size_t)n;
 	}
-	r = cas_block_decode(out, out_len, buf, got, &e->hash);
+	if (hdr[0] == 1 && hdr[1] == 0 && !hdr[2] && !hdr[3] &&
+	    ((uint32_t)hdr[4] | (uint32_t)hdr[5] << 8 | (uint32_t)hdr[6] << 16 | (uint32_t)hdr[7] << 24) == plen) {
+		cas_sha256(&h, payload, plen);
+		if (memcmp(h.bytes, e->hash.bytes, VOLT_CAS_HASH_SIZE) != 0)
+			return volt_error_set(EBADMSG, "packs/%s.pack at %llu: block content does not match its hash",
+					      p->name, (unsigned long long)e->offset);
+		*out = TAKE_PTR(payload);
+		*out_len = plen;
+		return 0;
+	}
+	/* Compressed (or malformed): the decoder wants the block whole. */
+	buf = malloc(e->len);
+	if (!buf)
+		return volt_error_set(ENOMEM, NULL);
+	memcpy(buf, hdr, sizeof(hdr));
+	memcpy(buf + sizeof(hdr), payload, plen);
+	r = cas_block_decode(out, out_len, buf, e->len, &e->hash);
 	if (r < 0)
 		return volt_error_prefix(r, "packs/%s.pack at %llu", p->name, (unsigned long long)e->offset);
 	return 0;

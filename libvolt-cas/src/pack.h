@@ -81,6 +81,11 @@ void cas_pack_free(struct cas_pack *p);
 /* Read packs/ for packs not loaded yet. */
 int cas_packs_scan(volt_cas *cas);
 void cas_packs_clear(struct cas_packs *s);
+/* Forget packs removed since they were loaded (by a gc or fsck elsewhere).
+ * Called when the store's lock is taken: from then on no pack can go
+ * (packs are removed under the exclusive lock only), so a writer never
+ * trusts a pack that is no longer on disk to hold a block its ref names. */
+int cas_packs_revalidate(volt_cas *cas);
 /* Whether a published pack holds @h; @refresh: look for new packs first when not. */
 int cas_packs_lookup(volt_cas *cas, const volt_cas_hash *h, bool refresh);
 /* 1 and the decoded block, 0 when no pack holds it, or an error. */

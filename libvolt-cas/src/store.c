@@ -241,6 +241,7 @@ int cas_lock(volt_cas *cas, bool exclusive, bool wait, int *out_fd)
 					      exclusive ? "an import or tag is running" : "gc is running");
 		return volt_error_set_errno(errno, "lock %s/lock", cas->path);
 	}
+	cas_packs_revalidate(cas);
 	*out_fd = TAKE_FD(fd);
 	return 0;
 }

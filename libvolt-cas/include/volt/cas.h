@@ -430,6 +430,7 @@ typedef struct volt_cas_fsck_result {
  * data stores a good copy again); of a bad pack, the good blocks are
  * copied into a new pack and the pack and its index are moved there.
  * Refs that lose blocks are reported (VOLT_CAS_PROBLEM_DAMAGED_REF).
+ * With QUARANTINE the store's lock is held exclusively (imports wait).
  *
  * @return 0 when the store is sound; -EBADMSG when a problem was found
  *         (counted in @out and passed to @fn, which may be NULL); I/O errors.
