@@ -109,8 +109,13 @@ static uint8_t *read_index(size_t *len, char **path, uint64_t *pack_size)
 	closedir(d);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(volt_file_read(&buf, len, p, 1 << 24), 0);
-	strcpy(p + strlen(p) - 4, ".pack");
-	ck_assert_int_eq(stat(p, &st), 0);
+	{
+		char *pack = NULL;
+
+		ck_assert_int_ge(asprintf(&pack, "%.*s.pack", (int)(strlen(p) - 4), p), 0);
+		ck_assert_int_eq(stat(pack, &st), 0);
+		free(pack);
+	}
 	*pack_size = (uint64_t)st.st_size;
 	free(dir);
 	*path = p;
@@ -201,7 +206,6 @@ START_TEST(test_hostile_index_refused)
 		memcpy(bad, idx, len);
 		memset(bad + entries + 32, 0xff, 8);
 		reseal(bad, len);
-		strcpy(path + strlen(path) - 5, ".idx");
 		fd = open(path, O_WRONLY | O_TRUNC);
 		ck_assert_int_ge(fd, 0);
 		ck_assert_int_eq(write(fd, bad, len), (ssize_t)len);
