@@ -330,6 +330,11 @@ VOLT_API int volt_cas_ref_set(volt_cas *cas, const char *name, const volt_cas_ha
 	r = check_root_object(cas, root);
 	if (r < 0)
 		return volt_error_prefix(r, "tag %s", name);
+	/* Blocks this handle stored and has not published yet (a caller of
+	 * the internal block API) become durable before a ref names them. */
+	r = cas_pack_writer_publish(cas, cas->writer);
+	if (r < 0)
+		return volt_error_prefix(r, "tag %s", name);
 	return ref_write(cas, name, root);
 }
 
