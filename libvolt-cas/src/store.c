@@ -242,6 +242,15 @@ int cas_lock(volt_cas *cas, bool exclusive, bool wait, int *out_fd)
 		return volt_error_set_errno(errno, "lock %s/lock", cas->path);
 	}
 	cas_packs_revalidate(cas);
+	/* A migration (under the exclusive lock) may have run since this
+	 * handle opened: write where the store's format now says. */
+	if (cas->format == CAS_FORMAT_LOOSE) {
+		_cleanup_close_ int ffd = openat(cas->dir_fd, "format", O_RDONLY | O_CLOEXEC);
+		char buf[32] = {};
+
+		if (ffd >= 0 && read(ffd, buf, sizeof(buf) - 1) > 0 && strcmp(buf, FORMAT_LINE_2) == 0)
+			cas->format = CAS_FORMAT_PACKS;
+	}
 	*out_fd = TAKE_FD(fd);
 	return 0;
 }

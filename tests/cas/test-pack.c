@@ -250,7 +250,7 @@ START_TEST(test_migrate_format1)
 	volt_cas_fsck_result fr = VOLT_CAS_FSCK_RESULT_INIT;
 	char *store = NULL, *src = NULL, *out = NULL, *blocks = NULL, *fmt = NULL, *line = NULL;
 	uint8_t data[200000];
-	volt_cas *old;
+	volt_cas *old, *stale;
 	volt_cas_hash root;
 
 	ck_assert_int_ge(asprintf(&store, "%s/old", tmp), 0);
@@ -275,8 +275,15 @@ START_TEST(test_migrate_format1)
 		ck_assert_int_ne(stat(packs, &st), 0);
 		free(packs);
 	}
+	ck_assert_int_eq(volt_cas_open(&stale, store, NULL), 0);
 	ck_assert_int_eq(volt_cas_migrate(old, 0, &res), 0);
 	ck_assert_uint_eq(res.format_before, 1);
+	/* A handle opened before the migration writes packs after it. */
+	t_write(src, "c", "new after the migration\n", 24);
+	o.tag = "u";
+	ck_assert_int_eq(volt_cas_import_dir(stale, src, &o, &root, NULL), 0);
+	volt_cas_close(stale);
+	o.tag = "t";
 	ck_assert_uint_ge(res.blocks_packed, 4);
 	ck_assert_int_eq(volt_file_read(&line, NULL, fmt, 64), 0);
 	ck_assert_str_eq(line, "stellarium 2\n");
@@ -286,7 +293,7 @@ START_TEST(test_migrate_format1)
 		ck_assert_int_ne(stat(blocks, &st), 0);
 	}
 	/* The same handle and a new one read everything from packs. */
-	ck_assert_int_eq(volt_cas_checkout(old, "t", out, NULL), 0);
+	ck_assert_int_eq(volt_cas_checkout(old, "u", out, NULL), 0);
 	t_compare_trees(src, out);
 	volt_cas_close(old);
 	ck_assert_int_eq(volt_cas_open(&old, store, NULL), 0);
