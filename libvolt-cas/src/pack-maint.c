@@ -118,6 +118,9 @@ static int remove_leftovers(volt_cas *cas, bool dry_run, uint64_t *n)
 }
 
 enum { KEEP, REPACK, DROP };
+/* Packs under this size are merged once there are SMALL_PACKS_MAX of them. */
+#define SMALL_PACK (64ull * 1024 * 1024)
+#define SMALL_PACKS_MAX 8
 
 int cas_packs_gc(volt_cas *cas, const struct cas_hashset *live, bool dry_run, volt_cas_gc_result *res)
 {
@@ -125,7 +128,7 @@ int cas_packs_gc(volt_cas *cas, const struct cas_hashset *live, bool dry_run, vo
 	struct cas_hashset kept = {};
 	_cleanup_free_ uint8_t *decision = NULL;
 	struct cas_pack **v;
-	size_t n;
+	size_t n, n_small = 0;
 	int r;
 
 	if (cas->packs_fd < 0)
@@ -156,7 +159,15 @@ int cas_packs_gc(volt_cas *cas, const struct cas_hashset *live, bool dry_run, vo
 				live_bytes += e.len;
 		}
 		decision[i] = live_bytes == 0 ? DROP : live_bytes * 2 < total ? REPACK : KEEP;
+		if (decision[i] == KEEP && v[i]->size < SMALL_PACK)
+			n_small++;
 	}
+	/* Every import leaves a pack, and a lookup searches each: many small
+	 * packs are merged into one. */
+	if (n_small >= SMALL_PACKS_MAX)
+		for (size_t i = 0; i < n; i++)
+			if (decision[i] == KEEP && !v[i]->gone && v[i]->size < SMALL_PACK)
+				decision[i] = REPACK;
 	/* Blocks of kept packs stay where they are; a copy elsewhere is dead. */
 	for (size_t i = 0; i < n; i++) {
 		struct cas_pack_entry e;

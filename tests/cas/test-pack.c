@@ -312,6 +312,40 @@ START_TEST(test_migrate_format1)
 }
 END_TEST
 
+START_TEST(test_gc_merges_small_packs)
+{
+	volt_cas_import_options o = VOLT_CAS_IMPORT_OPTIONS_INIT;
+	char *packs = NULL, *src = NULL, *out = NULL, tag[16];
+	uint8_t data[30000];
+	volt_cas_hash root;
+
+	ck_assert_int_ge(asprintf(&packs, "%s/store/packs", tmp), 0);
+	ck_assert_int_ge(asprintf(&src, "%s/src", tmp), 0);
+	ck_assert_int_ge(asprintf(&out, "%s/out", tmp), 0);
+	ck_assert_int_eq(mkdir(src, 0755), 0);
+	for (int i = 0; i < 10; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "f%d", i);
+		t_random(data, sizeof(data), 40 + (unsigned)i);
+		t_write(src, name, data, sizeof(data));
+		snprintf(tag, sizeof(tag), "t%d", i);
+		o.tag = tag;
+		ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &root, NULL), 0);
+	}
+	ck_assert_int_eq(count_files(packs, ".idx"), 10);
+	ck_assert_int_eq(volt_cas_gc(cas, 0, NULL), 0);
+	ck_assert_int_eq(count_files(packs, ".idx"), 1);
+	ck_assert_int_eq(count_files(packs, ".pack"), 1);
+	ck_assert_int_eq(volt_cas_checkout(cas, "t9", out, NULL), 0);
+	t_compare_trees(src, out);
+	ck_assert_int_eq(volt_cas_fsck(cas, 0, NULL, NULL, NULL), 0);
+	free(packs);
+	free(src);
+	free(out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cas-pack");
@@ -323,6 +357,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_hostile_index_refused);
 	tcase_add_test(tc, test_removed_pack_forgotten_under_the_lock);
 	tcase_add_test(tc, test_migrate_format1);
+	tcase_add_test(tc, test_gc_merges_small_packs);
 	suite_add_tcase(s, tc);
 	return s;
 }
