@@ -70,6 +70,14 @@ static int copy_entry(volt_cas *cas, struct cas_pack_writer *w, const struct cas
 	return r < 0 ? r : 0;
 }
 
+/* Lookups of other threads read the flag under the set's lock. */
+static void mark_gone(volt_cas *cas, struct cas_pack *p)
+{
+	pthread_rwlock_wrlock(&cas->packs->lock);
+	p->gone = true;
+	pthread_rwlock_unlock(&cas->packs->lock);
+}
+
 static int remove_pack(volt_cas *cas, struct cas_pack *p)
 {
 	char file[CAS_PACK_NAME_SIZE + 8];
@@ -81,7 +89,7 @@ static int remove_pack(volt_cas *cas, struct cas_pack *p)
 	snprintf(file, sizeof(file), "%s.pack", p->name);
 	if (unlinkat(cas->packs_fd, file, 0) < 0 && errno != ENOENT)
 		return volt_error_set_errno(errno, "remove packs/%s", file);
-	p->gone = true;
+	mark_gone(cas, p);
 	return 0;
 }
 
@@ -127,7 +135,7 @@ int cas_packs_gc(volt_cas *cas, const struct cas_hashset *live, bool dry_run, vo
 	struct cas_pack_writer w;
 	struct cas_hashset kept = {};
 	_cleanup_free_ uint8_t *decision = NULL;
-	struct cas_pack **v;
+	_cleanup_free_ struct cas_pack **v = NULL;
 	size_t n, n_small = 0;
 	int r;
 
@@ -136,13 +144,16 @@ int cas_packs_gc(volt_cas *cas, const struct cas_hashset *live, bool dry_run, vo
 	r = cas_packs_scan(cas);
 	if (r < 0)
 		return r;
-	/* Under the exclusive lock only this call adds packs: the first n stay put. */
+	/* A copy of the set: publishing the repacked copy grows (reallocates)
+	 * the set's array; the packs themselves live as long as the handle. */
 	pthread_rwlock_rdlock(&cas->packs->lock);
-	v = cas->packs->v;
 	n = cas->packs->n;
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (v && n)
+		memcpy(v, cas->packs->v, n * sizeof(*v));
 	pthread_rwlock_unlock(&cas->packs->lock);
 	decision = calloc(n ? n : 1, 1);
-	if (!decision)
+	if (!v || !decision)
 		return volt_error_set(ENOMEM, NULL);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t live_bytes = 0, total = 0;
@@ -341,7 +352,7 @@ static int check_pack(volt_cas *cas, struct cas_pack_fsck *f, struct cas_pack *p
 	r = quarantine_pack(cas, f, p->name);
 	if (r < 0)
 		return r;
-	p->gone = true;
+	mark_gone(cas, p);
 	f->quarantined += bad ? bad : 1;
 	return 0;
 }
@@ -350,7 +361,6 @@ int cas_packs_fsck(volt_cas *cas, struct cas_pack_fsck *f)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
-	struct cas_pack **v;
 	size_t n;
 	int fd, r;
 
@@ -393,17 +403,18 @@ int cas_packs_fsck(volt_cas *cas, struct cas_pack_fsck *f)
 			return r;
 	}
 	pthread_rwlock_rdlock(&cas->packs->lock);
-	v = cas->packs->v;
 	n = cas->packs->n;
 	pthread_rwlock_unlock(&cas->packs->lock);
 	for (size_t i = 0; i < n; i++) {
-		if (v[i]->gone)
-			continue;
-		/* The set only grows at its end (salvaged packs): v[0..n) stays valid. */
+		struct cas_pack *p;
+
+		/* Salvaged packs are appended (the array may move), after the first n. */
 		pthread_rwlock_rdlock(&cas->packs->lock);
-		v = cas->packs->v;
+		p = cas->packs->v[i];
 		pthread_rwlock_unlock(&cas->packs->lock);
-		r = check_pack(cas, f, v[i]);
+		if (p->gone)
+			continue;
+		r = check_pack(cas, f, p);
 		if (r < 0)
 			return r;
 	}
