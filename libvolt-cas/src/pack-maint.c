@@ -314,6 +314,7 @@ static int check_pack(volt_cas *cas, struct cas_pack_fsck *f, struct cas_pack *p
 			f->corrupt++;
 			report(f, VOLT_CAS_PROBLEM_CORRUPT_BLOCK, &e.hash, "%s", volt_error_message());
 			volt_error_clear();
+			r = 0; /* the salvage below must not see it as a failure */
 			continue;
 		}
 		if (r < 0)

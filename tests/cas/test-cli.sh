@@ -7,7 +7,7 @@ set -eu
 ST=$1
 command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/volt-cas-cli-XXXXXX")
-trap 'rm -rf "$T"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
 S="$ST --root $T/root"
 fail() { echo "FAIL: $*"; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }

@@ -348,6 +348,55 @@ START_TEST(test_gc_merges_small_packs)
 }
 END_TEST
 
+/* The corrupt block is the last entry of its index (fsck once stopped there). */
+START_TEST(test_quarantine_of_the_last_entry)
+{
+	volt_cas_fsck_result fr = VOLT_CAS_FSCK_RESULT_INIT;
+	uint8_t data[4][3000];
+	volt_cas_hash h[4];
+	struct cas_pack_entry e;
+	struct cas_pack *pk;
+	char *path = NULL;
+	void *out = NULL;
+	size_t len;
+	int fd;
+	uint8_t c;
+
+	for (int i = 0; i < 4; i++) {
+		t_random(data[i], sizeof(data[i]), 50 + (unsigned)i);
+		ck_assert_int_eq(cas_block_put(cas, data[i], sizeof(data[i]), &h[i], NULL), 0);
+	}
+	ck_assert_int_eq(cas_sync(cas), 0);
+	ck_assert_uint_eq(cas->packs->n, 1);
+	pk = cas->packs->v[0];
+	ck_assert_int_eq(cas_pack_entry_at(pk, pk->count - 1, &e), 0);
+	ck_assert_int_ge(asprintf(&path, "%s/store/packs/%s.pack", tmp, pk->name), 0);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &c, 1, (off_t)e.offset + 100), 1);
+	c ^= 0x10;
+	ck_assert_int_eq(pwrite(fd, &c, 1, (off_t)e.offset + 100), 1);
+	close(fd);
+	ck_assert_int_eq(cas_block_get(cas, &e.hash, &out, &len), -EBADMSG);
+	ck_assert_int_eq(volt_cas_fsck(cas, VOLT_CAS_FSCK_QUARANTINE, NULL, NULL, &fr), -EBADMSG);
+	ck_assert_uint_eq(fr.corrupt, 1);
+	ck_assert_uint_eq(fr.quarantined, 1);
+	/* The three good blocks were copied out; the bad one is gone. */
+	for (int i = 0; i < 4; i++) {
+		int r = cas_block_get(cas, &h[i], &out, &len);
+
+		if (memcmp(h[i].bytes, e.hash.bytes, VOLT_CAS_HASH_SIZE) == 0) {
+			ck_assert_int_eq(r, -ENOENT);
+		} else {
+			ck_assert_int_eq(r, 0);
+			ck_assert_mem_eq(out, data[i], len);
+			free(out);
+		}
+	}
+	free(path);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cas-pack");
@@ -360,6 +409,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_removed_pack_forgotten_under_the_lock);
 	tcase_add_test(tc, test_migrate_format1);
 	tcase_add_test(tc, test_gc_merges_small_packs);
+	tcase_add_test(tc, test_quarantine_of_the_last_entry);
 	suite_add_tcase(s, tc);
 	return s;
 }
