@@ -1,9 +1,12 @@
 #!/bin/sh
-# Stellarium against casync, OSTree and restic, side by side in one run.
+# Stellarium against casync, OSTree, restic and cp -a, side by side in one run.
 #
-#   bench/cas/run.sh [SRC [WORKDIR]]      (defaults: /usr, /var/tmp/volt-cas-bench)
+#   bench/cas/run.sh [SRC [WORKDIR]]      (defaults: /usr/share, /var/tmp/volt-cas-bench)
 #
-# Tree 1 is SRC; tree 2 is a copy of it with every 50th file changed (100
+# STELLARIUM_OLD=PATH adds a column for another stellarium binary (an older
+# build, for before/after figures). Tree 1 is a copy of SRC made first (a
+# live SRC may change under the run: another session installing packages);
+# tree 2 is a copy of it with every 50th file changed (100
 # bytes inserted in the middle), every 200th deleted and 200 MB of new
 # files added. Each tool ingests tree 1 then tree 2 into one store, and
 # checks out tree 1 into a fresh directory. Reported: wall-clock times,
@@ -11,7 +14,9 @@
 # logical size / what the store grew by), and Stellarium's ratio to each
 # peer. Page caches are warmed first so every tool reads from memory.
 # Needs root (OSTree bare mode, ownership) and the Debian packages
-# casync, ostree, restic; STELLARIUM overrides the binary.
+# casync and restic; OSTree is measured when installed. STELLARIUM
+# overrides the binary. The checkout of tree 1 is also compared with
+# `cp -a` of tree 1.
 #
 # Nothing is deleted during the run: on this machine's ext4 (no journal)
 # creating inodes is slow for minutes after many were deleted
@@ -20,13 +25,16 @@
 # run a WORKDIR on a file system with room for two copies of SRC, four
 # checkouts and four stores, and delete it afterwards.
 set -eu
-SRC=${1:-/usr}
+SRC=${1:-/usr/share}
 W=${2:-/var/tmp/volt-cas-bench}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ST=${STELLARIUM:-$HERE/../../build/tools/stellarium}
-for t in casync ostree restic python3 "$ST"; do
+OLD=${STELLARIUM_OLD:-}
+for t in casync restic python3 bc "$ST" ${OLD:+"$OLD"}; do
 	command -v "$t" >/dev/null || { echo "missing: $t"; exit 1; }
 done
+HAVE_OSTREE=false
+command -v ostree >/dev/null && HAVE_OSTREE=true
 export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR="$W/restic-cache"
 # A WORKDIR whose tree 2 is ready (tree2.done) is reused for a new run as
 # long as no store or checkout is left in it (move them aside: deleting
@@ -35,7 +43,8 @@ if [ -e "$W" ] && ! [ -e "$W/tree2.done" ]; then
 	echo "$W exists: remove it first (and let the file system settle), or pick another WORKDIR"
 	exit 1
 fi
-for d in volt casync ostree restic co-stellarium co-casync co-ostree co-ostree-hardlinks co-restic; do
+for d in volt volt-old casync ostree restic co-stellarium co-stellarium-old co-casync co-ostree co-ostree-hardlinks \
+	co-restic co-cp; do
 	[ ! -e "$W/$d" ] || { echo "$W/$d exists: move it aside first"; exit 1; }
 done
 mkdir -p "$W"
@@ -61,8 +70,9 @@ bytes() { du -s --block-size=1 --apparent-size "$@" | awk '{s += $1} END {printf
 logical() { du -s --block-size=1 --apparent-size "$1" | awk '{print $1}'; }
 
 if [ ! -e "$W/tree2.done" ]; then
-echo "== preparing tree 2 (modified copy of $SRC)"
-cp -a "$SRC" "$W/tree2"
+echo "== copying $SRC to tree 1, preparing tree 2 (modified copy of tree 1)"
+cp -a "$SRC" "$W/tree1"
+cp -a "$W/tree1" "$W/tree2"
 python3 - "$W/tree2" <<'PY'
 import os, sys, random
 root = sys.argv[1]
@@ -95,6 +105,7 @@ print(f"tree 2: {changed} files changed, {deleted} deleted, 40 x 5 MB added")
 PY
 touch "$W/tree2.done"
 fi
+SRC=$W/tree1
 echo "== warming the page cache"
 tar -C "$SRC" -cf - . | cat >/dev/null
 tar -C "$W/tree2" -cf - . | cat >/dev/null
@@ -118,15 +129,24 @@ results=$W/results
 # record TOOL INGEST1 INGEST2 CHECKOUT STORE1 GROWTH2 (disk usage) STORE1 GROWTH2 (apparent bytes)
 record() { echo "$*" >>"$results"; }
 
-echo "== stellarium"
-V=$W/volt
-a=$(timed "stellarium import 1" "$ST" --root "$V" import --tag t1 "$SRC")
-s1=$(disk "$V"); a1=$(bytes "$V")
-b=$(timed "stellarium import 2" "$ST" --root "$V" import --tag t2 "$W/tree2")
-s2=$(disk "$V"); a2=$(bytes "$V")
-c=$(timed "stellarium checkout" "$ST" --root "$V" checkout t1 "$W/co-stellarium")
-record stellarium "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
-"$ST" --root "$V" stats >>"$LOG"
+# stellarium NAME BINARY STORE CHECKOUT
+stellarium() {
+	echo "== $1"
+	a=$(timed "$1 import 1" "$2" --root "$3" import --tag t1 "$SRC")
+	s1=$(disk "$3"); a1=$(bytes "$3")
+	b=$(timed "$1 import 2" "$2" --root "$3" import --tag t2 "$W/tree2")
+	s2=$(disk "$3"); a2=$(bytes "$3")
+	c=$(timed "$1 checkout" "$2" --root "$3" checkout t1 "$4")
+	record "$1" "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
+	"$2" --root "$3" stats >>"$LOG"
+}
+stellarium stellarium "$ST" "$W/volt" "$W/co-stellarium"
+[ -z "$OLD" ] || stellarium stellarium-old "$OLD" "$W/volt-old" "$W/co-stellarium-old"
+
+echo "== cp -a (checkout reference)"
+c=$(timed "cp -a" cp -a "$SRC" "$W/co-cp")
+echo "cp -a of tree 1: $c s" >>"$results.notes"
+echo "$c" >"$W/cp-seconds"
 
 echo "== casync"
 C=$W/casync
@@ -138,6 +158,7 @@ s2=$(disk "$C"); a2=$(bytes "$C")
 c=$(timed "casync extract" casync extract --store="$C/store.castr" "$C/t1.caidx" "$W/co-casync")
 record casync "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 
+if $HAVE_OSTREE; then
 echo "== ostree (bare)"
 O=$W/ostree
 ostree --repo="$O" init --mode=bare
@@ -149,6 +170,7 @@ c=$(timed "ostree checkout copy" ostree --repo="$O" checkout --force-copy t1 "$W
 h=$(timed "ostree checkout hardlink" ostree --repo="$O" checkout t1 "$W/co-ostree-hardlinks")
 record ostree "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 echo "ostree hard-link checkout: $h s" >>"$results.notes"
+fi
 
 echo "== restic"
 R=$W/restic
@@ -163,7 +185,7 @@ s2=$(disk "$R"); a2=$(bytes "$R")
 c=$(timed "restic restore" restic -q -r "$R" restore latest --path "$SRC" --target "$W/co-restic")
 record restic "$a" "$b" "$c" "$s1" $((s2 - s1)) "$a1" $((a2 - a1))
 
-python3 - "$results" "$L1" "$L2" "$sha1" "$sha2" "$results.notes" <<'PY'
+python3 - "$results" "$L1" "$L2" "$sha1" "$sha2" "$results.notes" "$W/cp-seconds" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 L1, L2 = int(sys.argv[2]), int(sys.argv[3])
@@ -194,4 +216,18 @@ try:
     print(open(sys.argv[6]).read().strip())
 except OSError:
     pass
+cp = float(open(sys.argv[7]).read())
+print()
+print("targets (issue 17): ingest 1 and 2 at least 3x faster than casync and restic, store at most 1.3x restic's,")
+print("checkout at most 0.6x cp -a")
+for name in [n for n in t if n.startswith("stellarium")]:
+    v = t[name]
+    for peer in ("casync", "restic"):
+        r = t[peer]
+        print(f"  {name:<15} vs {peer:<7} ingest 1 {r['i1']/v['i1']:5.2f}x {'met' if r['i1'] >= 3 * v['i1'] else 'MISSED'}"
+              f"   ingest 2 {r['i2']/v['i2']:5.2f}x {'met' if r['i2'] >= 3 * v['i2'] else 'MISSED'}")
+    r = t["restic"]
+    print(f"  {name:<15} store 1 / restic {v['s1']/r['s1']:5.2f}x (apparent {v['b1']/r['b1']:5.2f}x) "
+          f"{'met' if v['s1'] <= 1.3 * r['s1'] else 'MISSED'}"
+          f"   checkout / cp -a {v['co']/cp:5.2f}x ({v['co']:.1f} s / {cp:.1f} s) {'met' if v['co'] <= 0.6 * cp else 'MISSED'}")
 PY

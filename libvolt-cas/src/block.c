@@ -1,11 +1,13 @@
 /*
- * Blocks on disk: one file per block in 256 fan-out directories
- * (blocks/ab/cdef...), named by the SHA-256 of the raw data, holding an
- * 8-byte header and the data, LZ4-compressed when that saves space.
- * A block file appears atomically (O_TMPFILE linked into place, or a
- * temporary name renamed), so a reader sees a whole block or none.
- * Reads verify the hash: a corrupt block is an error, never data.
- * Layout and the measurement behind it: docs/cas-format.md.
+ * Blocks: an 8-byte header and the data, LZ4-compressed when that saves
+ * space, named by the SHA-256 of the raw data. A store of format 2
+ * appends new blocks to packs (pack-write.c); a store of format 1 keeps
+ * one file per block in 256 fan-out directories (blocks/ab/cdef...),
+ * and reads find blocks in either. A block file appears atomically
+ * (O_TMPFILE linked into place, or a temporary name renamed), so a
+ * reader sees a whole block or none. Reads verify the hash: a corrupt
+ * block is an error, never data. Layouts: docs/cas-format.md,
+ * docs/cas-packs.md.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -18,7 +20,7 @@
 
 #include <lz4.h>
 
-#include "cas-internal.h"
+#include "pack.h"
 
 #define BLOCK_FORMAT 1
 enum { CODEC_RAW = 0, CODEC_LZ4 = 1 };
@@ -161,16 +163,32 @@ static int write_block_file(volt_cas *cas, const char *rel, const void *data, si
 	return 0;
 }
 
-int cas_block_exists(volt_cas *cas, const volt_cas_hash *h)
+static int loose_exists(volt_cas *cas, const volt_cas_hash *h)
 {
 	char rel[CAS_BLOCK_RELPATH_SIZE];
 
+	if (cas->blocks_fd < 0)
+		return 0;
 	cas_block_relpath(rel, h);
 	if (faccessat(cas->blocks_fd, rel, F_OK, AT_EACCESS) == 0)
 		return 1;
 	if (errno == ENOENT)
 		return 0;
 	return volt_error_set_errno(errno, "check block %s", rel);
+}
+
+/* Without a rescan of packs/: an importer that misses a block another
+ * process packed meanwhile stores it again, which costs space, not
+ * correctness (its shared lock keeps gc away from both). */
+int cas_block_exists(volt_cas *cas, const volt_cas_hash *h)
+{
+	int r = cas_pack_writer_get(cas->writer, h, NULL, NULL);
+
+	if (r == 0)
+		r = cas_packs_lookup(cas, h, false);
+	if (r == 0)
+		r = loose_exists(cas, h);
+	return r;
 }
 
 int cas_block_put(volt_cas *cas, const void *data, size_t len, volt_cas_hash *out, struct cas_counters *c)
@@ -189,10 +207,16 @@ int cas_block_put(volt_cas *cas, const void *data, size_t len, volt_cas_hash *ou
 	r = cas_block_encode(&enc, &enc_len, data, len);
 	if (r < 0)
 		return r;
-	cas_block_relpath(rel, out);
-	r = write_block_file(cas, rel, enc, enc_len);
-	if (r < 0)
-		return r;
+	if (cas->format == CAS_FORMAT_PACKS) {
+		r = cas_pack_writer_add(cas, cas->writer, out, enc, enc_len, (uint32_t)len);
+		if (r != 0)
+			return r < 0 ? r : 0; /* another thread added it first */
+	} else {
+		cas_block_relpath(rel, out);
+		r = write_block_file(cas, rel, enc, enc_len);
+		if (r < 0)
+			return r;
+	}
 	if (c) {
 		__atomic_add_fetch(&c->blocks_new, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&c->bytes_new, len, __ATOMIC_RELAXED);
@@ -201,7 +225,7 @@ int cas_block_put(volt_cas *cas, const void *data, size_t len, volt_cas_hash *ou
 	return 0;
 }
 
-int cas_block_get(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out_len)
+static int loose_get(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out_len)
 {
 	char rel[CAS_BLOCK_RELPATH_SIZE];
 	_cleanup_close_ int fd = -1;
@@ -210,11 +234,13 @@ int cas_block_get(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out
 	size_t got = 0;
 	int r;
 
+	if (cas->blocks_fd < 0)
+		return -ENOENT;
 	cas_block_relpath(rel, h);
 	fd = openat(cas->blocks_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return volt_error_set(ENOENT, "block %s is missing", rel);
+			return -ENOENT;
 		return volt_error_set_errno(errno, "open block %s", rel);
 	}
 	if (fstat(fd, &st) < 0)
@@ -238,5 +264,28 @@ int cas_block_get(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out
 	r = cas_block_decode(out, out_len, file, got, h);
 	if (r < 0)
 		return volt_error_prefix(r, "block %s", rel);
-	return 0;
+	return 1;
+}
+
+/* Pending pack, published packs, loose files, then packs again after
+ * looking for packs that appeared since (other importers, a gc). */
+int cas_block_get(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out_len)
+{
+	char rel[CAS_BLOCK_RELPATH_SIZE];
+	int r = cas_pack_writer_get(cas->writer, h, out, out_len);
+
+	if (r == 0)
+		r = cas_packs_get(cas, h, out, out_len, false);
+	if (r == 0) {
+		r = loose_get(cas, h, out, out_len);
+		if (r == -ENOENT)
+			r = cas_packs_get(cas, h, out, out_len, true);
+	}
+	if (r > 0)
+		return 0;
+	if (r == 0 || r == -ENOENT) {
+		cas_block_relpath(rel, h);
+		return volt_error_set(ENOENT, "block %.2s%s is missing", rel, rel + 3);
+	}
+	return r;
 }

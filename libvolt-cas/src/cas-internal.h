@@ -22,12 +22,23 @@
 /* "ab/cdef...": two hex digits, a slash, 62 hex digits, NUL. */
 #define CAS_BLOCK_RELPATH_SIZE 66
 
+/* Store formats (the "format" file): 1 writes loose block files, 2 packs. */
+#define CAS_FORMAT_LOOSE 1
+#define CAS_FORMAT_PACKS 2
+
+struct cas_packs;
+struct cas_pack_writer;
+
 struct volt_cas {
 	char *path;
 	int dir_fd;       /* the store directory */
-	int blocks_fd;    /* blocks/ */
+	int blocks_fd;    /* blocks/ (loose blocks), -1 when the store has none */
 	int refs_fd;      /* refs/ */
+	int packs_fd;     /* packs/, -1 when the store has none */
+	int format;       /* CAS_FORMAT_* */
 	unsigned workers;
+	struct cas_packs *packs;          /* published packs known to this handle */
+	struct cas_pack_writer *writer;   /* the pack being written (format 2) */
 };
 
 /* hash.c */
@@ -53,9 +64,16 @@ int cas_block_exists(volt_cas *cas, const volt_cas_hash *h);
 
 /* lock.c: the store's lock file (shared for writers of data, exclusive for gc). */
 int cas_lock(volt_cas *cas, bool exclusive, bool wait, int *out_fd);
+/* Publish the pending pack, then sync the store: what a ref may name next is durable. */
 int cas_sync(volt_cas *cas);
 
 /* store.c */
+/* Create an empty store of @format at @path (tests make format-1 stores with it). */
+int cas_store_init(const char *path, int format);
+/* Rewrite the format file (migration). */
+int cas_store_set_format(volt_cas *cas, int format);
+/* Open packs/ into cas->packs_fd, creating it when @create: 1, or 0 when absent. */
+int cas_packs_dir(volt_cas *cas, bool create);
 int cas_ref_name_check(const char *name);
 /* Sync the store, then write ref @name; the caller holds the shared lock. */
 int cas_ref_set_locked(volt_cas *cas, const char *name, const volt_cas_hash *root);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pack-maint.h"
 #include "walk.h"
 
 /* Call @fn for every block file (and stray temporary) in the store. */
@@ -26,7 +27,10 @@ static int for_each_block_file(volt_cas *cas,
 					 void *userdata),
 			       void *userdata)
 {
+	if (cas->blocks_fd < 0)
+		return 0; /* a store of packs only */
 	for (unsigned i = 0; i < 256; i++) {
+		int r;
 		_cleanup_closedir_ DIR *d = NULL;
 		char dir[3];
 		struct dirent *de;
@@ -34,6 +38,8 @@ static int for_each_block_file(volt_cas *cas,
 
 		snprintf(dir, sizeof(dir), "%02x", i);
 		dfd = openat(cas->blocks_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 && errno == ENOENT)
+			continue; /* removed by a migration */
 		if (dfd < 0)
 			return volt_error_set_errno(errno, "open blocks/%s", dir);
 		d = fdopendir(dfd);
@@ -44,7 +50,6 @@ static int for_each_block_file(volt_cas *cas,
 		while ((de = readdir(d))) {
 			char hex[VOLT_CAS_HASH_HEX_SIZE];
 			volt_cas_hash h;
-			int r;
 
 			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 				continue;
@@ -99,6 +104,17 @@ static int sweep_one(volt_cas *cas, int dfd, const char *name, const volt_cas_ha
 	return 0;
 }
 
+/* An untag (which takes no lock) may delete a ref between the listing and
+ * its read: it needs no marking. Anything else stops gc. */
+static int gc_bad_ref(struct cas_walk *w, const char *name, int err)
+{
+	if (err == -ENOENT) {
+		volt_error_clear();
+		return 0;
+	}
+	return err;
+}
+
 VOLT_API int volt_cas_gc(volt_cas *cas, unsigned int flags, volt_cas_gc_result *out)
 {
 	struct cas_walk w = { .cas = cas };
@@ -111,12 +127,14 @@ VOLT_API int volt_cas_gc(volt_cas *cas, unsigned int flags, volt_cas_gc_result *
 	r = cas_lock(cas, true, !(flags & VOLT_CAS_GC_NO_WAIT), &lock);
 	if (r < 0)
 		return r;
-	r = cas_walk_refs(&w, NULL, &s.res.refs);
+	r = cas_walk_refs(&w, gc_bad_ref, &s.res.refs);
 	if (r < 0) {
 		cas_walk_clear(&w);
 		return volt_error_prefix(r == -ENOENT ? -EBADMSG : r, "gc: cannot mark (run fsck)");
 	}
-	r = for_each_block_file(cas, sweep_one, &s);
+	r = cas_packs_gc(cas, &w.seen, s.dry_run, &s.res);
+	if (r >= 0)
+		r = for_each_block_file(cas, sweep_one, &s);
 	cas_walk_clear(&w);
 	if (r < 0)
 		return volt_error_prefix(r, "gc");
@@ -136,6 +154,7 @@ struct fsck {
 	volt_cas_problem_fn fn;
 	void *userdata;
 	int qfd;
+	uint64_t lost;
 };
 
 static void problem(struct fsck *f, volt_cas_problem p, const volt_cas_hash *h, const char *detail)
@@ -209,16 +228,75 @@ static int fsck_bad_ref(struct cas_walk *w, const char *name, int err)
 	return 0;
 }
 
+/* Which refs lose blocks: the walk above visits a block shared by many
+ * refs once, so each ref is walked on its own (only when blocks are lost). */
+static int count_lost_block(struct cas_walk *w, const volt_cas_hash *h, uint32_t len)
+{
+	struct fsck *f = w->userdata;
+
+	if (!cas_hashset_contains(&f->good, h))
+		f->lost++;
+	return 0;
+}
+
+static int count_lost_object(struct cas_walk *w, const volt_cas_hash *h, int err)
+{
+	struct fsck *f = w->userdata;
+
+	if (err == -ENOMEM)
+		return err;
+	f->lost++;
+	return 0;
+}
+
+static int report_damaged_refs(volt_cas *cas, struct fsck *f)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	r = volt_cas_ref_list(cas, &names, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		struct cas_walk w = { .cas = cas, .on_bad_object = count_lost_object, .on_block = count_lost_block,
+				      .userdata = f };
+		volt_cas_hash h;
+
+		if (volt_cas_ref_get(cas, names[i], &h) < 0) {
+			volt_error_clear();
+			continue;
+		}
+		f->lost = 0;
+		r = cas_walk_root(&w, &h);
+		cas_walk_clear(&w);
+		if (r >= 0 && f->lost) {
+			char detail[256];
+
+			snprintf(detail, sizeof(detail), "ref %s loses %llu blocks", names[i], (unsigned long long)f->lost);
+			problem(f, VOLT_CAS_PROBLEM_DAMAGED_REF, &h, detail);
+		}
+	}
+	volt_cas_strv_free(names);
+	return r;
+}
+
 VOLT_API int volt_cas_fsck(volt_cas *cas, unsigned int flags, volt_cas_problem_fn fn, void *userdata,
 			   volt_cas_fsck_result *out)
 {
 	struct fsck f = { .res = VOLT_CAS_FSCK_RESULT_INIT, .flags = flags, .fn = fn, .userdata = userdata, .qfd = -1 };
 	struct cas_walk w = { .cas = cas, .on_bad_object = fsck_bad_object, .on_block = fsck_block, .userdata = &f };
+	_cleanup_close_ int lock = -1;
 	int r;
 
 	assert_return(cas, EINVAL);
 	assert_return(!out || out->version == VOLT_CAS_RESULT_VERSION, EINVAL);
 	if (flags & VOLT_CAS_FSCK_QUARANTINE) {
+		/* Packs leave packs/ only under the exclusive lock: an importer
+		 * holding the shared one may rely on the pack it found a block in. */
+		r = cas_lock(cas, true, true, &lock);
+		if (r < 0)
+			return r;
 		if (mkdirat(cas->dir_fd, "quarantine", 0700) < 0 && errno != EEXIST)
 			return volt_error_set_errno(errno, "create quarantine");
 		f.qfd = openat(cas->dir_fd, "quarantine", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -226,8 +304,18 @@ VOLT_API int volt_cas_fsck(volt_cas *cas, unsigned int flags, volt_cas_problem_f
 			return volt_error_set_errno(errno, "open quarantine");
 	}
 	r = for_each_block_file(cas, check_block_file, &f);
+	if (r >= 0) {
+		struct cas_pack_fsck pf = { .good = &f.good, .qfd = f.qfd, .problem = fn, .userdata = userdata };
+
+		r = cas_packs_fsck(cas, &pf);
+		f.res.blocks += pf.blocks;
+		f.res.corrupt += pf.corrupt;
+		f.res.quarantined += pf.quarantined;
+	}
 	if (r >= 0)
 		r = cas_walk_refs(&w, fsck_bad_ref, &f.res.refs);
+	if (r >= 0 && f.res.missing)
+		r = report_damaged_refs(cas, &f);
 	if (f.qfd >= 0)
 		close(f.qfd);
 	cas_hashset_clear(&f.good);
@@ -286,6 +374,8 @@ VOLT_API int volt_cas_get_stats(volt_cas *cas, volt_cas_stats *out)
 	r = cas_walk_refs(&w, NULL, &s.refs);
 	if (r >= 0)
 		r = for_each_block_file(cas, stat_block_file, &a);
+	if (r >= 0)
+		r = cas_packs_stats(cas, &s, &a.raw_total);
 	cas_walk_clear(&w);
 	if (r < 0)
 		return volt_error_prefix(r, "stats");

@@ -1,9 +1,12 @@
 /*
  * Opening a store, its lock file, and refs.
  *
- * A store directory holds: "format" (a version line), "lock" (the lock
- * file, see volt_cas_gc()), "blocks/00".."blocks/ff", "refs/" (one file
- * per ref holding a hash in hex), "quarantine/" (fsck's corrupt blocks).
+ * A store directory holds: "format" (a version line: "stellarium 1",
+ * loose blocks, or "stellarium 2", packs), "lock" (the lock file, see
+ * volt_cas_gc()), "packs/" (format 2, pack.c), "blocks/00".."blocks/ff"
+ * (loose blocks of format 1 and of stores migrated from it), "refs/"
+ * (one file per ref holding a hash in hex), "quarantine/" (fsck's
+ * corrupt blocks).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -18,19 +21,22 @@
 
 #include "cas-internal.h"
 #include "object.h"
+#include "pack.h"
 
-#define FORMAT_LINE "stellarium 1\n"
+#define FORMAT_LINE_1 "stellarium 1\n"
+#define FORMAT_LINE_2 "stellarium 2\n"
 
-static int init_layout(const char *path)
+int cas_store_init(const char *path, int format)
 {
 	_cleanup_free_ char *fmt = NULL;
+	const char *line = format == CAS_FORMAT_LOOSE ? FORMAT_LINE_1 : FORMAT_LINE_2;
 	char sub[64];
 	int r;
 
 	r = volt_mkdir_p(path, 0700);
 	if (r < 0)
 		return r;
-	for (unsigned i = 0; i < 256; i++) {
+	for (unsigned i = 0; format == CAS_FORMAT_LOOSE && i < 256; i++) {
 		_cleanup_free_ char *d = NULL;
 
 		snprintf(sub, sizeof(sub), "blocks/%02x", i);
@@ -38,9 +44,11 @@ static int init_layout(const char *path)
 		if (r < 0)
 			return r;
 	}
-	for (const char *const *s = (const char *const[]){ "refs", "quarantine", NULL }; *s; s++) {
+	for (const char *const *s = (const char *const[]){ "refs", "quarantine", "packs", NULL }; *s; s++) {
 		_cleanup_free_ char *d = NULL;
 
+		if (format == CAS_FORMAT_LOOSE && strcmp(*s, "packs") == 0)
+			continue;
 		r = volt_root_subdir(&d, path, *s, 1);
 		if (r < 0)
 			return r;
@@ -48,7 +56,43 @@ static int init_layout(const char *path)
 	if (asprintf(&fmt, "%s/format", path) < 0)
 		return volt_error_set(ENOMEM, NULL);
 	/* Written last: a store is complete once "format" exists. */
-	return volt_file_write_atomic(fmt, FORMAT_LINE, strlen(FORMAT_LINE), 0644);
+	return volt_file_write_atomic(fmt, line, strlen(line), 0644);
+}
+
+int cas_store_set_format(volt_cas *cas, int format)
+{
+	_cleanup_free_ char *fmt = NULL;
+	const char *line = format == CAS_FORMAT_LOOSE ? FORMAT_LINE_1 : FORMAT_LINE_2;
+	int r;
+
+	if (asprintf(&fmt, "%s/format", cas->path) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	r = volt_file_write_atomic(fmt, line, strlen(line), 0644);
+	if (r < 0)
+		return r;
+	cas->format = format;
+	return 0;
+}
+
+int cas_packs_dir(volt_cas *cas, bool create)
+{
+	int fd;
+
+	if (cas->packs_fd >= 0)
+		return 1;
+	if (create && mkdirat(cas->dir_fd, "packs", 0755) < 0 && errno != EEXIST)
+		return volt_error_set_errno(errno, "create %s/packs", cas->path);
+	fd = openat(cas->dir_fd, "packs", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT && !create)
+			return 0;
+		return volt_error_set_errno(errno, "open %s/packs", cas->path);
+	}
+	/* Another thread may have opened it meanwhile. */
+	if (__atomic_compare_exchange_n(&cas->packs_fd, &(int){ -1 }, fd, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return 1;
+	close(fd);
+	return 1;
 }
 
 VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open_options *opts)
@@ -56,6 +100,7 @@ VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open
 	volt_cas_open_options o = VOLT_CAS_OPEN_OPTIONS_INIT;
 	_cleanup_free_ char *fmt = NULL;
 	volt_cas *cas;
+	int format;
 	char buf[32] = {};
 	ssize_t n;
 	int fd, r;
@@ -71,7 +116,7 @@ VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open
 
 	fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && (o.flags & VOLT_CAS_OPEN_CREATE)) {
-		r = init_layout(path);
+		r = cas_store_init(path, CAS_FORMAT_PACKS);
 		if (r < 0)
 			return volt_error_prefix(r, "create store %s", path);
 		fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -82,7 +127,7 @@ VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open
 		_cleanup_close_ int ffd = openat(fd, "format", O_RDONLY | O_CLOEXEC);
 
 		if (ffd < 0 && errno == ENOENT && (o.flags & VOLT_CAS_OPEN_CREATE)) {
-			r = init_layout(path);
+			r = cas_store_init(path, CAS_FORMAT_PACKS);
 			if (r < 0) {
 				close(fd);
 				return volt_error_prefix(r, "create store %s", path);
@@ -97,7 +142,11 @@ VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open
 			return volt_error_set_errno(-r, "open %s/format", path);
 		}
 		n = read(ffd, buf, sizeof(buf) - 1);
-		if (n < 0 || strcmp(buf, FORMAT_LINE) != 0) {
+		if (n >= 0 && strcmp(buf, FORMAT_LINE_1) == 0)
+			format = CAS_FORMAT_LOOSE;
+		else if (n >= 0 && strcmp(buf, FORMAT_LINE_2) == 0)
+			format = CAS_FORMAT_PACKS;
+		else {
 			close(fd);
 			return volt_error_set(EINVAL, "%s/format: unsupported store format", path);
 		}
@@ -109,16 +158,32 @@ VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open
 		return volt_error_set(ENOMEM, NULL);
 	}
 	cas->dir_fd = fd;
-	cas->blocks_fd = cas->refs_fd = -1;
+	cas->blocks_fd = cas->refs_fd = cas->packs_fd = -1;
+	cas->format = format;
 	cas->path = strdup(path);
-	if (!cas->path) {
+	cas->packs = calloc(1, sizeof(*cas->packs));
+	cas->writer = calloc(1, sizeof(*cas->writer));
+	if (!cas->path || !cas->packs || !cas->writer) {
 		volt_cas_close(cas);
 		return volt_error_set(ENOMEM, NULL);
 	}
+	pthread_rwlock_init(&cas->packs->lock, NULL);
+	cas_pack_writer_init(cas->writer);
+	/* Loose blocks: every block of a format-1 store, leftovers of a migration. */
 	cas->blocks_fd = openat(fd, "blocks", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cas->blocks_fd < 0 && (errno != ENOENT || format == CAS_FORMAT_LOOSE)) {
+		r = volt_error_set_errno(errno, "open %s/blocks", path);
+		volt_cas_close(cas);
+		return r;
+	}
 	cas->refs_fd = openat(fd, "refs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cas->blocks_fd < 0 || cas->refs_fd < 0) {
-		r = volt_error_set_errno(errno, "open %s/blocks or refs", path);
+	if (cas->refs_fd < 0) {
+		r = volt_error_set_errno(errno, "open %s/refs", path);
+		volt_cas_close(cas);
+		return r;
+	}
+	r = cas_packs_dir(cas, false);
+	if (r < 0) {
 		volt_cas_close(cas);
 		return r;
 	}
@@ -132,6 +197,19 @@ VOLT_API volt_cas *volt_cas_close(volt_cas *cas)
 {
 	if (!cas)
 		return NULL;
+	if (cas->writer) {
+		/* Blocks written without a sync (a failed import) are dropped:
+		 * nothing can name them. */
+		cas_pack_writer_clear(cas->writer);
+		free(cas->writer);
+	}
+	if (cas->packs) {
+		cas_packs_clear(cas->packs);
+		pthread_rwlock_destroy(&cas->packs->lock);
+		free(cas->packs);
+	}
+	if (cas->packs_fd >= 0)
+		close(cas->packs_fd);
 	if (cas->blocks_fd >= 0)
 		close(cas->blocks_fd);
 	if (cas->refs_fd >= 0)
@@ -163,12 +241,26 @@ int cas_lock(volt_cas *cas, bool exclusive, bool wait, int *out_fd)
 					      exclusive ? "an import or tag is running" : "gc is running");
 		return volt_error_set_errno(errno, "lock %s/lock", cas->path);
 	}
+	cas_packs_revalidate(cas);
+	/* A migration (under the exclusive lock) may have run since this
+	 * handle opened: write where the store's format now says. */
+	if (cas->format == CAS_FORMAT_LOOSE) {
+		_cleanup_close_ int ffd = openat(cas->dir_fd, "format", O_RDONLY | O_CLOEXEC);
+		char buf[32] = {};
+
+		if (ffd >= 0 && read(ffd, buf, sizeof(buf) - 1) > 0 && strcmp(buf, FORMAT_LINE_2) == 0)
+			cas->format = CAS_FORMAT_PACKS;
+	}
 	*out_fd = TAKE_FD(fd);
 	return 0;
 }
 
 int cas_sync(volt_cas *cas)
 {
+	int r = cas_pack_writer_publish(cas, cas->writer);
+
+	if (r < 0)
+		return r;
 	if (syncfs(cas->dir_fd) < 0)
 		return volt_error_set_errno(errno, "sync store %s", cas->path);
 	return 0;
@@ -245,6 +337,11 @@ VOLT_API int volt_cas_ref_set(volt_cas *cas, const char *name, const volt_cas_ha
 		return r;
 	/* Under the lock, so that gc cannot remove the object in between. */
 	r = check_root_object(cas, root);
+	if (r < 0)
+		return volt_error_prefix(r, "tag %s", name);
+	/* Blocks this handle stored and has not published yet (a caller of
+	 * the internal block API) become durable before a ref names them. */
+	r = cas_pack_writer_publish(cas, cas->writer);
 	if (r < 0)
 		return volt_error_prefix(r, "tag %s", name);
 	return ref_write(cas, name, root);

@@ -7,12 +7,12 @@ set -eu
 ST=$1
 command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/volt-cas-cli-XXXXXX")
-trap 'rm -rf "$T"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
 S="$ST --root $T/root"
 fail() { echo "FAIL: $*"; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-for v in import checkout cat ls stat tag refs untag gc fsck stats; do
+for v in import checkout cat ls stat tag refs untag gc fsck migrate stats; do
 	$S $v --help | grep -q "Usage: stellarium $v" || fail "$v --help"
 done
 $ST --help >/dev/null || fail "--help"
@@ -61,8 +61,8 @@ diff -r "$T/src" "$T/tarout" || fail "tar import"
 
 # fsck: clean, then a corrupted block is reported with exit 1.
 $S fsck >/dev/null || fail "fsck clean"
-blk=$(find "$T/root/cas/blocks" -type f -printf "%s %p\n" | sort -n | tail -1 | cut -d" " -f2)  # a chunk of big
-printf 'X' | dd of="$blk" bs=1 seek=3000 conv=notrunc 2>/dev/null
+# The largest block (a chunk of big), in its pack.
+python3 "$(dirname "$0")/packtool.py" flip "$T/root/cas" >/dev/null || fail "no block in a pack"
 set +e
 out=$($S fsck --json)
 rc=$?
@@ -73,5 +73,8 @@ set +e
 $S cat t:big >/dev/null 2>&1; [ $? -eq 1 ] || fail "cat of a corrupt block must fail"
 set -e
 $S fsck --quarantine >/dev/null 2>&1 || true
-[ "$(ls "$T/root/cas/quarantine" | wc -l)" = 1 ] || fail "quarantine"
+# The bad pack goes to quarantine/ with its index; its good blocks stay.
+[ "$(ls "$T/root/cas/quarantine" | grep -c '\.pack$')" = 1 ] || fail "quarantine"
+$S cat t:d/f >/dev/null || fail "a good block of the quarantined pack is lost"
+[ "$(ls "$T/root/cas/quarantine" | wc -l)" = 2 ] || fail "quarantine holds the pack and its index"
 echo "ok"

@@ -5,6 +5,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "cas-internal.h"
 #include "cas-test.h"
 #include "object.h"
+#include "pack.h"
 
 static char *tmp;
 static volt_cas *cas;
@@ -345,19 +347,38 @@ START_TEST(test_gc_keeps_referenced_removes_the_rest)
 }
 END_TEST
 
-/* Flip one byte of the stored block holding @h's data. */
+/* Where block @h is stored: its pack file and the offset and length of its encoding. */
+static void locate_block(const volt_cas_hash *h, char **path, long *start, long *len)
+{
+	ck_assert_int_eq(cas_packs_lookup(cas, h, true), 1);
+	for (size_t i = 0; i < cas->packs->n; i++) {
+		struct cas_pack *pk = cas->packs->v[i];
+		int64_t k = cas_pack_find(pk, h);
+		struct cas_pack_entry e;
+
+		if (k < 0 || pk->gone)
+			continue;
+		cas_pack_entry_at(pk, (uint32_t)k, &e);
+		ck_assert_int_ge(asprintf(path, "%s/store/packs/%s.pack", tmp, pk->name), 0);
+		*start = (long)e.offset;
+		*len = (long)e.len;
+		return;
+	}
+	ck_abort_msg("block not found in a pack");
+}
+
+/* Flip one byte of the stored block holding @h's data (@where < 0: from its end). */
 static void corrupt_block(const volt_cas_hash *h, long where)
 {
-	char rel[CAS_BLOCK_RELPATH_SIZE], *p = NULL;
+	char *p = NULL;
 	unsigned char c;
+	long start, len;
 	int fd;
 
-	cas_block_relpath(rel, h);
-	ck_assert_int_ge(asprintf(&p, "%s/store/blocks/%s", tmp, rel), 0);
+	locate_block(h, &p, &start, &len);
 	fd = open(p, O_RDWR);
 	ck_assert_msg(fd >= 0, "open %s: %m", p);
-	if (where < 0)
-		where = lseek(fd, 0, SEEK_END) + where;
+	where = where < 0 ? start + len + where : start + where;
 	ck_assert_int_eq(pread(fd, &c, 1, where), 1);
 	c ^= 0x40;
 	ck_assert_int_eq(pwrite(fd, &c, 1, where), 1);
@@ -405,10 +426,22 @@ START_TEST(test_corrupt_block_is_detected)
 	ck_assert_int_eq(volt_cas_fsck(cas, VOLT_CAS_FSCK_QUARANTINE, NULL, NULL, &fr), -EBADMSG);
 	ck_assert_uint_eq(fr.quarantined, 1);
 	{
-		char hex[65];
+		struct dirent *de;
+		int packs = 0;
+		DIR *d;
 
-		ck_assert_int_ge(asprintf(&q, "%s/store/quarantine/%s", tmp, volt_cas_hash_to_hex(hex, &ci.blocks[3])), 0);
+		/* The bad pack and its index are in quarantine/; its good blocks were copied out. */
+		ck_assert_int_ge(asprintf(&q, "%s/store/quarantine", tmp), 0);
+		ck_assert_ptr_nonnull(d = opendir(q));
+		while ((de = readdir(d)))
+			packs += strstr(de->d_name, ".pack") != NULL;
+		closedir(d);
+		ck_assert_int_eq(packs, 1);
 		ck_assert_int_eq(stat(q, &st), 0);
+		ck_assert_int_eq(volt_cas_image_open(&r, cas, "d"), 0);
+		ck_assert_int_eq(volt_cas_image_read(r, buf, 65536, 0), 65536);
+		ck_assert_int_eq(volt_cas_image_read(r, buf, 100, 3 * 65536 + 10), -ENOENT);
+		volt_cas_image_close(r);
 	}
 	/* Now it is missing; re-importing the same data repairs the store. */
 	fr = (volt_cas_fsck_result)VOLT_CAS_FSCK_RESULT_INIT;

@@ -43,6 +43,7 @@ int verb_refs(const struct cli_global *g, int argc, char **argv);
 int verb_untag(const struct cli_global *g, int argc, char **argv);
 int verb_gc(const struct cli_global *g, int argc, char **argv);
 int verb_fsck(const struct cli_global *g, int argc, char **argv);
+int verb_migrate(const struct cli_global *g, int argc, char **argv);
 int verb_stats(const struct cli_global *g, int argc, char **argv);
 int verb_push(const struct cli_global *g, int argc, char **argv);
 int verb_pull(const struct cli_global *g, int argc, char **argv);

@@ -73,6 +73,7 @@ static const char *problem_name(volt_cas_problem p)
 	case VOLT_CAS_PROBLEM_MISSING_BLOCK: return "missing-block";
 	case VOLT_CAS_PROBLEM_BAD_OBJECT: return "bad-object";
 	case VOLT_CAS_PROBLEM_BAD_REF: return "bad-ref";
+	case VOLT_CAS_PROBLEM_DAMAGED_REF: return "damaged-ref";
 	}
 	return "unknown";
 }

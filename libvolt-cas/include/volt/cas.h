@@ -403,6 +403,7 @@ typedef enum volt_cas_problem {
 	VOLT_CAS_PROBLEM_MISSING_BLOCK = 2,  /* referenced but absent */
 	VOLT_CAS_PROBLEM_BAD_OBJECT = 3,     /* an object that does not parse */
 	VOLT_CAS_PROBLEM_BAD_REF = 4,        /* a ref file that does not parse */
+	VOLT_CAS_PROBLEM_DAMAGED_REF = 5,    /* a ref that loses blocks (its root hash; detail names it) */
 } volt_cas_problem;
 
 /** Called for each problem fsck finds; @detail is only valid during the call. */
@@ -423,15 +424,45 @@ typedef struct volt_cas_fsck_result {
 #define VOLT_CAS_FSCK_RESULT_INIT { VOLT_CAS_RESULT_VERSION, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
- * Rehash every block and walk every ref. With QUARANTINE, corrupt blocks
+ * Rehash every block (loose files, and every pack against the checksum
+ * in its index) and walk every ref. With QUARANTINE, corrupt block files
  * are moved to "quarantine/" in the store (a later import of the same
- * data stores a good copy again).
+ * data stores a good copy again); of a bad pack, the good blocks are
+ * copied into a new pack and the pack and its index are moved there.
+ * Refs that lose blocks are reported (VOLT_CAS_PROBLEM_DAMAGED_REF).
+ * With QUARANTINE the store's lock is held exclusively (imports wait).
  *
  * @return 0 when the store is sound; -EBADMSG when a problem was found
  *         (counted in @out and passed to @fn, which may be NULL); I/O errors.
  */
 VOLT_API int volt_cas_fsck(volt_cas *cas, unsigned int flags, volt_cas_problem_fn fn, void *userdata,
 			   volt_cas_fsck_result *out);
+
+#define VOLT_CAS_MIGRATE_NO_WAIT (1u << 0) /* fail with -EBUSY instead of waiting for imports */
+
+typedef struct volt_cas_migrate_result {
+	unsigned int version;       /* VOLT_CAS_RESULT_VERSION */
+	unsigned int format_before; /* 1: loose block files, 2: packs */
+	uint64_t blocks_packed;     /* loose blocks copied into packs */
+	uint64_t blocks_dropped;    /* loose blocks a pack already held */
+	uint64_t bytes_packed;      /* their stored (encoded) bytes */
+} volt_cas_migrate_result;
+
+#define VOLT_CAS_MIGRATE_RESULT_INIT { VOLT_CAS_RESULT_VERSION, 0, 0, 0, 0 }
+
+/**
+ * Move a store of format 1 (one file per block under blocks/) to format 2
+ * (pack files with indexes, docs/cas-packs.md): every loose block is
+ * verified and copied into packs, the packs are made durable, the format
+ * file is rewritten, and only then are the loose files removed. Holds the
+ * store's lock exclusively (like gc). A migration that is killed leaves a
+ * store that opens and reads; running it again finishes it. A store
+ * already of format 2 with no loose blocks is left as it is.
+ *
+ * @return 0; -EBADMSG when a loose block is corrupt (nothing is changed:
+ *         run fsck with QUARANTINE first); -EBUSY with NO_WAIT; I/O errors.
+ */
+VOLT_API int volt_cas_migrate(volt_cas *cas, unsigned int flags, volt_cas_migrate_result *out);
 
 typedef struct volt_cas_stats {
 	unsigned int version;       /* VOLT_CAS_RESULT_VERSION */

@@ -1,13 +1,15 @@
 #!/bin/sh
 # Weakness: failed checkouts left half-written trees (files truncated to
 # 0 bytes) and exited 1 without cleaning up. A checkout that fails midway
-# (here: one block file of the store deleted) must leave the destination
+# (here: one block of the store corrupted in its pack, or its file deleted
+# in a store of loose blocks) must leave the destination
 # as it was (absent, or the empty directory it was) and no temporary
 # directory; an image checkout that fails leaves no file.
 # Usage: failed-checkout.sh STELLARIUM
 set -u
 ST=$1
 command -v sha256sum >/dev/null || { echo "SKIP: needs sha256sum"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
 tmp=$(mktemp -d /tmp/volt-sec-cofail-XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 S="$ST --root $tmp/root"
@@ -26,16 +28,22 @@ $S import --tag t "$tmp/src" >/dev/null 2>&1 || { echo "FAIL: import"; exit 1; }
 head -c 300000 /dev/urandom >"$tmp/disk.img"
 $S import --tag disk --image "$tmp/disk.img" --block-size 4K >/dev/null 2>&1 || { echo "FAIL: image import"; exit 1; }
 
-# Blocks are stored under their SHA-256 (blocks/xx/rest): remove the victim's.
+# Blocks are named by their SHA-256: break the victim's, in its pack
+# (tests/cas/packtool.py) or as a loose file (blocks/xx/rest).
+packtool="$(dirname "$0")/../../cas/packtool.py"
+breakblock() {
+	if [ -d "$tmp/root/cas/packs" ]; then
+		python3 "$packtool" flip "$tmp/root/cas" "$1" >/dev/null 2>&1 && return 0
+	fi
+	b=$(find "$tmp/root/cas" -type f -name "$(echo "$1" | cut -c3-)*" | head -1)
+	[ -n "$b" ] && rm -f "$b"
+}
 hash=$(sha256sum "$tmp/src/m-victim" | cut -c1-64)
-rest=$(echo "$hash" | cut -c3-)
-blk=$(find "$tmp/root/cas" -type f -name "$rest*" | head -1)
-[ -n "$blk" ] || { echo "FAIL: the victim's block $hash is not in the store"; exit 1; }
-rm -f "$blk"
+breakblock "$hash" || { echo "FAIL: the victim's block $hash is not in the store"; exit 1; }
 # And one block of the image (its second 4K block).
 ihash=$(dd if="$tmp/disk.img" bs=4096 skip=1 count=1 2>/dev/null | sha256sum | cut -c1-64)
-iblk=$(find "$tmp/root/cas" -type f -name "$(echo "$ihash" | cut -c3-)*" | head -1)
-[ -n "$iblk" ] && rm -f "$iblk"
+iblk=
+breakblock "$ihash" && iblk=$ihash
 
 echo "== into a new destination"
 $S checkout --no-owner t "$tmp/new" >"$tmp/out" 2>&1 && fail "checkout with a missing block succeeded"
