@@ -169,8 +169,11 @@ echo "$st" | grep -q "status 137\|137" && pass "SIGKILL: t4 stopped with 137" ||
 $C container delete t4 >/dev/null 2>&1 || fail "ctr container delete t4"
 
 # A terminal (ctr run -t, under script(1) for a terminal of ctr's own).
+# script runs the command with $SHELL: under dash, a timeout(1) of its
+# own process group would be in the terminal's background, and ctr,
+# setting the terminal raw, stopped by SIGTTOU; hence --foreground.
 if command -v script >/dev/null; then
-	out=$(timeout 60 script -qec "$RUN -t --rm $IMAGE t5 sh -c 'tty; echo tty-ok; exit 5'" /dev/null </dev/null 2>&1)
+	out=$(SHELL=/bin/sh timeout 60 script -qec "timeout --foreground 60 $C run --runtime io.containerd.volt.v2 -t --rm $IMAGE t5 sh -c 'tty; echo tty-ok; exit 5'" /dev/null </dev/null 2>&1)
 	rc=$?
 	echo "$out" | sed 's/^/  | /'
 	echo "$out" | grep -aq "/dev/pts/[0-9]" && echo "$out" | grep -aq "tty-ok" && pass "ctr run -t: a terminal inside" ||
