@@ -30,7 +30,7 @@ static int import_builtin(volt_cas *cas, const char *images_dir, volt_cas_hash *
 					    COMMON_BUILTIN_IMAGE, tar);
 	volt_log(VOLT_LOG_NOTICE, "importing the built-in image '%s' from %s", COMMON_BUILTIN_IMAGE, tar);
 	opts.tag = COMMON_BUILTIN_IMAGE;
-	r = volt_cas_import_tar(cas, fd, &opts, out, NULL);
+	r = volt_cas_import_tar(out, NULL, cas, fd, &opts);
 	if (r < 0)
 		return volt_error_prefix(r, "import the built-in image from %s", tar);
 	return 0;
@@ -40,7 +40,7 @@ static int import_builtin(volt_cas *cas, const char *images_dir, volt_cas_hash *
 static int resolve_name(volt_cas *cas, const char *image, volt_cas_hash *out_root)
 {
 	volt_img_image *img = NULL;
-	int r = volt_img_image_get(cas, image, &img);
+	int r = volt_img_image_get(&img, cas, image);
 
 	if (r == 0) {
 		*out_root = img->root;
@@ -50,7 +50,7 @@ static int resolve_name(volt_cas *cas, const char *image, volt_cas_hash *out_roo
 	if (r != -ENOENT && r != -EINVAL)
 		return r;
 	volt_error_clear();
-	return volt_cas_resolve(cas, image, out_root);
+	return volt_cas_resolve(out_root, cas, image);
 }
 
 int common_image_resolve(const char *root, const char *image, const char *images_dir, volt_cas **out_cas,

@@ -69,7 +69,7 @@ static int mark_used(unsigned char *used, const char *root, const char *kind, co
 		if (asprintf(&path, "%s/%s/%s", dir, e->d_name, record) < 0)
 			return volt_error_set(ENOMEM, NULL);
 		if (volt_json_load_file(&config, path) < 0 ||
-		    volt_json_get_int(config, "network_index", false, record, 1, COMMON_NET_MAX, &idx) != 0) {
+		    volt_json_get_int(&idx, config, "network_index", false, record, 1, COMMON_NET_MAX) != 0) {
 			volt_error_clear();
 			continue;
 		}

@@ -152,7 +152,7 @@ static void compile_cost(enum peer peer)
 	for (int i = 0; i < 20; i++) {
 		t0 = now_ns();
 		free(bpf);
-		if (volt_sec_filter_compile(f, &bpf, &len) < 0)
+		if (volt_sec_filter_compile(&bpf, &len, f) < 0)
 			exit(1);
 		if (now_ns() - t0 < best)
 			best = now_ns() - t0;

@@ -255,7 +255,7 @@ static const char *temp_pid(const char *name)
 	return NULL;
 }
 
-VOLT_API int volt_cas_bases_gc(const char *state_root, unsigned int flags, volt_cas_bases_result *out)
+VOLT_API int volt_cas_bases_gc(volt_cas_bases_result *out, const char *state_root, unsigned int flags)
 {
 	volt_cas_bases_result res = VOLT_CAS_BASES_RESULT_INIT;
 	_cleanup_free_ char *dir = NULL;
@@ -268,7 +268,7 @@ VOLT_API int volt_cas_bases_gc(const char *state_root, unsigned int flags, volt_
 	int fd, r;
 
 	assert_return(state_root, EINVAL);
-	assert_return(!out || out->version == VOLT_CAS_BASES_RESULT_VERSION, EINVAL);
+	assert_return(!out || VERSION_SUPPORTED(out->version, VOLT_CAS_BASES_RESULT_VERSION), EINVAL);
 	assert_return(!(flags & ~(VOLT_CAS_BASES_DRY_RUN | VOLT_CAS_BASES_NO_WAIT)), EINVAL);
 
 	if (asprintf(&dir, "%s/ctr-bases", state_root) < 0)

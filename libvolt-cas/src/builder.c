@@ -177,7 +177,7 @@ int cas_import_options(volt_cas_import_options *o, const volt_cas_import_options
 	volt_cas_import_options d = VOLT_CAS_IMPORT_OPTIONS_INIT;
 
 	if (opts) {
-		if (opts->version != VOLT_CAS_IMPORT_OPTIONS_VERSION)
+		if (!VERSION_SUPPORTED(opts->version, VOLT_CAS_IMPORT_OPTIONS_VERSION))
 			return volt_error_set(EINVAL, "volt_cas_import_options version %u is not supported",
 					      opts->version);
 		d = *opts;
@@ -217,7 +217,7 @@ int cas_import_finish(volt_cas *cas, const volt_cas_import_options *o, const vol
 		return r;
 	cas_progress_update(ps, c, true);
 	if (out_stats) {
-		if (out_stats->version != VOLT_CAS_PROGRESS_VERSION)
+		if (!VERSION_SUPPORTED(out_stats->version, VOLT_CAS_PROGRESS_VERSION))
 			return volt_error_set(EINVAL, "volt_cas_progress version %u is not supported",
 					      out_stats->version);
 		*out_stats = ps->p;

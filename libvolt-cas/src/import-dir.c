@@ -385,8 +385,8 @@ out:
 	return r;
 }
 
-VOLT_API int volt_cas_import_dir(volt_cas *cas, const char *dir, const volt_cas_import_options *opts,
-				 volt_cas_hash *out_root, volt_cas_progress *out_stats)
+VOLT_API int volt_cas_import_dir(volt_cas_hash *out_root, volt_cas_progress *out_stats, volt_cas *cas,
+				 const char *dir, const volt_cas_import_options *opts)
 {
 	struct dir_import imp = { .cas = cas };
 	volt_cas_import_options o;
@@ -399,7 +399,7 @@ VOLT_API int volt_cas_import_dir(volt_cas *cas, const char *dir, const volt_cas_
 	assert_return(cas, EINVAL);
 	assert_return(dir, EINVAL);
 	assert_return(out_root, EINVAL);
-	assert_return(!out_stats || out_stats->version == VOLT_CAS_PROGRESS_VERSION, EINVAL);
+	assert_return(!out_stats || VERSION_SUPPORTED(out_stats->version, VOLT_CAS_PROGRESS_VERSION), EINVAL);
 	r = cas_import_options(&o, opts, &imp.ch);
 	if (r < 0)
 		return r;

@@ -75,8 +75,8 @@ static int read_full(int fd, uint8_t *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-VOLT_API int volt_cas_import_image(volt_cas *cas, const char *path, const volt_cas_import_options *opts,
-				   volt_cas_hash *out_root, volt_cas_progress *out_stats)
+VOLT_API int volt_cas_import_image(volt_cas_hash *out_root, volt_cas_progress *out_stats, volt_cas *cas,
+				   const char *path, const volt_cas_import_options *opts)
 {
 	struct cas_image img = {};
 	struct cas_counters c = {};
@@ -95,7 +95,7 @@ VOLT_API int volt_cas_import_image(volt_cas *cas, const char *path, const volt_c
 	assert_return(cas, EINVAL);
 	assert_return(path, EINVAL);
 	assert_return(out_root, EINVAL);
-	assert_return(!out_stats || out_stats->version == VOLT_CAS_PROGRESS_VERSION, EINVAL);
+	assert_return(!out_stats || VERSION_SUPPORTED(out_stats->version, VOLT_CAS_PROGRESS_VERSION), EINVAL);
 	r = cas_import_options(&o, opts, &ch);
 	if (r < 0)
 		return r;

@@ -304,8 +304,8 @@ int cas_import_tar_stream(volt_cas *cas, cas_read_fn rd, void *rd_ctx, const vol
 	return 0;
 }
 
-VOLT_API int volt_cas_import_tar(volt_cas *cas, int fd, const volt_cas_import_options *opts,
-				 volt_cas_hash *out_root, volt_cas_progress *out_stats)
+VOLT_API int volt_cas_import_tar(volt_cas_hash *out_root, volt_cas_progress *out_stats, volt_cas *cas,
+				 int fd, const volt_cas_import_options *opts)
 {
 	_cleanup_close_ int lock = -1;
 	int r;
@@ -313,7 +313,7 @@ VOLT_API int volt_cas_import_tar(volt_cas *cas, int fd, const volt_cas_import_op
 	assert_return(cas, EINVAL);
 	assert_return(fd >= 0, EINVAL);
 	assert_return(out_root, EINVAL);
-	assert_return(!out_stats || out_stats->version == VOLT_CAS_PROGRESS_VERSION, EINVAL);
+	assert_return(!out_stats || VERSION_SUPPORTED(out_stats->version, VOLT_CAS_PROGRESS_VERSION), EINVAL);
 	r = cas_lock(cas, false, true, &lock);
 	if (r < 0)
 		return r;

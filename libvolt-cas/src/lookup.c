@@ -128,7 +128,7 @@ VOLT_API volt_cas_entry *volt_cas_entry_free(volt_cas_entry *entry)
 	return NULL;
 }
 
-VOLT_API int volt_cas_stat(volt_cas *cas, const char *spec, volt_cas_entry **out)
+VOLT_API int volt_cas_stat(volt_cas_entry **out, volt_cas *cas, const char *spec)
 {
 	struct cas_target t;
 	struct entry_box *b;

@@ -115,7 +115,7 @@ static int gc_bad_ref(struct cas_walk *w, const char *name, int err)
 	return err;
 }
 
-VOLT_API int volt_cas_gc(volt_cas *cas, unsigned int flags, volt_cas_gc_result *out)
+VOLT_API int volt_cas_gc(volt_cas_gc_result *out, volt_cas *cas, unsigned int flags)
 {
 	struct cas_walk w = { .cas = cas };
 	struct sweep s = { .w = &w, .res = VOLT_CAS_GC_RESULT_INIT, .dry_run = flags & VOLT_CAS_GC_DRY_RUN };
@@ -123,7 +123,7 @@ VOLT_API int volt_cas_gc(volt_cas *cas, unsigned int flags, volt_cas_gc_result *
 	int r;
 
 	assert_return(cas, EINVAL);
-	assert_return(!out || out->version == VOLT_CAS_RESULT_VERSION, EINVAL);
+	assert_return(!out || VERSION_SUPPORTED(out->version, VOLT_CAS_RESULT_VERSION), EINVAL);
 	r = cas_lock(cas, true, !(flags & VOLT_CAS_GC_NO_WAIT), &lock);
 	if (r < 0)
 		return r;
@@ -255,7 +255,7 @@ static int report_damaged_refs(volt_cas *cas, struct fsck *f)
 	size_t n = 0;
 	int r;
 
-	r = volt_cas_ref_list(cas, &names, &n);
+	r = volt_cas_ref_list(&names, &n, cas);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
@@ -263,7 +263,7 @@ static int report_damaged_refs(volt_cas *cas, struct fsck *f)
 				      .userdata = f };
 		volt_cas_hash h;
 
-		if (volt_cas_ref_get(cas, names[i], &h) < 0) {
+		if (volt_cas_ref_get(&h, cas, names[i]) < 0) {
 			volt_error_clear();
 			continue;
 		}
@@ -277,12 +277,12 @@ static int report_damaged_refs(volt_cas *cas, struct fsck *f)
 			problem(f, VOLT_CAS_PROBLEM_DAMAGED_REF, &h, detail);
 		}
 	}
-	volt_cas_strv_free(names);
+	volt_strv_free(names);
 	return r;
 }
 
-VOLT_API int volt_cas_fsck(volt_cas *cas, unsigned int flags, volt_cas_problem_fn fn, void *userdata,
-			   volt_cas_fsck_result *out)
+VOLT_API int volt_cas_fsck(volt_cas_fsck_result *out, volt_cas *cas, unsigned int flags, volt_cas_problem_fn fn,
+			   void *userdata)
 {
 	struct fsck f = { .res = VOLT_CAS_FSCK_RESULT_INIT, .flags = flags, .fn = fn, .userdata = userdata, .qfd = -1 };
 	struct cas_walk w = { .cas = cas, .on_bad_object = fsck_bad_object, .on_block = fsck_block, .userdata = &f };
@@ -290,7 +290,7 @@ VOLT_API int volt_cas_fsck(volt_cas *cas, unsigned int flags, volt_cas_problem_f
 	int r;
 
 	assert_return(cas, EINVAL);
-	assert_return(!out || out->version == VOLT_CAS_RESULT_VERSION, EINVAL);
+	assert_return(!out || VERSION_SUPPORTED(out->version, VOLT_CAS_RESULT_VERSION), EINVAL);
 	if (flags & VOLT_CAS_FSCK_QUARANTINE) {
 		/* Packs leave packs/ only under the exclusive lock: an importer
 		 * holding the shared one may rely on the pack it found a block in. */
@@ -362,7 +362,7 @@ static int stat_block_file(volt_cas *cas, int dfd, const char *name, const volt_
 	return 0;
 }
 
-VOLT_API int volt_cas_get_stats(volt_cas *cas, volt_cas_stats *out)
+VOLT_API int volt_cas_get_stats(volt_cas_stats *out, volt_cas *cas)
 {
 	volt_cas_stats s = VOLT_CAS_STATS_INIT;
 	struct cas_walk w = { .cas = cas, .count_shared = true };
@@ -370,7 +370,7 @@ VOLT_API int volt_cas_get_stats(volt_cas *cas, volt_cas_stats *out)
 	int r;
 
 	assert_return(cas, EINVAL);
-	assert_return(out && out->version == VOLT_CAS_RESULT_VERSION, EINVAL);
+	assert_return(out && VERSION_SUPPORTED(out->version, VOLT_CAS_RESULT_VERSION), EINVAL);
 	r = cas_walk_refs(&w, NULL, &s.refs);
 	if (r >= 0)
 		r = for_each_block_file(cas, stat_block_file, &a);

@@ -114,7 +114,7 @@ static int migrate_dir(volt_cas *cas, struct cas_pack_writer *w, unsigned i, boo
 	return 0;
 }
 
-VOLT_API int volt_cas_migrate(volt_cas *cas, unsigned int flags, volt_cas_migrate_result *out)
+VOLT_API int volt_cas_migrate(volt_cas_migrate_result *out, volt_cas *cas, unsigned int flags)
 {
 	volt_cas_migrate_result res = VOLT_CAS_MIGRATE_RESULT_INIT;
 	struct cas_pack_writer w;
@@ -122,7 +122,7 @@ VOLT_API int volt_cas_migrate(volt_cas *cas, unsigned int flags, volt_cas_migrat
 	int r;
 
 	assert_return(cas, EINVAL);
-	assert_return(!out || out->version == VOLT_CAS_RESULT_VERSION, EINVAL);
+	assert_return(!out || VERSION_SUPPORTED(out->version, VOLT_CAS_RESULT_VERSION), EINVAL);
 	r = cas_lock(cas, true, !(flags & VOLT_CAS_MIGRATE_NO_WAIT), &lock);
 	if (r < 0)
 		return r;

@@ -109,7 +109,7 @@ VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open
 	assert_return(out, EINVAL);
 	assert_return(path, EINVAL);
 	if (opts) {
-		if (opts->version != VOLT_CAS_OPEN_OPTIONS_VERSION)
+		if (!VERSION_SUPPORTED(opts->version, VOLT_CAS_OPEN_OPTIONS_VERSION))
 			return volt_error_set(EINVAL, "volt_cas_open_options version %u is not supported", opts->version);
 		o = *opts;
 	}
@@ -347,7 +347,7 @@ VOLT_API int volt_cas_ref_set(volt_cas *cas, const char *name, const volt_cas_ha
 	return ref_write(cas, name, root);
 }
 
-VOLT_API int volt_cas_ref_get(volt_cas *cas, const char *name, volt_cas_hash *out)
+VOLT_API int volt_cas_ref_get(volt_cas_hash *out, volt_cas *cas, const char *name)
 {
 	char buf[80];
 	ssize_t n;
@@ -405,16 +405,7 @@ static int strcmp_p(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-VOLT_API char **volt_cas_strv_free(char **strv)
-{
-	if (strv)
-		for (char **s = strv; *s; s++)
-			free(*s);
-	free(strv);
-	return NULL;
-}
-
-VOLT_API int volt_cas_ref_list(volt_cas *cas, char ***out, size_t *n_out)
+VOLT_API int volt_cas_ref_list(char ***out, size_t *n_out, volt_cas *cas)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	char **v = NULL;
@@ -444,14 +435,14 @@ VOLT_API int volt_cas_ref_list(volt_cas *cas, char ***out, size_t *n_out)
 			cap = cap ? 2 * cap : 16;
 			nv = realloc(v, cap * sizeof(char *));
 			if (!nv) {
-				volt_cas_strv_free(v);
+				volt_strv_free(v);
 				return volt_error_set(ENOMEM, NULL);
 			}
 			v = nv;
 		}
 		v[n] = strdup(de->d_name);
 		if (!v[n]) {
-			volt_cas_strv_free(v);
+			volt_strv_free(v);
 			return volt_error_set(ENOMEM, NULL);
 		}
 		v[++n] = NULL;
@@ -463,7 +454,7 @@ VOLT_API int volt_cas_ref_list(volt_cas *cas, char ***out, size_t *n_out)
 	return 0;
 }
 
-VOLT_API int volt_cas_resolve(volt_cas *cas, const char *spec, volt_cas_hash *out)
+VOLT_API int volt_cas_resolve(volt_cas_hash *out, volt_cas *cas, const char *spec)
 {
 	int r;
 
@@ -479,7 +470,7 @@ VOLT_API int volt_cas_resolve(volt_cas *cas, const char *spec, volt_cas_hash *ou
 		return 0;
 	}
 	volt_error_clear();
-	return volt_cas_ref_get(cas, spec, out);
+	return volt_cas_ref_get(out, cas, spec);
 }
 
 int cas_resolve_spec(volt_cas *cas, const char *spec, volt_cas_hash *out, char **out_path)
@@ -491,7 +482,7 @@ int cas_resolve_spec(volt_cas *cas, const char *spec, volt_cas_hash *out, char *
 	head = colon ? strndup(spec, (size_t)(colon - spec)) : strdup(spec);
 	if (!head)
 		return volt_error_set(ENOMEM, NULL);
-	r = volt_cas_resolve(cas, head, out);
+	r = volt_cas_resolve(out, cas, head);
 	if (r < 0)
 		return r;
 	*out_path = NULL;

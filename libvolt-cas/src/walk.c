@@ -152,13 +152,13 @@ int cas_walk_refs(struct cas_walk *w, int (*on_bad_ref)(struct cas_walk *w, cons
 	size_t n = 0;
 	int r;
 
-	r = volt_cas_ref_list(w->cas, &names, &n);
+	r = volt_cas_ref_list(&names, &n, w->cas);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		volt_cas_hash h;
 
-		r = volt_cas_ref_get(w->cas, names[i], &h);
+		r = volt_cas_ref_get(&h, w->cas, names[i]);
 		if (r < 0) {
 			r = on_bad_ref ? on_bad_ref(w, names[i], r) : r;
 			continue;
@@ -167,7 +167,7 @@ int cas_walk_refs(struct cas_walk *w, int (*on_bad_ref)(struct cas_walk *w, cons
 		if (r < 0)
 			r = volt_error_prefix(r, "ref %s", names[i]);
 	}
-	volt_cas_strv_free(names);
+	volt_strv_free(names);
 	if (n_refs)
 		*n_refs = n;
 	return r;

@@ -141,8 +141,8 @@ static int member(const json_t *obj, const char *key, bool required, const char 
 	return 1;
 }
 
-VOLT_API int volt_json_get_string(const json_t *obj, const char *key, bool required, const char *where,
-				  const char **out)
+VOLT_API int volt_json_get_string(const char **out, const json_t *obj, const char *key, bool required,
+				  const char *where)
 {
 	json_t *v;
 	int r;
@@ -159,8 +159,8 @@ VOLT_API int volt_json_get_string(const json_t *obj, const char *key, bool requi
 	return 0;
 }
 
-VOLT_API int volt_json_get_bool(const json_t *obj, const char *key, bool required, const char *where,
-				bool *out)
+VOLT_API int volt_json_get_bool(bool *out, const json_t *obj, const char *key, bool required,
+				const char *where)
 {
 	json_t *v;
 	int r;
@@ -175,8 +175,8 @@ VOLT_API int volt_json_get_bool(const json_t *obj, const char *key, bool require
 	return 0;
 }
 
-VOLT_API int volt_json_get_int(const json_t *obj, const char *key, bool required, const char *where,
-			       long long min, long long max, long long *out)
+VOLT_API int volt_json_get_int(long long *out, const json_t *obj, const char *key, bool required,
+			       const char *where, long long min, long long max)
 {
 	json_int_t i;
 	json_t *v;

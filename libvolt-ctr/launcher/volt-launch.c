@@ -480,7 +480,7 @@ static int learn_and_exit(char **argv, int fd)
 	r = volt_sec_learn_run(&policy, &status, argv, &lo);
 	if (r < 0)
 		return fail(r == -ENOENT ? 127 : 126, "learn");
-	r = volt_sec_policy_to_json(policy, &j);
+	r = volt_sec_policy_to_json(&j, policy);
 	volt_sec_policy_free(policy);
 	if (r == 0)
 		r = volt_json_dump(&text, j, 0);

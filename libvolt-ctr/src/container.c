@@ -44,7 +44,7 @@ VOLT_API int volt_ctr_open(volt_ctr **out, const char *root)
 	if (!c)
 		return volt_error_set(ENOMEM, NULL);
 	if (asprintf(&c->containers, "%s/containers", norm) < 0 || asprintf(&c->bases, "%s/ctr-bases", norm) < 0) {
-		volt_ctr_free(c);
+		volt_ctr_close(c);
 		return volt_error_set(ENOMEM, NULL);
 	}
 	c->root = TAKE_PTR(norm);
@@ -52,7 +52,7 @@ VOLT_API int volt_ctr_open(volt_ctr **out, const char *root)
 	return 0;
 }
 
-VOLT_API volt_ctr *volt_ctr_free(volt_ctr *ctr)
+VOLT_API volt_ctr *volt_ctr_close(volt_ctr *ctr)
 {
 	if (!ctr)
 		return NULL;
@@ -543,13 +543,13 @@ static int write_policy(const volt_ctr *ctr, const ctr_record *rec, const char *
 	if (r < 0)
 		return volt_error_prefix(r, "policy");
 	/* Strict containers fail at create time, not at every start. */
-	if (strict && volt_sec_probe(&support) == 0 && volt_sec_policy_gaps(p, &support, &gaps) == 0 &&
+	if (strict && volt_sec_probe(&support) == 0 && volt_sec_policy_gaps(&gaps, p, &support) == 0 &&
 	    json_array_size(gaps) > 0) {
 		volt_sec_policy_free(p);
 		return volt_error_set(EOPNOTSUPP, "policy: this kernel cannot enforce: %s",
 				      json_string_value(json_array_get(gaps, 0)));
 	}
-	r = volt_sec_policy_to_json(p, &j);
+	r = volt_sec_policy_to_json(&j, p);
 	volt_sec_policy_free(p);
 	if (r < 0)
 		return r;
@@ -781,7 +781,7 @@ static int info_of(const volt_ctr *ctr, const char *name, volt_ctr_info *info)
 	}
 	if (r < 0)
 		return r;
-	(void)volt_json_get_string(rec.config, "image", false, "config.json", &image);
+	(void)volt_json_get_string(&image, rec.config, "image", false, "config.json");
 	info->name = strdup(name);
 	info->image = strdup(image);
 	if (!info->name || !info->image)
@@ -803,7 +803,7 @@ static void info_free(volt_ctr_info *info)
 	free(info);
 }
 
-VOLT_API int volt_ctr_list(volt_ctr *ctr, volt_ctr_info ***out, size_t *out_n)
+VOLT_API int volt_ctr_list(volt_ctr_info ***out, size_t *out_n, volt_ctr *ctr)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	volt_ctr_info **list = NULL;
@@ -869,7 +869,7 @@ VOLT_API volt_ctr_info **volt_ctr_info_list_free(volt_ctr_info **list)
 	return NULL;
 }
 
-VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out)
+VOLT_API int volt_ctr_inspect(json_t **out, volt_ctr *ctr, const char *name)
 {
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_json_ json_t *o = NULL, *policy = NULL;

@@ -198,7 +198,7 @@ static char **exec_argv(const ctr_record *rec, char *const argv[])
 
 	if (!v)
 		return NULL;
-	(void)volt_json_get_string(rec->config, "user", false, "config.json", &user);
+	(void)volt_json_get_string(&user, rec->config, "user", false, "config.json");
 	v[i++] = strdup(CTR_LAUNCH_PATH);
 	if (strcmp(user, "root") != 0) {
 		if (asprintf(&v[i++], "--user=%s", user) < 0)
@@ -566,7 +566,7 @@ static int open_pty(int *master, int *slave)
 	return 0;
 }
 
-VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], int *exit_status)
+VOLT_API int volt_ctr_exec(int *exit_status, volt_ctr *ctr, const char *name, char *const argv[])
 {
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **args = NULL, **env = NULL;
@@ -591,7 +591,7 @@ VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], 
 	if (r < 0 || (r = running_nspawn(&rec, &nspawn, &nspawn_fd)) < 0 ||
 	    (r = container_leader(nspawn, &leader)) < 0)
 		return r;
-	(void)volt_json_get_string(rec.config, "workdir", false, "config.json", &c.workdir);
+	(void)volt_json_get_string(&c.workdir, rec.config, "workdir", false, "config.json");
 	use_pty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	args = exec_argv(&rec, argv);
 	env = exec_env(&rec, use_pty);

@@ -89,7 +89,7 @@ int ctr_image_config_apply(const volt_ctr *ctr, const volt_ctr_spec *spec, volt_
 	}
 	if (r < 0)
 		return r;
-	r = volt_img_image_get(cas, spec->image, &ic->img);
+	r = volt_img_image_get(&ic->img, cas, spec->image);
 	volt_cas_close(cas);
 	if (r == -ENOENT || r == -EINVAL) {
 		/* Not an image record: maybe a ref or a hash, unless no ref can have that name. */

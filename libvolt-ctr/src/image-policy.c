@@ -99,7 +99,7 @@ VOLT_API int volt_ctr_image_policy_attach(volt_ctr *ctr, const char *image, cons
 	r = volt_json_dump(&text, policy, 0);
 	if (r < 0 || (r = volt_sec_policy_parse(&p, text, strlen(text))) < 0)
 		return volt_error_prefix(r, "attach a policy to image '%s'", image);
-	r = volt_sec_policy_to_json(p, &j);
+	r = volt_sec_policy_to_json(&j, p);
 	volt_sec_policy_free(p);
 	if (r < 0)
 		return r;
@@ -132,7 +132,7 @@ VOLT_API int volt_ctr_image_policy_detach(volt_ctr *ctr, const char *image)
 	return 0;
 }
 
-VOLT_API int volt_ctr_image_policy_get(volt_ctr *ctr, const char *image, json_t **out)
+VOLT_API int volt_ctr_image_policy_get(json_t **out, volt_ctr *ctr, const char *image)
 {
 	_cleanup_free_ char *path = NULL;
 	char hex[VOLT_CAS_HASH_HEX_SIZE];
@@ -151,7 +151,7 @@ VOLT_API int volt_ctr_image_policy_get(volt_ctr *ctr, const char *image, json_t 
 	r = volt_sec_policy_load_file(&p, path);
 	if (r < 0)
 		return r;
-	r = volt_sec_policy_to_json(p, out);
+	r = volt_sec_policy_to_json(out, p);
 	volt_sec_policy_free(p);
 	return r;
 }

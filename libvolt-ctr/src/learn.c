@@ -98,7 +98,7 @@ static int read_learned(int fd, json_t **out)
 	r = volt_sec_policy_parse(&p, text, len);
 	if (r < 0)
 		return volt_error_prefix(r, "learn: the policy the container wrote");
-	r = volt_sec_policy_to_json(p, out);
+	r = volt_sec_policy_to_json(out, p);
 	volt_sec_policy_free(p);
 	/*
 	 * The learner keeps the host default's fs_deny (/etc/shadow, ...); a
@@ -113,8 +113,8 @@ static int read_learned(int fd, json_t **out)
 	return r;
 }
 
-VOLT_API int volt_ctr_learn(volt_ctr *ctr, const char *name, volt_ctr_console console, int *exit_status,
-			    json_t **out)
+VOLT_API int volt_ctr_learn(json_t **out, int *exit_status, volt_ctr *ctr, const char *name,
+			    volt_ctr_console console)
 {
 	_cleanup_close_ int fd = -1;
 	int r;

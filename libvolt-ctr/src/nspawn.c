@@ -148,7 +148,7 @@ static int config_check(const ctr_record *rec, bool private_net)
 	if (private_net) {
 		long long idx;
 
-		if (volt_json_get_int(rec->config, "network_index", true, "config.json", 1, COMMON_NET_MAX, &idx) < 0)
+		if (volt_json_get_int(&idx, rec->config, "network_index", true, "config.json", 1, COMMON_NET_MAX) < 0)
 			return volt_error_prefix(-EINVAL, "container '%s'", rec->name);
 	}
 	return 0;
@@ -162,11 +162,11 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv,
 	bool strict;
 	size_t i;
 
-	if (volt_json_get_string(rec->config, "hostname", true, "config.json", &hostname) < 0 ||
-	    volt_json_get_string(rec->config, "workdir", true, "config.json", &workdir) < 0 ||
-	    volt_json_get_string(rec->config, "user", true, "config.json", &user) < 0 ||
-	    volt_json_get_string(rec->config, "network", true, "config.json", &network) < 0 ||
-	    volt_json_get_bool(rec->config, "policy_strict", true, "config.json", &strict) < 0)
+	if (volt_json_get_string(&hostname, rec->config, "hostname", true, "config.json") < 0 ||
+	    volt_json_get_string(&workdir, rec->config, "workdir", true, "config.json") < 0 ||
+	    volt_json_get_string(&user, rec->config, "user", true, "config.json") < 0 ||
+	    volt_json_get_string(&network, rec->config, "network", true, "config.json") < 0 ||
+	    volt_json_get_bool(&strict, rec->config, "policy_strict", true, "config.json") < 0)
 		return volt_error_prefix(-EINVAL, "container '%s'", rec->name);
 	if (config_check(rec, strcmp(network, "private") == 0) < 0)
 		return -EINVAL;
@@ -265,7 +265,7 @@ int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out)
 	const char *network = "none";
 	int r;
 
-	(void)volt_json_get_string(rec->config, "network", false, "config.json", &network);
+	(void)volt_json_get_string(&network, rec->config, "network", false, "config.json");
 	/* Written now, just before each start: the host's servers may have changed. */
 	if (strcmp(network, "private") == 0 && (r = ctr_net_resolv_conf(rec, &resolv)) < 0)
 		return volt_error_prefix(r, "container '%s': resolv.conf", rec->name);

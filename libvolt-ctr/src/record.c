@@ -78,7 +78,7 @@ int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name)
 	version = json_object_get(rec->config, "version");
 	if (!json_is_integer(version) || json_integer_value(version) != 1)
 		return volt_error_set(EINVAL, "container '%s': config.json: 'version' is not 1", name);
-	r = volt_json_get_string(rec->config, "base", true, "config.json", &base);
+	r = volt_json_get_string(&base, rec->config, "base", true, "config.json");
 	/* A record without its base is corrupt, not missing (ENOENT is "no such container"). */
 	if (r < 0)
 		return volt_error_prefix(r == -ENOENT ? -EINVAL : r, "container '%s'", name);

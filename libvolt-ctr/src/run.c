@@ -64,11 +64,11 @@ static void *ctr_bpf_image(const volt_ctr *ctr, const ctr_record *rec, size_t *o
 		goto out;
 	if (asprintf(&cache, "%s/cache/seccomp", strcmp(ctr->root, "/") == 0 ? "" : ctr->root) < 0)
 		goto out;
-	r = volt_sec_policy_seccomp_compile(policy, cache, &bpf, &len);
+	r = volt_sec_policy_seccomp_compile(&bpf, &len, policy, cache);
 	if (r == -EPERM) {
 		/* An unsafe cache is never used; compiling without it is safe. */
 		volt_log(VOLT_LOG_WARNING, "%s", volt_error_message());
-		r = volt_sec_policy_seccomp_compile(policy, NULL, &bpf, &len);
+		r = volt_sec_policy_seccomp_compile(&bpf, &len, policy, NULL);
 	}
 	if (r < 0 || !bpf)
 		goto out;
@@ -605,12 +605,12 @@ static int learn_init(char ***argv)
 	return 0;
 }
 
-VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status)
+VOLT_API int volt_ctr_run(int *exit_status, volt_ctr *ctr, const char *name)
 {
-	return volt_ctr_run_console(ctr, name, VOLT_CTR_CONSOLE_AUTO, exit_status);
+	return volt_ctr_run_console(exit_status, ctr, name, VOLT_CTR_CONSOLE_AUTO);
 }
 
-VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_console console, int *exit_status)
+VOLT_API int volt_ctr_run_console(int *exit_status, volt_ctr *ctr, const char *name, volt_ctr_console console)
 {
 	return ctr_run_foreground(ctr, name, console, -1, exit_status);
 }

@@ -254,7 +254,7 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 	struct timespec now;
 	int r;
 
-	if (spec->version != VOLT_CTR_SPEC_VERSION)
+	if (!VERSION_SUPPORTED(spec->version, VOLT_CTR_SPEC_VERSION))
 		return volt_error_set(EINVAL, "container spec version %u is not supported (expected %u)",
 				      spec->version, VOLT_CTR_SPEC_VERSION);
 	if (spec->workdir && spec->workdir[0] != '/')

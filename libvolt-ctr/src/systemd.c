@@ -156,7 +156,7 @@ int ctr_unit_start(const ctr_record *rec)
 	    asprintf(&bpf_env, "VOLT_CTR_SECCOMP_BPF=%s/seccomp.bpf", rec->dir) < 0)
 		return volt_error_set(ENOMEM, NULL);
 	props = (struct unit_props){ json_object_get(rec->config, "limits"), bpf_env, "no", 0 };
-	(void)volt_json_get_string(rec->config, "restart", false, "config.json", &props.restart);
+	(void)volt_json_get_string(&props.restart, rec->config, "restart", false, "config.json");
 	props.restart_max = json_integer_value(json_object_get(rec->config, "restart_max"));
 	if (strcmp(props.restart, "no") != 0 && strcmp(props.restart, "on-failure") != 0 &&
 	    strcmp(props.restart, "always") != 0)

@@ -527,7 +527,7 @@ static int import_image(volt_cas *cas, struct archive *a, struct oci_image_ref *
 		if (!l->verify_blob)
 			oci_digest_format(l->digest, &diff_ids[i]);
 		digests[i] = l->digest;
-		r = volt_img_layer_lookup(cas, l->digest, &tree);
+		r = volt_img_layer_lookup(&tree, cas, l->digest);
 		if (r == -ENOENT) {
 			volt_error_clear();
 			r = import_layer(cas, a, l, &diff_ids[i]);
@@ -535,8 +535,8 @@ static int import_image(volt_cas *cas, struct archive *a, struct oci_image_ref *
 		if (r < 0)
 			return volt_error_prefix(r, "layer %zu", i + 1);
 	}
-	return volt_img_image_commit(cas, name, digests, ir->n_layers, config, config_len,
-					 ir->manifest_digest[0] ? ir->manifest_digest : NULL, NULL);
+	return volt_img_image_commit(NULL, cas, name, digests, ir->n_layers, config,
+					 config_len, ir->manifest_digest[0] ? ir->manifest_digest : NULL);
 }
 
 /* Count the bytes of the layers still to import, for progress. */
@@ -551,7 +551,7 @@ static uint64_t bytes_to_read(volt_cas *cas, struct archive *a, struct oci_image
 			struct member *m;
 			volt_cas_hash t;
 
-			if (l->verify_blob && volt_img_layer_lookup(cas, l->digest, &t) == 0)
+			if (l->verify_blob && volt_img_layer_lookup(&t, cas, l->digest) == 0)
 				continue;
 			if (!l->path)
 				blob_path(path, l->digest);
@@ -563,8 +563,8 @@ static uint64_t bytes_to_read(volt_cas *cas, struct archive *a, struct oci_image
 	return total;
 }
 
-VOLT_API int volt_img_archive_import(volt_cas *cas, const char *path, const volt_img_import_options *opts,
-					 char ***out_names)
+VOLT_API int volt_img_archive_import(char ***out_names, volt_cas *cas, const char *path,
+					 const volt_img_import_options *opts)
 {
 	volt_img_import_options o = VOLT_IMG_IMPORT_OPTIONS_INIT;
 	struct archive a = { .fd = -1 };
@@ -577,7 +577,7 @@ VOLT_API int volt_img_archive_import(volt_cas *cas, const char *path, const volt
 	assert_return(cas, EINVAL);
 	assert_return(path, EINVAL);
 	if (opts) {
-		if (opts->version != VOLT_IMG_IMPORT_OPTIONS_VERSION)
+		if (!VERSION_SUPPORTED(opts->version, VOLT_IMG_IMPORT_OPTIONS_VERSION))
 			return volt_error_set(EINVAL, "volt_img_import_options version %u is not supported",
 					      opts->version);
 		o = *opts;
@@ -644,7 +644,7 @@ VOLT_API int volt_img_archive_import(volt_cas *cas, const char *path, const volt
 		*out_names = TAKE_PTR(names);
 	r = 0;
 out:
-	volt_cas_strv_free(names);
+	volt_strv_free(names);
 	oci_image_refs_free(v, n);
 	archive_clear(&a);
 	if (r < 0 && !strstr(volt_error_message(), path))

@@ -104,9 +104,9 @@ static int store_record_tree(volt_cas *cas, const volt_cas_hash *layers, size_t 
 	return store_tree(cas, top, 3, &c, out);
 }
 
-VOLT_API int volt_img_image_commit(volt_cas *cas, const char *name, const char *const *layer_digests,
-				       size_t n_layers, const char *config_json, size_t config_len,
-				       const char *manifest_digest, volt_cas_hash *out_root)
+VOLT_API int volt_img_image_commit(volt_cas_hash *out_root, volt_cas *cas, const char *name,
+				       const char *const *layer_digests, size_t n_layers, const char *config_json,
+				       size_t config_len, const char *manifest_digest)
 {
 	_cleanup_free_ volt_cas_hash *trees = NULL;
 	_cleanup_free_ char *full = NULL;
@@ -150,7 +150,7 @@ VOLT_API int volt_img_image_commit(volt_cas *cas, const char *name, const char *
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n_layers; i++) {
-		r = volt_img_layer_lookup(cas, layer_digests[i], &trees[i]);
+		r = volt_img_layer_lookup(&trees[i], cas, layer_digests[i]);
 		if (r < 0)
 			return volt_error_prefix(r, "image %s", full);
 		if (json_array_append_new(jl, json_string(layer_digests[i])) < 0 ||

@@ -222,7 +222,7 @@ int oci_export_prepare(volt_cas *cas, const char *name, bool need_layer, struct 
 	char diff_id[VOLT_IMG_DIGEST_SIZE];
 	int r;
 
-	r = volt_img_image_get(cas, name, &e.img);
+	r = volt_img_image_get(&e.img, cas, name);
 	if (r >= 0 && (need_layer || !cache_read(cas, &e, diff_id))) {
 		r = export_layer(cas, &e, diff_id);
 		if (r >= 0)
@@ -304,7 +304,7 @@ static int save_layer(struct oci_tar_writer *w, const struct oci_export *e)
 	return r < 0 ? r : oci_tar_write_pad(w, e->layer_size);
 }
 
-VOLT_API int volt_img_image_save(volt_cas *cas, const char *name, int fd, char *out_digest)
+VOLT_API int volt_img_image_save(char *out_digest, volt_cas *cas, const char *name, int fd)
 {
 	_cleanup_(oci_export_clear) struct oci_export e = { .layer_fd = -1 };
 	_cleanup_json_ json_t *index = NULL;

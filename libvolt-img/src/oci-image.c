@@ -296,7 +296,7 @@ static int find_record(volt_cas *cas, const char *query, json_t **out, bool *out
 	return 0;
 }
 
-VOLT_API int volt_img_image_get(volt_cas *cas, const char *name, volt_img_image **out)
+VOLT_API int volt_img_image_get(volt_img_image **out, volt_cas *cas, const char *name)
 {
 	_cleanup_json_ json_t *rec = NULL;
 	bool by_id;
@@ -311,7 +311,7 @@ VOLT_API int volt_img_image_get(volt_cas *cas, const char *name, volt_img_image 
 	return image_from_record(cas, rec, out);
 }
 
-VOLT_API int volt_img_image_list(volt_cas *cas, char ***out, size_t *n_out)
+VOLT_API int volt_img_image_list(char ***out, size_t *n_out, volt_cas *cas)
 {
 	_cleanup_json_ json_t *all = NULL;
 	char **v;
@@ -330,7 +330,7 @@ VOLT_API int volt_img_image_list(volt_cas *cas, char ***out, size_t *n_out)
 	json_array_foreach(all, i, rec) {
 		v[i] = strdup(json_string_value(json_object_get(rec, "name")));
 		if (!v[i]) {
-			volt_cas_strv_free(v);
+			volt_strv_free(v);
 			return volt_error_set(ENOMEM, NULL);
 		}
 	}
@@ -405,7 +405,7 @@ static int prune_layers(volt_cas *cas, json_t *removed)
 	return 0;
 }
 
-VOLT_API int volt_img_image_remove(volt_cas *cas, const char *name, char **out_name)
+VOLT_API int volt_img_image_remove(char **out_name, volt_cas *cas, const char *name)
 {
 	_cleanup_json_ json_t *rec = NULL, *all = NULL;
 	const char *full;

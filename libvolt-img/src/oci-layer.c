@@ -99,7 +99,7 @@ int oci_layer_record_remove(volt_cas *cas, const char *digest)
 	return oci_root_drop(cas, OCI_ROOT_LAYER, name + 7);
 }
 
-VOLT_API int volt_img_layer_lookup(volt_cas *cas, const char *digest, volt_cas_hash *out_tree)
+VOLT_API int volt_img_layer_lookup(volt_cas_hash *out_tree, volt_cas *cas, const char *digest)
 {
 	_cleanup_close_ int dfd = -1, fd = -1;
 	char name[7 + VOLT_CAS_HASH_HEX_SIZE], buf[80];
@@ -216,8 +216,8 @@ static ssize_t fd_read(void *ctx, void *buf, size_t len)
 	return n;
 }
 
-VOLT_API int volt_img_layer_import(volt_cas *cas, const char *digest, const char *media_type, int fd,
-				       volt_cas_hash *out_tree)
+VOLT_API int volt_img_layer_import(volt_cas_hash *out_tree, volt_cas *cas, const char *digest, const char *media_type,
+				       int fd)
 {
 	enum oci_compression c;
 	int r;

@@ -64,10 +64,10 @@ static int record_check(json_t *rec, const char *file)
 	size_t i;
 
 	if (volt_json_check_keys(rec, keys, file) < 0 ||
-	    volt_json_get_string(rec, "name", true, file, &s) < 0 ||
-	    volt_json_get_string(rec, "id", true, file, &s) < 0 || oci_digest_parse(s, &h) < 0 ||
-	    volt_json_get_string(rec, "record", true, file, &s) < 0 || volt_cas_hash_from_hex(&h, s) < 0 ||
-	    volt_json_get_string(rec, "rootfs", true, file, &s) < 0 || volt_cas_hash_from_hex(&h, s) < 0)
+	    volt_json_get_string(&s, rec, "name", true, file) < 0 ||
+	    volt_json_get_string(&s, rec, "id", true, file) < 0 || oci_digest_parse(s, &h) < 0 ||
+	    volt_json_get_string(&s, rec, "record", true, file) < 0 || volt_cas_hash_from_hex(&h, s) < 0 ||
+	    volt_json_get_string(&s, rec, "rootfs", true, file) < 0 || volt_cas_hash_from_hex(&h, s) < 0)
 		return volt_error_prefix(-EBADMSG, "corrupt image record");
 	l = json_object_get(rec, "layers");
 	t = json_object_get(rec, "layer_trees");
@@ -259,7 +259,7 @@ static int each_layer_record(volt_cas *cas, oci_root_fn fn, void *userdata, uint
 		snprintf(digest, sizeof(digest), "sha256:%s", de->d_name + 7);
 		oci_root_ref_name(ref, OCI_ROOT_LAYER, de->d_name + 7);
 		(*n)++;
-		r = volt_img_layer_lookup(cas, digest, &tree);
+		r = volt_img_layer_lookup(&tree, cas, digest);
 		if (r == -ENOENT)
 			continue;
 		r = fn(cas, digest, ref, r < 0 ? NULL : &tree, r < 0 ? -EBADMSG : 0, userdata);

@@ -96,7 +96,7 @@ static int add_missing(volt_cas *cas, const char *what, const char *ref, const v
 	int r;
 
 	(void)userdata;
-	r = volt_cas_ref_get(cas, ref, &have);
+	r = volt_cas_ref_get(&have, cas, ref);
 	if (err < 0) {
 		/* Unreadable: what it names is unknown. With a ref its data is
 		 * kept; without one gc could take it, so gc must not run. */
@@ -160,7 +160,7 @@ VOLT_API int volt_img_roots_repair(volt_cas *cas, unsigned int flags)
 		return volt_error_prefix(r, "image records");
 	if (flags & VOLT_IMG_ROOTS_DRY_RUN)
 		return 0;
-	r = volt_cas_ref_list(cas, &refs, &n);
+	r = volt_cas_ref_list(&refs, &n, cas);
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		char path[64 + 32];
 
@@ -179,6 +179,6 @@ VOLT_API int volt_img_roots_repair(volt_cas *cas, unsigned int flags)
 			r = 0;
 		}
 	}
-	volt_cas_strv_free(refs);
+	volt_strv_free(refs);
 	return r < 0 ? r : 0;
 }

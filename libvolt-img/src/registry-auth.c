@@ -213,9 +213,9 @@ int reg_authfile_lookup(const char *path, const char *registry, char **out_user,
 		return 0;
 	if (!json_is_object(entry))
 		return volt_error_set(EINVAL, "auth file %s: entry for %s is not an object", path, registry);
-	if (volt_json_get_string(entry, "auth", false, registry, &auth) < 0 ||
-	    volt_json_get_string(entry, "username", false, registry, &user) < 0 ||
-	    volt_json_get_string(entry, "password", false, registry, &pass) < 0)
+	if (volt_json_get_string(&auth, entry, "auth", false, registry) < 0 ||
+	    volt_json_get_string(&user, entry, "username", false, registry) < 0 ||
+	    volt_json_get_string(&pass, entry, "password", false, registry) < 0)
 		return volt_error_prefix(-EINVAL, "auth file %s", path);
 	if (user && pass) {
 		u = strdup(user);

@@ -161,8 +161,8 @@ static int push_item(struct reg_client *c, size_t i, void *userdata)
 	return 1;
 }
 
-VOLT_API int volt_img_registry_push(volt_cas *cas, const char *spec, const char *dest,
-				    const volt_img_registry_options *opts, volt_img_registry_result *out)
+VOLT_API int volt_img_registry_push(volt_img_registry_result *out, volt_cas *cas, const char *spec,
+				    const char *dest, const volt_img_registry_options *opts)
 {
 	volt_img_registry_options o;
 	_cleanup_(reg_ref_clear) struct reg_ref ref = {};
@@ -180,15 +180,15 @@ VOLT_API int volt_img_registry_push(volt_cas *cas, const char *spec, const char 
 	assert_return(cas, EINVAL);
 	assert_return(spec, EINVAL);
 	assert_return(dest, EINVAL);
-	assert_return(!out || out->version == VOLT_IMG_REGISTRY_RESULT_VERSION, EINVAL);
-	assert_return(!opts || opts->version == VOLT_IMG_REGISTRY_OPTIONS_VERSION, EINVAL);
+	assert_return(!out || VERSION_SUPPORTED(out->version, VOLT_IMG_REGISTRY_RESULT_VERSION), EINVAL);
+	assert_return(!opts || VERSION_SUPPORTED(opts->version, VOLT_IMG_REGISTRY_OPTIONS_VERSION), EINVAL);
 
 	r = open_client(&c, &ref, dest, opts, &o, true);
 	if (r < 0)
 		return r;
 	prog.fn = o.progress;
 	prog.userdata = o.userdata;
-	r = volt_cas_resolve(cas, spec, &root);
+	r = volt_cas_resolve(&root, cas, spec);
 	if (r < 0)
 		return r;
 	{
@@ -253,11 +253,11 @@ static int parse_root_config(const char *data, size_t len, volt_cas_hash *out)
 	if (r >= 0)
 		r = volt_json_check_keys(j, keys, "artifact config");
 	if (r >= 0)
-		r = volt_json_get_int(j, "stellarium", true, "artifact config", 1, 1000, &version);
+		r = volt_json_get_int(&version, j, "stellarium", true, "artifact config", 1, 1000);
 	if (r >= 0 && version != 1)
 		return volt_error_set(EPROTONOSUPPORT, "artifact config version %lld is not supported (only 1)", version);
 	if (r >= 0)
-		r = volt_json_get_string(j, "root", true, "artifact config", &root);
+		r = volt_json_get_string(&root, j, "root", true, "artifact config");
 	if (r >= 0)
 		r = volt_cas_hash_from_hex(out, root);
 	if (r < 0)
@@ -330,9 +330,9 @@ static int fetch_item(struct reg_client *c, size_t i, void *userdata)
 	return 1;
 }
 
-VOLT_API int volt_img_registry_fetch(volt_cas *cas, const char *src, const char *tag,
-				     const volt_img_registry_options *opts, volt_cas_hash *out_root,
-				     volt_img_registry_result *out)
+VOLT_API int volt_img_registry_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas,
+				     const char *src, const char *tag,
+				     const volt_img_registry_options *opts)
 {
 	volt_img_registry_options o;
 	_cleanup_(reg_ref_clear) struct reg_ref ref = {};
@@ -351,8 +351,8 @@ VOLT_API int volt_img_registry_fetch(volt_cas *cas, const char *src, const char 
 	assert_return(cas, EINVAL);
 	assert_return(src, EINVAL);
 	assert_return(out_root, EINVAL);
-	assert_return(!out || out->version == VOLT_IMG_REGISTRY_RESULT_VERSION, EINVAL);
-	assert_return(!opts || opts->version == VOLT_IMG_REGISTRY_OPTIONS_VERSION, EINVAL);
+	assert_return(!out || VERSION_SUPPORTED(out->version, VOLT_IMG_REGISTRY_RESULT_VERSION), EINVAL);
+	assert_return(!opts || VERSION_SUPPORTED(opts->version, VOLT_IMG_REGISTRY_OPTIONS_VERSION), EINVAL);
 
 	if (tag && (r = cas_ref_name_check(tag)) < 0)
 		return r;

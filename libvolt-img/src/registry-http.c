@@ -495,8 +495,8 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch)
 		r = volt_error_set(EBADMSG, "token server %.200s sent no JSON object", ch->realm);
 		goto out;
 	}
-	if (volt_json_get_string(j, "token", false, "token response", &token) < 0 || !token)
-		(void)volt_json_get_string(j, "access_token", false, "token response", &token);
+	if (volt_json_get_string(&token, j, "token", false, "token response") < 0 || !token)
+		(void)volt_json_get_string(&token, j, "access_token", false, "token response");
 	if (!token || !*token || strpbrk(token, "\r\n")) {
 		r = volt_error_set(EBADMSG, "token server %.200s sent no usable token", ch->realm);
 		goto out;

@@ -54,7 +54,7 @@ static int dup_string(char **out, const json_t *obj, const char *key, bool requi
 	const char *s = NULL;
 	int r;
 
-	r = volt_json_get_string(obj, key, required, where, &s);
+	r = volt_json_get_string(&s, obj, key, required, where);
 	if (r < 0)
 		return volt_error_set(EBADMSG, "%s", volt_error_message());
 	if (!s)

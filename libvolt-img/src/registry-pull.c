@@ -160,7 +160,7 @@ static int fetch_layer(volt_cas *cas, struct reg_client *c, const struct reg_des
 	if (r < 0)
 		return volt_error_prefix(r, "layer %.19s", d->digest);
 	/* Its errors name the layer already. */
-	return volt_img_layer_import(cas, d->digest, d->media_type, fd, &tree);
+	return volt_img_layer_import(&tree, cas, d->digest, d->media_type, fd);
 }
 
 struct layer_ctx {
@@ -178,8 +178,8 @@ static int layer_item(struct reg_client *c, size_t i, void *userdata)
 	return r < 0 ? r : 1;
 }
 
-VOLT_API int volt_img_registry_pull(volt_cas *cas, const char *ref_s, const volt_img_registry_options *opts,
-				    volt_img_registry_result *out)
+VOLT_API int volt_img_registry_pull(volt_img_registry_result *out, volt_cas *cas, const char *ref_s,
+				    const volt_img_registry_options *opts)
 {
 	volt_img_registry_options o;
 	_cleanup_(reg_ref_clear) struct reg_ref ref = {};
@@ -196,8 +196,8 @@ VOLT_API int volt_img_registry_pull(volt_cas *cas, const char *ref_s, const volt
 
 	assert_return(cas, EINVAL);
 	assert_return(ref_s, EINVAL);
-	assert_return(!out || out->version == VOLT_IMG_REGISTRY_RESULT_VERSION, EINVAL);
-	assert_return(!opts || opts->version == VOLT_IMG_REGISTRY_OPTIONS_VERSION, EINVAL);
+	assert_return(!out || VERSION_SUPPORTED(out->version, VOLT_IMG_REGISTRY_RESULT_VERSION), EINVAL);
+	assert_return(!opts || VERSION_SUPPORTED(opts->version, VOLT_IMG_REGISTRY_OPTIONS_VERSION), EINVAL);
 
 	reg_options_init(&o, opts);
 	prog.fn = o.progress;
@@ -243,7 +243,7 @@ VOLT_API int volt_img_registry_pull(volt_cas *cas, const char *ref_s, const volt
 		volt_cas_hash tree;
 
 		digests[i] = m.items[i].digest;
-		r = volt_img_layer_lookup(cas, m.items[i].digest, &tree);
+		r = volt_img_layer_lookup(&tree, cas, m.items[i].digest);
 		if (r < 0 && r != -ENOENT)
 			return r;
 		need[i] = r == -ENOENT;
@@ -273,7 +273,7 @@ VOLT_API int volt_img_registry_pull(volt_cas *cas, const char *ref_s, const volt
 			return volt_error_prefix(r, "pull %s", ref_s);
 	}
 
-	r = volt_img_image_commit(cas, name, digests, m.n, config, config_len, res.digest, &res.root);
+	r = volt_img_image_commit(&res.root, cas, name, digests, m.n, config, config_len, res.digest);
 	if (r < 0)
 		return volt_error_prefix(r, "pull %s", ref_s);
 	reg_progress_tick(&prog, true);

@@ -81,8 +81,8 @@ static int blob_put_fd(struct reg_client *c, const char *digest, int fd, uint64_
 	return r;
 }
 
-VOLT_API int volt_img_image_push(volt_cas *cas, const char *name, const char *dest,
-				     const volt_img_registry_options *opts, volt_img_registry_result *out)
+VOLT_API int volt_img_image_push(volt_img_registry_result *out, volt_cas *cas, const char *name,
+				     const char *dest, const volt_img_registry_options *opts)
 {
 	volt_img_registry_options o;
 	_cleanup_(reg_ref_clear) struct reg_ref ref = {};
@@ -95,8 +95,8 @@ VOLT_API int volt_img_image_push(volt_cas *cas, const char *name, const char *de
 	assert_return(cas, EINVAL);
 	assert_return(name, EINVAL);
 	assert_return(dest, EINVAL);
-	assert_return(!out || out->version == VOLT_IMG_REGISTRY_RESULT_VERSION, EINVAL);
-	assert_return(!opts || opts->version == VOLT_IMG_REGISTRY_OPTIONS_VERSION, EINVAL);
+	assert_return(!out || VERSION_SUPPORTED(out->version, VOLT_IMG_REGISTRY_RESULT_VERSION), EINVAL);
+	assert_return(!opts || VERSION_SUPPORTED(opts->version, VOLT_IMG_REGISTRY_OPTIONS_VERSION), EINVAL);
 
 	reg_options_init(&o, opts);
 	prog.fn = o.progress;

@@ -63,7 +63,7 @@ static int check_gaps(const volt_sec_policy *p, const volt_sec_support *support,
 	size_t i;
 	int r;
 
-	r = volt_sec_policy_gaps(p, support, &gaps);
+	r = volt_sec_policy_gaps(&gaps, p, support);
 	if (r < 0)
 		return r;
 	if (json_array_size(gaps) == 0)

@@ -399,7 +399,7 @@ static int build_ctx(const volt_sec_filter *f, scmp_filter_ctx *out)
 	return 0;
 }
 
-VOLT_API int volt_sec_filter_compile(const volt_sec_filter *f, void **out, size_t *out_len)
+VOLT_API int volt_sec_filter_compile(void **out, size_t *out_len, const volt_sec_filter *f)
 {
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	_cleanup_close_ int fd = -1;
@@ -469,7 +469,7 @@ VOLT_API int volt_sec_filter_load(const volt_sec_filter *f, unsigned int flags)
 	int r;
 
 	assert_return(f, -EINVAL);
-	r = volt_sec_filter_compile(f, &bpf, &len);
+	r = volt_sec_filter_compile(&bpf, &len, f);
 	if (r < 0)
 		return r;
 	return volt_sec_bpf_load(bpf, len, flags);

@@ -141,7 +141,7 @@ static const char *const profile_names[] = {
 	[SECCOMP_PROFILE_NONE] = "none",
 };
 
-VOLT_API int volt_sec_policy_to_json(const volt_sec_policy *p, json_t **out)
+VOLT_API int volt_sec_policy_to_json(json_t **out, const volt_sec_policy *p)
 {
 	_cleanup_json_ json_t *o = NULL;
 	json_t *userns;

@@ -26,7 +26,7 @@ static int warn(json_t *list, const char *fmt, ...)
 	return json_array_append_new(list, json_string(buf)) < 0 ? -ENOMEM : 0;
 }
 
-VOLT_API int volt_sec_policy_warnings(const volt_sec_policy *p, json_t **out)
+VOLT_API int volt_sec_policy_warnings(json_t **out, const volt_sec_policy *p)
 {
 	static const char *const io_uring[] = { "io_uring_setup", "io_uring_enter", "io_uring_register" };
 	static const char *const reach_out[] = { "ptrace", "process_vm_writev", "process_vm_readv", "pidfd_getfd" };

@@ -177,10 +177,10 @@ static int parse_seccomp(volt_sec_policy *p, const json_t *obj)
 	r = volt_json_check_keys(sc, keys, "policy: seccomp");
 	if (r < 0)
 		return r;
-	r = volt_json_get_string(sc, "profile", false, "policy: seccomp", &profile);
+	r = volt_json_get_string(&profile, sc, "profile", false, "policy: seccomp");
 	if (r < 0)
 		return r;
-	r = volt_json_get_string(sc, "action", false, "policy: seccomp", &action);
+	r = volt_json_get_string(&action, sc, "action", false, "policy: seccomp");
 	if (r < 0)
 		return r;
 
@@ -292,9 +292,9 @@ static int parse_id_map(const json_t *ns, const char *key, struct id_range *rang
 		r = volt_json_check_keys(item, keys, where);
 		if (r < 0)
 			return r;
-		if ((r = volt_json_get_int(item, "inside", true, where, 0, UINT32_MAX - 1, &inside)) < 0 ||
-		    (r = volt_json_get_int(item, "outside", true, where, 0, UINT32_MAX - 1, &outside)) < 0 ||
-		    (r = volt_json_get_int(item, "count", true, where, 1, UINT32_MAX - 1, &count)) < 0) {
+		if ((r = volt_json_get_int(&inside, item, "inside", true, where, 0, UINT32_MAX - 1)) < 0 ||
+		    (r = volt_json_get_int(&outside, item, "outside", true, where, 0, UINT32_MAX - 1)) < 0 ||
+		    (r = volt_json_get_int(&count, item, "count", true, where, 1, UINT32_MAX - 1)) < 0) {
 			if (r == -ENOENT)
 				return volt_error_set(EINVAL, "%s: needs 'inside', 'outside' and 'count'", where);
 			return r;
@@ -392,7 +392,7 @@ static int policy_from_json(volt_sec_policy **out, const json_t *root)
 	    (r = parse_scope(p, root)) < 0 || (r = parse_seccomp(p, root)) < 0 || (r = parse_capabilities(p, root)) < 0 ||
 	    (r = parse_userns(p, root)) < 0)
 		return r;
-	r = volt_json_get_bool(root, "no_new_privs", false, "policy", &p->no_new_privs);
+	r = volt_json_get_bool(&p->no_new_privs, root, "no_new_privs", false, "policy");
 	if (r < 0)
 		return r;
 	r = check_consistency(p);

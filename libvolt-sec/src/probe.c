@@ -120,7 +120,7 @@ static int add_gap(json_t *gaps, const char *fmt, ...)
 	return json_array_append_new(gaps, json_string(buf)) < 0 ? -ENOMEM : 0;
 }
 
-VOLT_API int volt_sec_policy_gaps(const volt_sec_policy *p, const volt_sec_support *s, json_t **out)
+VOLT_API int volt_sec_policy_gaps(json_t **out, const volt_sec_policy *p, const volt_sec_support *s)
 {
 	_cleanup_json_ json_t *gaps = json_array();
 	int abi, r = 0;

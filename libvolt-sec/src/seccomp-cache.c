@@ -281,7 +281,7 @@ int seccomp_cache_compile(const volt_sec_filter *filter, const char *dir, void *
 
 	*out_hit = false;
 	if (!dir)
-		return volt_sec_filter_compile(filter, out, out_len);
+		return volt_sec_filter_compile(out, out_len, filter);
 	r = open_cache_dir(dir, &dfd);
 	if (r < 0)
 		return r;
@@ -297,7 +297,7 @@ int seccomp_cache_compile(const volt_sec_filter *filter, const char *dir, void *
 		*out_hit = true;
 		return 0;
 	}
-	r = volt_sec_filter_compile(filter, out, out_len);
+	r = volt_sec_filter_compile(out, out_len, filter);
 	if (r == 0)
 		cache_write(dfd, name, key, secret, *out, *out_len);
 	explicit_bzero(secret, sizeof(secret));
@@ -306,8 +306,8 @@ int seccomp_cache_compile(const volt_sec_filter *filter, const char *dir, void *
 
 /* ---- A policy's program, compiled by one process and loaded by another ---- */
 
-VOLT_API int volt_sec_policy_seccomp_compile(const volt_sec_policy *p, const char *cache_dir, void **out,
-					     size_t *out_len)
+VOLT_API int volt_sec_policy_seccomp_compile(void **out, size_t *out_len, const volt_sec_policy *p,
+					     const char *cache_dir)
 {
 	volt_sec_filter *filter = NULL;
 	bool hit = false;

@@ -210,7 +210,7 @@ static int build_disk(const volt_vm *vm, volt_cas *cas, const char *image_name, 
 	}
 	/* Tag only once durable: a ref always names a complete disk. */
 	io.tag = ref;
-	r = volt_cas_import_image(cas, file, &io, out, NULL);
+	r = volt_cas_import_image(out, NULL, cas, file, &io);
 	if (r < 0)
 		volt_error_prefix(r, "import the disk of image '%s'", image_name);
 out:
@@ -236,7 +236,7 @@ int vm_disk_prepare(const volt_vm *vm, const char *image, uint64_t disk_size, ch
 	if (r < 0)
 		return r;
 	volt_cas_hash_to_hex(hex, &root);
-	r = volt_cas_stat(cas, hex, &entry);
+	r = volt_cas_stat(&entry, cas, hex);
 	if (r < 0)
 		return volt_error_prefix(r, "image '%s'", image);
 	is_image = entry->type == VOLT_CAS_ENTRY_IMAGE;
@@ -262,7 +262,7 @@ int vm_disk_prepare(const volt_vm *vm, const char *image, uint64_t disk_size, ch
 		if ((disk_size ? asprintf(&ref, VM_DISK_REF_PREFIX "%s-%lluM", hex, (unsigned long long)(disk_size / MIB))
 			       : asprintf(&ref, VM_DISK_REF_PREFIX "%s", hex)) < 0)
 			return volt_error_set(ENOMEM, NULL);
-		r = volt_cas_ref_get(cas, ref, &disk);
+		r = volt_cas_ref_get(&disk, cas, ref);
 		if (r == -ENOENT) {
 			volt_error_clear();
 			r = build_disk(vm, cas, image, hex, ref, disk_size, &disk);

@@ -29,7 +29,7 @@ int vm_image_apply(vm_image_config *out, const volt_vm *vm, const volt_vm_spec *
 	}
 	if (r < 0)
 		return r;
-	r = volt_img_image_get(cas, spec->image, &out->img);
+	r = volt_img_image_get(&out->img, cas, spec->image);
 	volt_cas_close(cas);
 	if (r == -ENOENT || r == -EINVAL) {
 		/* Not an OCI image record: a Stellarium ref or hash, or the built-in image. */

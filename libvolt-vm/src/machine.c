@@ -39,14 +39,14 @@ VOLT_API int volt_vm_open(volt_vm **out, const char *root)
 		return volt_error_set(ENOMEM, NULL);
 	vm->root = strdup(root);
 	if (!vm->root || asprintf(&vm->vms, "%s/vms", root) < 0 || asprintf(&vm->store, "%s/cas", root) < 0) {
-		volt_vm_free(vm);
+		volt_vm_close(vm);
 		return volt_error_set(ENOMEM, NULL);
 	}
 	*out = vm;
 	return 0;
 }
 
-VOLT_API volt_vm *volt_vm_free(volt_vm *vm)
+VOLT_API volt_vm *volt_vm_close(volt_vm *vm)
 {
 	if (!vm)
 		return NULL;

@@ -366,7 +366,7 @@ int blk_overlay_open(struct blk_backend **out, const char *store, const char *re
 		r = volt_error_prefix(r, "Stellarium store %s", store);
 		goto fail;
 	}
-	r = volt_cas_resolve(o->cas, ref, &o->root);
+	r = volt_cas_resolve(&o->root, o->cas, ref);
 	if (r < 0) {
 		r = volt_error_prefix(r, "image %s", ref);
 		goto fail;

@@ -219,7 +219,7 @@ int vm_sandbox(struct volt_vmm *vm)
 	r = vmm_sandbox_filter(&filter, vm->devices && vm->devices->n_read_dirs > 0);
 	if (r < 0)
 		return r;
-	r = volt_sec_filter_compile(filter, &bpf, &bpf_len);
+	r = volt_sec_filter_compile(&bpf, &bpf_len, filter);
 	if (r < 0)
 		return r;
 	/* The stats and the check below read these after Landlock closes the filesystem. */

@@ -22,7 +22,7 @@ static int blk_check(const void *o)
 {
 	const volt_vmm_disk_options *opts = o;
 
-	if (opts->version != VOLT_VMM_DISK_OPTIONS_VERSION)
+	if (!VERSION_SUPPORTED(opts->version, VOLT_VMM_DISK_OPTIONS_VERSION))
 		return volt_error_set(EINVAL, "volt_vmm_disk_options version %u is not supported",
 				      opts->version);
 	if (opts->flags & ~(unsigned int)VOLT_VMM_DISK_READ_ONLY)

@@ -32,7 +32,7 @@ static int net_check(const void *o)
 	const volt_vmm_net_options *opts = o;
 	int r;
 
-	if (opts->version != VOLT_VMM_NET_OPTIONS_VERSION)
+	if (!VERSION_SUPPORTED(opts->version, VOLT_VMM_NET_OPTIONS_VERSION))
 		return volt_error_set(EINVAL, "volt_vmm_net_options version %u is not supported",
 				      opts->version);
 	if (opts->flags & ~(unsigned int)VOLT_VMM_NET_MAC)

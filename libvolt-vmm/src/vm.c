@@ -214,7 +214,7 @@ static int64_t process_rss(const struct volt_vmm *vm)
 	return (int64_t)(resident * (unsigned long long)sysconf(_SC_PAGESIZE));
 }
 
-VOLT_API int volt_vmm_get_stats(const volt_vmm *vm, volt_vmm_stats *out)
+VOLT_API int volt_vmm_get_stats(volt_vmm_stats *out, const volt_vmm *vm)
 {
 	int64_t guest, rss;
 	uint64_t first;

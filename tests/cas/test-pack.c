@@ -233,7 +233,7 @@ START_TEST(test_removed_pack_forgotten_under_the_lock)
 	other = t_store(tmp);
 	ck_assert_int_eq(cas_block_exists(other, &h), 1);
 	/* A gc elsewhere drops the pack (no ref reaches the block). */
-	ck_assert_int_eq(volt_cas_gc(cas, 0, NULL), 0);
+	ck_assert_int_eq(volt_cas_gc(NULL, cas, 0), 0);
 	/* An importer taking the lock no longer trusts the pack it had loaded,
 	 * so it stores the block again rather than name a block that is gone. */
 	ck_assert_int_eq(cas_lock(other, false, true, &lock), 0);
@@ -265,7 +265,7 @@ START_TEST(test_migrate_format1)
 	ck_assert_int_eq(cas_store_init(store, CAS_FORMAT_LOOSE), 0);
 	ck_assert_int_eq(volt_cas_open(&old, store, NULL), 0);
 	o.tag = "t";
-	ck_assert_int_eq(volt_cas_import_dir(old, src, &o, &root, NULL), 0);
+	ck_assert_int_eq(volt_cas_import_dir(&root, NULL, old, src, &o), 0);
 	/* Format 1 writes loose files and no pack. */
 	{
 		char *packs = NULL;
@@ -276,12 +276,12 @@ START_TEST(test_migrate_format1)
 		free(packs);
 	}
 	ck_assert_int_eq(volt_cas_open(&stale, store, NULL), 0);
-	ck_assert_int_eq(volt_cas_migrate(old, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_migrate(&res, old, 0), 0);
 	ck_assert_uint_eq(res.format_before, 1);
 	/* A handle opened before the migration writes packs after it. */
 	t_write(src, "c", "new after the migration\n", 24);
 	o.tag = "u";
-	ck_assert_int_eq(volt_cas_import_dir(stale, src, &o, &root, NULL), 0);
+	ck_assert_int_eq(volt_cas_import_dir(&root, NULL, stale, src, &o), 0);
 	volt_cas_close(stale);
 	o.tag = "t";
 	ck_assert_uint_ge(res.blocks_packed, 4);
@@ -297,9 +297,9 @@ START_TEST(test_migrate_format1)
 	t_compare_trees(src, out);
 	volt_cas_close(old);
 	ck_assert_int_eq(volt_cas_open(&old, store, NULL), 0);
-	ck_assert_int_eq(volt_cas_fsck(old, 0, NULL, NULL, &fr), 0);
+	ck_assert_int_eq(volt_cas_fsck(&fr, old, 0, NULL, NULL), 0);
 	res = (volt_cas_migrate_result)VOLT_CAS_MIGRATE_RESULT_INIT;
-	ck_assert_int_eq(volt_cas_migrate(old, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_migrate(&res, old, 0), 0);
 	ck_assert_uint_eq(res.format_before, 2);
 	ck_assert_uint_eq(res.blocks_packed, 0);
 	volt_cas_close(old);
@@ -333,15 +333,15 @@ START_TEST(test_gc_merges_small_packs)
 		t_write(src, name, data, sizeof(data));
 		snprintf(tag, sizeof(tag), "t%d", i);
 		o.tag = tag;
-		ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &root, NULL), 0);
+		ck_assert_int_eq(volt_cas_import_dir(&root, NULL, cas, src, &o), 0);
 	}
 	ck_assert_int_eq(count_files(packs, ".idx"), 16);
-	ck_assert_int_eq(volt_cas_gc(cas, 0, NULL), 0);
+	ck_assert_int_eq(volt_cas_gc(NULL, cas, 0), 0);
 	ck_assert_int_eq(count_files(packs, ".idx"), 1);
 	ck_assert_int_eq(count_files(packs, ".pack"), 1);
 	ck_assert_int_eq(volt_cas_checkout(cas, "t15", out, NULL), 0);
 	t_compare_trees(src, out);
-	ck_assert_int_eq(volt_cas_fsck(cas, 0, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(volt_cas_fsck(NULL, cas, 0, NULL, NULL), 0);
 	free(packs);
 	free(src);
 	free(out);
@@ -378,7 +378,7 @@ START_TEST(test_quarantine_of_the_last_entry)
 	ck_assert_int_eq(pwrite(fd, &c, 1, (off_t)e.offset + 100), 1);
 	close(fd);
 	ck_assert_int_eq(cas_block_get(cas, &e.hash, &out, &len), -EBADMSG);
-	ck_assert_int_eq(volt_cas_fsck(cas, VOLT_CAS_FSCK_QUARANTINE, NULL, NULL, &fr), -EBADMSG);
+	ck_assert_int_eq(volt_cas_fsck(&fr, cas, VOLT_CAS_FSCK_QUARANTINE, NULL, NULL), -EBADMSG);
 	ck_assert_uint_eq(fr.corrupt, 1);
 	ck_assert_uint_eq(fr.quarantined, 1);
 	/* The three good blocks were copied out; the bad one is gone. */

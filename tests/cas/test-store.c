@@ -103,7 +103,7 @@ START_TEST(test_import_checkout_is_faithful)
 	char *src = make_tree(), *out = path_in("out"), *out2 = path_in("out2");
 
 	o.tag = "tree";
-	ck_assert_msg(volt_cas_import_dir(cas, src, &o, &h, &st) == 0, "%s", volt_error_message());
+	ck_assert_msg(volt_cas_import_dir(&h, &st, cas, src, &o) == 0, "%s", volt_error_message());
 	ck_assert_uint_eq(st.bytes, 6 + (3 << 20));
 	ck_assert_uint_gt(st.blocks_new, 10);
 	ck_assert_msg(volt_cas_checkout(cas, "tree", out, NULL) == 0, "%s", volt_error_message());
@@ -112,7 +112,7 @@ START_TEST(test_import_checkout_is_faithful)
 	/* A second import of the same tree: same root, nothing new. */
 	o.tag = NULL;
 	st = (volt_cas_progress)VOLT_CAS_PROGRESS_INIT;
-	ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &h2, &st), 0);
+	ck_assert_int_eq(volt_cas_import_dir(&h2, &st, cas, src, &o), 0);
 	ck_assert_mem_eq(h.bytes, h2.bytes, 32);
 	ck_assert_uint_eq(st.blocks_new, 0);
 
@@ -152,8 +152,8 @@ START_TEST(test_stat_and_list)
 	int n = 0;
 
 	o.tag = "t";
-	ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &h, NULL), 0);
-	ck_assert_int_eq(volt_cas_stat(cas, "t:sub/big", &e), 0);
+	ck_assert_int_eq(volt_cas_import_dir(&h, NULL, cas, src, &o), 0);
+	ck_assert_int_eq(volt_cas_stat(&e, cas, "t:sub/big"), 0);
 	ck_assert_int_eq(e->type, VOLT_CAS_ENTRY_REGULAR);
 	ck_assert_uint_eq(e->size, 3 << 20);
 	ck_assert_uint_eq(e->uid, 1234);
@@ -162,17 +162,17 @@ START_TEST(test_stat_and_list)
 	ck_assert_uint_eq(e->mtime_nsec, 123456789);
 	ck_assert_uint_eq(e->mode, 02755);
 	volt_cas_entry_free(e);
-	ck_assert_int_eq(volt_cas_stat(cas, "t:hello", &e), 0);
+	ck_assert_int_eq(volt_cas_stat(&e, cas, "t:hello"), 0);
 	ck_assert_uint_eq(e->n_xattrs, 2);
 	ck_assert_str_eq(e->xattrs[0].name, "user.binary");
 	ck_assert_uint_ne(e->link_group, 0);
 	volt_cas_entry_free(e);
-	ck_assert_int_eq(volt_cas_stat(cas, "t:abs-link", &e), 0);
+	ck_assert_int_eq(volt_cas_stat(&e, cas, "t:abs-link"), 0);
 	ck_assert_str_eq(e->target, "/etc/passwd");
 	volt_cas_entry_free(e);
-	ck_assert_int_eq(volt_cas_stat(cas, "t:nothing", &e), -ENOENT);
-	ck_assert_int_eq(volt_cas_stat(cas, "t:hello/x", &e), -ENOTDIR);
-	ck_assert_int_eq(volt_cas_stat(cas, "t:../x", &e), -EINVAL);
+	ck_assert_int_eq(volt_cas_stat(&e, cas, "t:nothing"), -ENOENT);
+	ck_assert_int_eq(volt_cas_stat(&e, cas, "t:hello/x"), -ENOTDIR);
+	ck_assert_int_eq(volt_cas_stat(&e, cas, "t:../x"), -EINVAL);
 	ck_assert_int_eq(volt_cas_list(cas, "t:sub", count_entry, &n), 0);
 	ck_assert_int_eq(n, 3);
 	ck_assert_int_eq(volt_cas_list(cas, "t:hello", count_entry, &n), -ENOTDIR);
@@ -196,7 +196,7 @@ START_TEST(test_image_random_reads)
 	t_write(tmp, "disk.img", data, size);
 	o.tag = "disk";
 	o.block_size = 16384;
-	ck_assert_msg(volt_cas_import_image(cas, img, &o, &h, &st) == 0, "%s", volt_error_message());
+	ck_assert_msg(volt_cas_import_image(&h, &st, cas, img, &o) == 0, "%s", volt_error_message());
 	/* The hole is not stored (the image object itself is about 10K). */
 	ck_assert_uint_le(st.bytes_new, size - (2 << 20) + 65536);
 	ck_assert_int_eq(volt_cas_image_open(&r, cas, "disk"), 0);
@@ -244,7 +244,7 @@ START_TEST(test_file_random_reads)
 	ck_assert_uint_eq(fread(data, 1, 3 << 20, f), 3 << 20);
 	fclose(f);
 	o.tag = "t";
-	ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &h, NULL), 0);
+	ck_assert_int_eq(volt_cas_import_dir(&h, NULL, cas, src, &o), 0);
 	ck_assert_int_eq(volt_cas_image_open(&r, cas, "t:sub/big"), 0);
 	ck_assert_uint_eq(volt_cas_image_block_size(r), 0);
 	for (unsigned i = 0; i < 200; i++) {
@@ -273,7 +273,7 @@ START_TEST(test_refs)
 	char *src = make_tree();
 	size_t n = 0;
 
-	ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &h, NULL), 0);
+	ck_assert_int_eq(volt_cas_import_dir(&h, NULL, cas, src, &o), 0);
 	ck_assert_int_eq(volt_cas_ref_set(cas, "b-ref", &h), 0);
 	ck_assert_int_eq(volt_cas_ref_set(cas, "a.ref_1", &h), 0);
 	ck_assert_int_eq(volt_cas_ref_set(cas, "../x", &h), -EINVAL);
@@ -281,21 +281,21 @@ START_TEST(test_refs)
 	ck_assert_int_eq(volt_cas_ref_set(cas, "a/b", &h), -EINVAL);
 	ck_assert_int_eq(volt_cas_ref_set(cas, "", &h), -EINVAL);
 	ck_assert_int_eq(volt_cas_ref_set(cas, "nothing", &zero), -ENOENT);
-	ck_assert_int_eq(volt_cas_ref_list(cas, &names, &n), 0);
+	ck_assert_int_eq(volt_cas_ref_list(&names, &n, cas), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(names[0], "a.ref_1");
 	ck_assert_str_eq(names[1], "b-ref");
 	ck_assert_ptr_null(names[2]);
-	volt_cas_strv_free(names);
-	ck_assert_int_eq(volt_cas_ref_get(cas, "b-ref", &g), 0);
+	volt_strv_free(names);
+	ck_assert_int_eq(volt_cas_ref_get(&g, cas, "b-ref"), 0);
 	ck_assert_mem_eq(g.bytes, h.bytes, 32);
 	ck_assert_int_eq(volt_cas_ref_delete(cas, "b-ref"), 0);
-	ck_assert_int_eq(volt_cas_ref_get(cas, "b-ref", &g), -ENOENT);
+	ck_assert_int_eq(volt_cas_ref_get(&g, cas, "b-ref"), -ENOENT);
 	ck_assert_int_eq(volt_cas_ref_delete(cas, "b-ref"), -ENOENT);
 	{
 		char hex[65];
 
-		ck_assert_int_eq(volt_cas_resolve(cas, volt_cas_hash_to_hex(hex, &h), &g), 0);
+		ck_assert_int_eq(volt_cas_resolve(&g, cas, volt_cas_hash_to_hex(hex, &h)), 0);
 		ck_assert_mem_eq(g.bytes, h.bytes, 32);
 		ck_assert_int_eq(volt_cas_hash_from_hex(&g, "xyz"), -EINVAL);
 	}
@@ -313,33 +313,33 @@ START_TEST(test_gc_keeps_referenced_removes_the_rest)
 	volt_cas_hash h, h2;
 
 	o.tag = "keep";
-	ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &h, NULL), 0);
+	ck_assert_int_eq(volt_cas_import_dir(&h, NULL, cas, src, &o), 0);
 	ck_assert_int_eq(mkdir(other, 0755), 0);
 	t_random(data, sizeof(data), 99);
 	t_write(other, "x", data, sizeof(data));
 	o.tag = NULL;
-	ck_assert_int_eq(volt_cas_import_dir(cas, other, &o, &h2, NULL), 0);
-	ck_assert_int_eq(volt_cas_gc(cas, VOLT_CAS_GC_DRY_RUN, &res), 0);
+	ck_assert_int_eq(volt_cas_import_dir(&h2, NULL, cas, other, &o), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, VOLT_CAS_GC_DRY_RUN), 0);
 	ck_assert_uint_ge(res.blocks_removed, 2);
 	res = (volt_cas_gc_result)VOLT_CAS_GC_RESULT_INIT;
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_ge(res.blocks_removed, 2);
 	ck_assert_uint_eq(res.refs, 1);
 	res = (volt_cas_gc_result)VOLT_CAS_GC_RESULT_INIT;
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_eq(res.blocks_removed, 0);
-	ck_assert_int_eq(volt_cas_fsck(cas, 0, NULL, NULL, &fr), 0);
+	ck_assert_int_eq(volt_cas_fsck(&fr, cas, 0, NULL, NULL), 0);
 	ck_assert_int_eq(volt_cas_checkout(cas, "keep", out, NULL), 0);
 	t_compare_trees(src, out);
 	{
 		char hex[65];
 
-		ck_assert_int_eq(volt_cas_resolve(cas, volt_cas_hash_to_hex(hex, &h2), &h), -ENOENT);
+		ck_assert_int_eq(volt_cas_resolve(&h, cas, volt_cas_hash_to_hex(hex, &h2)), -ENOENT);
 	}
 	/* After deleting the ref, everything goes. */
 	ck_assert_int_eq(volt_cas_ref_delete(cas, "keep"), 0);
 	res = (volt_cas_gc_result)VOLT_CAS_GC_RESULT_INIT;
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_eq(res.blocks_kept, 0);
 	free(src);
 	free(other);
@@ -407,7 +407,7 @@ START_TEST(test_corrupt_block_is_detected)
 	t_random(data, size, 3);
 	t_write(tmp, "d.img", data, size);
 	o.tag = "d";
-	ck_assert_int_eq(volt_cas_import_image(cas, img, &o, &h, NULL), 0);
+	ck_assert_int_eq(volt_cas_import_image(&h, NULL, cas, img, &o), 0);
 	ck_assert_int_eq(cas_image_load(cas, &h, &ci), 0);
 	corrupt_block(&ci.blocks[3], -1);
 	ck_assert_int_eq(volt_cas_image_open(&r, cas, "d"), 0);
@@ -419,11 +419,11 @@ START_TEST(test_corrupt_block_is_detected)
 	ck_assert_int_eq(volt_cas_checkout(cas, "d", out, NULL), -EBADMSG);
 
 	problems = 0;
-	ck_assert_int_eq(volt_cas_fsck(cas, 0, count_problem, NULL, &fr), -EBADMSG);
+	ck_assert_int_eq(volt_cas_fsck(&fr, cas, 0, count_problem, NULL), -EBADMSG);
 	ck_assert_uint_eq(fr.corrupt, 1);
 	ck_assert_int_ge(problems, 1);
 	fr = (volt_cas_fsck_result)VOLT_CAS_FSCK_RESULT_INIT;
-	ck_assert_int_eq(volt_cas_fsck(cas, VOLT_CAS_FSCK_QUARANTINE, NULL, NULL, &fr), -EBADMSG);
+	ck_assert_int_eq(volt_cas_fsck(&fr, cas, VOLT_CAS_FSCK_QUARANTINE, NULL, NULL), -EBADMSG);
 	ck_assert_uint_eq(fr.quarantined, 1);
 	{
 		struct dirent *de;
@@ -445,11 +445,11 @@ START_TEST(test_corrupt_block_is_detected)
 	}
 	/* Now it is missing; re-importing the same data repairs the store. */
 	fr = (volt_cas_fsck_result)VOLT_CAS_FSCK_RESULT_INIT;
-	ck_assert_int_eq(volt_cas_fsck(cas, 0, NULL, NULL, &fr), -EBADMSG);
+	ck_assert_int_eq(volt_cas_fsck(&fr, cas, 0, NULL, NULL), -EBADMSG);
 	ck_assert_uint_eq(fr.missing, 1);
-	ck_assert_int_eq(volt_cas_import_image(cas, img, &o, &h, NULL), 0);
+	ck_assert_int_eq(volt_cas_import_image(&h, NULL, cas, img, &o), 0);
 	fr = (volt_cas_fsck_result)VOLT_CAS_FSCK_RESULT_INIT;
-	ck_assert_int_eq(volt_cas_fsck(cas, 0, NULL, NULL, &fr), 0);
+	ck_assert_int_eq(volt_cas_fsck(&fr, cas, 0, NULL, NULL), 0);
 	cas_image_clear(&ci);
 	free(q);
 	free(data);
@@ -492,16 +492,16 @@ START_TEST(test_bad_options_refused)
 
 	ck_assert_int_eq(mkdir(src, 0755), 0);
 	o.chunk_avg = 3000;
-	ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &h, NULL), -EINVAL);
+	ck_assert_int_eq(volt_cas_import_dir(&h, NULL, cas, src, &o), -EINVAL);
 	o.chunk_avg = 0;
 	o.block_size = 1000;
-	ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &h, NULL), -EINVAL);
+	ck_assert_int_eq(volt_cas_import_dir(&h, NULL, cas, src, &o), -EINVAL);
 	o.block_size = 0;
 	o.tag = "bad/tag";
-	ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &h, NULL), -EINVAL);
+	ck_assert_int_eq(volt_cas_import_dir(&h, NULL, cas, src, &o), -EINVAL);
 	o.version = 99;
-	ck_assert_int_eq(volt_cas_import_dir(cas, src, &o, &h, NULL), -EINVAL);
-	ck_assert_int_eq(volt_cas_import_dir(NULL, src, NULL, &h, NULL), -EINVAL);
+	ck_assert_int_eq(volt_cas_import_dir(&h, NULL, cas, src, &o), -EINVAL);
+	ck_assert_int_eq(volt_cas_import_dir(&h, NULL, NULL, src, NULL), -EINVAL);
 	free(src);
 	{
 		volt_cas *c2 = NULL;
@@ -536,7 +536,7 @@ START_TEST(test_checkout_safe_limits_and_destinations)
 	if (root)
 		ck_assert_int_eq(setxattr(p, "trusted.volt", "x", 1, 0), 0);
 	free(p);
-	ck_assert_msg(volt_cas_import_dir(cas, src, NULL, &h, NULL) == 0, "%s", volt_error_message());
+	ck_assert_msg(volt_cas_import_dir(&h, NULL, cas, src, NULL) == 0, "%s", volt_error_message());
 	ck_assert_int_eq(volt_cas_ref_set(cas, "t", &h), 0);
 
 	/* SAFE: no device node, no set-ID bit on files, no trusted.* xattr; the rest as it was. */

@@ -84,7 +84,7 @@ static int import_ar(struct ar *a, volt_cas_hash *h)
 	t_write(tmp, "a.tar", a->buf, a->len);
 	fd = open(p, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
-	r = volt_cas_import_tar(cas, fd, NULL, h, NULL);
+	r = volt_cas_import_tar(h, NULL, cas, fd, NULL);
 	close(fd);
 	free(p);
 	return r;
@@ -134,7 +134,7 @@ START_TEST(test_tar_roundtrip_of_gnu_tar_archive)
 	fd = open(p, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	o.tag = "tar";
-	ck_assert_msg(volt_cas_import_tar(cas, fd, &o, &h, NULL) == 0, "%s", volt_error_message());
+	ck_assert_msg(volt_cas_import_tar(&h, NULL, cas, fd, &o) == 0, "%s", volt_error_message());
 	close(fd);
 	free(p);
 	ck_assert_msg(volt_cas_checkout(cas, "tar", out, NULL) == 0, "%s", volt_error_message());
@@ -247,7 +247,7 @@ START_TEST(test_tar_small_archive_contents)
 	ck_assert_msg(import_ar(&a, &h) == 0, "%s", volt_error_message());
 	volt_cas_hash_to_hex(hex, &h);
 	snprintf(spec, sizeof(spec), "%s:a/h", hex);
-	ck_assert_int_eq(volt_cas_stat(cas, spec, &e), 0);
+	ck_assert_int_eq(volt_cas_stat(&e, cas, spec), 0);
 	ck_assert_uint_eq(e->size, 7);
 	ck_assert_uint_ne(e->link_group, 0);
 	volt_cas_entry_free(e);

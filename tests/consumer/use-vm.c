@@ -17,7 +17,7 @@ int main(void)
 	if (volt_vm_open(&vm, "/nonexistent/volt-consumer") < 0 || volt_vm_list(&infos, &n, vm) < 0 || n != 0)
 		return 2;
 	volt_vm_info_list_free(infos);
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	printf("libvolt-vm %s: ok (core %s)\n", volt_vm_version(), volt_core_version());
 	return 0;
 }

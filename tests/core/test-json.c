@@ -75,29 +75,29 @@ START_TEST(getters_check_type_presence_and_range)
 	long long i = -1;
 	bool b = false;
 
-	ck_assert_int_eq(volt_json_get_string(v, "name", true, "cfg", &s), 0);
+	ck_assert_int_eq(volt_json_get_string(&s, v, "name", true, "cfg"), 0);
 	ck_assert_str_eq(s, "web");
-	ck_assert_int_eq(volt_json_get_int(v, "port", true, "cfg", 1, 65535, &i), 0);
+	ck_assert_int_eq(volt_json_get_int(&i, v, "port", true, "cfg", 1, 65535), 0);
 	ck_assert_int_eq(i, 80);
-	ck_assert_int_eq(volt_json_get_bool(v, "on", true, "cfg", &b), 0);
+	ck_assert_int_eq(volt_json_get_bool(&b, v, "on", true, "cfg"), 0);
 	ck_assert(b);
 
 	/* Absent and optional: 1, the default stays. */
 	s = "default";
-	ck_assert_int_eq(volt_json_get_string(v, "missing", false, "cfg", &s), 1);
+	ck_assert_int_eq(volt_json_get_string(&s, v, "missing", false, "cfg"), 1);
 	ck_assert_str_eq(s, "default");
 
-	ck_assert_fails_with(volt_json_get_string(v, "missing", true, "cfg", &s), ENOENT,
+	ck_assert_fails_with(volt_json_get_string(&s, v, "missing", true, "cfg"), ENOENT,
 			     "cfg: 'missing' is required");
-	ck_assert_fails_with(volt_json_get_string(v, "port", true, "cfg", &s), EINVAL,
+	ck_assert_fails_with(volt_json_get_string(&s, v, "port", true, "cfg"), EINVAL,
 			     "cfg: 'port' must be a string");
 	/* The parser refuses \u0000; objects built in memory are checked by the getter. */
 	ck_assert_int_eq(json_object_set_new(v, "nul", json_stringn("a\0b", 3)), 0);
-	ck_assert_fails_with(volt_json_get_string(v, "nul", true, "cfg", &s), EINVAL, "NUL");
-	ck_assert_fails_with(volt_json_get_int(v, "name", true, "cfg", 0, 10, &i), EINVAL, "must be an integer");
-	ck_assert_fails_with(volt_json_get_int(v, "big", true, "cfg", 1, 65535, &i), ERANGE,
+	ck_assert_fails_with(volt_json_get_string(&s, v, "nul", true, "cfg"), EINVAL, "NUL");
+	ck_assert_fails_with(volt_json_get_int(&i, v, "name", true, "cfg", 0, 10), EINVAL, "must be an integer");
+	ck_assert_fails_with(volt_json_get_int(&i, v, "big", true, "cfg", 1, 65535), ERANGE,
 			     "'big' is 70000, outside 1..65535");
-	ck_assert_fails_with(volt_json_get_bool(v, "port", true, "cfg", &b), EINVAL, "true or false");
+	ck_assert_fails_with(volt_json_get_bool(&b, v, "port", true, "cfg"), EINVAL, "true or false");
 	json_decref(v);
 }
 END_TEST

@@ -28,7 +28,7 @@ static void close_root(volt_ctr *ctr, char *root)
 {
 	ck_assert_int_eq(ctr_rm_rf(root), 0);
 	free(root);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 
 START_TEST(test_open)
@@ -45,8 +45,8 @@ START_TEST(test_open)
 	ck_assert_str_eq(ctr->containers, "/var/lib/volt/containers");
 	ck_assert_str_eq(ctr->bases, "/var/lib/volt/ctr-bases");
 	ck_assert_uint_eq(ctr->json_sync, 0);
-	ck_assert_ptr_null(volt_ctr_free(ctr));
-	ck_assert_ptr_null(volt_ctr_free(NULL));
+	ck_assert_ptr_null(volt_ctr_close(ctr));
+	ck_assert_ptr_null(volt_ctr_close(NULL));
 }
 END_TEST
 
@@ -60,7 +60,7 @@ START_TEST(test_durable)
 	ck_assert_uint_eq(ctr->json_sync, VOLT_JSON_NO_SYNC);
 	ck_assert_int_eq(volt_ctr_set_durable(ctr, true), 0);
 	ck_assert_uint_eq(ctr->json_sync, 0);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 END_TEST
 
@@ -92,22 +92,22 @@ START_TEST(test_null_arguments)
 	ck_assert_fails_with(volt_ctr_remove(NULL, "web", false), EINVAL, "ctr");
 	ck_assert_fails_with(volt_ctr_start(NULL, "web"), EINVAL, "ctr");
 	ck_assert_fails_with(volt_ctr_stop(NULL, "web", 0), EINVAL, "ctr");
-	ck_assert_fails_with(volt_ctr_run(NULL, "web", &st), EINVAL, "ctr");
-	ck_assert_fails_with(volt_ctr_run(ctr, "web", NULL), EINVAL, "exit_status");
-	ck_assert_fails_with(volt_ctr_run_console(ctr, "web", VOLT_CTR_CONSOLE_PIPE, NULL), EINVAL, "exit_status");
-	ck_assert_fails_with(volt_ctr_exec(NULL, "web", argv, &st), EINVAL, "ctr");
-	ck_assert_fails_with(volt_ctr_exec(ctr, "web", argv, NULL), EINVAL, "exit_status");
-	ck_assert_fails_with(volt_ctr_exec(ctr, "web", NULL, &st), EINVAL, "no command given");
-	ck_assert_fails_with(volt_ctr_exec(ctr, "web", (char *const[]){ NULL }, &st), EINVAL, "no command given");
-	ck_assert_fails_with(volt_ctr_exec(ctr, "web", (char *const[]){ (char *)"", NULL }, &st), EINVAL,
+	ck_assert_fails_with(volt_ctr_run(&st, NULL, "web"), EINVAL, "ctr");
+	ck_assert_fails_with(volt_ctr_run(NULL, ctr, "web"), EINVAL, "exit_status");
+	ck_assert_fails_with(volt_ctr_run_console(NULL, ctr, "web", VOLT_CTR_CONSOLE_PIPE), EINVAL, "exit_status");
+	ck_assert_fails_with(volt_ctr_exec(&st, NULL, "web", argv), EINVAL, "ctr");
+	ck_assert_fails_with(volt_ctr_exec(NULL, ctr, "web", argv), EINVAL, "exit_status");
+	ck_assert_fails_with(volt_ctr_exec(&st, ctr, "web", NULL), EINVAL, "no command given");
+	ck_assert_fails_with(volt_ctr_exec(&st, ctr, "web", (char *const[]){ NULL }), EINVAL, "no command given");
+	ck_assert_fails_with(volt_ctr_exec(&st, ctr, "web", (char *const[]){ (char *)"", NULL }), EINVAL,
 			     "no command given");
-	ck_assert_fails_with(volt_ctr_learn(NULL, "web", VOLT_CTR_CONSOLE_PIPE, &st, &j), EINVAL, "ctr");
-	ck_assert_fails_with(volt_ctr_learn(ctr, "web", VOLT_CTR_CONSOLE_PIPE, NULL, &j), EINVAL, "exit_status");
-	ck_assert_fails_with(volt_ctr_learn(ctr, "web", VOLT_CTR_CONSOLE_PIPE, &st, NULL), EINVAL, "out");
-	ck_assert_fails_with(volt_ctr_list(NULL, &infos, &n), EINVAL, "ctr");
-	ck_assert_fails_with(volt_ctr_list(ctr, NULL, &n), EINVAL, "out");
-	ck_assert_fails_with(volt_ctr_inspect(NULL, "web", &j), EINVAL, "ctr");
-	ck_assert_fails_with(volt_ctr_inspect(ctr, "web", NULL), EINVAL, "out");
+	ck_assert_fails_with(volt_ctr_learn(&j, &st, NULL, "web", VOLT_CTR_CONSOLE_PIPE), EINVAL, "ctr");
+	ck_assert_fails_with(volt_ctr_learn(&j, NULL, ctr, "web", VOLT_CTR_CONSOLE_PIPE), EINVAL, "exit_status");
+	ck_assert_fails_with(volt_ctr_learn(NULL, &st, ctr, "web", VOLT_CTR_CONSOLE_PIPE), EINVAL, "out");
+	ck_assert_fails_with(volt_ctr_list(&infos, &n, NULL), EINVAL, "ctr");
+	ck_assert_fails_with(volt_ctr_list(NULL, &n, ctr), EINVAL, "out");
+	ck_assert_fails_with(volt_ctr_inspect(&j, NULL, "web"), EINVAL, "ctr");
+	ck_assert_fails_with(volt_ctr_inspect(NULL, ctr, "web"), EINVAL, "out");
 	ck_assert_fails_with(volt_ctr_logs(NULL, "web", 1, 0, false), EINVAL, "ctr");
 	ck_assert_fails_with(volt_ctr_logs(ctr, "web", -1, 0, false), EINVAL, "fd");
 	ck_assert_fails_with(volt_ctr_set_restart(NULL, "web", "no"), EINVAL, "ctr");
@@ -122,17 +122,17 @@ START_TEST(test_null_arguments)
 	ck_assert_fails_with(volt_ctr_image_policy_attach(ctr, "busybox", NULL), EINVAL, "policy");
 	ck_assert_fails_with(volt_ctr_image_policy_detach(NULL, "busybox"), EINVAL, "ctr");
 	ck_assert_fails_with(volt_ctr_image_policy_detach(ctr, NULL), EINVAL, "image");
-	ck_assert_fails_with(volt_ctr_image_policy_get(NULL, "busybox", &j), EINVAL, "ctr");
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, NULL, &j), EINVAL, "image");
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, "busybox", NULL), EINVAL, "out");
+	ck_assert_fails_with(volt_ctr_image_policy_get(&j, NULL, "busybox"), EINVAL, "ctr");
+	ck_assert_fails_with(volt_ctr_image_policy_get(&j, ctr, NULL), EINVAL, "image");
+	ck_assert_fails_with(volt_ctr_image_policy_get(NULL, ctr, "busybox"), EINVAL, "out");
 	/* A name that is not one is refused before anything is looked up. */
 	ck_assert_fails_with(volt_ctr_create(ctr, "a/b", &spec), EINVAL, "'a/b'");
 	ck_assert_fails_with(volt_ctr_remove(ctr, "..", true), EINVAL, "'..'");
 	ck_assert_fails_with(volt_ctr_start(ctr, ""), EINVAL, "name is empty");
-	ck_assert_fails_with(volt_ctr_inspect(ctr, NULL, &j), EINVAL, "name is empty");
+	ck_assert_fails_with(volt_ctr_inspect(&j, ctr, NULL), EINVAL, "name is empty");
 	ck_assert_fails_with(volt_ctr_set_dns(ctr, "a b", NULL), EINVAL, "'a b'");
 	json_decref(policy);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 END_TEST
 
@@ -151,19 +151,19 @@ START_TEST(test_unknown_container)
 	ck_assert_fails_with(volt_ctr_remove(ctr, "ghost", true), ENOENT, "'ghost'");
 	ck_assert_fails_with(volt_ctr_start(ctr, "ghost"), ENOENT, "'ghost'");
 	ck_assert_fails_with(volt_ctr_stop(ctr, "ghost", 0), ENOENT, "'ghost'");
-	ck_assert_fails_with(volt_ctr_run(ctr, "ghost", &st), ENOENT, "'ghost'");
-	ck_assert_fails_with(volt_ctr_exec(ctr, "ghost", argv, &st), ENOENT, "'ghost'");
-	ck_assert_fails_with(volt_ctr_inspect(ctr, "ghost", &j), ENOENT, "'ghost'");
+	ck_assert_fails_with(volt_ctr_run(&st, ctr, "ghost"), ENOENT, "'ghost'");
+	ck_assert_fails_with(volt_ctr_exec(&st, ctr, "ghost", argv), ENOENT, "'ghost'");
+	ck_assert_fails_with(volt_ctr_inspect(&j, ctr, "ghost"), ENOENT, "'ghost'");
 	ck_assert_fails_with(volt_ctr_logs(ctr, "ghost", 1, 0, false), ENOENT, "'ghost'");
 	ck_assert_fails_with(volt_ctr_set_restart(ctr, "ghost", "always"), ENOENT, "'ghost'");
 	ck_assert_fails_with(volt_ctr_set_dns(ctr, "ghost", NULL), ENOENT, "'ghost'");
 	ck_assert_fails_with(volt_ctr_enable(ctr, "ghost", "/usr/bin/volt"), ENOENT, "'ghost'");
-	ck_assert_int_eq(volt_ctr_list(ctr, &infos, &n), 0);
+	ck_assert_int_eq(volt_ctr_list(&infos, &n, ctr), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_ptr_null(infos[0]);
 	ck_assert_ptr_null(volt_ctr_info_list_free(infos));
 	/* The length is optional: the list ends with NULL. */
-	ck_assert_int_eq(volt_ctr_list(ctr, &infos, NULL), 0);
+	ck_assert_int_eq(volt_ctr_list(&infos, NULL, ctr), 0);
 	ck_assert_ptr_null(infos[0]);
 	ck_assert_ptr_null(volt_ctr_info_list_free(infos));
 	ck_assert(!test_exists(containers));
@@ -300,7 +300,7 @@ START_TEST(test_create_remove)
 		free(prefix);
 	}
 	/* Listed and inspected as created, never run. */
-	ck_assert_int_eq(volt_ctr_list(ctr, &infos, &n), 0);
+	ck_assert_int_eq(volt_ctr_list(&infos, &n, ctr), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_ptr_null(infos[1]);
 	ck_assert_str_eq(infos[0]->name, "web");
@@ -309,7 +309,7 @@ START_TEST(test_create_remove)
 	ck_assert_int_eq(infos[0]->main_pid, 0);
 	ck_assert(!infos[0]->unit);
 	ck_assert_ptr_null(volt_ctr_info_list_free(infos));
-	ck_assert_int_eq(volt_ctr_inspect(ctr, "web", &inspect), 0);
+	ck_assert_int_eq(volt_ctr_inspect(&inspect, ctr, "web"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(inspect, "state"), "status")), "created");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(inspect, "state"), "unit")),
 			 "volt-container-web.service");
@@ -324,7 +324,7 @@ START_TEST(test_create_remove)
 		ck_assert_int_eq(ctr_state_record(&rec, 3, false, 1000000000), 0);
 		ctr_record_done(&rec);
 	}
-	ck_assert_int_eq(volt_ctr_inspect(ctr, "web", &inspect), 0);
+	ck_assert_int_eq(volt_ctr_inspect(&inspect, ctr, "web"), 0);
 	{
 		json_t *state = json_object_get(inspect, "state");
 
@@ -457,9 +457,9 @@ START_TEST(test_run_console_mode)
 	int st = -1;
 
 	test_record_dir(ctr, "web", TEST_CONFIG);
-	ck_assert_fails_with(volt_ctr_run_console(ctr, "web", (volt_ctr_console)4, &st), EINVAL,
+	ck_assert_fails_with(volt_ctr_run_console(&st, ctr, "web", (volt_ctr_console)4), EINVAL,
 			     "unknown console mode 4");
-	ck_assert_fails_with(volt_ctr_run_console(ctr, "web", (volt_ctr_console)-1, &st), EINVAL,
+	ck_assert_fails_with(volt_ctr_run_console(&st, ctr, "web", (volt_ctr_console)-1), EINVAL,
 			     "unknown console mode");
 	ck_assert_int_eq(st, -1);
 	close_root(ctr, root);
@@ -494,7 +494,7 @@ START_TEST(test_empty_record_listed)
 
 	test_record_dir(ctr, "good", TEST_CONFIG);
 	test_record_dir(ctr, "crashed", "");
-	ck_assert_msg(volt_ctr_list(ctr, &infos, &n) == 0, "one empty record fails the whole listing: %s",
+	ck_assert_msg(volt_ctr_list(&infos, &n, ctr) == 0, "one empty record fails the whole listing: %s",
 		      volt_error_message());
 	ck_assert_uint_ge(n, 1);
 	ck_assert_str_eq(infos[n - 1]->name, "good");
@@ -609,12 +609,12 @@ START_TEST(test_image_policy)
 
 	need_root();
 	ctr = open_root(&root);
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, "no-such-image", &got), ENOENT, "no-such-image");
+	ck_assert_fails_with(volt_ctr_image_policy_get(&got, ctr, "no-such-image"), ENOENT, "no-such-image");
 	ck_assert_fails_with(volt_ctr_image_policy_attach(ctr, "no-such-image", p), ENOENT, "no-such-image");
 	ck_assert_msg(volt_ctr_image_policy_attach(ctr, "busybox", p) == 0, "%s", volt_error_message());
 	file = attached_file(root);
 	assert_owned(file, S_IFREG | 0600, 0);
-	ck_assert_int_eq(volt_ctr_image_policy_get(ctr, "busybox", &got), 0);
+	ck_assert_int_eq(volt_ctr_image_policy_get(&got, ctr, "busybox"), 0);
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(got, "fs_write"), 0)), "/tmp");
 	json_decref(got);
 	got = NULL;
@@ -622,24 +622,24 @@ START_TEST(test_image_policy)
 	ck_assert_int_eq(volt_json_parse(&bad, "{\"fs_raed\": []}", 15), 0);
 	ck_assert_fails_with(volt_ctr_image_policy_attach(ctr, "busybox", bad), EINVAL, "fs_raed");
 	ck_assert(strstr(volt_error_message(), "image 'busybox'"));
-	ck_assert_int_eq(volt_ctr_image_policy_get(ctr, "busybox", &got), 0);
+	ck_assert_int_eq(volt_ctr_image_policy_get(&got, ctr, "busybox"), 0);
 	json_decref(got);
 	got = NULL;
 	/* Not a file Volt wrote: writable by others, or a link to one. */
 	ck_assert_int_eq(chmod(file, 0666), 0);
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, "busybox", &got), EPERM, file);
+	ck_assert_fails_with(volt_ctr_image_policy_get(&got, ctr, "busybox"), EPERM, file);
 	ck_assert_int_eq(chmod(file, 0600), 0);
 	other = test_path(root, "elsewhere.json");
 	ck_assert_int_eq(rename(file, other), 0);
 	ck_assert_int_eq(symlink(other, file), 0);
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, "busybox", &got), EPERM, file);
+	ck_assert_fails_with(volt_ctr_image_policy_get(&got, ctr, "busybox"), EPERM, file);
 	ck_assert_ptr_null(got);
 	/* Detach removes the link itself, never what it points to. */
 	ck_assert_int_eq(volt_ctr_image_policy_detach(ctr, "busybox"), 0);
 	ck_assert(!test_exists(file));
 	ck_assert(test_exists(other));
 	ck_assert_fails_with(volt_ctr_image_policy_detach(ctr, "busybox"), ENOENT, "image 'busybox' has no attached policy");
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, "busybox", &got), ENOENT, "image 'busybox' has no attached policy");
+	ck_assert_fails_with(volt_ctr_image_policy_get(&got, ctr, "busybox"), ENOENT, "image 'busybox' has no attached policy");
 	free(other);
 	free(file);
 	json_decref(bad);

@@ -38,7 +38,7 @@ static void teardown(struct fixture *f)
 	ctr_record_done(&f->rec);
 	ck_assert_int_eq(ctr_rm_rf(f->root), 0);
 	free(f->root);
-	volt_ctr_free(f->ctr);
+	volt_ctr_close(f->ctr);
 }
 
 /* @s with every "ROOT" replaced by @root. */
@@ -252,7 +252,7 @@ START_TEST(test_overlay_separator)
 	ck_assert_str_eq(out, "lowerdir=/b,upperdir=/u,workdir=/w");
 	free(out);
 	ctr_record_done(&rec);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 END_TEST
 

@@ -22,7 +22,7 @@ static void close_root(volt_ctr *ctr, char *root)
 {
 	ck_assert_int_eq(ctr_rm_rf(root), 0);
 	free(root);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 
 START_TEST(test_unit_name)
@@ -52,7 +52,7 @@ START_TEST(test_paths)
 	ck_assert_ptr_null(rec.config);
 	ck_assert_ptr_null(rec.base);
 	ctr_record_done(&rec);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 END_TEST
 
@@ -91,7 +91,7 @@ START_TEST(test_bad_names)
 	/* 63 characters is the longest. */
 	ck_assert_int_eq(ctr_record_paths(&rec, ctr, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), 0);
 	ctr_record_done(&rec);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 END_TEST
 

@@ -217,7 +217,7 @@ START_TEST(test_unit_start_bad_restart)
 	ctr_record_done(&rec);
 	ck_assert_int_eq(ctr_rm_rf(root), 0);
 	free(root);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 END_TEST
 

@@ -35,9 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (volt_sec_policy_to_json(p, &j) < 0 || volt_json_dump(&s, j, 0) < 0)
+	if (volt_sec_policy_to_json(&j, p) < 0 || volt_json_dump(&s, j, 0) < 0)
 		abort();
-	if (volt_sec_policy_parse(&q, s, strlen(s)) < 0 || volt_sec_policy_to_json(q, &k) < 0)
+	if (volt_sec_policy_parse(&q, s, strlen(s)) < 0 || volt_sec_policy_to_json(&k, q) < 0)
 		abort();
 	if (!json_equal(j, k))
 		abort();

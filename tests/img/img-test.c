@@ -133,7 +133,7 @@ int t_import_layer(volt_cas *cas, struct t_tar *t, enum t_comp c, const char *me
 	int fd = t_fd(blob, len), r;
 
 	t_digest(digest, blob, len);
-	r = volt_img_layer_import(cas, digest, media_type, fd, tree);
+	r = volt_img_layer_import(tree, cas, digest, media_type, fd);
 	close(fd);
 	free(blob);
 	return r;

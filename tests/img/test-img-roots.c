@@ -50,7 +50,7 @@ static void commit(const char *name)
 {
 	const char *v[] = { layer };
 
-	ck_assert_msg(volt_img_image_commit(cas, name, v, 1, CONFIG, strlen(CONFIG), NULL, NULL) == 0, "%s",
+	ck_assert_msg(volt_img_image_commit(NULL, cas, name, v, 1, CONFIG, strlen(CONFIG), NULL) == 0, "%s",
 		      volt_error_message());
 }
 
@@ -72,7 +72,7 @@ static void layer_ref(char out[80])
 static bool has_ref(const char *name, volt_cas_hash *out)
 {
 	volt_cas_hash h;
-	int r = volt_cas_ref_get(cas, name, out ? out : &h);
+	int r = volt_cas_ref_get(out ? out : &h, cas, name);
 
 	if (r == -ENOENT)
 		return false;
@@ -101,7 +101,7 @@ START_TEST(test_records_hold_refs_to_what_they_keep)
 	ck_assert(has_ref(ref, &h));
 	ck_assert_mem_eq(&h, &layer_tree, sizeof(h));
 	commit("r:1");
-	ck_assert_int_eq(volt_img_image_get(cas, "r:1", &img), 0);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "r:1"), 0);
 	image_ref(ref, "r:1");
 	ck_assert(has_ref(ref, &h));
 	ck_assert_mem_eq(&h, &img->record, sizeof(h));
@@ -120,14 +120,14 @@ START_TEST(test_remove_drops_the_refs_and_gc_frees)
 
 	commit("r:1");
 	ck_assert_int_eq(volt_img_roots_repair(cas, 0), 0);
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_eq(res.blocks_removed, 0);
-	ck_assert_int_eq(volt_img_image_remove(cas, "r:1", NULL), 0);
+	ck_assert_int_eq(volt_img_image_remove(NULL, cas, "r:1"), 0);
 	image_ref(ref, "r:1");
 	ck_assert(!has_ref(ref, NULL));
 	layer_ref(ref);
 	ck_assert(!has_ref(ref, NULL));
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_gt(res.blocks_removed, 0);
 }
 END_TEST
@@ -151,9 +151,9 @@ START_TEST(test_repair_gives_records_without_refs_theirs)
 	ck_assert(has_ref(ref, NULL));
 	layer_ref(ref);
 	ck_assert(has_ref(ref, NULL));
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_eq(res.blocks_removed, 0);
-	ck_assert_int_eq(volt_img_image_get(cas, "old:1", &img), 0);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "old:1"), 0);
 	volt_cas_hash_to_hex(hex, &img->root);
 	volt_img_image_free(img);
 	s = t_cat(cas, hex, "f");
@@ -172,19 +172,19 @@ START_TEST(test_repair_drops_refs_a_crash_left_without_a_record)
 	/* As a crash between a ref and its record leaves it: refs, no records. */
 	sh("rm oci/images/*.json");
 	sh("rm oci/layers/sha256-*");
-	ck_assert_int_eq(volt_img_image_list(cas, &names, &n), 0);
+	ck_assert_int_eq(volt_img_image_list(&names, &n, cas), 0);
 	ck_assert_uint_eq(n, 0);
-	volt_cas_strv_free(names);
+	volt_strv_free(names);
 	image_ref(ref, "crash:1");
 	layer_ref(lref);
 	/* Until the repair, the data stays. */
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_eq(res.blocks_removed, 0);
 	ck_assert_int_eq(volt_img_roots_repair(cas, VOLT_IMG_ROOTS_DRY_RUN), 0);
 	ck_assert(has_ref(ref, NULL) && has_ref(lref, NULL));
 	ck_assert_int_eq(volt_img_roots_repair(cas, 0), 0);
 	ck_assert(!has_ref(ref, NULL) && !has_ref(lref, NULL));
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_gt(res.blocks_removed, 0);
 }
 END_TEST

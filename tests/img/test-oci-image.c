@@ -50,9 +50,9 @@ static void commit(const char *name, const char *config)
 {
 	const char *v[] = { layer };
 
-	ck_assert_msg(volt_img_image_commit(cas, name, v, 1, config, strlen(config),
-						"sha256:2222222222222222222222222222222222222222222222222222222222222222",
-						NULL) == 0, "%s", volt_error_message());
+	ck_assert_msg(volt_img_image_commit(NULL, cas, name, v, 1, config,
+						strlen(config),
+						"sha256:2222222222222222222222222222222222222222222222222222222222222222") == 0, "%s", volt_error_message());
 }
 
 START_TEST(test_names_short_forms_and_ids_find_images)
@@ -62,30 +62,30 @@ START_TEST(test_names_short_forms_and_ids_find_images)
 
 	commit("127.0.0.1:5000/library/demo:1.0", CONFIG);
 	commit("demo", CONFIG2);
-	ck_assert_int_eq(volt_img_image_get(cas, "127.0.0.1:5000/library/demo:1.0", &img), 0);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "127.0.0.1:5000/library/demo:1.0"), 0);
 	ck_assert_str_eq(img->name, "127.0.0.1:5000/library/demo:1.0");
 	ck_assert_str_eq(img->manifest_digest, "sha256:2222222222222222222222222222222222222222222222222222222222222222");
 	snprintf(id, sizeof(id), "%.12s", img->id + 7);
 	img = volt_img_image_free(img);
-	ck_assert_int_eq(volt_img_image_get(cas, "demo:1.0", &img), 0);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "demo:1.0"), 0);
 	ck_assert_str_eq(img->name, "127.0.0.1:5000/library/demo:1.0");
 	img = volt_img_image_free(img);
-	ck_assert_int_eq(volt_img_image_get(cas, "library/demo:1.0", &img), 0);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "library/demo:1.0"), 0);
 	img = volt_img_image_free(img);
 	/* "demo" is demo:latest, an exact name. */
-	ck_assert_int_eq(volt_img_image_get(cas, "demo", &img), 0);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "demo"), 0);
 	ck_assert_str_eq(img->name, "demo:latest");
 	img = volt_img_image_free(img);
-	ck_assert_int_eq(volt_img_image_get(cas, id, &img), 0);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, id), 0);
 	ck_assert_str_eq(img->name, "127.0.0.1:5000/library/demo:1.0");
 	img = volt_img_image_free(img);
-	ck_assert_fails_with(volt_img_image_get(cas, "emo:1.0", &img), ENOENT, "no image named");
-	ck_assert_fails_with(volt_img_image_get(cas, "demo:2.0", &img), ENOENT, "no image named");
+	ck_assert_fails_with(volt_img_image_get(&img, cas, "emo:1.0"), ENOENT, "no image named");
+	ck_assert_fails_with(volt_img_image_get(&img, cas, "demo:2.0"), ENOENT, "no image named");
 	ck_assert_ptr_null(img);
 	/* Two registries, one short name: ambiguous, and the message names both. */
 	commit("registry.example/demo:1.0", CONFIG2);
-	ck_assert_fails_with(volt_img_image_get(cas, "demo:1.0", &img), ENOTUNIQ, "registry.example/demo:1.0");
-	ck_assert_int_eq(volt_img_image_get(cas, "registry.example/demo:1.0", &img), 0);
+	ck_assert_fails_with(volt_img_image_get(&img, cas, "demo:1.0"), ENOTUNIQ, "registry.example/demo:1.0");
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "registry.example/demo:1.0"), 0);
 	volt_img_image_free(img);
 }
 END_TEST
@@ -95,7 +95,7 @@ START_TEST(test_config_fields_come_through)
 	volt_img_image *img = NULL;
 
 	commit("c:1", CONFIG);
-	ck_assert_int_eq(volt_img_image_get(cas, "c:1", &img), 0);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "c:1"), 0);
 	ck_assert_ptr_nonnull(img->entrypoint);   /* [] stays an empty list */
 	ck_assert_ptr_null(img->entrypoint[0]);
 	ck_assert_ptr_null(img->cmd);             /* null stays absent */
@@ -131,11 +131,11 @@ START_TEST(test_bad_configs_are_refused_at_commit)
 	size_t n = 9;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_fails_with(volt_img_image_commit(cas, "bad", v, 1, bad[i], strlen(bad[i]), NULL, NULL),
+		ck_assert_fails_with(volt_img_image_commit(NULL, cas, "bad", v, 1, bad[i], strlen(bad[i]), NULL),
 				     EINVAL, "");
-	ck_assert_int_eq(volt_img_image_list(cas, &names, &n), 0);
+	ck_assert_int_eq(volt_img_image_list(&names, &n, cas), 0);
 	ck_assert_uint_eq(n, 0);
-	volt_cas_strv_free(names);
+	volt_strv_free(names);
 }
 END_TEST
 
@@ -150,24 +150,24 @@ START_TEST(test_tag_and_remove_prune_unused_layers_only)
 	ck_assert_int_eq(volt_img_image_tag(cas, "a:1", "b"), 0);
 	ck_assert_fails_with(volt_img_image_tag(cas, "nosuch", "c"), ENOENT, "nosuch");
 	ck_assert_fails_with(volt_img_image_tag(cas, "a:1", "bad name"), EINVAL, "invalid image name");
-	ck_assert_int_eq(volt_img_image_list(cas, &names, &n), 0);
+	ck_assert_int_eq(volt_img_image_list(&names, &n, cas), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(names[0], "a:1");
 	ck_assert_str_eq(names[1], "b:latest");
-	names = volt_cas_strv_free(names);
-	ck_assert_int_eq(volt_img_image_get(cas, "b", &img), 0);
+	names = volt_strv_free(names);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "b"), 0);
 	volt_img_image_free(img);
 	/* Two names of one id: removal by id is refused. */
-	ck_assert_int_eq(volt_img_image_get(cas, "a:1", &img), 0);
-	ck_assert_fails_with(volt_img_image_remove(cas, img->id, NULL), ENOTUNIQ, "remove them by name");
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "a:1"), 0);
+	ck_assert_fails_with(volt_img_image_remove(NULL, cas, img->id), ENOTUNIQ, "remove them by name");
 	volt_img_image_free(img);
-	ck_assert_int_eq(volt_img_image_remove(cas, "a:1", &full), 0);
+	ck_assert_int_eq(volt_img_image_remove(&full, cas, "a:1"), 0);
 	ck_assert_str_eq(full, "a:1");
 	free(full);
-	ck_assert_int_eq(volt_img_layer_lookup(cas, layer, &tree), 0); /* b still uses it */
-	ck_assert_int_eq(volt_img_image_remove(cas, "b:latest", NULL), 0);
-	ck_assert_int_eq(volt_img_layer_lookup(cas, layer, &tree), -ENOENT);
-	ck_assert_fails_with(volt_img_image_remove(cas, "b", NULL), ENOENT, "no image named");
+	ck_assert_int_eq(volt_img_layer_lookup(&tree, cas, layer), 0); /* b still uses it */
+	ck_assert_int_eq(volt_img_image_remove(NULL, cas, "b:latest"), 0);
+	ck_assert_int_eq(volt_img_layer_lookup(&tree, cas, layer), -ENOENT);
+	ck_assert_fails_with(volt_img_image_remove(NULL, cas, "b"), ENOENT, "no image named");
 }
 END_TEST
 
@@ -178,16 +178,16 @@ START_TEST(test_gc_frees_a_removed_image)
 	char hex[VOLT_CAS_HASH_HEX_SIZE], *s;
 
 	commit("g:1", CONFIG);
-	ck_assert_int_eq(volt_img_image_get(cas, "g:1", &img), 0);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "g:1"), 0);
 	volt_cas_hash_to_hex(hex, &img->root);
 	volt_img_image_free(img);
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_eq(res.blocks_removed, 0);
 	s = t_cat(cas, hex, "f");
 	ck_assert_str_eq(s, "f\n");
 	free(s);
-	ck_assert_int_eq(volt_img_image_remove(cas, "g:1", NULL), 0);
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_img_image_remove(NULL, cas, "g:1"), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_gt(res.blocks_removed, 0);
 	ck_assert_ptr_null(t_cat(cas, hex, "f"));
 }
@@ -206,12 +206,12 @@ START_TEST(test_corrupt_records_are_errors)
 	ck_assert_int_ge(asprintf(&p, "cd %s/store/oci/images && for f in *.json; do echo '{\"name\":1}' > $f; done", tmp), 0);
 	ck_assert_int_eq(system(p), 0);
 	free(p);
-	ck_assert_int_eq(volt_img_image_get(cas, "x:1", &img), -EBADMSG);
-	ck_assert_int_eq(volt_img_image_list(cas, &names, NULL), -EBADMSG);
+	ck_assert_int_eq(volt_img_image_get(&img, cas, "x:1"), -EBADMSG);
+	ck_assert_int_eq(volt_img_image_list(&names, NULL, cas), -EBADMSG);
 	/* The record's ref still keeps its data: gc (which reads no record)
 	 * frees nothing, and the repair before it keeps that ref. */
 	ck_assert_int_eq(volt_img_roots_repair(cas, 0), 0);
-	ck_assert_int_eq(volt_cas_gc(cas, 0, &res), 0);
+	ck_assert_int_eq(volt_cas_gc(&res, cas, 0), 0);
 	ck_assert_uint_eq(res.blocks_removed, 0);
 	/* Without its ref (a store of 0.3), what it keeps is unknown: the
 	 * repair refuses, and so the gc of volt and stellarium does not run. */
@@ -229,7 +229,7 @@ START_TEST(test_corrupt_records_are_errors)
 	{
 		volt_cas_hash t;
 
-		ck_assert_fails_with(volt_img_layer_lookup(cas, layer, &t), EINVAL, "corrupt");
+		ck_assert_fails_with(volt_img_layer_lookup(&t, cas, layer), EINVAL, "corrupt");
 	}
 }
 END_TEST

@@ -59,7 +59,7 @@ static void commit(const char *name, char digests[][72], size_t n, volt_cas_hash
 
 	for (size_t i = 0; i < n; i++)
 		v[i] = digests[i];
-	ck_assert_msg(volt_img_image_commit(cas, name, v, n, CONFIG, strlen(CONFIG), NULL, root) == 0, "%s",
+	ck_assert_msg(volt_img_image_commit(root, cas, name, v, n, CONFIG, strlen(CONFIG), NULL) == 0, "%s",
 		      volt_error_message());
 }
 
@@ -151,7 +151,7 @@ START_TEST(test_implied_parents_keep_the_lower_directory)
 	ck_assert_int_eq(t_import_layer(cas, &b, T_NONE, NULL, d[1], &t), 0);
 	commit("implied", d, 2, &root);
 	ck_assert_int_ge(asprintf(&spec, "%s:secret", volt_cas_hash_to_hex(hex, &root)), 0);
-	ck_assert_int_eq(volt_cas_stat(cas, spec, &e), 0);
+	ck_assert_int_eq(volt_cas_stat(&e, cas, spec), 0);
 	ck_assert_uint_eq(e->mode, 0700);
 	ck_assert_int_eq(e->mtime_sec, 1700000000);
 	volt_cas_entry_free(e);
@@ -193,13 +193,13 @@ START_TEST(test_lookup_finds_imported_layers_only)
 	char d[72];
 	volt_cas_hash t, t2;
 
-	ck_assert_fails_with(volt_img_layer_lookup(cas, "sha256:0000000000000000000000000000000000000000000000000000000000000000", &t),
+	ck_assert_fails_with(volt_img_layer_lookup(&t, cas, "sha256:0000000000000000000000000000000000000000000000000000000000000000"),
 			     ENOENT, "not imported");
-	ck_assert_fails_with(volt_img_layer_lookup(cas, "md5:00", &t), EINVAL, "invalid digest");
+	ck_assert_fails_with(volt_img_layer_lookup(&t, cas, "md5:00"), EINVAL, "invalid digest");
 	t_tar_add(&a, "x", '0', NULL, "x");
 	t_tar_finish(&a);
 	ck_assert_int_eq(t_import_layer(cas, &a, T_NONE, NULL, d, &t), 0);
-	ck_assert_int_eq(volt_img_layer_lookup(cas, d, &t2), 0);
+	ck_assert_int_eq(volt_img_layer_lookup(&t2, cas, d), 0);
 	ck_assert_mem_eq(&t, &t2, sizeof(t));
 	t_tar_free(&a);
 }
@@ -212,7 +212,7 @@ static void refused(struct t_tar *t, enum t_comp c, const char *mt, int err, con
 	volt_cas_hash tree;
 
 	ck_assert_fails_with(t_import_layer(cas, t, c, mt, d, &tree), err, needle);
-	ck_assert_int_eq(volt_img_layer_lookup(cas, d, &tree), -ENOENT);
+	ck_assert_int_eq(volt_img_layer_lookup(&tree, cas, d), -ENOENT);
 }
 
 START_TEST(test_hostile_layers_are_refused_with_nothing_recorded)
@@ -262,16 +262,16 @@ START_TEST(test_broken_streams_are_refused_with_nothing_recorded)
 	blob = t_compress(t.buf, t.len, T_GZIP, &len);
 	fd = t_fd(blob, len / 2);
 	t_digest(d, blob, len / 2);
-	ck_assert_fails_with(volt_img_layer_import(cas, d, MT_GZIP, fd, &tree), EBADMSG, "truncated");
-	ck_assert_int_eq(volt_img_layer_lookup(cas, d, &tree), -ENOENT);
+	ck_assert_fails_with(volt_img_layer_import(&tree, cas, d, MT_GZIP, fd), EBADMSG, "truncated");
+	ck_assert_int_eq(volt_img_layer_lookup(&tree, cas, d), -ENOENT);
 	close(fd);
 	/* Corrupt gzip: flipped bytes in the middle. */
 	blob[len / 2] ^= 0xff;
 	blob[len / 2 + 1] ^= 0xff;
 	fd = t_fd(blob, len);
 	t_digest(d, blob, len);
-	ck_assert_int_eq(volt_img_layer_import(cas, d, MT_GZIP, fd, &tree), -EBADMSG);
-	ck_assert_int_eq(volt_img_layer_lookup(cas, d, &tree), -ENOENT);
+	ck_assert_int_eq(volt_img_layer_import(&tree, cas, d, MT_GZIP, fd), -EBADMSG);
+	ck_assert_int_eq(volt_img_layer_lookup(&tree, cas, d), -ENOENT);
 	close(fd);
 	free(blob);
 	/* Declared gzip, is a plain tar. */
@@ -282,8 +282,8 @@ START_TEST(test_broken_streams_are_refused_with_nothing_recorded)
 	blob = t_compress(t.buf, t.len, T_ZSTD, &len);
 	fd = t_fd(blob, len - 5);
 	t_digest(d, blob, len - 5);
-	ck_assert_fails_with(volt_img_layer_import(cas, d, MT_ZSTD, fd, &tree), EBADMSG, "");
-	ck_assert_int_eq(volt_img_layer_lookup(cas, d, &tree), -ENOENT);
+	ck_assert_fails_with(volt_img_layer_import(&tree, cas, d, MT_ZSTD, fd), EBADMSG, "");
+	ck_assert_int_eq(volt_img_layer_lookup(&tree, cas, d), -ENOENT);
 	close(fd);
 	free(blob);
 	/* A plain tar cut inside a file. */
@@ -311,13 +311,13 @@ START_TEST(test_commit_of_a_missing_layer_records_nothing)
 	ck_assert_int_eq(t_import_layer(cas, &a, T_NONE, NULL, d, &t), 0);
 	v[0] = d;
 	v[1] = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
-	ck_assert_fails_with(volt_img_image_commit(cas, "demo", v, 2, CONFIG, strlen(CONFIG), NULL, &root),
+	ck_assert_fails_with(volt_img_image_commit(&root, cas, "demo", v, 2, CONFIG, strlen(CONFIG), NULL),
 			     ENOENT, "not imported");
-	ck_assert_fails_with(volt_img_image_commit(cas, "demo", v, 1, "[1]", 3, NULL, &root), EINVAL,
+	ck_assert_fails_with(volt_img_image_commit(&root, cas, "demo", v, 1, "[1]", 3, NULL), EINVAL,
 			     "not a JSON object");
-	ck_assert_fails_with(volt_img_image_commit(cas, "bad name", v, 1, CONFIG, strlen(CONFIG), NULL, &root),
+	ck_assert_fails_with(volt_img_image_commit(&root, cas, "bad name", v, 1, CONFIG, strlen(CONFIG), NULL),
 			     EINVAL, "invalid image name");
-	ck_assert_fails_with(volt_img_image_commit(cas, "demo", v, 1, CONFIG, strlen(CONFIG), "sha256:zz", &root),
+	ck_assert_fails_with(volt_img_image_commit(&root, cas, "demo", v, 1, CONFIG, strlen(CONFIG), "sha256:zz"),
 			     EINVAL, "manifest");
 	ck_assert_int_ge(asprintf(&p, "%s/store/oci/images", tmp), 0);
 	ck_assert(stat(p, &st) < 0 || st.st_nlink == 2);
@@ -373,7 +373,7 @@ START_TEST(test_gc_keeps_recorded_layers_and_images)
 	base_layer(&a);
 	ck_assert_int_eq(t_import_layer(cas, &a, T_GZIP, MT_GZIP, d[0], &t), 0);
 	commit("gc:1", d, 1, &root);
-	ck_assert_msg(volt_cas_gc(cas, 0, &res) == 0, "%s", volt_error_message());
+	ck_assert_msg(volt_cas_gc(&res, cas, 0) == 0, "%s", volt_error_message());
 	ck_assert_uint_eq(res.blocks_removed, 0);
 	assert_file(&root, "etc/hello", "hello from layer 1\n");
 	s = rootcat(&t, "etc/old");

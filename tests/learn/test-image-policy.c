@@ -35,7 +35,7 @@ static json_t *default_policy(void)
 	json_t *j = NULL;
 
 	ck_assert_int_eq(volt_sec_policy_new_default(&p), 0);
-	ck_assert_int_eq(volt_sec_policy_to_json(p, &j), 0);
+	ck_assert_int_eq(volt_sec_policy_to_json(&j, p), 0);
 	volt_sec_policy_free(p);
 	return j;
 }
@@ -62,14 +62,14 @@ START_TEST(attach_get_detach)
 	json_t *j = default_policy(), *got = NULL;
 
 	ck_assert_int_eq(volt_ctr_image_policy_attach(ctr, "busybox", j), 0);
-	ck_assert_int_eq(volt_ctr_image_policy_get(ctr, "busybox", &got), 0);
+	ck_assert_int_eq(volt_ctr_image_policy_get(&got, ctr, "busybox"), 0);
 	ck_assert(json_is_array(json_object_get(got, "fs_read")));
 	json_decref(got);
 	ck_assert_int_eq(volt_ctr_image_policy_detach(ctr, "busybox"), 0);
 	ck_assert_fails_with(volt_ctr_image_policy_detach(ctr, "busybox"), ENOENT, "no attached policy");
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, "busybox", &got), ENOENT, "no attached policy");
+	ck_assert_fails_with(volt_ctr_image_policy_get(&got, ctr, "busybox"), ENOENT, "no attached policy");
 	json_decref(j);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 END_TEST
 
@@ -84,7 +84,7 @@ START_TEST(attach_refuses_bad_input)
 	ck_assert_int_eq(volt_ctr_image_policy_attach(ctr, "busybox", NULL), -EINVAL);
 	json_decref(bad);
 	json_decref(j);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 END_TEST
 
@@ -98,21 +98,21 @@ START_TEST(stored_file_must_be_volts)
 	ck_assert_int_eq(volt_ctr_image_policy_attach(ctr, "busybox", j), 0);
 	path = stored_file();
 	ck_assert_int_eq(chmod(path, 0666), 0);
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, "busybox", &got), EPERM, "not a file Volt wrote");
+	ck_assert_fails_with(volt_ctr_image_policy_get(&got, ctr, "busybox"), EPERM, "not a file Volt wrote");
 	ck_assert_int_eq(chmod(path, 0600), 0);
 	snprintf(target, sizeof(target), "%s.real", path);
 	ck_assert_int_eq(rename(path, target), 0);
 	ck_assert_int_eq(symlink(target, path), 0);
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, "busybox", &got), EPERM, "not a file Volt wrote");
+	ck_assert_fails_with(volt_ctr_image_policy_get(&got, ctr, "busybox"), EPERM, "not a file Volt wrote");
 	unlink(path);
 	unlink(target);
 	/* Garbage Volt did write is refused by validation. */
 	ck_assert_int_eq(volt_file_write_atomic(path, "{\"fs_read\": 1}", 14, 0600), 0);
-	ck_assert_fails_with(volt_ctr_image_policy_get(ctr, "busybox", &got), EINVAL, "fs_read");
+	ck_assert_fails_with(volt_ctr_image_policy_get(&got, ctr, "busybox"), EINVAL, "fs_read");
 	unlink(path);
 	free(path);
 	json_decref(j);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 }
 END_TEST
 
@@ -145,11 +145,11 @@ START_TEST(learn_checks_arguments)
 	json_t *j = NULL;
 	int status;
 
-	ck_assert_int_eq(volt_ctr_learn(NULL, "x", VOLT_CTR_CONSOLE_PIPE, &status, &j), -EINVAL);
-	ck_assert_int_eq(volt_ctr_learn(ctr, "x", VOLT_CTR_CONSOLE_PIPE, NULL, &j), -EINVAL);
-	ck_assert_int_eq(volt_ctr_learn(ctr, "x", VOLT_CTR_CONSOLE_PIPE, &status, NULL), -EINVAL);
-	ck_assert_int_eq(volt_ctr_learn(ctr, "no-such-container", VOLT_CTR_CONSOLE_PIPE, &status, &j), -ENOENT);
-	volt_ctr_free(ctr);
+	ck_assert_int_eq(volt_ctr_learn(&j, &status, NULL, "x", VOLT_CTR_CONSOLE_PIPE), -EINVAL);
+	ck_assert_int_eq(volt_ctr_learn(&j, NULL, ctr, "x", VOLT_CTR_CONSOLE_PIPE), -EINVAL);
+	ck_assert_int_eq(volt_ctr_learn(NULL, &status, ctr, "x", VOLT_CTR_CONSOLE_PIPE), -EINVAL);
+	ck_assert_int_eq(volt_ctr_learn(&j, &status, ctr, "no-such-container", VOLT_CTR_CONSOLE_PIPE), -ENOENT);
+	volt_ctr_close(ctr);
 }
 END_TEST
 

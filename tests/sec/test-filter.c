@@ -228,7 +228,7 @@ static void child_load_compiled(void *arg)
 	size_t len = 0;
 
 	(void)arg;
-	if (volt_sec_filter_new_default(&f, VOLT_SEC_ACTION_ERRNO) < 0 || volt_sec_filter_compile(f, &bpf, &len) < 0)
+	if (volt_sec_filter_new_default(&f, VOLT_SEC_ACTION_ERRNO) < 0 || volt_sec_filter_compile(&bpf, &len, f) < 0)
 		_exit(CHILD_SETUP);
 	child_check(1, volt_sec_bpf_load(bpf, 7, 0) == -EINVAL, "odd length");
 	child_check(2, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "nnp");
@@ -244,8 +244,8 @@ START_TEST(test_compiled_program_loads)
 	size_t la = 0, lb = 0;
 
 	ck_assert_int_eq(volt_sec_filter_new_default(&f, VOLT_SEC_ACTION_ERRNO), 0);
-	ck_assert_int_eq(volt_sec_filter_compile(f, &a, &la), 0);
-	ck_assert_int_eq(volt_sec_filter_compile(f, &b, &lb), 0);
+	ck_assert_int_eq(volt_sec_filter_compile(&a, &la, f), 0);
+	ck_assert_int_eq(volt_sec_filter_compile(&b, &lb, f), 0);
 	ck_assert_uint_eq(la, lb);
 	ck_assert(memcmp(a, b, la) == 0);
 	ck_assert_uint_eq(la % 8, 0);

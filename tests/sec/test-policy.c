@@ -93,7 +93,7 @@ START_TEST(test_full_policy_round_trips)
 	json_t *j = NULL, *k = NULL;
 	char *s = NULL;
 
-	ck_assert_int_eq(volt_sec_policy_to_json(p, &j), 0);
+	ck_assert_int_eq(volt_sec_policy_to_json(&j, p), 0);
 	ck_assert_int_eq(volt_json_dump(&s, j, VOLT_JSON_SORTED), 0);
 	ck_assert_msg(strstr(s, "\"fs_read\":[\"/a\",\"/b\"]") != NULL, "%s", s);
 	ck_assert_msg(strstr(s, "\"capabilities\":[\"CAP_CHOWN\",\"CAP_NET_BIND_SERVICE\"]") != NULL, "%s", s);
@@ -102,7 +102,7 @@ START_TEST(test_full_policy_round_trips)
 	/* gid_map defaults to the uid_map. */
 	ck_assert_msg(strstr(s, "\"gid_map\":[{\"count\":65536,\"inside\":0,\"outside\":100000}]") != NULL, "%s", s);
 	q = parse_ok(s);
-	ck_assert_int_eq(volt_sec_policy_to_json(q, &k), 0);
+	ck_assert_int_eq(volt_sec_policy_to_json(&k, q), 0);
 	ck_assert(json_equal(j, k));
 	ck_assert_uint_eq(q->caps_mask, (1ULL << 0) | (1ULL << 10));
 	free(s);
@@ -124,10 +124,10 @@ START_TEST(test_default_policy_round_trips)
 	ck_assert(strv_contains(&p->fs_execute, "/usr"));
 	ck_assert(strv_contains(&p->fs_write, "/tmp"));
 	ck_assert(!strv_contains(&p->fs_write, "/dev"));
-	ck_assert_int_eq(volt_sec_policy_to_json(p, &j), 0);
+	ck_assert_int_eq(volt_sec_policy_to_json(&j, p), 0);
 	ck_assert_int_eq(volt_json_dump(&s, j, 0), 0);
 	q = parse_ok(s);
-	ck_assert_int_eq(volt_sec_policy_to_json(q, &k), 0);
+	ck_assert_int_eq(volt_sec_policy_to_json(&k, q), 0);
 	ck_assert(json_equal(j, k));
 	free(s);
 	json_decref(j);
@@ -219,13 +219,13 @@ START_TEST(test_gaps_on_older_kernels)
 	s.landlock_abi = 5;
 	s.seccomp = true;
 	s.user_namespaces = true;
-	ck_assert_int_eq(volt_sec_policy_gaps(p, &s, &gaps), 0);
+	ck_assert_int_eq(volt_sec_policy_gaps(&gaps, p, &s), 0);
 	ck_assert_uint_eq(json_array_size(gaps), 0);
 	json_decref(gaps);
 	volt_sec_policy_free(p);
 	p = parse_ok("{\"fs_read\": [\"/\"], \"net_bind\": [80], \"scope\": [\"signal\"], \"user_namespace\": "
 		     "{\"uid_map\": [{\"inside\": 0, \"outside\": 100000, \"count\": 1}]}}");
-	ck_assert_int_eq(volt_sec_policy_gaps(p, &s, &gaps), 0);
+	ck_assert_int_eq(volt_sec_policy_gaps(&gaps, p, &s), 0);
 	ck_assert_int_eq(volt_json_dump(&dump, gaps, 0), 0);
 	ck_assert_msg(strstr(dump, "needs Landlock ABI 6"), "%s", dump);
 	free(dump);
@@ -233,7 +233,7 @@ START_TEST(test_gaps_on_older_kernels)
 
 	s.landlock_abi = 3;
 	s.user_namespaces = false;
-	ck_assert_int_eq(volt_sec_policy_gaps(p, &s, &gaps), 0);
+	ck_assert_int_eq(volt_sec_policy_gaps(&gaps, p, &s), 0);
 	ck_assert_int_eq(volt_json_dump(&dump, gaps, 0), 0);
 	ck_assert_msg(strstr(dump, "need Landlock ABI 4") && strstr(dump, "ioctl") && strstr(dump, "user_namespace"),
 		      "%s", dump);
@@ -243,7 +243,7 @@ START_TEST(test_gaps_on_older_kernels)
 
 	s.landlock_abi = 0;
 	s.landlock_errno = EPERM;
-	ck_assert_int_eq(volt_sec_policy_gaps(p, &s, &gaps), 0);
+	ck_assert_int_eq(volt_sec_policy_gaps(&gaps, p, &s), 0);
 	ck_assert_int_eq(volt_json_dump(&dump, gaps, 0), 0);
 	ck_assert_msg(strstr(dump, "system-call-filter"), "%s", dump);
 	free(dump);
@@ -251,7 +251,7 @@ START_TEST(test_gaps_on_older_kernels)
 
 	s.landlock_abi = 7;
 	s.user_namespaces = true;
-	ck_assert_int_eq(volt_sec_policy_gaps(p, &s, &gaps), 0);
+	ck_assert_int_eq(volt_sec_policy_gaps(&gaps, p, &s), 0);
 	ck_assert_uint_eq(json_array_size(gaps), 0);
 	json_decref(gaps);
 	volt_sec_policy_free(p);
@@ -268,7 +268,7 @@ START_TEST(test_fs_deny_and_userns_false)
 	ck_assert_uint_eq(p->fs_deny.n, 2);
 	ck_assert_str_eq(p->fs_deny.items[0], "/etc/shadow");
 	ck_assert(p->userns_off && !p->userns);
-	ck_assert_int_eq(volt_sec_policy_to_json(p, &j), 0);
+	ck_assert_int_eq(volt_sec_policy_to_json(&j, p), 0);
 	ck_assert_int_eq(volt_json_dump(&dump, j, 0), 0);
 	ck_assert_msg(strstr(dump, "\"user_namespace\":false") && strstr(dump, "ssh_host_*_key"), "%s", dump);
 	volt_sec_policy_free(p);
@@ -308,7 +308,7 @@ START_TEST(test_warnings_say_why)
 	json_t *w = NULL;
 	char *dump = NULL;
 
-	ck_assert_int_eq(volt_sec_policy_warnings(p, &w), 0);
+	ck_assert_int_eq(volt_sec_policy_warnings(&w, p), 0);
 	ck_assert_uint_eq(json_array_size(w), 2);
 	ck_assert_int_eq(volt_json_dump(&dump, w, 0), 0);
 	ck_assert_msg(strstr(dump, "never seen by seccomp") && strstr(dump, "take over"), "%s", dump);
@@ -316,7 +316,7 @@ START_TEST(test_warnings_say_why)
 	json_decref(w);
 	volt_sec_policy_free(p);
 	ck_assert_int_eq(volt_sec_policy_new_default(&p), 0);
-	ck_assert_int_eq(volt_sec_policy_warnings(p, &w), 0);
+	ck_assert_int_eq(volt_sec_policy_warnings(&w, p), 0);
 	ck_assert_uint_eq(json_array_size(w), 0);
 	json_decref(w);
 	volt_sec_policy_free(p);

@@ -111,8 +111,8 @@ START_TEST(open_wants_an_absolute_root)
 	ck_assert_int_eq(volt_vm_open(NULL, "/r"), -EINVAL);
 	ck_assert_int_eq(volt_vm_open(&vm, NULL), -EINVAL);
 	ck_assert_int_eq(volt_vm_open(&vm, "/r"), 0);
-	ck_assert_ptr_null(volt_vm_free(vm));
-	ck_assert_ptr_null(volt_vm_free(NULL));
+	ck_assert_ptr_null(volt_vm_close(vm));
+	ck_assert_ptr_null(volt_vm_close(NULL));
 	ck_assert_str_eq(volt_vm_version(), VOLT_VERSION_STRING);
 }
 END_TEST
@@ -147,7 +147,7 @@ START_TEST(names_states_and_paths)
 	ck_assert_fails_with(vm_record_paths(&rec, vm, ""), EINVAL, "VM name");
 	ck_assert_fails_with(vm_record_paths(&rec, vm, NULL), EINVAL, "VM name: missing");
 	vm_record_done(&rec);
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 
 	vm_mac_for(mac, 0x1234);
 	ck_assert_str_eq(mac, "52:54:00:d5:12:34");
@@ -234,7 +234,7 @@ START_TEST(records_read_back)
 	ck_assert_fails_with(vm_record_load(&rec, vm, "half"), ENOENT, "no VM named 'half'");
 	vm_record_done(&rec);
 
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	teardown();
 }
 END_TEST
@@ -294,7 +294,7 @@ START_TEST(inspect_and_remove)
 		ck_assert_fails_with(volt_vm_logs(vm, "web", 1, 0, false), EOPNOTSUPP, "systemd journal");
 		ck_assert_fails_with(volt_vm_stop(vm, "web", 0), ESRCH, "is not running");
 	}
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	unsetenv("VOLT_VOLTVM");
 	teardown();
 }
@@ -364,7 +364,7 @@ START_TEST(create_refuses_bad_specs)
 	snprintf(comma_root, sizeof(comma_root), "%s/a,b", root);
 	ck_assert_int_eq(volt_vm_open(&comma, comma_root), 0);
 	ck_assert_fails_with(volt_vm_create(comma, "bad", &spec), EINVAL, "VMs need a path without commas");
-	volt_vm_free(comma);
+	volt_vm_close(comma);
 
 	/* Names. */
 	ck_assert_fails_with(volt_vm_create(vm, "../up", &spec), EINVAL, "VM name");
@@ -378,7 +378,7 @@ START_TEST(create_refuses_bad_specs)
 	/* An existing VM's name is taken. */
 	plant_record("taken", "busybox", 1, NULL);
 	ck_assert_fails_with(volt_vm_create(vm, "taken", &spec), EEXIST, "a VM named 'taken' already exists");
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	teardown();
 }
 END_TEST
@@ -514,7 +514,7 @@ START_TEST(create_writes_the_record)
 	ck_assert_fails_with(volt_vm_create(vm, "rec", &spec), EEXIST, "already exists");
 	ck_assert_int_eq(volt_vm_remove(vm, "rec", false), 0);
 	ck_assert(!vm_dir_exists("rec"));
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	teardown();
 }
 END_TEST
@@ -539,7 +539,7 @@ START_TEST(run_in_the_foreground)
 
 	setenv("VOLT_VOLTVM", "/nonexistent/voltvm", 1);
 	ck_assert_fails_with(volt_vm_run(&status, vm, "once"), ENOENT, "voltvm /nonexistent/voltvm");
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	unsetenv("VOLT_VOLTVM");
 	teardown();
 }

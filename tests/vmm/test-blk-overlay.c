@@ -61,7 +61,7 @@ static void import(const char *path, const char *tag)
 	io.block_size = BS;
 	io.tag = tag;
 	ck_assert_msg(volt_cas_open(&cas, store, &oo) == 0, "%s", volt_error_message());
-	ck_assert_msg(volt_cas_import_image(cas, path, &io, &root, NULL) == 0, "%s",
+	ck_assert_msg(volt_cas_import_image(&root, NULL, cas, path, &io) == 0, "%s",
 		      volt_error_message());
 	volt_cas_close(cas);
 }

@@ -77,15 +77,15 @@ START_TEST(no_kvm_vm_loads_and_refuses_to_run)
 	ck_assert_int_eq(volt_vmm_new(&vm, &c), 0);
 	ck_assert_int_eq(volt_vmm_run(vm), -ENODEV);
 	ck_assert_int_eq(volt_vmm_exit_reason(vm), VOLT_VMM_EXIT_NONE);
-	ck_assert_int_eq(volt_vmm_get_stats(vm, &st), 0);
+	ck_assert_int_eq(volt_vmm_get_stats(&st, vm), 0);
 	ck_assert_uint_eq(st.guest_memory_bytes, 32ULL << 20);
 	ck_assert_uint_gt(st.guest_resident_bytes, 0);
 	ck_assert_uint_ge(st.process_rss_bytes, st.guest_resident_bytes);
 	ck_assert_uint_eq(st.new_to_first_run_ns, 0);
 	st.version = 7;
-	ck_assert_int_eq(volt_vmm_get_stats(vm, &st), -EINVAL);
+	ck_assert_int_eq(volt_vmm_get_stats(&st, vm), -EINVAL);
 	st.version = 0;
-	ck_assert_int_eq(volt_vmm_get_stats(vm, &st), -EINVAL);
+	ck_assert_int_eq(volt_vmm_get_stats(&st, vm), -EINVAL);
 	ck_assert_ptr_null(volt_vmm_free(vm));
 	unlink(path);
 }
@@ -150,7 +150,7 @@ START_TEST(before_run_hook_runs_once_and_can_veto)
 	ck_assert_int_eq(volt_vmm_run(vm), 0);
 	ck_assert_int_eq(h.calls, 2);
 	ck_assert_int_eq(volt_vmm_exit_reason(vm), VOLT_VMM_EXIT_RESET);
-	ck_assert_int_eq(volt_vmm_get_stats(vm, &st), 0);
+	ck_assert_int_eq(volt_vmm_get_stats(&st, vm), 0);
 	ck_assert_uint_gt(st.new_to_first_run_ns, 0);
 	ck_assert_uint_gt(st.first_run_boottime_ns, 0);
 	ck_assert_int_eq(read(pipefd[0], out, sizeof(out) - 1), 3);

@@ -291,7 +291,7 @@ static void run_child(void)
 	if (read(pipefd[0], out, 3) != 3 || strcmp(out, "ok\n") != 0)
 		problem("guest output", -1, errno, "\"ok\"");
 	/* The stats read /proc through descriptors opened before the sandbox. */
-	if (volt_vmm_get_stats(vm, &st) < 0 || st.process_rss_bytes == 0)
+	if (volt_vmm_get_stats(&st, vm) < 0 || st.process_rss_bytes == 0)
 		problem("stats under the sandbox", -1, errno, "success");
 	f = proc_file_reopen(status_fd, "/proc/self/status");
 	while (f && fgets(line, sizeof(line), f)) {

@@ -49,7 +49,7 @@ int cli_reclaim(const struct cli_global *g, const char *verb, const char *help, 
 	 * --rootfs containers have bases without any store. */
 	r = volt_root_resolve(&root, g->root);
 	if (r >= 0)
-		r = volt_cas_bases_gc(root, bflags, &out->bases);
+		r = volt_cas_bases_gc(&out->bases, root, bflags);
 	if (r >= 0)
 		r = volt_root_subdir(&store, root, "cas", 0);
 	if (r >= 0) {
@@ -63,7 +63,7 @@ int cli_reclaim(const struct cli_global *g, const char *verb, const char *help, 
 			r = volt_img_roots_repair(cas, (flags & VOLT_CAS_GC_DRY_RUN ? VOLT_IMG_ROOTS_DRY_RUN : 0) |
 						       (flags & VOLT_CAS_GC_NO_WAIT ? VOLT_IMG_ROOTS_NO_WAIT : 0));
 			if (r >= 0)
-				r = volt_cas_gc(cas, flags, &out->blocks);
+				r = volt_cas_gc(&out->blocks, cas, flags);
 			volt_cas_close(cas);
 		}
 	}

@@ -157,8 +157,8 @@ static int cmd_delete(shim *s)
 		r = volt_ctr_remove(ctr, name, true);
 		if (r < 0 && r != -ENOENT)
 			fprintf(stderr, "remove Volt container %s: %s\n", name, volt_error_message());
-		volt_ctr_free(ctr);
-		if (volt_cas_bases_gc(s->root, 0, NULL) < 0)
+		volt_ctr_close(ctr);
+		if (volt_cas_bases_gc(NULL, s->root, 0) < 0)
 			fprintf(stderr, "collect unused bases of %s: %s\n", s->root, volt_error_message());
 	}
 	if (s->args.bundle && asprintf(&rootfs, "%s/rootfs", s->args.bundle) >= 0)

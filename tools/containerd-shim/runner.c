@@ -66,7 +66,7 @@ static int run_workload(shim *s, shim_proc *p, volt_ctr_console console)
 		pid_t init = s->task->procs->pid;
 
 		for (int i = 0;; i++) {
-			r = volt_ctr_exec(s->task->ctr, s->task->name, p->argv, &status);
+			r = volt_ctr_exec(&status, s->task->ctr, s->task->name, p->argv);
 			if (r != -ESRCH || i >= 500 || init <= 0 || kill(init, 0) < 0) {
 				if (r < 0 && s->args.debug)
 					shim_log("exec %s: %d tries, init %d: %s", p->exec_id, i + 1, (int)init,
@@ -77,7 +77,7 @@ static int run_workload(shim *s, shim_proc *p, volt_ctr_console console)
 			usleep(20000);
 		}
 	} else
-		r = volt_ctr_run_console(s->task->ctr, s->task->name, console, &status);
+		r = volt_ctr_run_console(&status, s->task->ctr, s->task->name, console);
 	if (r < 0) {
 		dprintf(2, "containerd-shim-volt-v2: %s: %s\n", s->task->name,
 			volt_error_message() ? volt_error_message() : strerror(-r));

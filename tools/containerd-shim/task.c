@@ -113,7 +113,7 @@ static void task_free(shim_task *t)
 		t->procs = p->next;
 		proc_free(p);
 	}
-	volt_ctr_free(t->ctr);
+	volt_ctr_close(t->ctr);
 	free(t->id);
 	free(t->bundle);
 	free(t->rootfs);
@@ -143,7 +143,7 @@ static int task_teardown(shim_task *t, const char *root)
 		if (r < 0)
 			shim_log("remove container %s: %s", t->name, volt_error_message());
 		/* Its base was a copy of this bundle's rootfs, for nobody else. */
-		if (volt_cas_bases_gc(root, 0, NULL) < 0)
+		if (volt_cas_bases_gc(NULL, root, 0) < 0)
 			shim_log("collect unused bases of %s: %s", root, volt_error_message());
 	}
 	if (t->rootfs_mounted && shim_rootfs_unmount(t->rootfs) < 0)

@@ -215,7 +215,7 @@ int verb_stat(const struct cli_global *g, int argc, char **argv)
 	r = st_simple_options(g, argc, argv, stat_help, &json, 1, 1);
 	if (r >= 0)
 		return r;
-	if (st_open(g, false, &cas) < 0 || volt_cas_stat(cas, argv[optind], &e) < 0) {
+	if (st_open(g, false, &cas) < 0 || volt_cas_stat(&e, cas, argv[optind]) < 0) {
 		volt_cas_close(cas);
 		return cli_fail(g->program);
 	}

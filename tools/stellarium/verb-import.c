@@ -97,17 +97,17 @@ int verb_import(const struct cli_global *g, int argc, char **argv)
 		return cli_fail(g->program);
 	o.progress = st_progress;
 	if (image) {
-		r = volt_cas_import_image(cas, image, &o, &root, &st);
+		r = volt_cas_import_image(&root, &st, cas, image, &o);
 	} else if (tar) {
 		fd = strcmp(tar, "-") == 0 ? STDIN_FILENO : open(tar, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			r = volt_error_set_errno(errno, "open %s", tar);
 		else
-			r = volt_cas_import_tar(cas, fd, &o, &root, &st);
+			r = volt_cas_import_tar(&root, &st, cas, fd, &o);
 		if (fd > STDIN_FILENO)
 			close(fd);
 	} else {
-		r = volt_cas_import_dir(cas, dir, &o, &root, &st);
+		r = volt_cas_import_dir(&root, &st, cas, dir, &o);
 	}
 	st_progress_end();
 	volt_cas_close(cas);

@@ -140,7 +140,7 @@ int verb_fsck(const struct cli_global *g, int argc, char **argv)
 	if (st_open(g, false, &cas) < 0)
 		return cli_fail(g->program);
 	c.problems = json_array();
-	r = volt_cas_fsck(cas, flags, on_problem, &c, &res);
+	r = volt_cas_fsck(&res, cas, flags, on_problem, &c);
 	volt_cas_close(cas);
 	if (r < 0 && r != -EBADMSG) {
 		json_decref(c.problems);
@@ -191,7 +191,7 @@ int verb_stats(const struct cli_global *g, int argc, char **argv)
 	r = st_simple_options(g, argc, argv, stats_help, &json, 0, 0);
 	if (r >= 0)
 		return r;
-	if (st_open(g, false, &cas) < 0 || volt_cas_get_stats(cas, &s) < 0) {
+	if (st_open(g, false, &cas) < 0 || volt_cas_get_stats(&s, cas) < 0) {
 		volt_cas_close(cas);
 		return cli_fail(g->program);
 	}

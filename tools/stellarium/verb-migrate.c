@@ -56,7 +56,7 @@ int verb_migrate(const struct cli_global *g, int argc, char **argv)
 		return cli_usage_error(g->program, "migrate: takes no arguments");
 	if (st_open(g, false, &cas) < 0)
 		return cli_fail(g->program);
-	r = volt_cas_migrate(cas, flags, &res);
+	r = volt_cas_migrate(&res, cas, flags);
 	volt_cas_close(cas);
 	if (r < 0)
 		return cli_fail(g->program);

@@ -32,7 +32,7 @@ int verb_tag(const struct cli_global *g, int argc, char **argv)
 	r = st_simple_options(g, argc, argv, tag_help, &json, 2, 2);
 	if (r >= 0)
 		return r;
-	if (st_open(g, false, &cas) < 0 || volt_cas_resolve(cas, argv[optind + 1], &h) < 0 ||
+	if (st_open(g, false, &cas) < 0 || volt_cas_resolve(&h, cas, argv[optind + 1]) < 0 ||
 	    volt_cas_ref_set(cas, argv[optind], &h) < 0) {
 		volt_cas_close(cas);
 		return cli_fail(g->program);
@@ -66,7 +66,7 @@ int verb_refs(const struct cli_global *g, int argc, char **argv)
 	r = st_simple_options(g, argc, argv, refs_help, &json, 0, 0);
 	if (r >= 0)
 		return r;
-	if (st_open(g, false, &cas) < 0 || volt_cas_ref_list(cas, &names, NULL) < 0) {
+	if (st_open(g, false, &cas) < 0 || volt_cas_ref_list(&names, NULL, cas) < 0) {
 		volt_cas_close(cas);
 		return cli_fail(g->program);
 	}
@@ -75,7 +75,7 @@ int verb_refs(const struct cli_global *g, int argc, char **argv)
 		char hex[VOLT_CAS_HASH_HEX_SIZE] = "(corrupt)";
 		volt_cas_hash h;
 
-		if (volt_cas_ref_get(cas, *n, &h) == 0)
+		if (volt_cas_ref_get(&h, cas, *n) == 0)
 			volt_cas_hash_to_hex(hex, &h);
 		else
 			ret = CLI_EXIT_FAILURE;
@@ -84,7 +84,7 @@ int verb_refs(const struct cli_global *g, int argc, char **argv)
 		else
 			printf("%-30s %s\n", *n, hex);
 	}
-	volt_cas_strv_free(names);
+	volt_strv_free(names);
 	volt_cas_close(cas);
 	if (json) {
 		r = cli_print_json(g->program, array);

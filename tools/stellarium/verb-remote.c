@@ -111,7 +111,7 @@ int verb_push(const struct cli_global *g, int argc, char **argv)
 	o.userdata = (void *)"blocks";
 	r = st_open(g, false, &cas);
 	if (r >= 0)
-		r = volt_img_registry_push(cas, spec, dest, &o, &res);
+		r = volt_img_registry_push(&res, cas, spec, dest, &o);
 	cli_registry_progress_end();
 	volt_cas_close(cas);
 	cli_registry_args_clear(&ra);
@@ -156,7 +156,7 @@ int verb_pull(const struct cli_global *g, int argc, char **argv)
 	o.userdata = (void *)"blocks";
 	r = st_open(g, true, &cas);
 	if (r >= 0)
-		r = volt_img_registry_fetch(cas, src, tag, &o, &root, &res);
+		r = volt_img_registry_fetch(&root, &res, cas, src, tag, &o);
 	cli_registry_progress_end();
 	volt_cas_close(cas);
 	cli_registry_args_clear(&ra);

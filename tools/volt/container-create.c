@@ -387,7 +387,7 @@ int container_create(const struct cli_global *g, int argc, char **argv)
 		if (r == CLI_EXIT_OK && !g->json)
 			printf("%s\n", argv[first]);
 	}
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 	container_spec_done(&o);
 	return r;
 }

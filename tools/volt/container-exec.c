@@ -39,7 +39,7 @@ int container_exec(const struct cli_global *g, int argc, char **argv)
 	r = container_open(g, &ctr);
 	if (r >= 0)
 		return r;
-	r = volt_ctr_exec(ctr, argv[1], argv + cmd, &status);
-	volt_ctr_free(ctr);
+	r = volt_ctr_exec(&status, ctr, argv[1], argv + cmd);
+	volt_ctr_close(ctr);
 	return r < 0 ? cli_fail(g->program) : status;
 }

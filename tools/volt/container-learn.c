@@ -17,7 +17,7 @@ int container_run_learn(const struct cli_global *g, volt_ctr *ctr, const char *n
 	json_t *policy = NULL;
 	int status = 0, r = CLI_EXIT_OK;
 
-	if (volt_ctr_learn(ctr, name, console, &status, &policy) < 0)
+	if (volt_ctr_learn(&policy, &status, ctr, name, console) < 0)
 		return cli_fail(g->program);
 	if (o->learn_file && volt_json_write_file(o->learn_file, policy, VOLT_JSON_PRETTY, 0644) < 0)
 		r = cli_fail(g->program);

@@ -26,7 +26,7 @@ static int each(const struct cli_global *g, int argc, char **argv, int first,
 	for (int i = first; i < argc; i++)
 		if (fn(ctr, argv[i], t, f) < 0)
 			r = cli_fail(g->program);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 	return r;
 }
 
@@ -64,11 +64,11 @@ static int start_attached(const struct cli_global *g, const char *name, bool int
 		return r;
 	if (!interactive && !container_detach_stdin())
 		r = cli_fail(g->program);
-	else if (volt_ctr_run_console(ctr, name, VOLT_CTR_CONSOLE_PIPE, &status) < 0)
+	else if (volt_ctr_run_console(&status, ctr, name, VOLT_CTR_CONSOLE_PIPE) < 0)
 		r = cli_fail(g->program);
 	else
 		r = status;
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 	return r;
 }
 

@@ -95,7 +95,7 @@ static void network_columns(volt_ctr *ctr, const char *name, struct row *r)
 
 	snprintf(r->ip, sizeof(r->ip), "-");
 	snprintf(r->ports, sizeof(r->ports), "-");
-	if (volt_ctr_inspect(ctr, name, &o) < 0) {
+	if (volt_ctr_inspect(&o, ctr, name) < 0) {
 		volt_error_clear();
 		return;
 	}
@@ -270,8 +270,8 @@ int container_list(const struct cli_global *g, int argc, char **argv)
 	r = container_open(g, &ctr);
 	if (r >= 0)
 		return r;
-	if (volt_ctr_list(ctr, &infos, &n) < 0) {
-		volt_ctr_free(ctr);
+	if (volt_ctr_list(&infos, &n, ctr) < 0) {
+		volt_ctr_close(ctr);
 		return cli_fail(g->program);
 	}
 
@@ -300,7 +300,7 @@ int container_list(const struct cli_global *g, int argc, char **argv)
 			json_array_append_new(a, o);
 		}
 		volt_ctr_info_list_free(infos);
-		volt_ctr_free(ctr);
+		volt_ctr_close(ctr);
 		return cli_print_json(g->program, a);
 	}
 
@@ -324,7 +324,7 @@ int container_list(const struct cli_global *g, int argc, char **argv)
 			       row.uptime, row.memory, row.ip, row.ports);
 	}
 	volt_ctr_info_list_free(infos);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
@@ -341,8 +341,8 @@ int container_inspect(const struct cli_global *g, int argc, char **argv)
 	r = container_open(g, &ctr);
 	if (r >= 0)
 		return r;
-	r = volt_ctr_inspect(ctr, argv[1], &o);
-	volt_ctr_free(ctr);
+	r = volt_ctr_inspect(&o, ctr, argv[1]);
+	volt_ctr_close(ctr);
 	if (r < 0)
 		return cli_fail(g->program);
 	return cli_print_json(g->program, o);

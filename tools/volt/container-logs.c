@@ -42,6 +42,6 @@ int container_logs(const struct cli_global *g, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	r = volt_ctr_logs(ctr, argv[name], STDOUT_FILENO, lines, follow);
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 	return r < 0 ? cli_fail(g->program) : CLI_EXIT_OK;
 }

@@ -173,7 +173,7 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 	}
 	if (o.learn)
 		r = container_run_learn(g, ctr, name, &o, console);
-	else if (volt_ctr_run_console(ctr, name, console, &status) < 0)
+	else if (volt_ctr_run_console(&status, ctr, name, console) < 0)
 		r = cli_fail(g->program);
 	else
 		r = status;
@@ -181,7 +181,7 @@ int container_run(const struct cli_global *g, int argc, char **argv)
 		fprintf(stderr, "%s: warning: could not remove container %s: %s\n", g->program, name,
 			volt_error_message());
 out:
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 	container_spec_done(&o);
 	return r;
 }

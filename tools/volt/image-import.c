@@ -92,7 +92,7 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 	r = image_store_open(g, true, &cas);
 	if (r >= 0)
 		return r;
-	r = volt_img_archive_import(cas, argv[optind], &o, &names);
+	r = volt_img_archive_import(&names, cas, argv[optind], &o);
 	if (r < 0) {
 		if (o.progress)
 			fputc('\n', stderr);
@@ -103,7 +103,7 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 	for (char **n = names; *n; n++) {
 		volt_img_image *img = NULL;
 
-		if (json && volt_img_image_get(cas, *n, &img) == 0) {
+		if (json && volt_img_image_get(&img, cas, *n) == 0) {
 			json_array_append_new(arr, image_to_json(img, false));
 			volt_img_image_free(img);
 		} else if (!json) {
@@ -113,7 +113,7 @@ int image_import(const struct cli_global *g, int argc, char **argv)
 			putchar('\n');
 		}
 	}
-	volt_cas_strv_free(names);
+	volt_strv_free(names);
 	volt_cas_close(cas);
 	if (json)
 		return cli_print_json(g->program, arr);

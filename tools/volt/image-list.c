@@ -57,7 +57,7 @@ int image_list(const struct cli_global *g, int argc, char **argv)
 	r = image_store_open(g, true, &cas);
 	if (r >= 0)
 		return r;
-	if (volt_img_image_list(cas, &names, NULL) < 0) {
+	if (volt_img_image_list(&names, NULL, cas) < 0) {
 		volt_cas_close(cas);
 		return cli_fail(g->program);
 	}
@@ -68,8 +68,8 @@ int image_list(const struct cli_global *g, int argc, char **argv)
 	for (char **n = names; *n; n++) {
 		volt_img_image *img = NULL;
 
-		if (volt_img_image_get(cas, *n, &img) < 0) {
-			volt_cas_strv_free(names);
+		if (volt_img_image_get(&img, cas, *n) < 0) {
+			volt_strv_free(names);
 			volt_cas_close(cas);
 			json_decref(arr);
 			return cli_fail(g->program);
@@ -96,7 +96,7 @@ int image_list(const struct cli_global *g, int argc, char **argv)
 		}
 		volt_img_image_free(img);
 	}
-	volt_cas_strv_free(names);
+	volt_strv_free(names);
 	volt_cas_close(cas);
 	return json ? cli_print_json(g->program, arr) : CLI_EXIT_OK;
 }
@@ -159,7 +159,7 @@ int image_inspect(const struct cli_global *g, int argc, char **argv)
 	r = image_store_open(g, false, &cas);
 	if (r >= 0)
 		return r;
-	r = volt_img_image_get(cas, name, &img);
+	r = volt_img_image_get(&img, cas, name);
 	volt_cas_close(cas);
 	if (r < 0)
 		return cli_fail(g->program);

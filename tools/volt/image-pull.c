@@ -95,7 +95,7 @@ int image_pull(const struct cli_global *g, int argc, char **argv)
 		cli_registry_args_clear(&ra);
 		return r;
 	}
-	r = volt_img_registry_pull(cas, ref, &o, &res);
+	r = volt_img_registry_pull(&res, cas, ref, &o);
 	cli_registry_progress_end();
 	volt_cas_close(cas);
 	cli_registry_args_clear(&ra);

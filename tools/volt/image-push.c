@@ -89,14 +89,14 @@ int image_push(const struct cli_global *g, int argc, char **argv)
 	}
 	/* The full name: what is pushed (an id or short form stays unambiguous
 	 * between here and the push), and the default destination. */
-	r = volt_img_image_get(cas, argv[optind], &img);
+	r = volt_img_image_get(&img, cas, argv[optind]);
 	if (r >= 0 && (!(name = strdup(img->name)) || !(dest = strdup(argc - optind == 2 ? argv[optind + 1] : img->name))))
 		r = volt_error_set(ENOMEM, NULL);
 	volt_img_image_free(img);
 	if (r >= 0) {
 		o.progress = cli_registry_progress;
 		o.userdata = (void *)"layers";
-		r = volt_img_image_push(cas, name, dest, &o, &res);
+		r = volt_img_image_push(&res, cas, name, dest, &o);
 		cli_registry_progress_end();
 	}
 	volt_cas_close(cas);

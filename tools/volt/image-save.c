@@ -52,7 +52,7 @@ static int save_to_file(volt_cas *cas, const char *name, const char *path, char 
 		free(tmp);
 		return r;
 	}
-	r = volt_img_image_save(cas, name, fd, digest);
+	r = volt_img_image_save(digest, cas, name, fd);
 	if (r >= 0 && fchmod(fd, 0644) < 0)
 		r = volt_error_set_errno(errno, "chmod %s", tmp);
 	if (r >= 0 && fsync(fd) < 0)
@@ -108,7 +108,7 @@ int image_save(const struct cli_global *g, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (strcmp(output, "-") == 0)
-		r = volt_img_image_save(cas, name, STDOUT_FILENO, digest);
+		r = volt_img_image_save(digest, cas, name, STDOUT_FILENO);
 	else
 		r = save_to_file(cas, name, output, digest);
 	volt_cas_close(cas);

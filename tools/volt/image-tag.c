@@ -83,7 +83,7 @@ int image_rm(const struct cli_global *g, int argc, char **argv)
 
 		if (argv[i][0] == '-')
 			continue;
-		if (volt_img_image_remove(cas, argv[i], &full) < 0) {
+		if (volt_img_image_remove(&full, cas, argv[i]) < 0) {
 			ret = cli_fail(g->program);
 			continue;
 		}

@@ -57,7 +57,7 @@ static int boot_units(const struct cli_global *g, int argc, char **argv, bool en
 		else if (!g->json)
 			printf("%s\n", argv[i]);
 	}
-	volt_ctr_free(ctr);
+	volt_ctr_close(ctr);
 	return r;
 }
 

@@ -37,8 +37,8 @@ int verb_policy_attach(const struct cli_global *g, const char *sub, bool json, i
 	else if (strcmp(sub, "detach") == 0)
 		r = volt_ctr_image_policy_detach(ctr, argv[0]);
 	else
-		r = volt_ctr_image_policy_get(ctr, argv[0], &j);
-	volt_ctr_free(ctr);
+		r = volt_ctr_image_policy_get(&j, ctr, argv[0]);
+	volt_ctr_close(ctr);
 	if (r < 0)
 		return cli_fail(g->program);
 	/* attached: the policy is the output, in JSON either way. */
@@ -60,8 +60,8 @@ const char *image_policy_state(const struct cli_global *g, const char *image)
 		volt_error_clear();
 		return "unknown";
 	}
-	r = volt_ctr_image_policy_get(ctr, image, &j);
-	volt_ctr_free(ctr);
+	r = volt_ctr_image_policy_get(&j, ctr, image);
+	volt_ctr_close(ctr);
 	json_decref(j);
 	volt_error_clear();
 	/* One that does not validate is refused at create: say so here too. */

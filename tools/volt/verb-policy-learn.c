@@ -155,7 +155,7 @@ int verb_policy_learn(const struct cli_global *g, int argc, char **argv)
 		print_explain(why);
 		json_decref(why);
 	}
-	r = volt_sec_policy_to_json(p, &j);
+	r = volt_sec_policy_to_json(&j, p);
 	volt_sec_policy_free(p);
 	if (r < 0)
 		return cli_fail(g->program);

@@ -72,7 +72,7 @@ static int policy_validate(const struct cli_global *g, bool json, const char *pa
 	int r;
 
 	r = volt_sec_policy_load_file(&p, path);
-	if (r == 0 && volt_sec_policy_warnings(p, &warnings) < 0) {
+	if (r == 0 && volt_sec_policy_warnings(&warnings, p) < 0) {
 		volt_sec_policy_free(p);
 		return cli_fail(g->program);
 	}
@@ -193,7 +193,7 @@ static int policy_show(const struct cli_global *g, bool json, const char *path)
 	r = load_policy(g, path, &p);
 	if (r >= 0)
 		return r;
-	if (volt_sec_policy_to_json(p, &pj) < 0 || volt_sec_probe(&s) < 0 || volt_sec_policy_gaps(p, &s, &gaps) < 0) {
+	if (volt_sec_policy_to_json(&pj, p) < 0 || volt_sec_probe(&s) < 0 || volt_sec_policy_gaps(&gaps, p, &s) < 0) {
 		volt_sec_policy_free(p);
 		json_decref(pj);
 		return cli_fail(g->program);
@@ -221,7 +221,7 @@ static int policy_default(const struct cli_global *g)
 	r = load_policy(g, NULL, &p);
 	if (r >= 0)
 		return r;
-	r = volt_sec_policy_to_json(p, &j);
+	r = volt_sec_policy_to_json(&j, p);
 	volt_sec_policy_free(p);
 	if (r < 0)
 		return cli_fail(g->program);

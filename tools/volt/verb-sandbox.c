@@ -79,7 +79,7 @@ static int load_policy(const char *program, const char *path, const char *root, 
 	r = path ? volt_sec_policy_load_file(&p, path) : volt_sec_policy_new_default(&p);
 	if (r < 0)
 		return r;
-	r = volt_sec_policy_to_json(p, &j);
+	r = volt_sec_policy_to_json(&j, p);
 	if (r < 0)
 		goto out;
 	/* Nothing to withhold from a policy without filesystem rules. */

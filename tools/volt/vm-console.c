@@ -278,7 +278,7 @@ int vm_console(const struct cli_global *g, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	r = volt_vm_inspect(&info, vm, argv[1]);
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	if (r < 0)
 		return cli_fail(g->program);
 	state = json_string_value(json_object_get(info, "state"));

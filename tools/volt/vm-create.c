@@ -184,7 +184,7 @@ int vm_create(const struct cli_global *g, int argc, char **argv)
 		r = CLI_EXIT_OK;
 	}
 out:
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	free(env);
 	return r;
 }

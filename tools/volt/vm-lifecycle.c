@@ -28,7 +28,7 @@ static int each(const struct cli_global *g, int argc, char **argv, int first,
 	for (int i = first; i < argc; i++)
 		if (fn(vm, argv[i], t, f) < 0)
 			r = cli_fail(g->program);
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	return r;
 }
 
@@ -176,7 +176,7 @@ int vm_run(const struct cli_global *g, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	r = volt_vm_run(&status, vm, argv[first]);
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	if (r < 0)
 		return cli_fail(g->program);
 	return status;

@@ -69,10 +69,10 @@ int vm_list(const struct cli_global *g, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (volt_vm_list(&infos, &n, vm) < 0) {
-		volt_vm_free(vm);
+		volt_vm_close(vm);
 		return cli_fail(g->program);
 	}
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 
 	if (json) {
 		json_t *a = json_array();
@@ -119,7 +119,7 @@ int vm_inspect(const struct cli_global *g, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	r = volt_vm_inspect(&o, vm, argv[1]);
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	if (r < 0)
 		return cli_fail(g->program);
 	return cli_print_json(g->program, o);

@@ -41,6 +41,6 @@ int vm_logs(const struct cli_global *g, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	r = volt_vm_logs(vm, argv[name], STDOUT_FILENO, lines, follow);
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	return r < 0 ? cli_fail(g->program) : CLI_EXIT_OK;
 }

@@ -229,7 +229,7 @@ int vm_run_image(const struct cli_global *g, int argc, char **argv)
 		r = r ? r : f;
 	}
 out:
-	volt_vm_free(vm);
+	volt_vm_close(vm);
 	free(env);
 	return r;
 }

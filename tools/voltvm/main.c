@@ -302,7 +302,7 @@ static void print_timing(volt_vmm *vm, uint64_t main_ns, uint64_t start, bool ra
 	volt_vmm_stats st = VOLT_VMM_STATS_INIT;
 	char a[VOLT_FORMAT_BUF_SIZE], b[VOLT_FORMAT_BUF_SIZE], c[VOLT_FORMAT_BUF_SIZE];
 
-	if (volt_vmm_get_stats(vm, &st) < 0) {
+	if (volt_vmm_get_stats(&st, vm) < 0) {
 		fprintf(stderr, "voltvm: timing: %s\n", volt_error_message());
 		return;
 	}

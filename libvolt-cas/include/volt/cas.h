@@ -94,7 +94,7 @@ VOLT_API const char *volt_cas_path(const volt_cas *cas);
  * @return 0; -ENOENT for an unknown ref or a missing object; -EINVAL for
  *         a malformed name.
  */
-VOLT_API int volt_cas_resolve(volt_cas *cas, const char *spec, volt_cas_hash *out);
+VOLT_API int volt_cas_resolve(volt_cas_hash *out, volt_cas *cas, const char *spec);
 
 /* ---- Progress ---------------------------------------------------------- */
 
@@ -149,16 +149,16 @@ typedef struct volt_cas_import_options {
  * @return 0; -EINVAL for bad options or an unusable entry name; errors of
  *         reading @dir or writing the store (-ENOSPC, -EIO, ...).
  */
-VOLT_API int volt_cas_import_dir(volt_cas *cas, const char *dir, const volt_cas_import_options *opts,
-				 volt_cas_hash *out_root, volt_cas_progress *out_stats);
+VOLT_API int volt_cas_import_dir(volt_cas_hash *out_root, volt_cas_progress *out_stats, volt_cas *cas,
+				 const char *dir, const volt_cas_import_options *opts);
 
 /**
  * Import the raw disk image @path (a file or block device) as an image
  * object of fixed, aligned blocks; all-zero blocks are stored as holes.
  * Same locking, outputs and errors as volt_cas_import_dir().
  */
-VOLT_API int volt_cas_import_image(volt_cas *cas, const char *path, const volt_cas_import_options *opts,
-				   volt_cas_hash *out_root, volt_cas_progress *out_stats);
+VOLT_API int volt_cas_import_image(volt_cas_hash *out_root, volt_cas_progress *out_stats, volt_cas *cas,
+				   const char *path, const volt_cas_import_options *opts);
 
 /**
  * Import a tar stream (POSIX ustar and pax, GNU long names) read from
@@ -166,8 +166,8 @@ VOLT_API int volt_cas_import_image(volt_cas *cas, const char *path, const volt_c
  * ".." components, paths through a non-directory, or hard links to
  * anything but an earlier regular file are refused with -EINVAL.
  */
-VOLT_API int volt_cas_import_tar(volt_cas *cas, int fd, const volt_cas_import_options *opts,
-				 volt_cas_hash *out_root, volt_cas_progress *out_stats);
+VOLT_API int volt_cas_import_tar(volt_cas_hash *out_root, volt_cas_progress *out_stats, volt_cas *cas,
+				 int fd, const volt_cas_import_options *opts);
 
 /* ---- Checkout ---------------------------------------------------------- */
 
@@ -284,7 +284,7 @@ typedef struct volt_cas_entry {
  * @return 0; -ENOENT for a missing ref or path; -ENOTDIR for a path
  *         through a non-directory; -EBADMSG for corrupt data.
  */
-VOLT_API int volt_cas_stat(volt_cas *cas, const char *spec, volt_cas_entry **out);
+VOLT_API int volt_cas_stat(volt_cas_entry **out, volt_cas *cas, const char *spec);
 
 /** Free an entry from volt_cas_stat(). NULL is accepted. Returns NULL. */
 VOLT_API volt_cas_entry *volt_cas_entry_free(volt_cas_entry *entry);
@@ -349,7 +349,7 @@ VOLT_API volt_cas_image *volt_cas_image_close(volt_cas_image *img);
 VOLT_API int volt_cas_ref_set(volt_cas *cas, const char *name, const volt_cas_hash *root);
 
 /** Read ref @name. @return 0; -ENOENT; -EINVAL for a bad name or a corrupt ref file. */
-VOLT_API int volt_cas_ref_get(volt_cas *cas, const char *name, volt_cas_hash *out);
+VOLT_API int volt_cas_ref_get(volt_cas_hash *out, volt_cas *cas, const char *name);
 
 /** Delete ref @name (its data goes at the next gc). @return 0; -ENOENT; -EINVAL. */
 VOLT_API int volt_cas_ref_delete(volt_cas *cas, const char *name);
@@ -357,13 +357,10 @@ VOLT_API int volt_cas_ref_delete(volt_cas *cas, const char *name);
 /**
  * All ref names, sorted.
  *
- * @param out  a NULL-terminated array; free with volt_cas_strv_free().
+ * @param out  a NULL-terminated array; free with volt_strv_free().
  * @param n    if not NULL, the count.
  */
-VOLT_API int volt_cas_ref_list(volt_cas *cas, char ***out, size_t *n);
-
-/** Free a NULL-terminated string array. NULL is accepted. Returns NULL. */
-VOLT_API char **volt_cas_strv_free(char **strv);
+VOLT_API int volt_cas_ref_list(char ***out, size_t *n, volt_cas *cas);
 
 /* ---- Maintenance ------------------------------------------------------- */
 
@@ -394,7 +391,7 @@ typedef struct volt_cas_gc_result {
  * @param out  if not NULL, counters (version must be set).
  * @return 0; -EBUSY with NO_WAIT while an import runs; -EBADMSG; I/O errors.
  */
-VOLT_API int volt_cas_gc(volt_cas *cas, unsigned int flags, volt_cas_gc_result *out);
+VOLT_API int volt_cas_gc(volt_cas_gc_result *out, volt_cas *cas, unsigned int flags);
 
 #define VOLT_CAS_FSCK_QUARANTINE (1u << 0) /* move corrupt blocks to quarantine/ */
 
@@ -435,8 +432,8 @@ typedef struct volt_cas_fsck_result {
  * @return 0 when the store is sound; -EBADMSG when a problem was found
  *         (counted in @out and passed to @fn, which may be NULL); I/O errors.
  */
-VOLT_API int volt_cas_fsck(volt_cas *cas, unsigned int flags, volt_cas_problem_fn fn, void *userdata,
-			   volt_cas_fsck_result *out);
+VOLT_API int volt_cas_fsck(volt_cas_fsck_result *out, volt_cas *cas, unsigned int flags, volt_cas_problem_fn fn,
+			   void *userdata);
 
 #define VOLT_CAS_MIGRATE_NO_WAIT (1u << 0) /* fail with -EBUSY instead of waiting for imports */
 
@@ -462,7 +459,7 @@ typedef struct volt_cas_migrate_result {
  * @return 0; -EBADMSG when a loose block is corrupt (nothing is changed:
  *         run fsck with QUARANTINE first); -EBUSY with NO_WAIT; I/O errors.
  */
-VOLT_API int volt_cas_migrate(volt_cas *cas, unsigned int flags, volt_cas_migrate_result *out);
+VOLT_API int volt_cas_migrate(volt_cas_migrate_result *out, volt_cas *cas, unsigned int flags);
 
 typedef struct volt_cas_stats {
 	unsigned int version;       /* VOLT_CAS_RESULT_VERSION */
@@ -479,7 +476,7 @@ typedef struct volt_cas_stats {
 #define VOLT_CAS_STATS_INIT { VOLT_CAS_RESULT_VERSION, 0, 0, 0, 0, 0, 0, 0.0, 0.0 }
 
 /** Compute the store's statistics (walks every ref and lists every block). */
-VOLT_API int volt_cas_get_stats(volt_cas *cas, volt_cas_stats *out);
+VOLT_API int volt_cas_get_stats(volt_cas_stats *out, volt_cas *cas);
 
 VOLT_END_DECLS
 

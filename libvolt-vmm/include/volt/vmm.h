@@ -214,7 +214,7 @@ VOLT_API volt_vmm_exit volt_vmm_exit_reason(const volt_vmm *vm);
  * Fill @out (whose version the caller sets) with the VM's measurements,
  * taken now. -EINVAL for an unknown version.
  */
-VOLT_API int volt_vmm_get_stats(const volt_vmm *vm, volt_vmm_stats *out);
+VOLT_API int volt_vmm_get_stats(volt_vmm_stats *out, const volt_vmm *vm);
 
 /** Release the VM: vCPUs, KVM descriptors, guest memory. NULL-tolerant; returns NULL. */
 VOLT_API volt_vmm *volt_vmm_free(volt_vmm *vm);

@@ -63,7 +63,7 @@ typedef struct volt_cas_bases_result {
  *         holds the lock; -EBADMSG for an unreadable container record;
  *         another negative errno.
  */
-VOLT_API int volt_cas_bases_gc(const char *state_root, unsigned int flags, volt_cas_bases_result *out);
+VOLT_API int volt_cas_bases_gc(volt_cas_bases_result *out, const char *state_root, unsigned int flags);
 
 #ifdef __cplusplus
 }

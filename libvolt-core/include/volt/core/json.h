@@ -86,15 +86,15 @@ VOLT_API int volt_json_check_keys(const json_t *obj, const char *const *allowed,
  *
  * Strings returned by volt_json_get_string() belong to @obj.
  */
-VOLT_API int volt_json_get_string(const json_t *obj, const char *key, bool required, const char *where, const char **out);
-VOLT_API int volt_json_get_bool(const json_t *obj, const char *key, bool required, const char *where, bool *out);
+VOLT_API int volt_json_get_string(const char **out, const json_t *obj, const char *key, bool required, const char *where);
+VOLT_API int volt_json_get_bool(bool *out, const json_t *obj, const char *key, bool required, const char *where);
 
 /**
  * Integer member access in the range [@min, @max]; out of range is
  * -ERANGE naming the key and the bounds.
  */
-VOLT_API int volt_json_get_int(const json_t *obj, const char *key, bool required, const char *where,
-			       long long min, long long max, long long *out);
+VOLT_API int volt_json_get_int(long long *out, const json_t *obj, const char *key, bool required,
+			       const char *where, long long min, long long max);
 
 VOLT_END_DECLS
 

@@ -41,13 +41,13 @@ typedef struct volt_ctr volt_ctr;
  * Open the containers of the state root @root (an absolute path, e.g.
  * from volt_root_resolve()). Nothing is created until it is needed.
  *
- * @param out  on success, a handle the caller frees with volt_ctr_free().
+ * @param out  on success, a handle the caller frees with volt_ctr_close().
  * @return 0; -EINVAL for a relative or malformed root; -ENOMEM.
  */
 VOLT_API int volt_ctr_open(volt_ctr **out, const char *root);
 
-/** Free @ctr (NULL is fine). Returns NULL. */
-VOLT_API volt_ctr *volt_ctr_free(volt_ctr *ctr);
+/** Close @ctr (NULL is fine). Returns NULL. */
+VOLT_API volt_ctr *volt_ctr_close(volt_ctr *ctr);
 
 /**
  * Whether the state @ctr writes (a container's config.json and
@@ -237,7 +237,7 @@ VOLT_API int volt_ctr_stop(volt_ctr *ctr, const char *name, uint64_t timeout_ns)
  *                     OOM killer past the memory limit).
  * @return 0; -ENOENT; -EALREADY when running; errors starting nspawn.
  */
-VOLT_API int volt_ctr_run(volt_ctr *ctr, const char *name, int *exit_status);
+VOLT_API int volt_ctr_run(int *exit_status, volt_ctr *ctr, const char *name);
 
 /** How a foreground container's standard streams reach its workload. */
 typedef enum volt_ctr_console {
@@ -257,7 +257,7 @@ typedef enum volt_ctr_console {
  *
  * @return as volt_ctr_run(); -EINVAL for an unknown @console.
  */
-VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_console console, int *exit_status);
+VOLT_API int volt_ctr_run_console(int *exit_status, volt_ctr *ctr, const char *name, volt_ctr_console console);
 
 /**
  * Run @argv inside the running container @name: in its namespaces, as
@@ -273,7 +273,7 @@ VOLT_API int volt_ctr_run_console(volt_ctr *ctr, const char *name, volt_ctr_cons
  * @param exit_status  on success, the command's exit code (128+N for signal N).
  * @return 0; -ENOENT; -ESRCH when not running; -EINVAL for an empty argv.
  */
-VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], int *exit_status);
+VOLT_API int volt_ctr_exec(int *exit_status, volt_ctr *ctr, const char *name, char *const argv[]);
 
 /**
  * Run container @name in the foreground as volt_ctr_run_console() does,
@@ -296,8 +296,8 @@ VOLT_API int volt_ctr_exec(volt_ctr *ctr, const char *name, char *const argv[], 
  *         validate.
  * @since 0.3
  */
-VOLT_API int volt_ctr_learn(volt_ctr *ctr, const char *name, volt_ctr_console console, int *exit_status,
-			    json_t **out);
+VOLT_API int volt_ctr_learn(json_t **out, int *exit_status, volt_ctr *ctr, const char *name,
+			    volt_ctr_console console);
 
 /**
  * Attach @policy (volt-policy(5) as JSON, e.g. from volt_ctr_learn() or
@@ -332,7 +332,7 @@ VOLT_API int volt_ctr_image_policy_detach(volt_ctr *ctr, const char *image);
  *         owner, writable by others); -EINVAL when it does not validate.
  * @since 0.3
  */
-VOLT_API int volt_ctr_image_policy_get(volt_ctr *ctr, const char *image, json_t **out);
+VOLT_API int volt_ctr_image_policy_get(json_t **out, volt_ctr *ctr, const char *image);
 
 /** States in words, as volt_ctr_state_to_string() names them. */
 typedef enum volt_ctr_state {
@@ -368,7 +368,7 @@ typedef struct volt_ctr_info {
  *               frees with volt_ctr_info_list_free().
  * @param out_n  if not NULL, its length.
  */
-VOLT_API int volt_ctr_list(volt_ctr *ctr, volt_ctr_info ***out, size_t *out_n);
+VOLT_API int volt_ctr_list(volt_ctr_info ***out, size_t *out_n, volt_ctr *ctr);
 
 /** Free an array from volt_ctr_list() and what it points to (NULL is fine). Returns NULL. */
 VOLT_API volt_ctr_info **volt_ctr_info_list_free(volt_ctr_info **list);
@@ -380,7 +380,7 @@ VOLT_API volt_ctr_info **volt_ctr_info_list_free(volt_ctr_info **list);
  * @param out  on success, a new reference the caller json_decref()s.
  * @return 0; -ENOENT.
  */
-VOLT_API int volt_ctr_inspect(volt_ctr *ctr, const char *name, json_t **out);
+VOLT_API int volt_ctr_inspect(json_t **out, volt_ctr *ctr, const char *name);
 
 /**
  * Write the output of container @name to @fd: the journal of its unit,

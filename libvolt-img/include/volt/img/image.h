@@ -53,8 +53,8 @@ VOLT_BEGIN_DECLS
  *         an unknown media type; -EBADMSG for a truncated stream or bad
  *         compressed data; I/O errors of reading @fd or writing the store.
  */
-VOLT_API int volt_img_layer_import(volt_cas *cas, const char *digest, const char *media_type, int fd,
-				       volt_cas_hash *out_tree);
+VOLT_API int volt_img_layer_import(volt_cas_hash *out_tree, volt_cas *cas, const char *digest, const char *media_type,
+				       int fd);
 
 /**
  * Look up the layer tree recorded under @digest.
@@ -63,7 +63,7 @@ VOLT_API int volt_img_layer_import(volt_cas *cas, const char *digest, const char
  *         imported (or its record was removed); -EINVAL for a bad digest
  *         or a corrupt record.
  */
-VOLT_API int volt_img_layer_lookup(volt_cas *cas, const char *digest, volt_cas_hash *out_tree);
+VOLT_API int volt_img_layer_lookup(volt_cas_hash *out_tree, volt_cas *cas, const char *digest);
 
 /* ---- Images ------------------------------------------------------------ */
 
@@ -92,9 +92,9 @@ VOLT_API int volt_img_layer_lookup(volt_cas *cas, const char *digest, volt_cas_h
  *         name, digest or config; -EBADMSG for a corrupt layer tree;
  *         I/O errors.
  */
-VOLT_API int volt_img_image_commit(volt_cas *cas, const char *name, const char *const *layer_digests,
-				       size_t n_layers, const char *config_json, size_t config_len,
-				       const char *manifest_digest, volt_cas_hash *out_root);
+VOLT_API int volt_img_image_commit(volt_cas_hash *out_root, volt_cas *cas, const char *name,
+				       const char *const *layer_digests, size_t n_layers, const char *config_json,
+				       size_t config_len, const char *manifest_digest);
 
 /**
  * An image as recorded, and what its config says. Allocated by the
@@ -138,7 +138,7 @@ typedef struct volt_img_image {
  *         id prefix matches several images (the message names them);
  *         -EBADMSG for a corrupt record or config; I/O errors.
  */
-VOLT_API int volt_img_image_get(volt_cas *cas, const char *name, volt_img_image **out);
+VOLT_API int volt_img_image_get(volt_img_image **out, volt_cas *cas, const char *name);
 
 /** Free an image from volt_img_image_get(). NULL is accepted. Returns NULL. */
 VOLT_API volt_img_image *volt_img_image_free(volt_img_image *img);
@@ -146,11 +146,11 @@ VOLT_API volt_img_image *volt_img_image_free(volt_img_image *img);
 /**
  * The full names of all recorded images, sorted.
  *
- * @param out  a NULL-terminated array; free with volt_cas_strv_free().
+ * @param out  a NULL-terminated array; free with volt_strv_free().
  * @param n    if not NULL, the count.
  * @return 0; -EBADMSG when a record is corrupt; I/O errors.
  */
-VOLT_API int volt_img_image_list(volt_cas *cas, char ***out, size_t *n);
+VOLT_API int volt_img_image_list(char ***out, size_t *n, volt_cas *cas);
 
 /**
  * Record the image that @src finds (as volt_img_image_get()) under
@@ -170,7 +170,7 @@ VOLT_API int volt_img_image_tag(volt_cas *cas, const char *src, const char *dst)
  * @param out_name  if not NULL, the full name removed (free() it).
  * @return 0; -ENOENT; -ENOTUNIQ; I/O errors.
  */
-VOLT_API int volt_img_image_remove(volt_cas *cas, const char *name, char **out_name);
+VOLT_API int volt_img_image_remove(char **out_name, volt_cas *cas, const char *name);
 
 /* ---- Archives ---------------------------------------------------------- */
 
@@ -205,7 +205,7 @@ typedef struct volt_img_import_options {
  * @param path       a seekable file (not a pipe).
  * @param opts       NULL for defaults.
  * @param out_names  if not NULL, the full names recorded, NULL-terminated;
- *                   free with volt_cas_strv_free().
+ *                   free with volt_strv_free().
  * @return 0; -EBADMSG for a malformed archive or a digest mismatch;
  *         -EOPNOTSUPP for an unsupported media type or an index without
  *         an image for this machine; -EINVAL when the archive does not
@@ -213,8 +213,8 @@ typedef struct volt_img_import_options {
  *         several images; -ESPIPE for a pipe; errors of
  *         volt_img_layer_import(); I/O errors.
  */
-VOLT_API int volt_img_archive_import(volt_cas *cas, const char *path, const volt_img_import_options *opts,
-					 char ***out_names);
+VOLT_API int volt_img_archive_import(char ***out_names, volt_cas *cas, const char *path,
+					 const volt_img_import_options *opts);
 
 /**
  * Write the image @name finds (as volt_img_image_get()) to @fd as an
@@ -231,7 +231,7 @@ VOLT_API int volt_img_archive_import(volt_cas *cas, const char *path, const volt
  * @return 0; -ENOENT, -ENOTUNIQ for @name; -EBADMSG for corrupt data in
  *         the store; write errors on @fd.
  */
-VOLT_API int volt_img_image_save(volt_cas *cas, const char *name, int fd, char *out_digest);
+VOLT_API int volt_img_image_save(char *out_digest, volt_cas *cas, const char *name, int fd);
 
 /* ---- Roots ------------------------------------------------------------- */
 

@@ -113,8 +113,8 @@ typedef struct volt_img_registry_options {
  *         -ECONNREFUSED, -EHOSTUNREACH, -ETIMEDOUT, -EPROTO (TLS) from
  *         the transport; errors of the layer import and of the store.
  */
-VOLT_API int volt_img_registry_pull(volt_cas *cas, const char *ref, const volt_img_registry_options *opts,
-				    volt_img_registry_result *out);
+VOLT_API int volt_img_registry_pull(volt_img_registry_result *out, volt_cas *cas, const char *ref,
+				    const volt_img_registry_options *opts);
 
 /**
  * Push the Stellarium root @spec (a ref or a 64-digit hash; a tree or a
@@ -133,8 +133,8 @@ VOLT_API int volt_img_registry_pull(volt_cas *cas, const char *ref, const volt_i
  *         has more blocks than one manifest may list (VOLT_IMG_REGISTRY_MAX_BLOBS);
  *         transport and HTTP errors as volt_img_registry_pull().
  */
-VOLT_API int volt_img_registry_push(volt_cas *cas, const char *spec, const char *dest,
-				    const volt_img_registry_options *opts, volt_img_registry_result *out);
+VOLT_API int volt_img_registry_push(volt_img_registry_result *out, volt_cas *cas, const char *spec,
+				    const char *dest, const volt_img_registry_options *opts);
 
 /**
  * Push the image @name finds (as volt_img_image_get()) to @dest
@@ -165,8 +165,8 @@ VOLT_API int volt_img_registry_push(volt_cas *cas, const char *spec, const char 
  *         volt_img_registry_pull() (-EACCES when the registry refuses the
  *         push).
  */
-VOLT_API int volt_img_image_push(volt_cas *cas, const char *name, const char *dest,
-				     const volt_img_registry_options *opts, volt_img_registry_result *out);
+VOLT_API int volt_img_image_push(volt_img_registry_result *out, volt_cas *cas, const char *name,
+				     const char *dest, const volt_img_registry_options *opts);
 
 /* The most blobs one pushed artifact lists (its manifest stays under about 4 MiB). */
 #define VOLT_IMG_REGISTRY_MAX_BLOBS 20000
@@ -186,9 +186,9 @@ VOLT_API int volt_img_image_push(volt_cas *cas, const char *name, const char *de
  *         or a DAG with missing blocks; -EPROTONOSUPPORT when @src is not
  *         a Stellarium artifact; errors as volt_img_registry_pull().
  */
-VOLT_API int volt_img_registry_fetch(volt_cas *cas, const char *src, const char *tag,
-				     const volt_img_registry_options *opts, volt_cas_hash *out_root,
-				     volt_img_registry_result *out);
+VOLT_API int volt_img_registry_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas,
+				     const char *src, const char *tag,
+				     const volt_img_registry_options *opts);
 
 VOLT_END_DECLS
 

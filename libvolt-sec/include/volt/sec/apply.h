@@ -98,8 +98,8 @@ VOLT_API int volt_sec_policy_apply(const volt_sec_policy *policy, const volt_sec
  *         filter cannot be built.
  * @since 0.3
  */
-VOLT_API int volt_sec_policy_seccomp_compile(const volt_sec_policy *policy, const char *cache_dir, void **out,
-					     size_t *out_len);
+VOLT_API int volt_sec_policy_seccomp_compile(void **out, size_t *out_len, const volt_sec_policy *policy,
+					     const char *cache_dir);
 
 /**
  * volt_sec_policy_apply(), with @bpf (from volt_sec_policy_seccomp_compile()

@@ -98,7 +98,7 @@ VOLT_API bool volt_sec_filter_allows(const volt_sec_filter *filter, const char *
  * @param out_len  its length in bytes (a multiple of 8).
  * @return 0; -ENOMEM; -EIO if libseccomp fails.
  */
-VOLT_API int volt_sec_filter_compile(const volt_sec_filter *filter, void **out, size_t *out_len);
+VOLT_API int volt_sec_filter_compile(void **out, size_t *out_len, const volt_sec_filter *filter);
 
 /* Flags for volt_sec_filter_load() and volt_sec_bpf_load(). */
 #define VOLT_SEC_LOAD_TSYNC (1u << 0) /* apply to every thread of the process */

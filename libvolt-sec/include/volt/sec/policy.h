@@ -75,7 +75,7 @@ VOLT_API int volt_sec_policy_load_file(volt_sec_policy **out, const char *path);
  * @param out  on success, a new reference the caller json_decref()s.
  * @return 0 or -ENOMEM.
  */
-VOLT_API int volt_sec_policy_to_json(const volt_sec_policy *policy, json_t **out);
+VOLT_API int volt_sec_policy_to_json(json_t **out, const volt_sec_policy *policy);
 
 /**
  * What in @policy defeats another part of it, though the policy is
@@ -90,7 +90,7 @@ VOLT_API int volt_sec_policy_to_json(const volt_sec_policy *policy, json_t **out
  *             strings, one per warning, each saying why; empty when none.
  * @return 0, -EINVAL or -ENOMEM.
  */
-VOLT_API int volt_sec_policy_warnings(const volt_sec_policy *policy, json_t **out);
+VOLT_API int volt_sec_policy_warnings(json_t **out, const volt_sec_policy *policy);
 
 /** Free @policy (NULL is fine). Returns NULL. */
 VOLT_API volt_sec_policy *volt_sec_policy_free(volt_sec_policy *policy);

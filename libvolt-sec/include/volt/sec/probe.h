@@ -45,8 +45,8 @@ VOLT_API int volt_sec_probe(volt_sec_support *out);
  *             strings, one per gap, empty when everything is enforceable.
  * @return 0, -EINVAL, or -ENOMEM.
  */
-VOLT_API int volt_sec_policy_gaps(const volt_sec_policy *policy, const volt_sec_support *support,
-				  json_t **out);
+VOLT_API int volt_sec_policy_gaps(json_t **out, const volt_sec_policy *policy,
+				  const volt_sec_support *support);
 
 VOLT_END_DECLS
 

@@ -42,13 +42,13 @@ typedef struct volt_vm volt_vm;
  * Open the VMs of the state root @root (absolute, e.g. from
  * volt_root_resolve()). Nothing is created until it is needed.
  *
- * @param out  on success, a handle the caller frees with volt_vm_free().
+ * @param out  on success, a handle the caller frees with volt_vm_close().
  * @return 0; -EINVAL for a relative root; -ENOMEM.
  */
 VOLT_API int volt_vm_open(volt_vm **out, const char *root);
 
-/** Free @vm (NULL is fine). Returns NULL. */
-VOLT_API volt_vm *volt_vm_free(volt_vm *vm);
+/** Close @vm (NULL is fine). Returns NULL. */
+VOLT_API volt_vm *volt_vm_close(volt_vm *vm);
 
 /** True if PID 1 is systemd: volt_vm_start(), _stop() and _logs() need it. */
 VOLT_API bool volt_vm_have_systemd(void);
