@@ -37,14 +37,14 @@ chmod +x "$work/root/init"
 cmdline="console=ttyS0 reboot=k panic=-1 volt.token=stardust-42"
 quiet="$cmdline quiet"
 
+# run_case NAME ARGS: one voltvm run, console in $work/NAME.out, exit code in $work/NAME.rc.
 run_case() {
 	name=$1
 	shift
+	rm -f "$work/$name.out" "$work/$name.rc"
 	timeout "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
 		--timing "$@" < /dev/null > "$work/$name.out" 2>&1
-	rc=$?
-	sed "s/^/[$name] /" "$work/$name.out" | tr -d '\r'
-	echo "VOLT-CASE $name rc=$rc"
+	echo $? > "$work/$name.rc"
 }
 
 # The console both ways: once the guest waits for a line, type one into
@@ -52,7 +52,7 @@ run_case() {
 run_input_case() {
 	name=$1
 	shift
-	rm -f "$work/in" "$work/$name.out"
+	rm -f "$work/in" "$work/$name.out" "$work/$name.rc"
 	mkfifo "$work/in"
 	(timeout "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
 		--timing "$@" < "$work/in" > "$work/$name.out" 2>&1
@@ -67,21 +67,59 @@ run_input_case() {
 	echo "typed-by-the-host 42" >&3 2>/dev/null
 	wait
 	exec 3>&-
-	sed "s/^/[$name] /" "$work/$name.out" | tr -d '\r'
+}
+
+# print_case NAME [LABEL]: the console, each line prefixed "[LABEL] ".
+print_case() {
+	sed "s/^/[${2:-$1}] /" "$work/$1.out" | tr -d '\r'
+}
+
+# Seen intermittently (ASan build, nested QEMU-TCG SVM; see
+# harness/README.md): a Linux guest's vCPU 0 shuts down before the guest
+# printed anything, and SVM's reset after the shutdown leaves rip 0xfff0.
+# Exactly that, and nothing else, is retried once.
+early_shutdown() {
+	[ "$(cat "$work/$1.rc")" = 3 ] &&
+		grep -q "^voltvm: error: guest triple fault (KVM_EXIT_SHUTDOWN) on vCPU 0 at rip 0xfff0" "$work/$1.out" &&
+		! grep -v "^voltvm: " "$work/$1.out" | tr -d '\r' | grep -q .
+}
+
+# linux_case RUNNER NAME ARGS: a Linux guest through RUNNER (run_case or
+# run_input_case), retried once on early_shutdown, the failed attempt's
+# console kept as "[NAME.attempt1] " lines; then "VOLT-CASE NAME rc=N".
+linux_case() {
+	runner=$1
+	name=$2
+	shift 2
+	"$runner" "$name" "$@"
+	if early_shutdown "$name"; then
+		print_case "$name" "$name.attempt1"
+		echo "VOLT-CASE-RETRY $name: vCPU 0 shut down before any guest output (rip 0xfff0); retrying once"
+		"$runner" "$name" "$@"
+	fi
+	print_case "$name"
 	echo "VOLT-CASE $name rc=$(cat "$work/$name.rc")"
 }
 
-run_input_case bzimage --kernel "$KERNEL" --cmdline "$cmdline volt.input=1"
-run_case bzimage-smp --kernel "$KERNEL" --cmdline "$quiet volt.poweroff=1" --cpus 2
+# A VMM exit test: never retried.
+vmm_case() {
+	run_case "$@"
+	print_case "$1"
+	echo "VOLT-CASE $1 rc=$(cat "$work/$1.rc")"
+}
+
+# earlyprintk: should the early shutdown recur, how far the kernel got shows.
+linux_case run_input_case bzimage --kernel "$KERNEL" --cmdline "$cmdline volt.input=1 earlyprintk=ttyS0"
+linux_case run_case bzimage-smp --kernel "$KERNEL" --cmdline "$quiet volt.poweroff=1" --cpus 2
 if [ -n "${VMLINUX:-}" ] && [ -r "$VMLINUX" ]; then
-	run_case pvh --kernel "$VMLINUX" --cmdline "$quiet volt.poweroff=1"
+	linux_case run_case pvh --kernel "$VMLINUX" --cmdline "$quiet volt.poweroff=1"
 else
 	echo "VOLT-CASE pvh skipped: no vmlinux"
 fi
 # The VMM's own exits, no Linux (files from harness/make-tiny-guest.py).
 if [ -n "${TINY_DIR:-}" ]; then
-	run_case tiny-reset --kernel "$TINY_DIR/reset" --memory 16M
-	run_case tiny-triple-fault --kernel "$TINY_DIR/triple-fault" --memory 16M
+	vmm_case tiny-reset --kernel "$TINY_DIR/reset" --memory 16M
+	vmm_case tiny-triple-fault --kernel "$TINY_DIR/triple-fault" --memory 16M
 fi
 rm -rf "$work"
 exit 0

@@ -63,6 +63,8 @@ else
 	done
 fi
 cat "$work/console"
+# Say so when a case needed its one retry (kvm-boot-cases.sh: early_shutdown).
+grep "^VOLT-CASE-RETRY " "$work/console" | sed 's/^VOLT-CASE-RETRY /note: retried /'
 [ $rc -eq 77 ] && exit 77
 [ $rc -eq 0 ] || { echo "FAIL: the KVM harness exited with $rc"; exit 1; }
 
