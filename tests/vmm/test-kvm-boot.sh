@@ -59,7 +59,8 @@ else
 		rc=$?
 		grep -q "level-1 guest timed out" "$work/console" || break
 		[ $attempt -eq 1 ] && cp "$work/console" "$work/console.attempt1" &&
-			echo "note: the level-1 guest timed out (attempt 1); retrying once"
+			echo "note: the level-1 guest timed out (attempt 1); retrying once; its last lines:" &&
+			tail -n 40 "$work/console.attempt1" | sed 's/^/attempt1| /'
 	done
 fi
 cat "$work/console"
