@@ -792,6 +792,7 @@ out:
 VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 {
 	_cleanup_record_ ctr_record rec = {};
+	_cleanup_(ctr_cgroup_warm_donep) ctr_cgroup_warm *warm = NULL;
 	ctr_unit_status st;
 	char unit[128];
 	pid_t running;
@@ -799,6 +800,9 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 
 	assert_return(ctr, EINVAL);
 
+	/* systemd's move of the unit's first process, and nspawn's in it,
+	 * then find their grace period under way or passed (cgroup-warm.c). */
+	warm = ctr_cgroup_warm_start();
 	r = ctr_record_load(&rec, ctr, name);
 	if (r < 0)
 		return r;
