@@ -34,6 +34,7 @@
 #include <volt/core.h>
 #include <volt/sec.h>
 
+#include "cgroup-warm.h"
 #include "ctr-internal.h"
 #include "shared/macro.h"
 #include "../launcher/host-mount.h"
@@ -630,6 +631,7 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 	ssize_t n;
 	struct child_setup cs = { .out_fd = -1, .err_fd = -1 };
 	ctr_cgroup *cgroup = NULL;
+	_cleanup_(ctr_cgroup_warm_donep) ctr_cgroup_warm *warm = NULL;
 	ctr_log *log = NULL;
 	bool oom;
 	uint64_t started = 0;
@@ -640,6 +642,8 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 	assert_return(ctr, EINVAL);
 	assert_return(exit_status, EINVAL);
 
+	/* First: nspawn's cgroup moves then find their grace period passed (cgroup-warm.c). */
+	warm = ctr_cgroup_warm_start();
 	r = ctr_record_load(&rec, ctr, name);
 	if (r < 0)
 		return r;
@@ -788,6 +792,7 @@ out:
 VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 {
 	_cleanup_record_ ctr_record rec = {};
+	_cleanup_(ctr_cgroup_warm_donep) ctr_cgroup_warm *warm = NULL;
 	ctr_unit_status st;
 	char unit[128];
 	pid_t running;
@@ -795,6 +800,9 @@ VOLT_API int volt_ctr_start(volt_ctr *ctr, const char *name)
 
 	assert_return(ctr, EINVAL);
 
+	/* systemd's move of the unit's first process, and nspawn's in it,
+	 * then find their grace period under way or passed (cgroup-warm.c). */
+	warm = ctr_cgroup_warm_start();
 	r = ctr_record_load(&rec, ctr, name);
 	if (r < 0)
 		return r;
