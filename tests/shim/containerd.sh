@@ -17,6 +17,7 @@ if [ "${1:-}" = --skip ]; then
 	exit 77
 fi
 shim=$1 volt=$(realpath "$2") launcher=$(realpath "$3") HERE=$(realpath "$4")
+HERE_SHIM=$(dirname "$(realpath "$0")")
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (containerd, systemd-nspawn)"; exit 77; }
 for p in containerd ctr systemd-nspawn skopeo python3; do
 	command -v $p >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
@@ -133,7 +134,7 @@ rc=$?
 [ $rc = 7 ] && pass "exit 7 gives status 7" || fail "exit 7 gave $rc: $(tail -3 "$T/t2.log")"
 
 # A detached task: listed, exec'd into, killed, deleted.
-$RUN -d "$IMAGE" t3 sh -c 'echo started; sleep 300' </dev/null > "$T/t3.log" 2>&1 || fail "ctr run -d: $(cat "$T/t3.log")"
+$RUN -d --env KEEP=container "$IMAGE" t3 sh -c 'echo started; sleep 300' </dev/null > "$T/t3.log" 2>&1 || fail "ctr run -d: $(cat "$T/t3.log")"
 ls_out=$($C task ls 2>&1)
 echo "$ls_out" | grep -qE "^t3[[:space:]]+[0-9]+[[:space:]]+RUNNING" && pass "ctr task ls shows t3 RUNNING" ||
 	fail "ctr task ls: $ls_out"
@@ -142,6 +143,21 @@ rc=$?
 echo "$out" | sed 's/^/  | /'
 echo "$out" | grep -qx "exec-in-ID=volt-test" && pass "ctr task exec runs in the container" || fail "ctr task exec output"
 [ $rc = 3 ] && pass "ctr task exec gives the command's exit status" || fail "ctr task exec exited $rc"
+# The exec's own process spec: its cwd and user, not the container's.
+out=$($C task exec --exec-id e2 --cwd /tmp --user 1000 t3 sh -c 'echo "pwd=$(pwd)"; echo "uid=$(id -u)"' </dev/null 2>&1)
+echo "$out" | sed 's/^/  | /'
+echo "$out" | grep -qx "pwd=/tmp" && pass "ctr task exec --cwd /tmp" || fail "ctr task exec --cwd /tmp"
+echo "$out" | grep -qx "uid=1000" && pass "ctr task exec --user 1000" || fail "ctr task exec --user 1000"
+# And its env, all of it (Debian's ctr has no exec --env: the spec goes to the shim by hand).
+addr=$(cat "$T/cd-state/io.containerd.runtime.v2.task/default/t3/address" 2>/dev/null)
+: > "$T/e3.out"
+st=$(timeout 60 python3 "$HERE_SHIM/exec-spec.py" "${addr#unix://}" t3 e3 "$T/e3.out" \
+	'{"args": ["sh", "-c", "echo FOO=$FOO KEEP=$KEEP; pwd; id -u"], "env": ["FOO=bar", "PATH=/usr/bin:/bin"], "cwd": "/tmp", "user": {"uid": 1000, "gid": 0}}' 2>&1)
+sed 's/^/  | /' "$T/e3.out"
+[ "$st" = "exit 0" ] || fail "exec with a process spec of the test's: $st"
+[ "$(cat "$T/e3.out")" = "$(printf 'FOO=bar KEEP=\n/tmp\n1000')" ] &&
+	pass "an exec's process spec: its env alone (FOO=bar, not the container's KEEP), cwd /tmp, uid 1000" ||
+	fail "an exec's process spec was not honoured"
 # containerd restarts: it finds the shim again (the bundle's address file), the task still runs.
 kill $cd_pid; wait $cd_pid 2>/dev/null
 start_containerd || fail "containerd did not start again"

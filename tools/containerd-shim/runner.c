@@ -64,9 +64,15 @@ static int run_workload(shim *s, shim_proc *p, volt_ctr_console console)
 		 * (10 s at most).
 		 */
 		pid_t init = s->task->procs->pid;
+		volt_ctr_exec_options opts = VOLT_CTR_EXEC_OPTIONS_INIT;
 
+		/* The exec's process spec is all of it, as containerd made it from the container's. */
+		opts.env = (const char *const *)p->exec.env;
+		opts.flags = p->exec.has_env ? VOLT_CTR_EXEC_ENV_ONLY : 0;
+		opts.workdir = p->exec.cwd;
+		opts.user = p->exec.user;
 		for (int i = 0;; i++) {
-			r = volt_ctr_exec(&status, s->task->ctr, s->task->name, p->argv);
+			r = volt_ctr_exec_with_options(&status, s->task->ctr, s->task->name, p->exec.argv, &opts);
 			if (r != -ESRCH || i >= 500 || init <= 0 || kill(init, 0) < 0) {
 				if (r < 0 && s->args.debug)
 					shim_log("exec %s: %d tries, init %d: %s", p->exec_id, i + 1, (int)init,

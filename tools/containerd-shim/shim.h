@@ -2,7 +2,7 @@
  * containerd-shim-volt-v2: what its parts share. One shim serves one
  * containerd task (a container and the processes exec'd in it); each
  * process runs in a "runner", a child of the shim that calls libvolt-ctr
- * (volt_ctr_run_console() for the task's own process, volt_ctr_exec()
+ * (volt_ctr_run_console() for the task's own process, volt_ctr_exec_with_options()
  * for an exec) with the process's stdio FIFOs as its standard streams,
  * and exits with the workload's exit status.
  *
@@ -42,11 +42,19 @@ typedef struct shim_waiter {
 	struct shim_waiter *next;
 } shim_waiter;
 
+/* An exec's process (the OCI "process" object, as JSON). */
+typedef struct shim_exec_spec {
+	char **argv, **env;
+	bool has_env;              /* env is all of its environment (even empty) */
+	char *cwd, *user;          /* NULL: the container's; user "uid:gid" or a name */
+	bool terminal;
+} shim_exec_spec;
+
 typedef struct shim_proc {
 	char *exec_id;             /* NULL for the task's own process */
 	char *stdin_path, *stdout_path, *stderr_path;
 	bool terminal;
-	char **argv;               /* an exec's command */
+	shim_exec_spec exec;       /* an exec's command, env, cwd and user */
 	int pty_master;            /* with a terminal, once started; else -1 */
 	pid_t pid;                 /* the runner, once started */
 	pid_t stdin_relay;         /* copies the stdin FIFO into the runner's stdin pipe; 0: none */
@@ -126,8 +134,9 @@ typedef struct shim_bundle_spec {
 
 int shim_bundle_spec_load(shim_bundle_spec *out, const char *bundle);
 void shim_bundle_spec_clear(shim_bundle_spec *spec);
-/* An exec's process (the OCI "process" object, as JSON): its args and terminal. */
-int shim_process_spec_parse(char ***out_argv, bool *out_terminal, const uint8_t *json, size_t len);
+/* An exec's process (the OCI "process" object, as JSON): shim_exec_spec. */
+int shim_exec_spec_parse(shim_exec_spec *out, const uint8_t *json, size_t len);
+void shim_exec_spec_clear(shim_exec_spec *spec);
 void shim_strv_free(char **v);
 int shim_rootfs_mount(const char *target, const char *type, const char *source, char *const *options, size_t n);
 int shim_rootfs_unmount(const char *target);

@@ -70,7 +70,7 @@ static void proc_free(shim_proc *p)
 	free(p->stdin_path);
 	free(p->stdout_path);
 	free(p->stderr_path);
-	shim_strv_free(p->argv);
+	shim_exec_spec_clear(&p->exec);
 	free(p);
 }
 
@@ -590,8 +590,7 @@ void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim_reply 
 	Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
 	shim_proc *p, **tail;
 	size_t n = 0;
-	bool terminal = false;
-	char **argv;
+	shim_exec_spec spec;
 
 	if (!task_is(s, req->id, out))
 		return;
@@ -609,17 +608,19 @@ void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim_reply 
 		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "task %s has %zu execs already", req->id, n - 1);
 		return;
 	}
-	if (!req->spec || shim_process_spec_parse(&argv, &terminal, req->spec->value.data, req->spec->value.len) < 0) {
-		reply_error(out, TTRPC_INVALID_ARGUMENT, "exec %s: the process spec has no args", req->exec_id);
+	if (!req->spec || shim_exec_spec_parse(&spec, req->spec->value.data, req->spec->value.len) < 0) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT,
+			    "exec %s: bad process spec (no args, a bad env, relative cwd or user; see the shim log)",
+			    req->exec_id);
 		return;
 	}
-	p = proc_new(req->exec_id, req->stdin, req->stdout, req->stderr, req->terminal || terminal);
+	p = proc_new(req->exec_id, req->stdin, req->stdout, req->stderr, req->terminal || spec.terminal);
 	if (!p) {
-		shim_strv_free(argv);
+		shim_exec_spec_clear(&spec);
 		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	p->argv = argv;
+	p->exec = spec;
 	for (tail = &s->task->procs; *tail; tail = &(*tail)->next)
 		;
 	*tail = p;
