@@ -184,6 +184,44 @@ st=$(timeout 30 $C task delete t4 2>&1)
 echo "$st" | grep -q "status 137\|137" && pass "SIGKILL: t4 stopped with 137" || fail "t4 after SIGKILL: $st; $($C task ls 2>&1)"
 $C container delete t4 >/dev/null 2>&1 || fail "ctr container delete t4"
 
+# Kill of an exec's process (any signal, straight to its command) and
+# Kill --all (every process of the task); each end is a TaskExit with its status.
+$C events > "$T/events.log" 2>&1 &
+ev_pid=$!
+$RUN -d "$IMAGE" t8 sh -c 'sleep 300' </dev/null > "$T/t8.log" 2>&1 || fail "ctr run -d t8: $(cat "$T/t8.log")"
+timeout 60 $C task exec --exec-id k1 t8 sleep 301 </dev/null > "$T/k1.log" 2>&1 &
+k1=$!
+timeout 60 $C task exec --exec-id k2 t8 sleep 302 </dev/null > "$T/k2.log" 2>&1 &
+k2=$!
+# Until both commands run in the container (ctr task ps lists the host pids of the task's processes).
+running() { for p in $($C task ps t8 2>/dev/null | awk 'NR > 1 { print $1 }'); do
+	tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null; echo; done | grep -c "^sleep 30[12] $"; }
+for _ in $(seq 100); do [ "$(running)" = 2 ] && break; sleep 0.1; done
+$C task kill --exec-id k1 -s SIGUSR1 t8 || fail "ctr task kill --exec-id k1 -s SIGUSR1"
+wait $k1
+rc=$?
+[ $rc = 138 ] && pass "kill --exec-id k1 -s SIGUSR1: the exec ends with 138 (128+SIGUSR1)" ||
+	fail "kill of exec k1: its ctr task exec exited $rc: $(cat "$T/k1.log")"
+$C task kill -a -s SIGTERM t8 || fail "ctr task kill -a -s SIGTERM"
+wait $k2
+rc=$?
+[ $rc = 143 ] && pass "kill -a -s SIGTERM: exec k2 got SIGTERM itself (143)" ||
+	fail "kill -a: exec k2's ctr task exec exited $rc: $(cat "$T/k2.log")"
+for _ in $(seq 100); do
+	$C task ls 2>/dev/null | grep -qE "^t8[[:space:]]+[0-9]+[[:space:]]+STOPPED" && break
+	sleep 0.1
+done
+$C task ls 2>&1 | grep -qE "^t8[[:space:]]+[0-9]+[[:space:]]+STOPPED" && pass "kill -a -s SIGTERM stops t8" ||
+	fail "t8 not stopped after kill -a: $($C task ls 2>&1)"
+st=$(timeout 30 $C task delete t8 2>&1) || fail "ctr task delete t8: $st"
+$C container delete t8 >/dev/null 2>&1 || fail "ctr container delete t8"
+kill $ev_pid 2>/dev/null
+wait $ev_pid 2>/dev/null
+grep "/tasks/exit" "$T/events.log" | grep '"container_id":"t8"' | sed 's/^/  | /'
+for e in '"id":"k1".*"exit_status":138' '"id":"k2".*"exit_status":143' '"id":"t8"'; do
+	grep "/tasks/exit" "$T/events.log" | grep -q "$e" && pass "TaskExit event: $e" || fail "no TaskExit event $e"
+done
+
 # A terminal (ctr run -t, under script(1) for a terminal of ctr's own).
 # script runs the command with $SHELL: under dash, a timeout(1) of its
 # own process group would be in the terminal's background, and ctr,

@@ -123,6 +123,15 @@ pid_t shim_runner_start(shim *s, shim_proc *p);
 /* CloseIO, or the process ended: its stdin reaches its end. */
 void shim_runner_close_stdin(shim_proc *p);
 
+/*
+ * Signals straight to the container's side (signal.c): to the command
+ * below exec runner @runner, or to every process in the PID namespace
+ * of the container that runner @runner runs in. -ESRCH when it is not
+ * in the container (yet, or any more).
+ */
+int shim_signal_exec(pid_t runner, int sig);
+int shim_signal_all(pid_t runner, int sig);
+
 /* Bundles (bundle.c). */
 typedef struct shim_bundle_spec {
 	char **argv, **env;

@@ -465,6 +465,79 @@ static void kill_tree(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
+static bool passed_on(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
+/* SIGKILL to process @p: the whole container for the task's own, the command's tree for an exec. */
+static void kill_proc(shim *s, shim_proc *p)
+{
+	/* The task's own: libvolt-ctr's stop, for a container that is up. */
+	int r = p->exec_id ? 0 : volt_ctr_stop(s->task->ctr, s->task->name, 0);
+
+	if (r < 0 && r != -ESRCH)
+		shim_log("stop %s: %s", s->task->name, volt_error_message());
+	/* And whatever is left below the runner: a container still starting, an exec's command. */
+	kill_tree(p->pid);
+	p->killed = true;
+}
+
+/*
+ * Signal @sig to process @p. An exec's command gets any signal directly;
+ * the task's own process gets those libvolt-ctr passes on to the workload.
+ */
+static int signal_proc(shim *s, shim_proc *p, int sig)
+{
+	if (sig == SIGKILL) {
+		kill_proc(s, p);
+		return 0;
+	}
+	if (p->exec_id && shim_signal_exec(p->pid, sig) == 0)
+		return 0;
+	/* The task's own, or an exec still entering the container: along the runner's chain. */
+	if (!passed_on(sig))
+		return -EINVAL;
+	kill(p->pid, sig);
+	return 0;
+}
+
+/* Kill with all: every process of the task. */
+static void kill_all(shim *s, int sig, shim_reply *out)
+{
+	bool any = false;
+
+	for (shim_proc *p = s->task->procs; p; p = p->next)
+		any |= p->status == SHIM_RUNNING;
+	if (!any) {
+		reply_error(out, TTRPC_NOT_FOUND, "kill %s: no process running", s->task->id);
+		return;
+	}
+	if (sig == SIGKILL) {
+		for (shim_proc *p = s->task->procs; p; p = p->next)
+			if (p->status == SHIM_RUNNING)
+				kill_proc(s, p);
+		reply_empty(out);
+		return;
+	}
+	/* Every process in the container's PID namespace, the execs' and their children too. */
+	for (shim_proc *p = s->task->procs; p; p = p->next)
+		if (p->status == SHIM_RUNNING && shim_signal_all(p->pid, sig) == 0) {
+			reply_empty(out);
+			return;
+		}
+	/* None is in the container yet: each as a Kill of its own. */
+	for (shim_proc *p = s->task->procs; p; p = p->next)
+		if (p->status == SHIM_RUNNING && signal_proc(s, p, sig) < 0) {
+			reply_error(out, TTRPC_INVALID_ARGUMENT,
+				    "kill %s: signal %d is not passed on by Volt to a process not yet started "
+				    "(SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL are)",
+				    s->task->id, sig);
+			return;
+		}
+	reply_empty(out);
+}
+
 void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply *out)
 {
 	shim_proc *p;
@@ -472,34 +545,27 @@ void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply *out)
 
 	if (!task_is(s, req->id, out))
 		return;
+	if (sig <= 0 || sig >= 65) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT, "kill %s: bad signal %d", req->id, sig);
+		return;
+	}
+	if (req->all) {
+		kill_all(s, sig, out);
+		return;
+	}
 	p = proc_find(s, req->exec_id);
 	if (!p) {
 		reply_error(out, TTRPC_NOT_FOUND, "process %s of task %s: not found", req->exec_id, req->id);
-		return;
-	}
-	if (sig <= 0 || sig >= 65) {
-		reply_error(out, TTRPC_INVALID_ARGUMENT, "kill %s: bad signal %d", req->id, sig);
 		return;
 	}
 	if (p->status != SHIM_RUNNING) {
 		reply_error(out, TTRPC_NOT_FOUND, "kill %s: process not running", req->id);
 		return;
 	}
-	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
-		/* libvolt-ctr passes these on to the workload. */
-		kill(p->pid, sig);
-	} else if (sig == SIGKILL) {
-		/* The task's own: libvolt-ctr's stop, for a container that is up. */
-		int r = p->exec_id ? 0 : volt_ctr_stop(s->task->ctr, s->task->name, 0);
-
-		if (r < 0 && r != -ESRCH)
-			shim_log("stop %s: %s", s->task->name, volt_error_message());
-		/* And whatever is left below the runner: a container still starting, an exec's command. */
-		kill_tree(p->pid);
-		p->killed = true;
-	} else {
+	if (signal_proc(s, p, sig) < 0) {
 		reply_error(out, TTRPC_INVALID_ARGUMENT,
-			    "kill %s: signal %d is not passed on by Volt (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL are)",
+			    "kill %s: signal %d is not passed on by Volt to the task's own process "
+			    "(SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL are; an exec takes any, as does kill --all)",
 			    req->id, sig);
 		return;
 	}
