@@ -74,6 +74,7 @@ typedef struct shim_task {
 	bool rootfs_mounted;       /* the shim mounted it, and unmounts it */
 	char name[VOLT_WORKLOAD_NAME_MAX + 1];  /* of the Volt container */
 	volt_ctr *ctr;
+	struct volt_vm *vm;        /* io.volt.runtime=vm: the task is VM @name (vm.c); else NULL */
 	shim_proc *procs;          /* the task's own first */
 } shim_task;
 
@@ -125,21 +126,23 @@ void shim_runner_close_stdin(shim_proc *p);
 
 /*
  * Signals straight to the container's side (signal.c): to the command
- * below exec runner @runner, or to every process in the PID namespace
- * of the container that runner @runner runs in. -ESRCH when it is not
- * in the container (yet, or any more).
+ * below exec runner @runner, or (@runner the task's own runner) to every
+ * process in the container's PID namespace, the execs' first. -ESRCH
+ * when it is not in the container (yet, or any more).
  */
 int shim_signal_exec(pid_t runner, int sig);
 int shim_signal_all(pid_t runner, int sig);
 
 /* Bundles (bundle.c). */
-typedef struct shim_bundle_spec {
+typedef struct shim_bundle_spec shim_bundle_spec;
+
+struct shim_bundle_spec {
 	char **argv, **env;
 	char *cwd, *user, *hostname;
 	bool terminal;
 	bool own_network;          /* the spec asks for a network namespace */
 	char *runtime;             /* the annotation io.volt.runtime, or NULL */
-} shim_bundle_spec;
+};
 
 int shim_bundle_spec_load(shim_bundle_spec *out, const char *bundle);
 void shim_bundle_spec_clear(shim_bundle_spec *spec);
@@ -149,6 +152,11 @@ void shim_exec_spec_clear(shim_exec_spec *spec);
 void shim_strv_free(char **v);
 int shim_rootfs_mount(const char *target, const char *type, const char *source, char *const *options, size_t n);
 int shim_rootfs_unmount(const char *target);
+
+/* io.volt.runtime=vm (vm.c): the rootfs imported and VM @t->name created; run; removed. */
+int shim_vm_create(shim_task *t, const char *root, const shim_bundle_spec *bs);
+int shim_vm_run(int *out_status, shim_task *t);
+int shim_vm_remove(shim_task *t);
 
 /* Events (publish.c): queued, sent one at a time through the publish binary. */
 void shim_publish(shim *s, const char *topic, const char *type_url, const uint8_t *event, size_t len);

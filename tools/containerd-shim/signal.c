@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,28 +110,46 @@ int shim_signal_exec(pid_t runner, int sig)
 	return r;
 }
 
+/*
+ * Every process in the namespace of the container below @runner (the task's
+ * own runner). Those outside its tree (execs and theirs) go first: once the
+ * container's PID 1 ends, the kernel kills the rest with SIGKILL, and a
+ * process must have got @sig by then for its status to say so.
+ */
 int shim_signal_all(pid_t runner, int sig)
 {
 	_cleanup_closedir_ DIR *d = NULL;
+	pid_t tree[WALK_MAX];
 	struct dirent *e;
 	char ns[64];
+	size_t n_tree;
 	int sent = 0;
 
 	if (container_end(runner, ns) <= 0)
 		return -ESRCH;
-	d = opendir("/proc");
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		int fd;
+	n_tree = below(runner, tree, WALK_MAX);
+	for (int pass = 0; pass < 2; pass++) {
+		d = opendir("/proc");
+		if (!d)
+			return -errno;
+		while ((e = readdir(d))) {
+			char *end;
+			long pid = strtol(e->d_name, &end, 10);
+			bool in_tree = false;
+			int fd;
 
-		if (*end || pid <= 0 || (fd = pidfd_in((pid_t)pid, ns)) < 0)
-			continue;
-		if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0)
-			sent++;
-		close(fd);
+			if (*end || pid <= 0)
+				continue;
+			for (size_t i = 0; i < n_tree && !in_tree; i++)
+				in_tree = tree[i] == (pid_t)pid;
+			if (in_tree != (pass == 1) || (fd = pidfd_in((pid_t)pid, ns)) < 0)
+				continue;
+			if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) == 0)
+				sent++;
+			close(fd);
+		}
+		closedir(d);
+		d = NULL;
 	}
 	return sent ? 0 : -ESRCH;
 }
