@@ -82,7 +82,9 @@ static int run_workload(shim *s, shim_proc *p, volt_ctr_console console)
 			volt_error_clear();
 			usleep(20000);
 		}
-	} else
+	} else if (s->task->vm)
+		r = shim_vm_run(&status, s->task);
+	else
 		r = volt_ctr_run_console(&status, s->task->ctr, s->task->name, console);
 	if (r < 0) {
 		dprintf(2, "containerd-shim-volt-v2: %s: %s\n", s->task->name,

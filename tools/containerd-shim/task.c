@@ -20,6 +20,7 @@
 
 #include <volt/cas.h>
 #include <volt/core.h>
+#include <volt/vm.h>
 
 #include "shared/macro.h"
 #include "shim-proto.h"
@@ -114,6 +115,7 @@ static void task_free(shim_task *t)
 		proc_free(p);
 	}
 	volt_ctr_close(t->ctr);
+	volt_vm_close(t->vm);
 	free(t->id);
 	free(t->bundle);
 	free(t->rootfs);
@@ -136,6 +138,11 @@ static int task_teardown(shim_task *t, const char *root)
 {
 	int r = 0;
 
+	if (t->vm) {
+		r = shim_vm_remove(t);
+		if (r < 0)
+			shim_log("remove VM %s: %s", t->name, volt_error_message());
+	}
 	if (t->ctr) {
 		r = volt_ctr_remove(t->ctr, t->name, true);
 		if (r == -ENOENT)
@@ -225,8 +232,8 @@ void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply
 			    req->id, req->bundle);
 		return;
 	}
-	if (bs.runtime && strcmp(bs.runtime, "container") != 0) {
-		reply_error(out, TTRPC_UNIMPLEMENTED, "create %s: io.volt.runtime=%s is not supported yet (only \"container\")",
+	if (bs.runtime && strcmp(bs.runtime, "container") != 0 && strcmp(bs.runtime, "vm") != 0) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "create %s: io.volt.runtime=%s is not supported yet (only \"container\" and \"vm\")",
 			    req->id, bs.runtime);
 		shim_bundle_spec_clear(&bs);
 		return;
@@ -258,6 +265,15 @@ void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply
 		}
 		t->rootfs_mounted = true;
 	}
+	if (bs.runtime && strcmp(bs.runtime, "vm") == 0) {
+		r = shim_vm_create(t, s->root, &bs);
+		if (r < 0)
+			goto fail_volt;
+		shim_bundle_spec_clear(&bs);
+		s->task = t;
+		shim_log("created task %s as Volt VM %s in %s", t->id, t->name, s->root);
+		goto created;
+	}
 	r = volt_ctr_open(&t->ctr, s->root);
 	if (r < 0)
 		goto fail_volt;
@@ -281,7 +297,7 @@ void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply
 	shim_bundle_spec_clear(&bs);
 	s->task = t;
 	shim_log("created task %s as Volt container %s in %s", t->id, t->name, s->root);
-
+created:
 	ev.container_id = t->id;
 	ev.bundle = t->bundle;
 	ev.n_rootfs = req->n_rootfs;
@@ -474,7 +490,7 @@ static bool passed_on(int sig)
 static void kill_proc(shim *s, shim_proc *p)
 {
 	/* The task's own: libvolt-ctr's stop, for a container that is up. */
-	int r = p->exec_id ? 0 : volt_ctr_stop(s->task->ctr, s->task->name, 0);
+	int r = p->exec_id || !s->task->ctr ? 0 : volt_ctr_stop(s->task->ctr, s->task->name, 0);
 
 	if (r < 0 && r != -ESRCH)
 		shim_log("stop %s: %s", s->task->name, volt_error_message());
@@ -489,7 +505,8 @@ static void kill_proc(shim *s, shim_proc *p)
  */
 static int signal_proc(shim *s, shim_proc *p, int sig)
 {
-	if (sig == SIGKILL) {
+	/* A VM has no signals of its guest's: any signal ends it (its voltvm). */
+	if (sig == SIGKILL || s->task->vm) {
 		kill_proc(s, p);
 		return 0;
 	}
@@ -513,7 +530,7 @@ static void kill_all(shim *s, int sig, shim_reply *out)
 		reply_error(out, TTRPC_NOT_FOUND, "kill %s: no process running", s->task->id);
 		return;
 	}
-	if (sig == SIGKILL) {
+	if (sig == SIGKILL || s->task->vm) {
 		for (shim_proc *p = s->task->procs; p; p = p->next)
 			if (p->status == SHIM_RUNNING)
 				kill_proc(s, p);
@@ -521,11 +538,10 @@ static void kill_all(shim *s, int sig, shim_reply *out)
 		return;
 	}
 	/* Every process in the container's PID namespace, the execs' and their children too. */
-	for (shim_proc *p = s->task->procs; p; p = p->next)
-		if (p->status == SHIM_RUNNING && shim_signal_all(p->pid, sig) == 0) {
-			reply_empty(out);
-			return;
-		}
+	if (s->task->procs->status == SHIM_RUNNING && shim_signal_all(s->task->procs->pid, sig) == 0) {
+		reply_empty(out);
+		return;
+	}
 	/* None is in the container yet: each as a Kill of its own. */
 	for (shim_proc *p = s->task->procs; p; p = p->next)
 		if (p->status == SHIM_RUNNING && signal_proc(s, p, sig) < 0) {
@@ -660,6 +676,11 @@ void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim_reply 
 
 	if (!task_is(s, req->id, out))
 		return;
+	if (s->task->vm) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "exec %s: task %s is a VM (io.volt.runtime=vm): no exec into it",
+			    req->exec_id, req->id);
+		return;
+	}
 	if (!req->exec_id || !*req->exec_id || strlen(req->exec_id) > 128) {
 		reply_error(out, TTRPC_INVALID_ARGUMENT, "exec %s: bad exec id", req->id);
 		return;
