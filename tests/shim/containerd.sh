@@ -226,12 +226,19 @@ done
 # script runs the command with $SHELL: under dash, a timeout(1) of its
 # own process group would be in the terminal's background, and ctr,
 # setting the terminal raw, stopped by SIGTTOU; hence --foreground.
+# Its stdin is a FIFO held open (read-write), never at its end: at the end
+# of its input script(1) writes the terminal's EOF character to the child,
+# which under ctr's raw terminal is a NUL, echoed by the container's
+# terminal as "^@" ahead of the output.
 if command -v script >/dev/null; then
-	out=$(SHELL=/bin/sh timeout 60 script -qec "timeout --foreground 60 $C run --runtime io.containerd.volt.v2 -t --rm $IMAGE t5 sh -c 'tty; echo tty-ok; exit 5'" /dev/null </dev/null 2>&1)
+	mkfifo "$T/tty-in"
+	out=$(SHELL=/bin/sh timeout 60 script -qec "timeout --foreground 60 $C run --runtime io.containerd.volt.v2 -t --rm $IMAGE t5 sh -c 'tty; echo tty-ok; exit 5'" /dev/null <>"$T/tty-in" 2>&1)
 	rc=$?
 	echo "$out" | sed 's/^/  | /'
 	echo "$out" | grep -aq "/dev/pts/[0-9]" && echo "$out" | grep -aq "tty-ok" && pass "ctr run -t: a terminal inside" ||
 		fail "ctr run -t: no terminal inside"
+	echo "$out" | head -1 | tr -d '\r' | grep -aqx "/dev/pts/[0-9]*" && pass "ctr run -t: the output is the workload's alone" ||
+		fail "ctr run -t: more than the workload's output: $(echo "$out" | head -1 | od -c | head -2)"
 	[ $rc = 5 ] && pass "ctr run -t gives the exit status" || fail "ctr run -t exited $rc"
 fi
 
