@@ -222,6 +222,45 @@ for e in '"id":"k1".*"exit_status":138' '"id":"k2".*"exit_status":143' '"id":"t8
 	grep "/tasks/exit" "$T/events.log" | grep -q "$e" && pass "TaskExit event: $e" || fail "no TaskExit event $e"
 done
 
+# Pause and Resume: the freezer of the task's own cgroup (every process of it, execs too).
+$RUN -d "$IMAGE" t9 sh -c 'sleep 300' </dev/null > "$T/t9.log" 2>&1 || fail "ctr run -d t9: $(cat "$T/t9.log")"
+$C task exec -d --exec-id p1 t9 sleep 303 </dev/null >/dev/null 2>&1 || fail "ctr task exec -d p1"
+# The cgroups of t9's processes, as the host sees them (unified hierarchy).
+t9_cgroups() { for p in $($C task ps t9 2>/dev/null | awk 'NR > 1 { print $1 }'); do
+	sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null; done | sort -u; }
+for _ in $(seq 100); do t9_cgroups | grep -q "/volt-shim-containerd-default-t9/" && break; sleep 0.1; done
+cgroot=/sys/fs/cgroup/unified
+[ -d $cgroot ] || cgroot=/sys/fs/cgroup
+if out=$($C task pause t9 2>&1); then
+	pass "ctr task pause"
+	$C task ls 2>&1 | grep -qE "^t9[[:space:]]+[0-9]+[[:space:]]+PAUSED" && pass "ctr task ls shows t9 PAUSED" ||
+		fail "after pause: $($C task ls 2>&1)"
+	frozen=0 all=0
+	for cg in $(t9_cgroups); do
+		all=$((all + 1))
+		grep -qx "frozen 1" "$cgroot$cg/cgroup.events" 2>/dev/null && frozen=$((frozen + 1))
+	done
+	[ $all -gt 0 ] && [ $frozen = $all ] && pass "every cgroup of t9's processes is frozen ($frozen)" ||
+		fail "frozen: $frozen of $all cgroups: $(t9_cgroups)"
+	$C task resume t9 || fail "ctr task resume"
+	$C task ls 2>&1 | grep -qE "^t9[[:space:]]+[0-9]+[[:space:]]+RUNNING" && pass "after resume, t9 RUNNING" ||
+		fail "after resume: $($C task ls 2>&1)"
+	out=$(timeout 60 $C task exec --exec-id p2 t9 echo resumed-ok </dev/null 2>&1)
+	[ "$out" = resumed-ok ] && pass "an exec runs after resume" || fail "exec after resume: $out"
+else
+	fail "ctr task pause: $out"
+fi
+cg9=$(t9_cgroups | sed -n 's|^\(.*/volt-shim-containerd-default-t9\)/.*|\1|p' | head -1)
+$C task kill -a -s SIGKILL t9 || fail "ctr task kill -a -s SIGKILL t9"
+for _ in $(seq 100); do
+	$C task ls 2>/dev/null | grep -qE "^t9[[:space:]]+[0-9]+[[:space:]]+STOPPED" && break
+	sleep 0.1
+done
+timeout 30 $C task delete t9 >/dev/null 2>&1 || fail "ctr task delete t9"
+$C container delete t9 >/dev/null 2>&1 || fail "ctr container delete t9"
+[ -n "$cg9" ] && [ ! -e "$cgroot$cg9" ] && pass "t9's cgroup $cg9 is gone after delete" ||
+	fail "t9's cgroup '$cg9' after delete: $(ls -d "$cgroot$cg9" 2>&1)"
+
 # A terminal (ctr run -t, under script(1) for a terminal of ctr's own).
 # script runs the command with $SHELL: under dash, a timeout(1) of its
 # own process group would be in the terminal's background, and ctr,

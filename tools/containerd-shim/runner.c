@@ -166,6 +166,9 @@ static void __attribute__((noreturn)) runner_main(shim *s, shim_proc *p)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	shim_server_close_fds();
+	/* Into the task's cgroup: the task's own process with nspawn and the container, an exec's host side. */
+	if (shim_cgroup_enter(s->task) < 0)
+		shim_log("%s: cannot enter the task's cgroup %s: %m", s->task->name, s->task->cgroup);
 	if (p->terminal)
 		_exit(run_with_terminal(s, p));
 	if (p->stdin_pipe >= 0)

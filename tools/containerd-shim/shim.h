@@ -74,6 +74,8 @@ typedef struct shim_task {
 	bool rootfs_mounted;       /* the shim mounted it, and unmounts it */
 	char name[VOLT_WORKLOAD_NAME_MAX + 1];  /* of the Volt container */
 	volt_ctr *ctr;
+	char *cgroup;              /* the task's own cgroup (freeze.c), or NULL */
+	bool paused;
 	struct volt_vm *vm;        /* io.volt.runtime=vm: the task is VM @name (vm.c); else NULL */
 	shim_proc *procs;          /* the task's own first */
 } shim_task;
@@ -157,6 +159,12 @@ int shim_rootfs_unmount(const char *target);
 int shim_vm_create(shim_task *t, const char *root, const shim_bundle_spec *bs);
 int shim_vm_run(int *out_status, shim_task *t);
 int shim_vm_remove(shim_task *t);
+
+/* The task's cgroup (freeze.c): made at Start, entered by its runner, frozen at Pause, removed at Delete. */
+int shim_cgroup_create(shim_task *t);
+int shim_cgroup_enter(const shim_task *t);
+int shim_cgroup_freeze(const shim_task *t, bool frozen);
+void shim_cgroup_remove(shim_task *t);
 
 /* Events (publish.c): queued, sent one at a time through the publish binary. */
 void shim_publish(shim *s, const char *topic, const char *type_url, const uint8_t *event, size_t len);

@@ -119,6 +119,7 @@ static void task_free(shim_task *t)
 	free(t->id);
 	free(t->bundle);
 	free(t->rootfs);
+	free(t->cgroup);
 	free(t);
 }
 
@@ -153,6 +154,7 @@ static int task_teardown(shim_task *t, const char *root)
 		if (volt_cas_bases_gc(NULL, root, 0) < 0)
 			shim_log("collect unused bases of %s: %s", root, volt_error_message());
 	}
+	shim_cgroup_remove(t);
 	if (t->rootfs_mounted && shim_rootfs_unmount(t->rootfs) < 0)
 		shim_log("unmount %s: %m", t->rootfs);
 	t->rootfs_mounted = false;
@@ -327,6 +329,7 @@ void do_start(shim *s, Containerd__Task__V2__StartRequest *req, shim_reply *out)
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
 	shim_proc *p;
 	pid_t pid;
+	int r;
 
 	if (!task_is(s, req->id, out))
 		return;
@@ -344,6 +347,9 @@ void do_start(shim *s, Containerd__Task__V2__StartRequest *req, shim_reply *out)
 		reply_error(out, TTRPC_FAILED_PRECONDITION, "task %s is not running", req->id);
 		return;
 	}
+	/* A container's (not a VM's) cgroup of its own, for Pause; without one Pause says why. */
+	if (!p->exec_id && !s->task->vm && (r = shim_cgroup_create(s->task)) < 0)
+		shim_log("task %s: no cgroup of its own (%s): Pause will be refused", req->id, strerror(-r));
 	pid = shim_runner_start(s, p);
 	if (pid < 0) {
 		reply_error(out, TTRPC_INTERNAL, "start %s: %s", req->id, strerror((int)-pid));
@@ -386,6 +392,8 @@ void do_state(shim *s, Containerd__Task__V2__StateRequest *req, shim_reply *out)
 	resp.bundle = s->task->bundle;
 	resp.pid = (uint32_t)p->pid;
 	resp.status = (Containerd__V1__Types__Status)p->status;
+	if (p->status == SHIM_RUNNING && s->task->paused)
+		resp.status = CONTAINERD__V1__TYPES__STATUS__PAUSED;
 	resp.stdin = p->stdin_path;
 	resp.stdout = p->stdout_path;
 	resp.stderr = p->stderr_path;
@@ -764,6 +772,50 @@ void do_connect(shim *s, Containerd__Task__V2__ConnectRequest *req, shim_reply *
 	resp.task_pid = s->task && s->task->procs ? (uint32_t)s->task->procs->pid : 0;
 	resp.version = (char *)VOLT_VERSION_STRING;
 	reply_msg(out, &resp.base);
+}
+
+/* Pause (@frozen) or Resume: the freezer of the task's cgroup, which holds every process of it. */
+static void freeze(shim *s, const char *id, bool frozen, shim_reply *out)
+{
+	Containerd__Events__TaskPaused paused = CONTAINERD__EVENTS__TASK_PAUSED__INIT;
+	Containerd__Events__TaskResumed resumed = CONTAINERD__EVENTS__TASK_RESUMED__INIT;
+	const char *what = frozen ? "pause" : "resume";
+	int r;
+
+	if (!task_is(s, id, out))
+		return;
+	if (s->task->procs->status != SHIM_RUNNING) {
+		reply_error(out, TTRPC_FAILED_PRECONDITION, "%s %s: the task is not running", what, id);
+		return;
+	}
+	if (!s->task->cgroup) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "%s %s: %s", what, id,
+			    s->task->vm ? "a VM (io.volt.runtime=vm) cannot be paused by Volt yet"
+					: "the task has no cgroup of its own (no cgroup v2 hierarchy here; see the shim log)");
+		return;
+	}
+	r = shim_cgroup_freeze(s->task, frozen);
+	if (r < 0) {
+		reply_error(out, TTRPC_INTERNAL, "%s %s: the freezer of %s: %s", what, id, s->task->cgroup, strerror(-r));
+		return;
+	}
+	s->task->paused = frozen;
+	paused.container_id = resumed.container_id = s->task->id;
+	if (frozen)
+		publish_msg(s, "/tasks/paused", "containerd.events.TaskPaused", &paused.base);
+	else
+		publish_msg(s, "/tasks/resumed", "containerd.events.TaskResumed", &resumed.base);
+	reply_empty(out);
+}
+
+void do_pause(shim *s, Containerd__Task__V2__PauseRequest *req, shim_reply *out)
+{
+	freeze(s, req->id, true, out);
+}
+
+void do_resume(shim *s, Containerd__Task__V2__ResumeRequest *req, shim_reply *out)
+{
+	freeze(s, req->id, false, out);
 }
 
 void do_shutdown(shim *s, Containerd__Task__V2__ShutdownRequest *req, shim_reply *out)
