@@ -215,6 +215,11 @@ $C task ls 2>&1 | grep -qE "^t8[[:space:]]+[0-9]+[[:space:]]+STOPPED" && pass "k
 	fail "t8 not stopped after kill -a: $($C task ls 2>&1)"
 st=$(timeout 30 $C task delete t8 2>&1) || fail "ctr task delete t8: $st"
 $C container delete t8 >/dev/null 2>&1 || fail "ctr container delete t8"
+# Events are published one at a time, apart from the answers: wait for the three (10 s at most).
+for _ in $(seq 100); do
+	[ "$(grep "/tasks/exit" "$T/events.log" | grep -c '"container_id":"t8"')" -ge 3 ] && break
+	sleep 0.1
+done
 kill $ev_pid 2>/dev/null
 wait $ev_pid 2>/dev/null
 grep "/tasks/exit" "$T/events.log" | grep '"container_id":"t8"' | sed 's/^/  | /'
