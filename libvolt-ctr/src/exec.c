@@ -189,21 +189,61 @@ static void join_cgroups(pid_t leader)
 	}
 }
 
-static char **exec_argv(const ctr_record *rec, char *const argv[])
+/* Is @var ("NAME=...") the variable @name? */
+static bool env_is(const char *var, const char *name)
 {
-	const char *user = "root";
+	size_t len = strlen(name);
+
+	return strncmp(var, name, len) == 0 && var[len] == '=';
+}
+
+/* The length of @entry's "NAME=", or 0 when it is not a variable. */
+static size_t env_name_len(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+
+	return eq && eq != entry ? (size_t)(eq - entry) + 1 : 0;
+}
+
+/* HOME, USER and LOGNAME as far as @env does not give them: the launcher sets those from /etc/passwd. */
+static int user_env_vars(char *const *env, char **out)
+{
+	static const char *const names[] = { "HOME", "USER", "LOGNAME" };
+	char buf[32] = "";
+
+	for (size_t k = 0; k < ELEMENTSOF(names); k++) {
+		bool given = false;
+
+		for (size_t i = 0; env && env[i]; i++)
+			given |= env_is(env[i], names[k]);
+		if (!given) {
+			if (*buf)
+				strcat(buf, ",");
+			strcat(buf, names[k]);
+		}
+	}
+	*out = NULL;
+	if (!*buf)
+		return 0;
+	*out = strdup(buf);
+	return *out ? 0 : -ENOMEM;
+}
+
+static char **exec_argv(const ctr_record *rec, char *const argv[], const char *user, char *const *env)
+{
 	size_t n = ctr_strv_len(argv), i = 0;
 	char **v = calloc(n + 7, sizeof(char *));
 	_cleanup_free_ char *vars = NULL;
 
 	if (!v)
 		return NULL;
-	(void)volt_json_get_string(&user, rec->config, "user", false, "config.json");
+	if (!user)
+		(void)volt_json_get_string(&user, rec->config, "user", false, "config.json");
 	v[i++] = strdup(CTR_LAUNCH_PATH);
-	if (strcmp(user, "root") != 0) {
+	if (user && strcmp(user, "root") != 0) {
 		if (asprintf(&v[i++], "--user=%s", user) < 0)
 			v[i - 1] = NULL;
-		if (ctr_user_env_vars(json_object_get(rec->config, "env"), &vars) < 0)
+		if (user_env_vars(env, &vars) < 0)
 			v[i++] = NULL;
 		else if (vars && asprintf(&v[i++], "--user-env=%s", vars) < 0)
 			v[i - 1] = NULL;
@@ -221,36 +261,80 @@ static char **exec_argv(const ctr_record *rec, char *const argv[])
 	return v;
 }
 
-/* The environment of the container's workload, plus a PATH (and TERM with a pty). */
-static char **exec_env(const ctr_record *rec, bool pty)
+/* Append a copy of @var to @v (of @n entries, room for it), replacing one of the same name. */
+static int env_put(char **v, size_t *n, const char *var)
 {
-	json_t *env = json_object_get(rec->config, "env");
-	size_t n = json_array_size(env), i;
+	size_t len = env_name_len(var);
+	char *copy = strdup(var);
+
+	if (!copy)
+		return -ENOMEM;
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp(v[i], var, len) == 0) {
+			free(v[i]);
+			v[i] = copy;
+			return 0;
+		}
+	v[(*n)++] = copy;
+	return 0;
+}
+
+/*
+ * The environment of the container's workload (none with
+ * VOLT_CTR_EXEC_ENV_ONLY), then the caller's @extra, plus a PATH (and
+ * TERM with a pty) where none is set.
+ */
+static char **exec_env(const ctr_record *rec, bool pty, char *const *extra, bool only_extra)
+{
+	json_t *env = only_extra ? NULL : json_object_get(rec->config, "env");
+	size_t n = json_array_size(env) + ctr_strv_len(extra), i = 0;
 	char **v = calloc(n + 3, sizeof(char *));
 	bool have_path = false, have_term = false;
 	const char *term = getenv("TERM");
 
 	if (!v)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		v[i] = strdup(json_string_value(json_array_get(env, i)));
-		if (!v[i]) {
-			ctr_strv_free(v);
-			return NULL;
-		}
-		have_path |= strncmp(v[i], "PATH=", 5) == 0;
-		have_term |= strncmp(v[i], "TERM=", 5) == 0;
+	for (size_t j = 0; j < json_array_size(env); j++) {
+		const char *e = json_string_value(json_array_get(env, j));
+
+		if (e && env_name_len(e) && env_put(v, &i, e) < 0)
+			goto fail;
 	}
-	if (!have_path && !(v[i++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"))) {
-		ctr_strv_free(v);
-		return NULL;
+	for (size_t j = 0; extra && extra[j]; j++)
+		if (env_put(v, &i, extra[j]) < 0)
+			goto fail;
+	for (size_t j = 0; j < i; j++) {
+		have_path |= env_is(v[j], "PATH");
+		have_term |= env_is(v[j], "TERM");
 	}
+	if (!have_path && !(v[i++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")))
+		goto fail;
 	if (pty && !have_term && asprintf(&v[i], "TERM=%s", term && *term ? term : "xterm") < 0) {
 		v[i] = NULL;
-		ctr_strv_free(v);
-		return NULL;
+		goto fail;
 	}
 	return v;
+fail:
+	ctr_strv_free(v);
+	return NULL;
+}
+
+/* What a caller's options may hold: the rest is the launcher's to refuse, inside. */
+static int exec_options_check(const volt_ctr_exec_options *opts)
+{
+	if (!VERSION_SUPPORTED(opts->version, VOLT_CTR_EXEC_OPTIONS_VERSION))
+		return volt_error_set(EINVAL, "exec options version %u is not supported (expected 1..%u)",
+				      opts->version, VOLT_CTR_EXEC_OPTIONS_VERSION);
+	if (opts->flags & ~VOLT_CTR_EXEC_ENV_ONLY)
+		return volt_error_set(EINVAL, "exec: unknown flags 0x%x", opts->flags & ~VOLT_CTR_EXEC_ENV_ONLY);
+	for (size_t i = 0; opts->env && opts->env[i]; i++)
+		if (!env_name_len(opts->env[i]))
+			return volt_error_set(EINVAL, "exec: environment entry '%s' is not NAME=VALUE", opts->env[i]);
+	if (opts->workdir && opts->workdir[0] != '/')
+		return volt_error_set(EINVAL, "exec: working directory '%s' must be absolute", opts->workdir);
+	if (opts->user && (!opts->user[0] || strlen(opts->user) > 255))
+		return volt_error_set(EINVAL, "exec: user '%s' is empty or too long", opts->user);
+	return 0;
 }
 
 /* The container's policy, read on the host into a sealed memfd. */
@@ -322,6 +406,7 @@ struct exec_child {
 	int pidfd, launcher, policy, slave; /* slave: -1 without a pty */
 	bool slave_err;                     /* stderr to the pty too */
 	const char *workdir;
+	bool workdir_given;                 /* by the caller: no fallback to / */
 	char **args, **env;
 	pid_t leader;
 	sigset_t mask;                      /* to restore */
@@ -398,8 +483,8 @@ static void enter_and_exec(const struct exec_child *c)
 		if (close_range(EXEC_FAIL_FD + 1, ~0U, 0) < 0)
 			exec_fail(EXEC_FAIL_FD, "cannot close descriptors");
 		/* Inside the container, as its root: this path is the container's business. */
-		if (chdir(c->workdir) < 0 && chdir("/") < 0)
-			exec_fail(EXEC_FAIL_FD, "cannot change to the command's directory");
+		if (chdir(c->workdir) < 0 && (c->workdir_given || chdir("/") < 0))
+			exec_fail(EXEC_FAIL_FD, "cannot change to the command's working directory");
 		syscall(SYS_execveat, EXEC_LAUNCHER_FD, "", c->args, c->env, AT_EMPTY_PATH);
 		exec_fail(EXEC_FAIL_FD, "cannot execute the launcher in the container");
 	}
@@ -568,6 +653,13 @@ static int open_pty(int *master, int *slave)
 
 VOLT_API int volt_ctr_exec(int *exit_status, volt_ctr *ctr, const char *name, char *const argv[])
 {
+	return volt_ctr_exec_with_options(exit_status, ctr, name, argv, NULL);
+}
+
+VOLT_API int volt_ctr_exec_with_options(int *exit_status, volt_ctr *ctr, const char *name, char *const argv[],
+					const volt_ctr_exec_options *opts)
+{
+	static const volt_ctr_exec_options defaults = VOLT_CTR_EXEC_OPTIONS_INIT;
 	_cleanup_record_ ctr_record rec = {};
 	_cleanup_strv_ char **args = NULL, **env = NULL;
 	_cleanup_close_ int nspawn_fd = -1, pidfd = -1, launcher = -1, policy = -1, master = -1, slave = -1,
@@ -586,15 +678,23 @@ VOLT_API int volt_ctr_exec(int *exit_status, volt_ctr *ctr, const char *name, ch
 	assert_return(exit_status, EINVAL);
 	if (!argv || !argv[0] || !argv[0][0])
 		return volt_error_set(EINVAL, "exec: no command given");
+	if (!opts)
+		opts = &defaults;
+	if ((r = exec_options_check(opts)) < 0)
+		return r;
 
 	r = ctr_record_load(&rec, ctr, name);
 	if (r < 0 || (r = running_nspawn(&rec, &nspawn, &nspawn_fd)) < 0 ||
 	    (r = container_leader(nspawn, &leader)) < 0)
 		return r;
-	(void)volt_json_get_string(&c.workdir, rec.config, "workdir", false, "config.json");
+	if (opts->workdir) {
+		c.workdir = opts->workdir;
+		c.workdir_given = true;
+	} else
+		(void)volt_json_get_string(&c.workdir, rec.config, "workdir", false, "config.json");
 	use_pty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	args = exec_argv(&rec, argv);
-	env = exec_env(&rec, use_pty);
+	env = exec_env(&rec, use_pty, (char *const *)opts->env, opts->flags & VOLT_CTR_EXEC_ENV_ONLY);
+	args = env ? exec_argv(&rec, argv, opts->user, env) : NULL;
 	if (!args || !env)
 		return volt_error_set(ENOMEM, NULL);
 	pidfd = (int)syscall(SYS_pidfd_open, leader, 0);

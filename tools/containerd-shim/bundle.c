@@ -76,10 +76,11 @@ static int dup_string(char **out, const json_t *j)
 	return *out ? 0 : -ENOMEM;
 }
 
-static int user_from_json(char **out, const json_t *user)
+/* process.user as a Volt user: the name, else the uid (with @with_gid, "uid:gid"). */
+static int user_from_json(char **out, const json_t *user, bool with_gid)
 {
 	const char *name = json_string_value(json_object_get(user, "username"));
-	json_int_t uid;
+	json_int_t uid, gid;
 
 	*out = NULL;
 	if (!user)
@@ -87,10 +88,14 @@ static int user_from_json(char **out, const json_t *user)
 	if (name && *name)
 		return (*out = strdup(name)) ? 0 : -ENOMEM;
 	uid = json_integer_value(json_object_get(user, "uid"));
-	if (uid < 0 || uid > 65535) {
-		shim_log("config.json: process.user.uid %lld is outside the container's uid range", (long long)uid);
+	gid = json_integer_value(json_object_get(user, "gid"));
+	if (uid < 0 || uid > 65535 || gid < 0 || gid > 65535) {
+		shim_log("config.json: process.user %lld:%lld is outside the container's id range", (long long)uid,
+			 (long long)gid);
 		return -EINVAL;
 	}
+	if (with_gid)
+		return asprintf(out, "%lld:%lld", (long long)uid, (long long)gid) < 0 ? -ENOMEM : 0;
 	return asprintf(out, "%lld", (long long)uid) < 0 ? -ENOMEM : 0;
 }
 
@@ -127,7 +132,7 @@ int shim_bundle_spec_load(shim_bundle_spec *out, const char *bundle)
 	if (r >= 0)
 		r = dup_string(&out->cwd, json_object_get(process, "cwd"));
 	if (r >= 0)
-		r = user_from_json(&out->user, json_object_get(process, "user"));
+		r = user_from_json(&out->user, json_object_get(process, "user"), false);
 	if (r >= 0)
 		r = dup_string(&out->hostname, json_object_get(config, "hostname"));
 	if (r >= 0)
@@ -161,26 +166,49 @@ void shim_bundle_spec_clear(shim_bundle_spec *spec)
 	*spec = (shim_bundle_spec){};
 }
 
-int shim_process_spec_parse(char ***out_argv, bool *out_terminal, const uint8_t *data, size_t len)
+int shim_exec_spec_parse(shim_exec_spec *out, const uint8_t *data, size_t len)
 {
 	json_error_t err;
 	json_t *p = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &err);
+	const json_t *env;
 	int r;
 
-	*out_argv = NULL;
+	*out = (shim_exec_spec){};
 	if (!p || !json_is_object(p)) {
 		json_decref(p);
 		return -EINVAL;
 	}
-	r = strv_from_json(out_argv, json_object_get(p, "args"), "exec process.args");
-	*out_terminal = json_is_true(json_object_get(p, "terminal"));
+	env = json_object_get(p, "env");
+	out->has_env = json_is_array(env);
+	r = strv_from_json(&out->argv, json_object_get(p, "args"), "exec process.args");
+	if (r >= 0)
+		r = strv_from_json(&out->env, env, "exec process.env");
+	if (r >= 0)
+		r = dup_string(&out->cwd, json_object_get(p, "cwd"));
+	if (r >= 0)
+		r = user_from_json(&out->user, json_object_get(p, "user"), true);
+	out->terminal = json_is_true(json_object_get(p, "terminal"));
 	json_decref(p);
-	if (r >= 0 && (!*out_argv || !(*out_argv)[0])) {
-		shim_strv_free(*out_argv);
-		*out_argv = NULL;
+	if (r >= 0 && (!out->argv || !out->argv[0])) {
+		shim_log("exec process.args is empty");
 		r = -EINVAL;
 	}
+	if (r >= 0 && out->cwd && out->cwd[0] != '/') {
+		shim_log("exec process.cwd '%s' is not absolute", out->cwd);
+		r = -EINVAL;
+	}
+	if (r < 0)
+		shim_exec_spec_clear(out);
 	return r;
+}
+
+void shim_exec_spec_clear(shim_exec_spec *spec)
+{
+	shim_strv_free(spec->argv);
+	shim_strv_free(spec->env);
+	free(spec->cwd);
+	free(spec->user);
+	*spec = (shim_exec_spec){};
 }
 
 /* Mount options that are flags; the rest go to the file system as data. */

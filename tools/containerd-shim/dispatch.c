@@ -28,6 +28,8 @@ HANDLER(do_exec, ExecProcessRequest)
 HANDLER(do_resize, ResizePtyRequest)
 HANDLER(do_connect, ConnectRequest)
 HANDLER(do_shutdown, ShutdownRequest)
+HANDLER(do_pause, PauseRequest)
+HANDLER(do_resume, ResumeRequest)
 
 #define METHOD(name, lower, fn) { name, &containerd__task__v2__##lower##__descriptor, fn }
 
@@ -50,8 +52,8 @@ static const struct method {
 	METHOD("Stats", stats_request, NULL),
 	METHOD("Connect", connect_request, do_connect_msg),
 	METHOD("Shutdown", shutdown_request, do_shutdown_msg),
-	METHOD("Pause", pause_request, NULL),
-	METHOD("Resume", resume_request, NULL),
+	METHOD("Pause", pause_request, do_pause_msg),
+	METHOD("Resume", resume_request, do_resume_msg),
 	METHOD("Checkpoint", checkpoint_task_request, NULL),
 	METHOD("Update", update_task_request, NULL),
 };

@@ -24,6 +24,7 @@
 
 #include <volt/cas.h>
 #include <volt/core.h>
+#include <volt/vm.h>
 #include <volt/ctr.h>
 
 #include "shared/macro.h"
@@ -160,6 +161,17 @@ static int cmd_delete(shim *s)
 		volt_ctr_close(ctr);
 		if (volt_cas_bases_gc(NULL, s->root, 0) < 0)
 			fprintf(stderr, "collect unused bases of %s: %s\n", s->root, volt_error_message());
+	}
+	{
+		/* Or a VM of that name (io.volt.runtime=vm), its voltvm gone with the shim. */
+		volt_vm *vm = NULL;
+
+		if (volt_vm_open(&vm, s->root) >= 0) {
+			r = volt_vm_remove(vm, name, true);
+			if (r < 0 && r != -ENOENT)
+				fprintf(stderr, "remove Volt VM %s: %s\n", name, volt_error_message());
+			volt_vm_close(vm);
+		}
 	}
 	if (s->args.bundle && asprintf(&rootfs, "%s/rootfs", s->args.bundle) >= 0)
 		(void)shim_rootfs_unmount(rootfs);

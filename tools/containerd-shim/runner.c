@@ -64,9 +64,15 @@ static int run_workload(shim *s, shim_proc *p, volt_ctr_console console)
 		 * (10 s at most).
 		 */
 		pid_t init = s->task->procs->pid;
+		volt_ctr_exec_options opts = VOLT_CTR_EXEC_OPTIONS_INIT;
 
+		/* The exec's process spec is all of it, as containerd made it from the container's. */
+		opts.env = (const char *const *)p->exec.env;
+		opts.flags = p->exec.has_env ? VOLT_CTR_EXEC_ENV_ONLY : 0;
+		opts.workdir = p->exec.cwd;
+		opts.user = p->exec.user;
 		for (int i = 0;; i++) {
-			r = volt_ctr_exec(&status, s->task->ctr, s->task->name, p->argv);
+			r = volt_ctr_exec_with_options(&status, s->task->ctr, s->task->name, p->exec.argv, &opts);
 			if (r != -ESRCH || i >= 500 || init <= 0 || kill(init, 0) < 0) {
 				if (r < 0 && s->args.debug)
 					shim_log("exec %s: %d tries, init %d: %s", p->exec_id, i + 1, (int)init,
@@ -76,7 +82,9 @@ static int run_workload(shim *s, shim_proc *p, volt_ctr_console console)
 			volt_error_clear();
 			usleep(20000);
 		}
-	} else
+	} else if (s->task->vm)
+		r = shim_vm_run(&status, s->task);
+	else
 		r = volt_ctr_run_console(&status, s->task->ctr, s->task->name, console);
 	if (r < 0) {
 		dprintf(2, "containerd-shim-volt-v2: %s: %s\n", s->task->name,
@@ -158,6 +166,9 @@ static void __attribute__((noreturn)) runner_main(shim *s, shim_proc *p)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	shim_server_close_fds();
+	/* Into the task's cgroup: the task's own process with nspawn and the container, an exec's host side. */
+	if (shim_cgroup_enter(s->task) < 0)
+		shim_log("%s: cannot enter the task's cgroup %s: %m", s->task->name, s->task->cgroup);
 	if (p->terminal)
 		_exit(run_with_terminal(s, p));
 	if (p->stdin_pipe >= 0)

@@ -2,7 +2,7 @@
  * containerd-shim-volt-v2: what its parts share. One shim serves one
  * containerd task (a container and the processes exec'd in it); each
  * process runs in a "runner", a child of the shim that calls libvolt-ctr
- * (volt_ctr_run_console() for the task's own process, volt_ctr_exec()
+ * (volt_ctr_run_console() for the task's own process, volt_ctr_exec_with_options()
  * for an exec) with the process's stdio FIFOs as its standard streams,
  * and exits with the workload's exit status.
  *
@@ -42,11 +42,19 @@ typedef struct shim_waiter {
 	struct shim_waiter *next;
 } shim_waiter;
 
+/* An exec's process (the OCI "process" object, as JSON). */
+typedef struct shim_exec_spec {
+	char **argv, **env;
+	bool has_env;              /* env is all of its environment (even empty) */
+	char *cwd, *user;          /* NULL: the container's; user "uid:gid" or a name */
+	bool terminal;
+} shim_exec_spec;
+
 typedef struct shim_proc {
 	char *exec_id;             /* NULL for the task's own process */
 	char *stdin_path, *stdout_path, *stderr_path;
 	bool terminal;
-	char **argv;               /* an exec's command */
+	shim_exec_spec exec;       /* an exec's command, env, cwd and user */
 	int pty_master;            /* with a terminal, once started; else -1 */
 	pid_t pid;                 /* the runner, once started */
 	pid_t stdin_relay;         /* copies the stdin FIFO into the runner's stdin pipe; 0: none */
@@ -66,6 +74,9 @@ typedef struct shim_task {
 	bool rootfs_mounted;       /* the shim mounted it, and unmounts it */
 	char name[VOLT_WORKLOAD_NAME_MAX + 1];  /* of the Volt container */
 	volt_ctr *ctr;
+	char *cgroup;              /* the task's own cgroup (freeze.c), or NULL */
+	bool paused;
+	struct volt_vm *vm;        /* io.volt.runtime=vm: the task is VM @name (vm.c); else NULL */
 	shim_proc *procs;          /* the task's own first */
 } shim_task;
 
@@ -115,22 +126,45 @@ pid_t shim_runner_start(shim *s, shim_proc *p);
 /* CloseIO, or the process ended: its stdin reaches its end. */
 void shim_runner_close_stdin(shim_proc *p);
 
+/*
+ * Signals straight to the container's side (signal.c): to the command
+ * below exec runner @runner, or (@runner the task's own runner) to every
+ * process in the container's PID namespace, the execs' first. -ESRCH
+ * when it is not in the container (yet, or any more).
+ */
+int shim_signal_exec(pid_t runner, int sig);
+int shim_signal_all(pid_t runner, int sig);
+
 /* Bundles (bundle.c). */
-typedef struct shim_bundle_spec {
+typedef struct shim_bundle_spec shim_bundle_spec;
+
+struct shim_bundle_spec {
 	char **argv, **env;
 	char *cwd, *user, *hostname;
 	bool terminal;
 	bool own_network;          /* the spec asks for a network namespace */
 	char *runtime;             /* the annotation io.volt.runtime, or NULL */
-} shim_bundle_spec;
+};
 
 int shim_bundle_spec_load(shim_bundle_spec *out, const char *bundle);
 void shim_bundle_spec_clear(shim_bundle_spec *spec);
-/* An exec's process (the OCI "process" object, as JSON): its args and terminal. */
-int shim_process_spec_parse(char ***out_argv, bool *out_terminal, const uint8_t *json, size_t len);
+/* An exec's process (the OCI "process" object, as JSON): shim_exec_spec. */
+int shim_exec_spec_parse(shim_exec_spec *out, const uint8_t *json, size_t len);
+void shim_exec_spec_clear(shim_exec_spec *spec);
 void shim_strv_free(char **v);
 int shim_rootfs_mount(const char *target, const char *type, const char *source, char *const *options, size_t n);
 int shim_rootfs_unmount(const char *target);
+
+/* io.volt.runtime=vm (vm.c): the rootfs imported and VM @t->name created; run; removed. */
+int shim_vm_create(shim_task *t, const char *root, const shim_bundle_spec *bs);
+int shim_vm_run(int *out_status, shim_task *t);
+int shim_vm_remove(shim_task *t);
+
+/* The task's cgroup (freeze.c): made at Start, entered by its runner, frozen at Pause, removed at Delete. */
+int shim_cgroup_create(shim_task *t);
+int shim_cgroup_enter(const shim_task *t);
+int shim_cgroup_freeze(const shim_task *t, bool frozen);
+void shim_cgroup_remove(shim_task *t);
 
 /* Events (publish.c): queued, sent one at a time through the publish binary. */
 void shim_publish(shim *s, const char *topic, const char *type_url, const uint8_t *event, size_t len);

@@ -20,6 +20,7 @@
 
 #include <volt/cas.h>
 #include <volt/core.h>
+#include <volt/vm.h>
 
 #include "shared/macro.h"
 #include "shim-proto.h"
@@ -70,7 +71,7 @@ static void proc_free(shim_proc *p)
 	free(p->stdin_path);
 	free(p->stdout_path);
 	free(p->stderr_path);
-	shim_strv_free(p->argv);
+	shim_exec_spec_clear(&p->exec);
 	free(p);
 }
 
@@ -114,9 +115,11 @@ static void task_free(shim_task *t)
 		proc_free(p);
 	}
 	volt_ctr_close(t->ctr);
+	volt_vm_close(t->vm);
 	free(t->id);
 	free(t->bundle);
 	free(t->rootfs);
+	free(t->cgroup);
 	free(t);
 }
 
@@ -136,6 +139,11 @@ static int task_teardown(shim_task *t, const char *root)
 {
 	int r = 0;
 
+	if (t->vm) {
+		r = shim_vm_remove(t);
+		if (r < 0)
+			shim_log("remove VM %s: %s", t->name, volt_error_message());
+	}
 	if (t->ctr) {
 		r = volt_ctr_remove(t->ctr, t->name, true);
 		if (r == -ENOENT)
@@ -146,6 +154,7 @@ static int task_teardown(shim_task *t, const char *root)
 		if (volt_cas_bases_gc(NULL, root, 0) < 0)
 			shim_log("collect unused bases of %s: %s", root, volt_error_message());
 	}
+	shim_cgroup_remove(t);
 	if (t->rootfs_mounted && shim_rootfs_unmount(t->rootfs) < 0)
 		shim_log("unmount %s: %m", t->rootfs);
 	t->rootfs_mounted = false;
@@ -225,8 +234,8 @@ void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply
 			    req->id, req->bundle);
 		return;
 	}
-	if (bs.runtime && strcmp(bs.runtime, "container") != 0) {
-		reply_error(out, TTRPC_UNIMPLEMENTED, "create %s: io.volt.runtime=%s is not supported yet (only \"container\")",
+	if (bs.runtime && strcmp(bs.runtime, "container") != 0 && strcmp(bs.runtime, "vm") != 0) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "create %s: io.volt.runtime=%s is not supported yet (only \"container\" and \"vm\")",
 			    req->id, bs.runtime);
 		shim_bundle_spec_clear(&bs);
 		return;
@@ -258,6 +267,15 @@ void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply
 		}
 		t->rootfs_mounted = true;
 	}
+	if (bs.runtime && strcmp(bs.runtime, "vm") == 0) {
+		r = shim_vm_create(t, s->root, &bs);
+		if (r < 0)
+			goto fail_volt;
+		shim_bundle_spec_clear(&bs);
+		s->task = t;
+		shim_log("created task %s as Volt VM %s in %s", t->id, t->name, s->root);
+		goto created;
+	}
 	r = volt_ctr_open(&t->ctr, s->root);
 	if (r < 0)
 		goto fail_volt;
@@ -281,7 +299,7 @@ void do_create(shim *s, Containerd__Task__V2__CreateTaskRequest *req, shim_reply
 	shim_bundle_spec_clear(&bs);
 	s->task = t;
 	shim_log("created task %s as Volt container %s in %s", t->id, t->name, s->root);
-
+created:
 	ev.container_id = t->id;
 	ev.bundle = t->bundle;
 	ev.n_rootfs = req->n_rootfs;
@@ -311,6 +329,7 @@ void do_start(shim *s, Containerd__Task__V2__StartRequest *req, shim_reply *out)
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
 	shim_proc *p;
 	pid_t pid;
+	int r;
 
 	if (!task_is(s, req->id, out))
 		return;
@@ -328,6 +347,9 @@ void do_start(shim *s, Containerd__Task__V2__StartRequest *req, shim_reply *out)
 		reply_error(out, TTRPC_FAILED_PRECONDITION, "task %s is not running", req->id);
 		return;
 	}
+	/* A container's (not a VM's) cgroup of its own, for Pause; without one Pause says why. */
+	if (!p->exec_id && !s->task->vm && (r = shim_cgroup_create(s->task)) < 0)
+		shim_log("task %s: no cgroup of its own (%s): Pause will be refused", req->id, strerror(-r));
 	pid = shim_runner_start(s, p);
 	if (pid < 0) {
 		reply_error(out, TTRPC_INTERNAL, "start %s: %s", req->id, strerror((int)-pid));
@@ -370,6 +392,8 @@ void do_state(shim *s, Containerd__Task__V2__StateRequest *req, shim_reply *out)
 	resp.bundle = s->task->bundle;
 	resp.pid = (uint32_t)p->pid;
 	resp.status = (Containerd__V1__Types__Status)p->status;
+	if (p->status == SHIM_RUNNING && s->task->paused)
+		resp.status = CONTAINERD__V1__TYPES__STATUS__PAUSED;
 	resp.stdin = p->stdin_path;
 	resp.stdout = p->stdout_path;
 	resp.stderr = p->stderr_path;
@@ -465,6 +489,79 @@ static void kill_tree(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
+static bool passed_on(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
+/* SIGKILL to process @p: the whole container for the task's own, the command's tree for an exec. */
+static void kill_proc(shim *s, shim_proc *p)
+{
+	/* The task's own: libvolt-ctr's stop, for a container that is up. */
+	int r = p->exec_id || !s->task->ctr ? 0 : volt_ctr_stop(s->task->ctr, s->task->name, 0);
+
+	if (r < 0 && r != -ESRCH)
+		shim_log("stop %s: %s", s->task->name, volt_error_message());
+	/* And whatever is left below the runner: a container still starting, an exec's command. */
+	kill_tree(p->pid);
+	p->killed = true;
+}
+
+/*
+ * Signal @sig to process @p. An exec's command gets any signal directly;
+ * the task's own process gets those libvolt-ctr passes on to the workload.
+ */
+static int signal_proc(shim *s, shim_proc *p, int sig)
+{
+	/* A VM has no signals of its guest's: any signal ends it (its voltvm). */
+	if (sig == SIGKILL || s->task->vm) {
+		kill_proc(s, p);
+		return 0;
+	}
+	if (p->exec_id && shim_signal_exec(p->pid, sig) == 0)
+		return 0;
+	/* The task's own, or an exec still entering the container: along the runner's chain. */
+	if (!passed_on(sig))
+		return -EINVAL;
+	kill(p->pid, sig);
+	return 0;
+}
+
+/* Kill with all: every process of the task. */
+static void kill_all(shim *s, int sig, shim_reply *out)
+{
+	bool any = false;
+
+	for (shim_proc *p = s->task->procs; p; p = p->next)
+		any |= p->status == SHIM_RUNNING;
+	if (!any) {
+		reply_error(out, TTRPC_NOT_FOUND, "kill %s: no process running", s->task->id);
+		return;
+	}
+	if (sig == SIGKILL || s->task->vm) {
+		for (shim_proc *p = s->task->procs; p; p = p->next)
+			if (p->status == SHIM_RUNNING)
+				kill_proc(s, p);
+		reply_empty(out);
+		return;
+	}
+	/* Every process in the container's PID namespace, the execs' and their children too. */
+	if (s->task->procs->status == SHIM_RUNNING && shim_signal_all(s->task->procs->pid, sig) == 0) {
+		reply_empty(out);
+		return;
+	}
+	/* None is in the container yet: each as a Kill of its own. */
+	for (shim_proc *p = s->task->procs; p; p = p->next)
+		if (p->status == SHIM_RUNNING && signal_proc(s, p, sig) < 0) {
+			reply_error(out, TTRPC_INVALID_ARGUMENT,
+				    "kill %s: signal %d is not passed on by Volt to a process not yet started "
+				    "(SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL are)",
+				    s->task->id, sig);
+			return;
+		}
+	reply_empty(out);
+}
+
 void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply *out)
 {
 	shim_proc *p;
@@ -472,34 +569,27 @@ void do_kill(shim *s, Containerd__Task__V2__KillRequest *req, shim_reply *out)
 
 	if (!task_is(s, req->id, out))
 		return;
+	if (sig <= 0 || sig >= 65) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT, "kill %s: bad signal %d", req->id, sig);
+		return;
+	}
+	if (req->all) {
+		kill_all(s, sig, out);
+		return;
+	}
 	p = proc_find(s, req->exec_id);
 	if (!p) {
 		reply_error(out, TTRPC_NOT_FOUND, "process %s of task %s: not found", req->exec_id, req->id);
-		return;
-	}
-	if (sig <= 0 || sig >= 65) {
-		reply_error(out, TTRPC_INVALID_ARGUMENT, "kill %s: bad signal %d", req->id, sig);
 		return;
 	}
 	if (p->status != SHIM_RUNNING) {
 		reply_error(out, TTRPC_NOT_FOUND, "kill %s: process not running", req->id);
 		return;
 	}
-	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
-		/* libvolt-ctr passes these on to the workload. */
-		kill(p->pid, sig);
-	} else if (sig == SIGKILL) {
-		/* The task's own: libvolt-ctr's stop, for a container that is up. */
-		int r = p->exec_id ? 0 : volt_ctr_stop(s->task->ctr, s->task->name, 0);
-
-		if (r < 0 && r != -ESRCH)
-			shim_log("stop %s: %s", s->task->name, volt_error_message());
-		/* And whatever is left below the runner: a container still starting, an exec's command. */
-		kill_tree(p->pid);
-		p->killed = true;
-	} else {
+	if (signal_proc(s, p, sig) < 0) {
 		reply_error(out, TTRPC_INVALID_ARGUMENT,
-			    "kill %s: signal %d is not passed on by Volt (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL are)",
+			    "kill %s: signal %d is not passed on by Volt to the task's own process "
+			    "(SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGKILL are; an exec takes any, as does kill --all)",
 			    req->id, sig);
 		return;
 	}
@@ -590,11 +680,15 @@ void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim_reply 
 	Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
 	shim_proc *p, **tail;
 	size_t n = 0;
-	bool terminal = false;
-	char **argv;
+	shim_exec_spec spec;
 
 	if (!task_is(s, req->id, out))
 		return;
+	if (s->task->vm) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "exec %s: task %s is a VM (io.volt.runtime=vm): no exec into it",
+			    req->exec_id, req->id);
+		return;
+	}
 	if (!req->exec_id || !*req->exec_id || strlen(req->exec_id) > 128) {
 		reply_error(out, TTRPC_INVALID_ARGUMENT, "exec %s: bad exec id", req->id);
 		return;
@@ -609,17 +703,19 @@ void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim_reply 
 		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "task %s has %zu execs already", req->id, n - 1);
 		return;
 	}
-	if (!req->spec || shim_process_spec_parse(&argv, &terminal, req->spec->value.data, req->spec->value.len) < 0) {
-		reply_error(out, TTRPC_INVALID_ARGUMENT, "exec %s: the process spec has no args", req->exec_id);
+	if (!req->spec || shim_exec_spec_parse(&spec, req->spec->value.data, req->spec->value.len) < 0) {
+		reply_error(out, TTRPC_INVALID_ARGUMENT,
+			    "exec %s: bad process spec (no args, a bad env, relative cwd or user; see the shim log)",
+			    req->exec_id);
 		return;
 	}
-	p = proc_new(req->exec_id, req->stdin, req->stdout, req->stderr, req->terminal || terminal);
+	p = proc_new(req->exec_id, req->stdin, req->stdout, req->stderr, req->terminal || spec.terminal);
 	if (!p) {
-		shim_strv_free(argv);
+		shim_exec_spec_clear(&spec);
 		reply_error(out, TTRPC_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
-	p->argv = argv;
+	p->exec = spec;
 	for (tail = &s->task->procs; *tail; tail = &(*tail)->next)
 		;
 	*tail = p;
@@ -676,6 +772,50 @@ void do_connect(shim *s, Containerd__Task__V2__ConnectRequest *req, shim_reply *
 	resp.task_pid = s->task && s->task->procs ? (uint32_t)s->task->procs->pid : 0;
 	resp.version = (char *)VOLT_VERSION_STRING;
 	reply_msg(out, &resp.base);
+}
+
+/* Pause (@frozen) or Resume: the freezer of the task's cgroup, which holds every process of it. */
+static void freeze(shim *s, const char *id, bool frozen, shim_reply *out)
+{
+	Containerd__Events__TaskPaused paused = CONTAINERD__EVENTS__TASK_PAUSED__INIT;
+	Containerd__Events__TaskResumed resumed = CONTAINERD__EVENTS__TASK_RESUMED__INIT;
+	const char *what = frozen ? "pause" : "resume";
+	int r;
+
+	if (!task_is(s, id, out))
+		return;
+	if (s->task->procs->status != SHIM_RUNNING) {
+		reply_error(out, TTRPC_FAILED_PRECONDITION, "%s %s: the task is not running", what, id);
+		return;
+	}
+	if (!s->task->cgroup) {
+		reply_error(out, TTRPC_UNIMPLEMENTED, "%s %s: %s", what, id,
+			    s->task->vm ? "a VM (io.volt.runtime=vm) cannot be paused by Volt yet"
+					: "the task has no cgroup of its own (no cgroup v2 hierarchy here; see the shim log)");
+		return;
+	}
+	r = shim_cgroup_freeze(s->task, frozen);
+	if (r < 0) {
+		reply_error(out, TTRPC_INTERNAL, "%s %s: the freezer of %s: %s", what, id, s->task->cgroup, strerror(-r));
+		return;
+	}
+	s->task->paused = frozen;
+	paused.container_id = resumed.container_id = s->task->id;
+	if (frozen)
+		publish_msg(s, "/tasks/paused", "containerd.events.TaskPaused", &paused.base);
+	else
+		publish_msg(s, "/tasks/resumed", "containerd.events.TaskResumed", &resumed.base);
+	reply_empty(out);
+}
+
+void do_pause(shim *s, Containerd__Task__V2__PauseRequest *req, shim_reply *out)
+{
+	freeze(s, req->id, true, out);
+}
+
+void do_resume(shim *s, Containerd__Task__V2__ResumeRequest *req, shim_reply *out)
+{
+	freeze(s, req->id, false, out);
 }
 
 void do_shutdown(shim *s, Containerd__Task__V2__ShutdownRequest *req, shim_reply *out)

@@ -27,6 +27,8 @@ void do_pids(shim *s, Containerd__Task__V2__PidsRequest *req, shim_reply *out);
 void do_exec(shim *s, Containerd__Task__V2__ExecProcessRequest *req, shim_reply *out);
 void do_resize(shim *s, Containerd__Task__V2__ResizePtyRequest *req, shim_reply *out);
 void do_connect(shim *s, Containerd__Task__V2__ConnectRequest *req, shim_reply *out);
+void do_pause(shim *s, Containerd__Task__V2__PauseRequest *req, shim_reply *out);
+void do_resume(shim *s, Containerd__Task__V2__ResumeRequest *req, shim_reply *out);
 void do_shutdown(shim *s, Containerd__Task__V2__ShutdownRequest *req, shim_reply *out);
 void do_close_io(shim *s, Containerd__Task__V2__CloseIORequest *req, shim_reply *out);
 void do_wait(shim *s, Containerd__Task__V2__WaitRequest *req, int conn, uint64_t gen, uint32_t stream, shim_reply *out);

@@ -275,6 +275,41 @@ VOLT_API int volt_ctr_run_console(int *exit_status, volt_ctr *ctr, const char *n
  */
 VOLT_API int volt_ctr_exec(int *exit_status, volt_ctr *ctr, const char *name, char *const argv[]);
 
+/** How volt_ctr_exec_with_options() runs its command. Strings are not kept. */
+typedef struct volt_ctr_exec_options {
+	unsigned int version;          /* VOLT_CTR_EXEC_OPTIONS_VERSION */
+	/*
+	 * "NAME=VALUE" entries, NULL-terminated, or NULL: added to the
+	 * container's environment, replacing a variable of the same name
+	 * (with VOLT_CTR_EXEC_ENV_ONLY: the command's whole environment).
+	 */
+	const char *const *env;
+	const char *workdir;           /* absolute, inside the container; NULL: the container's */
+	const char *user;              /* user name, UID or UID:GID inside; NULL: the container's */
+	unsigned int flags;            /* VOLT_CTR_EXEC_* */
+} volt_ctr_exec_options;
+
+/* @env is all of the command's environment (an OCI exec process), not an addition. */
+#define VOLT_CTR_EXEC_ENV_ONLY (1u << 0)
+
+#define VOLT_CTR_EXEC_OPTIONS_VERSION 1
+#define VOLT_CTR_EXEC_OPTIONS_INIT { .version = VOLT_CTR_EXEC_OPTIONS_VERSION }
+
+/**
+ * volt_ctr_exec() with the command's environment, working directory and
+ * user given by the caller (@opts NULL: the container's, as
+ * volt_ctr_exec()). The user is resolved in the container's /etc/passwd
+ * by the launcher, inside the container; the working directory is
+ * entered as the container's root before the user switch, and one that
+ * does not exist fails the exec (no fallback to /).
+ *
+ * @return as volt_ctr_exec(); -EINVAL for an unsupported @opts version, an
+ *         env entry without "NAME=", a relative workdir or an empty user.
+ * @since 0.4
+ */
+VOLT_API int volt_ctr_exec_with_options(int *exit_status, volt_ctr *ctr, const char *name, char *const argv[],
+					const volt_ctr_exec_options *opts);
+
 /**
  * Run container @name in the foreground as volt_ctr_run_console() does,
  * but with its workload observed instead of sandboxed, and return the
