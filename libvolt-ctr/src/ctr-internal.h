@@ -15,6 +15,7 @@
 #include <volt/img.h>
 
 #include "netalloc.h"
+#include "rmrf.h"
 #include "unit.h"
 
 /* Where the launcher and the policy appear inside every container. */
@@ -118,8 +119,6 @@ const char *ctr_images_dir(void);
 /* network.c: write the container's resolv.conf; @out_path receives its path. */
 int ctr_net_resolv_conf(const ctr_record *rec, char **out_path);
 
-/* rmrf.c: remove a tree without crossing into other file systems */
-int ctr_rm_rf(const char *path);
 
 /* nspawn.c */
 int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv, char ***out);

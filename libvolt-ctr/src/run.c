@@ -557,7 +557,7 @@ static int clear_volatile_mark(const ctr_record *rec)
 
 	if (asprintf(&mark, "%s/work/incompat", rec->work) < 0)
 		return volt_error_set(ENOMEM, NULL);
-	return ctr_rm_rf(mark);
+	return common_rm_rf(mark);
 }
 
 static int set_volatile(char **argv)

@@ -3,7 +3,6 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -78,23 +77,4 @@ void vm_record_done(vm_record *rec)
 	free(rec->overlay);
 	free(rec->run_file);
 	memset(rec, 0, sizeof(*rec));
-}
-
-/* A VM's directory holds only flat files: no recursion needed, no mount to cross. */
-int vm_rm_rf(const char *path)
-{
-	_cleanup_closedir_ DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (!d)
-		return errno == ENOENT ? 0 : volt_error_set_errno(errno, "open %s", path);
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
-			return volt_error_set_errno(errno, "remove %s/%s", path, e->d_name);
-	}
-	if (rmdir(path) < 0 && errno != ENOENT)
-		return volt_error_set_errno(errno, "remove %s", path);
-	return 0;
 }

@@ -326,7 +326,7 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 	/* vm.json last: a VM without it was never created. */
 	r = volt_json_write_file(rec.config_path, c, VOLT_JSON_PRETTY, 0600);
 	if (r < 0)
-		vm_rm_rf(rec.dir);
+		common_rm_rf(rec.dir);
 	return r;
 }
 
@@ -356,7 +356,7 @@ VOLT_API int volt_vm_remove(volt_vm *vm, const char *name, bool force)
 	tap = json_string_value(json_object_get(rec.config, "tap"));
 	if (tap && json_object_get(rec.config, "network_index") && (r = vm_tap_remove(tap)) < 0)
 		return volt_error_prefix(r, "VM '%s'", name);
-	return vm_rm_rf(rec.dir);
+	return common_rm_rf(rec.dir);
 }
 
 static int info_fill(volt_vm_info **out, const vm_record *rec)

@@ -36,7 +36,7 @@ static void setup(struct fixture *f, const volt_ctr_spec *spec, int network_inde
 static void teardown(struct fixture *f)
 {
 	ctr_record_done(&f->rec);
-	ck_assert_int_eq(ctr_rm_rf(f->root), 0);
+	ck_assert_int_eq(common_rm_rf(f->root), 0);
 	free(f->root);
 	volt_ctr_close(f->ctr);
 }

@@ -215,7 +215,7 @@ START_TEST(test_unit_start_bad_restart)
 	json_object_set_new(rec.config, "restart", json_string("sometimes"));
 	ck_assert_fails_with(ctr_unit_start(&rec), EINVAL, "unknown restart policy 'sometimes' in its record");
 	ctr_record_done(&rec);
-	ck_assert_int_eq(ctr_rm_rf(root), 0);
+	ck_assert_int_eq(common_rm_rf(root), 0);
 	free(root);
 	volt_ctr_close(ctr);
 }
