@@ -192,7 +192,7 @@ static void join_cgroups(pid_t leader)
 static char **exec_argv(const ctr_record *rec, char *const argv[])
 {
 	const char *user = "root";
-	size_t n = ctr_strv_len(argv), i = 0;
+	size_t n = volt_strv_length(argv), i = 0;
 	char **v = calloc(n + 7, sizeof(char *));
 	_cleanup_free_ char *vars = NULL;
 
@@ -215,7 +215,7 @@ static char **exec_argv(const ctr_record *rec, char *const argv[])
 		v[i++] = strdup(argv[j]);
 	for (size_t j = 0; j < i; j++)
 		if (!v[j]) {
-			ctr_strv_free(v);
+			volt_strv_free(v);
 			return NULL;
 		}
 	return v;
@@ -235,19 +235,19 @@ static char **exec_env(const ctr_record *rec, bool pty)
 	for (i = 0; i < n; i++) {
 		v[i] = strdup(json_string_value(json_array_get(env, i)));
 		if (!v[i]) {
-			ctr_strv_free(v);
+			volt_strv_free(v);
 			return NULL;
 		}
 		have_path |= strncmp(v[i], "PATH=", 5) == 0;
 		have_term |= strncmp(v[i], "TERM=", 5) == 0;
 	}
 	if (!have_path && !(v[i++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"))) {
-		ctr_strv_free(v);
+		volt_strv_free(v);
 		return NULL;
 	}
 	if (pty && !have_term && asprintf(&v[i], "TERM=%s", term && *term ? term : "xterm") < 0) {
 		v[i] = NULL;
-		ctr_strv_free(v);
+		volt_strv_free(v);
 		return NULL;
 	}
 	return v;

@@ -582,7 +582,7 @@ static int set_volatile(char **argv)
  */
 static int learn_init(char ***argv)
 {
-	size_t n = ctr_strv_len(*argv), at;
+	size_t n = volt_strv_length(*argv), at;
 	char **grown, *opt;
 
 	/* The launcher's host options end at the first "--"; nspawn follows. */

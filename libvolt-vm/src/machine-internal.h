@@ -16,6 +16,7 @@
 #include "image-run.h"
 #include "netalloc.h"
 #include "rmrf.h"
+#include "strv.h"
 #include "unit.h"
 
 /* What the guest needs beyond its kernel and initrd to boot and run a small workload. */

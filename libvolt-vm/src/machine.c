@@ -87,27 +87,6 @@ static int check_word(const char *what, const char *s, bool spaces_ok)
 	return 0;
 }
 
-static int strv_to_json(json_t *config, const char *key, const char *const *v, bool need_eq)
-{
-	json_t *a = json_array();
-
-	if (!a)
-		return volt_error_set(ENOMEM, NULL);
-	for (size_t i = 0; v && v[i]; i++) {
-		if (need_eq && (v[i][0] == '=' || !strchr(v[i], '='))) {
-			json_decref(a);
-			return volt_error_set(EINVAL, "environment: '%s' is not NAME=VALUE", v[i]);
-		}
-		if (!need_eq && i == 0 && !v[i][0]) {
-			json_decref(a);
-			return volt_error_set(EINVAL, "command: the program name is empty");
-		}
-		json_array_append_new(a, json_string(v[i]));
-	}
-	json_object_set_new(config, key, a);
-	return 0;
-}
-
 static int file_size(const char *what, const char *path, uint64_t *out)
 {
 	struct stat st;
@@ -198,7 +177,8 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 		return r;
 	if (spec->user && !*spec->user)
 		return volt_error_set(EINVAL, "user: empty");
-	if ((r = strv_to_json(c, "argv", spec->argv, false)) < 0 || (r = strv_to_json(c, "env", spec->env, true)) < 0)
+	if ((r = common_strv_to_json(c, "argv", spec->argv, COMMON_STRV_ARGV)) < 0 ||
+	    (r = common_strv_to_json(c, "env", spec->env, COMMON_STRV_ENV)) < 0)
 		return r;
 
 	/* The unit runs in "/": every path it is given must be absolute. */

@@ -123,7 +123,7 @@ static void expect_fixed(struct bus_fixture *b)
 	ck_assert_str_eq(env[0], "SYSTEMD_SECCOMP=0");
 	ck_assert_str_eq(env[1], "VOLT_CTR_SECCOMP_BPF=/state/containers/web/seccomp.bpf");
 	ck_assert_ptr_null(env[2]);
-	ctr_strv_free(env);
+	volt_strv_free(env);
 	leave(b);
 	expect_string(b, "DevicePolicy", "closed");
 	enter(b, "DeviceAllow", "a(ss)");
