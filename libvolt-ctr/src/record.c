@@ -19,11 +19,7 @@
 
 int ctr_unit_name(char *buf, size_t size, const char *name)
 {
-	int n = snprintf(buf, size, "volt-container-%s.service", name);
-
-	if (n < 0 || (size_t)n >= size)
-		return volt_error_set(ENAMETOOLONG, "unit name for '%s' is too long", name);
-	return 0;
+	return common_unit_name(buf, size, "container", name);
 }
 
 static int join(char **out, const char *dir, const char *leaf)

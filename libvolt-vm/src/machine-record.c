@@ -17,11 +17,7 @@
 
 int vm_unit_name(char *buf, size_t size, const char *name)
 {
-	int n = snprintf(buf, size, "volt-vm-%s.service", name);
-
-	if (n < 0 || (size_t)n >= size)
-		return volt_error_set(ENAMETOOLONG, "unit name for '%s' is too long", name);
-	return 0;
+	return common_unit_name(buf, size, "vm", name);
 }
 
 static int join(char **out, const char *dir, const char *leaf)
