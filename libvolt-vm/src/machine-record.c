@@ -13,20 +13,12 @@
 #include <volt/core.h>
 
 #include "machine-internal.h"
+#include "path.h"
 #include "shared/macro.h"
 
 int vm_unit_name(char *buf, size_t size, const char *name)
 {
 	return common_unit_name(buf, size, "vm", name);
-}
-
-static int join(char **out, const char *dir, const char *leaf)
-{
-	if (asprintf(out, "%s/%s", dir, leaf) < 0) {
-		*out = NULL;
-		return volt_error_set(ENOMEM, NULL);
-	}
-	return 0;
 }
 
 int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name)
@@ -42,8 +34,8 @@ int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name)
 	rec->name = strdup(name);
 	if (!rec->name)
 		return volt_error_set(ENOMEM, NULL);
-	if ((r = join(&rec->dir, vm->vms, name)) < 0 || (r = join(&rec->config_path, rec->dir, "vm.json")) < 0 ||
-	    (r = join(&rec->overlay, rec->dir, "overlay")) < 0 || (r = join(&rec->run_file, rec->dir, "run.pid")) < 0)
+	if ((r = common_path_join(&rec->dir, vm->vms, name)) < 0 || (r = common_path_join(&rec->config_path, rec->dir, "vm.json")) < 0 ||
+	    (r = common_path_join(&rec->overlay, rec->dir, "overlay")) < 0 || (r = common_path_join(&rec->run_file, rec->dir, "run.pid")) < 0)
 		return r;
 	return 0;
 }
