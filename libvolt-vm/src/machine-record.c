@@ -34,8 +34,10 @@ int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name)
 	rec->name = strdup(name);
 	if (!rec->name)
 		return volt_error_set(ENOMEM, NULL);
-	if ((r = common_path_join(&rec->dir, vm->vms, name)) < 0 || (r = common_path_join(&rec->config_path, rec->dir, "vm.json")) < 0 ||
-	    (r = common_path_join(&rec->overlay, rec->dir, "overlay")) < 0 || (r = common_path_join(&rec->run_file, rec->dir, "run.pid")) < 0)
+	if ((r = common_path_join(&rec->dir, vm->vms, name)) < 0 ||
+	    (r = common_path_join(&rec->config_path, rec->dir, "vm.json")) < 0 ||
+	    (r = common_path_join(&rec->overlay, rec->dir, "overlay")) < 0 ||
+	    (r = common_path_join(&rec->run_file, rec->dir, "run.pid")) < 0)
 		return r;
 	return 0;
 }
