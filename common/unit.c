@@ -31,6 +31,15 @@
 #include "unit.h"
 #include "shared/macro.h"
 
+int common_unit_name(char *buf, size_t size, const char *kind, const char *name)
+{
+	int n = snprintf(buf, size, "volt-%s-%s.service", kind, name);
+
+	if (n < 0 || (size_t)n >= size)
+		return volt_error_set(ENAMETOOLONG, "unit name for '%s' is too long", name);
+	return 0;
+}
+
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"

@@ -27,6 +27,9 @@ typedef struct common_unit_status {
 } common_unit_status;
 
 /* True if PID 1 is systemd. */
+/* The unit of workload @name of @kind ("container", "vm"): volt-KIND-NAME.service. */
+int common_unit_name(char *buf, size_t size, const char *kind, const char *name);
+
 bool common_have_systemd(void);
 
 /* Adds the caller's own properties to a StartTransientUnit request. */

@@ -92,7 +92,7 @@ static void sweep_stale(const char *bases)
 			continue; /* alive (or not ours to judge) */
 		if (asprintf(&path, "%s/%s", bases, de->d_name) >= 0) {
 			volt_log(VOLT_LOG_INFO, "removing %s, left by a checkout that did not finish", path);
-			ctr_rm_rf(path);
+			common_rm_rf(path);
 			free(path);
 		}
 	}
@@ -157,13 +157,13 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 			goto fail;
 		}
 		/* Another process prepared the same base first: use theirs. */
-		ctr_rm_rf(tmp);
+		common_rm_rf(tmp);
 	}
 	*out_base = TAKE_PTR(base);
 	return 0;
 
 fail:
-	ctr_rm_rf(tmp);
+	common_rm_rf(tmp);
 	free(*out_root);
 	*out_root = NULL;
 	return r;

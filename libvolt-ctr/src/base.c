@@ -460,7 +460,7 @@ discard:
 		free(c.links[i].path);
 	free(c.links);
 	/* A failed or redundant copy must not stay behind. */
-	ctr_rm_rf(tmp);
+	common_rm_rf(tmp);
 	if (r == 0) {
 		*out_base = TAKE_PTR(base);
 		return 0;

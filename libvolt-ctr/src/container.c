@@ -697,7 +697,7 @@ VOLT_API int volt_ctr_create(volt_ctr *ctr, const char *name, const volt_ctr_spe
 	return 0;
 
 fail:
-	ctr_rm_rf(rec.dir);
+	common_rm_rf(rec.dir);
 	return r;
 }
 
@@ -969,7 +969,7 @@ VOLT_API int volt_ctr_remove(volt_ctr *ctr, const char *name, bool force)
 	if (r < 0)
 		return r;
 	/* The writable layer and the state go; the shared base stays. */
-	r = ctr_rm_rf(rec.dir);
+	r = common_rm_rf(rec.dir);
 	if (r < 0)
 		return volt_error_prefix(r, "remove container '%s'", name);
 	return 0;

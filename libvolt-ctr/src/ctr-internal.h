@@ -15,6 +15,8 @@
 #include <volt/img.h>
 
 #include "netalloc.h"
+#include "rmrf.h"
+#include "strv.h"
 #include "unit.h"
 
 /* Where the launcher and the policy appear inside every container. */
@@ -118,8 +120,6 @@ const char *ctr_images_dir(void);
 /* network.c: write the container's resolv.conf; @out_path receives its path. */
 int ctr_net_resolv_conf(const ctr_record *rec, char **out_path);
 
-/* rmrf.c: remove a tree without crossing into other file systems */
-int ctr_rm_rf(const char *path);
 
 /* nspawn.c */
 int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv, char ***out);
@@ -158,14 +158,10 @@ int ctr_learn_argv(char ***argv);
  * a path in *@out (0), or *@out NULL (0) when none is attached. */
 int ctr_image_policy_find(const volt_ctr *ctr, const char *tree_hex, char **out);
 
-/* strv.c */
-char **ctr_strv_from_json(const json_t *array);
-void ctr_strv_free(char **v);
-size_t ctr_strv_len(char *const *v);
-
+/* String vectors: common/strv.h, freed with volt_strv_free(). */
 static inline void ctr_strv_freep(char ***v)
 {
-	ctr_strv_free(*v);
+	volt_strv_free(*v);
 }
 #define _cleanup_strv_ __attribute__((cleanup(ctr_strv_freep)))
 

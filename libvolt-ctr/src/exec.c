@@ -231,7 +231,7 @@ static int user_env_vars(char *const *env, char **out)
 
 static char **exec_argv(const ctr_record *rec, char *const argv[], const char *user, char *const *env)
 {
-	size_t n = ctr_strv_len(argv), i = 0;
+	size_t n = volt_strv_length(argv), i = 0;
 	char **v = calloc(n + 7, sizeof(char *));
 	_cleanup_free_ char *vars = NULL;
 
@@ -255,7 +255,7 @@ static char **exec_argv(const ctr_record *rec, char *const argv[], const char *u
 		v[i++] = strdup(argv[j]);
 	for (size_t j = 0; j < i; j++)
 		if (!v[j]) {
-			ctr_strv_free(v);
+			volt_strv_free(v);
 			return NULL;
 		}
 	return v;
@@ -287,7 +287,7 @@ static int env_put(char **v, size_t *n, const char *var)
 static char **exec_env(const ctr_record *rec, bool pty, char *const *extra, bool only_extra)
 {
 	json_t *env = only_extra ? NULL : json_object_get(rec->config, "env");
-	size_t n = json_array_size(env) + ctr_strv_len(extra), i = 0;
+	size_t n = json_array_size(env) + volt_strv_length(extra), i = 0;
 	char **v = calloc(n + 3, sizeof(char *));
 	bool have_path = false, have_term = false;
 	const char *term = getenv("TERM");
@@ -315,7 +315,7 @@ static char **exec_env(const ctr_record *rec, bool pty, char *const *extra, bool
 	}
 	return v;
 fail:
-	ctr_strv_free(v);
+	volt_strv_free(v);
 	return NULL;
 }
 

@@ -40,7 +40,7 @@
 int ctr_learn_argv(char ***argv)
 {
 	char **v = *argv, **grown, *opt;
-	size_t n = ctr_strv_len(v), at = n;
+	size_t n = volt_strv_length(v), at = n;
 
 	/* The payload: the first word that is the launcher's path itself (a --bind-ro only contains it). */
 	for (size_t i = 0; i < n; i++)

@@ -250,7 +250,7 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv,
 		add(&b, "%s", json_string_value(v));
 
 	if (b.failed) {
-		ctr_strv_free(b.v);
+		volt_strv_free(b.v);
 		return volt_error_set(ENOMEM, NULL);
 	}
 	*out = b.v;
@@ -297,7 +297,7 @@ int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out)
 	for (char **a = nspawn; *a; a++)
 		add(&b, "%s", *a);
 	if (b.failed) {
-		ctr_strv_free(b.v);
+		volt_strv_free(b.v);
 		return volt_error_set(ENOMEM, NULL);
 	}
 	*out = b.v;

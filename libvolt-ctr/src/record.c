@@ -15,24 +15,12 @@
 #include <volt/core.h>
 
 #include "ctr-internal.h"
+#include "path.h"
 #include "shared/macro.h"
 
 int ctr_unit_name(char *buf, size_t size, const char *name)
 {
-	int n = snprintf(buf, size, "volt-container-%s.service", name);
-
-	if (n < 0 || (size_t)n >= size)
-		return volt_error_set(ENAMETOOLONG, "unit name for '%s' is too long", name);
-	return 0;
-}
-
-static int join(char **out, const char *dir, const char *leaf)
-{
-	if (asprintf(out, "%s/%s", dir, leaf) < 0) {
-		*out = NULL;
-		return volt_error_set(ENOMEM, NULL);
-	}
-	return 0;
+	return common_unit_name(buf, size, "container", name);
 }
 
 int ctr_record_paths(ctr_record *rec, const volt_ctr *ctr, const char *name)
@@ -46,12 +34,12 @@ int ctr_record_paths(ctr_record *rec, const volt_ctr *ctr, const char *name)
 	rec->name = strdup(name);
 	if (!rec->name)
 		return volt_error_set(ENOMEM, NULL);
-	if ((r = join(&rec->dir, ctr->containers, name)) < 0 ||
-	    (r = join(&rec->upper, rec->dir, "upper")) < 0 ||
-	    (r = join(&rec->work, rec->dir, "work")) < 0 ||
-	    (r = join(&rec->rootfs, rec->dir, "rootfs")) < 0 ||
-	    (r = join(&rec->policy, rec->dir, "policy.json")) < 0 ||
-	    (r = join(&rec->run_file, rec->dir, "run.pid")) < 0)
+	if ((r = common_path_join(&rec->dir, ctr->containers, name)) < 0 ||
+	    (r = common_path_join(&rec->upper, rec->dir, "upper")) < 0 ||
+	    (r = common_path_join(&rec->work, rec->dir, "work")) < 0 ||
+	    (r = common_path_join(&rec->rootfs, rec->dir, "rootfs")) < 0 ||
+	    (r = common_path_join(&rec->policy, rec->dir, "policy.json")) < 0 ||
+	    (r = common_path_join(&rec->run_file, rec->dir, "run.pid")) < 0)
 		return r;
 	return 0;
 }
@@ -66,7 +54,7 @@ int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name)
 	r = ctr_record_paths(rec, ctr, name);
 	if (r < 0)
 		return r;
-	r = join(&config, rec->dir, "config.json");
+	r = common_path_join(&config, rec->dir, "config.json");
 	if (r < 0)
 		return r;
 	r = volt_json_load_file(&rec->config, config);
@@ -109,7 +97,7 @@ void ctr_record_done(ctr_record *rec)
  */
 static int state_path(char **out, const ctr_record *rec)
 {
-	return join(out, rec->dir, "state.json");
+	return common_path_join(out, rec->dir, "state.json");
 }
 
 uint64_t ctr_now_ns(void)

@@ -558,7 +558,7 @@ static int clear_volatile_mark(const ctr_record *rec)
 
 	if (asprintf(&mark, "%s/work/incompat", rec->work) < 0)
 		return volt_error_set(ENOMEM, NULL);
-	return ctr_rm_rf(mark);
+	return common_rm_rf(mark);
 }
 
 static int set_volatile(char **argv)
@@ -583,7 +583,7 @@ static int set_volatile(char **argv)
  */
 static int learn_init(char ***argv)
 {
-	size_t n = ctr_strv_len(*argv), at;
+	size_t n = volt_strv_length(*argv), at;
 	char **grown, *opt;
 
 	/* The launcher's host options end at the first "--"; nspawn follows. */

@@ -22,22 +22,6 @@
 #include "shared/json-cleanup.h"
 #include "shared/macro.h"
 
-static int strv_to_json(json_t *obj, const char *key, const char *const *v)
-{
-	json_t *a = json_array();
-
-	if (!a)
-		return volt_error_set(ENOMEM, NULL);
-	for (; v && *v; v++)
-		if (json_array_append_new(a, json_string(*v)) < 0) {
-			json_decref(a);
-			return volt_error_set(EINVAL, "%s: '%s' is not valid UTF-8", key, *v);
-		}
-	if (json_object_set_new(obj, key, a) < 0)
-		return volt_error_set(ENOMEM, NULL);
-	return 0;
-}
-
 /* Control characters: never in a user name, and an image's way to drive a terminal. */
 static bool has_control(const char *s)
 {
@@ -289,10 +273,10 @@ int ctr_spec_to_json(json_t **out, const char *name, const volt_ctr_spec *spec, 
 	if (!o)
 		return volt_error_set(ENOMEM, NULL);
 	if (spec->argv && spec->argv[0])
-		r = strv_to_json(o, "argv", spec->argv);
+		r = common_strv_to_json(o, "argv", spec->argv, 0);
 	else
-		r = strv_to_json(o, "argv", (const char *const[]){ "/bin/sh", NULL });
-	if (r < 0 || (r = strv_to_json(o, "env", spec->env)) < 0)
+		r = common_strv_to_json(o, "argv", (const char *const[]){ "/bin/sh", NULL }, 0);
+	if (r < 0 || (r = common_strv_to_json(o, "env", spec->env, 0)) < 0)
 		return r;
 	if (json_object_set_new(o, "workdir", json_string(spec->workdir ? spec->workdir : "/")) < 0 ||
 	    json_object_set_new(o, "hostname", json_string(spec->hostname ? spec->hostname : name)) < 0 ||

@@ -15,6 +15,8 @@
 
 #include "image-run.h"
 #include "netalloc.h"
+#include "rmrf.h"
+#include "strv.h"
 #include "unit.h"
 
 /* What the guest needs beyond its kernel and initrd to boot and run a small workload. */
@@ -45,7 +47,6 @@ int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name);
 int vm_record_load(vm_record *rec, const volt_vm *vm, const char *name);
 void vm_record_done(vm_record *rec);
 int vm_unit_name(char *buf, size_t size, const char *name);
-int vm_rm_rf(const char *path);
 
 /* machine-paths.c: installed components, overridable by environment */
 const char *vm_voltvm_path(void);

@@ -3,7 +3,6 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,24 +13,12 @@
 #include <volt/core.h>
 
 #include "machine-internal.h"
+#include "path.h"
 #include "shared/macro.h"
 
 int vm_unit_name(char *buf, size_t size, const char *name)
 {
-	int n = snprintf(buf, size, "volt-vm-%s.service", name);
-
-	if (n < 0 || (size_t)n >= size)
-		return volt_error_set(ENAMETOOLONG, "unit name for '%s' is too long", name);
-	return 0;
-}
-
-static int join(char **out, const char *dir, const char *leaf)
-{
-	if (asprintf(out, "%s/%s", dir, leaf) < 0) {
-		*out = NULL;
-		return volt_error_set(ENOMEM, NULL);
-	}
-	return 0;
+	return common_unit_name(buf, size, "vm", name);
 }
 
 int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name)
@@ -47,8 +34,10 @@ int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name)
 	rec->name = strdup(name);
 	if (!rec->name)
 		return volt_error_set(ENOMEM, NULL);
-	if ((r = join(&rec->dir, vm->vms, name)) < 0 || (r = join(&rec->config_path, rec->dir, "vm.json")) < 0 ||
-	    (r = join(&rec->overlay, rec->dir, "overlay")) < 0 || (r = join(&rec->run_file, rec->dir, "run.pid")) < 0)
+	if ((r = common_path_join(&rec->dir, vm->vms, name)) < 0 ||
+	    (r = common_path_join(&rec->config_path, rec->dir, "vm.json")) < 0 ||
+	    (r = common_path_join(&rec->overlay, rec->dir, "overlay")) < 0 ||
+	    (r = common_path_join(&rec->run_file, rec->dir, "run.pid")) < 0)
 		return r;
 	return 0;
 }
@@ -78,23 +67,4 @@ void vm_record_done(vm_record *rec)
 	free(rec->overlay);
 	free(rec->run_file);
 	memset(rec, 0, sizeof(*rec));
-}
-
-/* A VM's directory holds only flat files: no recursion needed, no mount to cross. */
-int vm_rm_rf(const char *path)
-{
-	_cleanup_closedir_ DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (!d)
-		return errno == ENOENT ? 0 : volt_error_set_errno(errno, "open %s", path);
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
-			return volt_error_set_errno(errno, "remove %s/%s", path, e->d_name);
-	}
-	if (rmdir(path) < 0 && errno != ENOENT)
-		return volt_error_set_errno(errno, "remove %s", path);
-	return 0;
 }

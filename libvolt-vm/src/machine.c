@@ -87,27 +87,6 @@ static int check_word(const char *what, const char *s, bool spaces_ok)
 	return 0;
 }
 
-static int strv_to_json(json_t *config, const char *key, const char *const *v, bool need_eq)
-{
-	json_t *a = json_array();
-
-	if (!a)
-		return volt_error_set(ENOMEM, NULL);
-	for (size_t i = 0; v && v[i]; i++) {
-		if (need_eq && (v[i][0] == '=' || !strchr(v[i], '='))) {
-			json_decref(a);
-			return volt_error_set(EINVAL, "environment: '%s' is not NAME=VALUE", v[i]);
-		}
-		if (!need_eq && i == 0 && !v[i][0]) {
-			json_decref(a);
-			return volt_error_set(EINVAL, "command: the program name is empty");
-		}
-		json_array_append_new(a, json_string(v[i]));
-	}
-	json_object_set_new(config, key, a);
-	return 0;
-}
-
 static int file_size(const char *what, const char *path, uint64_t *out)
 {
 	struct stat st;
@@ -198,7 +177,8 @@ static int spec_to_json(json_t **out, const volt_vm *vm, const char *name, const
 		return r;
 	if (spec->user && !*spec->user)
 		return volt_error_set(EINVAL, "user: empty");
-	if ((r = strv_to_json(c, "argv", spec->argv, false)) < 0 || (r = strv_to_json(c, "env", spec->env, true)) < 0)
+	if ((r = common_strv_to_json(c, "argv", spec->argv, COMMON_STRV_ARGV)) < 0 ||
+	    (r = common_strv_to_json(c, "env", spec->env, COMMON_STRV_ENV)) < 0)
 		return r;
 
 	/* The unit runs in "/": every path it is given must be absolute. */
@@ -326,7 +306,7 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 	/* vm.json last: a VM without it was never created. */
 	r = volt_json_write_file(rec.config_path, c, VOLT_JSON_PRETTY, 0600);
 	if (r < 0)
-		vm_rm_rf(rec.dir);
+		common_rm_rf(rec.dir);
 	return r;
 }
 
@@ -356,7 +336,7 @@ VOLT_API int volt_vm_remove(volt_vm *vm, const char *name, bool force)
 	tap = json_string_value(json_object_get(rec.config, "tap"));
 	if (tap && json_object_get(rec.config, "network_index") && (r = vm_tap_remove(tap)) < 0)
 		return volt_error_prefix(r, "VM '%s'", name);
-	return vm_rm_rf(rec.dir);
+	return common_rm_rf(rec.dir);
 }
 
 static int info_fill(volt_vm_info **out, const vm_record *rec)

@@ -25,7 +25,7 @@
 #include "ctr-internal.h"
 #include "volt-test.h"
 
-/* A new, empty state root in /tmp; the caller removes it with ctr_rm_rf(). */
+/* A new, empty state root in /tmp; the caller removes it with common_rm_rf(). */
 static inline char *test_root(void)
 {
 	char tmpl[] = "/tmp/volt-ctr-test.XXXXXX";

@@ -26,7 +26,7 @@ static volt_ctr *open_root(char **root)
 
 static void close_root(volt_ctr *ctr, char *root)
 {
-	ck_assert_int_eq(ctr_rm_rf(root), 0);
+	ck_assert_int_eq(common_rm_rf(root), 0);
 	free(root);
 	volt_ctr_close(ctr);
 }

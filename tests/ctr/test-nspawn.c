@@ -36,7 +36,7 @@ static void setup(struct fixture *f, const volt_ctr_spec *spec, int network_inde
 static void teardown(struct fixture *f)
 {
 	ctr_record_done(&f->rec);
-	ck_assert_int_eq(ctr_rm_rf(f->root), 0);
+	ck_assert_int_eq(common_rm_rf(f->root), 0);
 	free(f->root);
 	volt_ctr_close(f->ctr);
 }
@@ -93,12 +93,12 @@ START_TEST(test_default)
 	assert_argv(argv, f.root,
 		    LIST(NSPAWN_HEAD("pipe"), "--private-network", NSPAWN_BINDS, "/run/volt/policy.json", "--",
 			 "/bin/sh"));
-	ctr_strv_free(argv);
+	volt_strv_free(argv);
 	ck_assert_int_eq(ctr_nspawn_argv(&f.rec, true, "/ignored/without/private", &argv), 0);
 	assert_argv(argv, f.root,
 		    LIST(NSPAWN_HEAD("interactive"), "--private-network", NSPAWN_BINDS, "/run/volt/policy.json", "--",
 			 "/bin/sh"));
-	ctr_strv_free(argv);
+	volt_strv_free(argv);
 	teardown(&f);
 }
 END_TEST
@@ -135,7 +135,7 @@ START_TEST(test_options)
 			 /* HOME is the image's or the caller's: the launcher sets only the others. */
 			 "--user=nobody", "--user-env=USER,LOGNAME", "--workdir=/app", "/run/volt/policy.json", "--",
 			 "/app/server", "--flag", ""));
-	ctr_strv_free(argv);
+	volt_strv_free(argv);
 	teardown(&f);
 	ck_assert_int_eq(rmdir(src), 0);
 	free(src);
@@ -189,7 +189,7 @@ START_TEST(test_private_network)
 			 "--resolv-conf=off", "--bind-ro=/state/resolv.conf:/etc/resolv.conf", NSPAWN_BINDS,
 			 /* Index 3 is the 4th /30: 10.213.0.12/30, the host end .13, the container .14. */
 			 "--net=host0,10.213.0.14/16,10.213.0.1", "/run/volt/policy.json", "--", "/bin/sh"));
-	ctr_strv_free(argv);
+	volt_strv_free(argv);
 	ck_assert_int_eq(ctr_host_argv(&f.rec, false, &argv), 0);
 	assert_argv(argv, f.root,
 		    LIST("/x/launch",
@@ -199,7 +199,7 @@ START_TEST(test_private_network)
 			 NSPAWN_HEAD("pipe"), "--private-network", "--network-veth-extra=volt3:host0", "--resolv-conf=off",
 			 "--bind-ro=ROOT/containers/web/resolv.conf:/etc/resolv.conf", NSPAWN_BINDS,
 			 "--net=host0,10.213.0.14/16,10.213.0.1", "/run/volt/policy.json", "--", "/bin/sh"));
-	ctr_strv_free(argv);
+	volt_strv_free(argv);
 	free(host_resolv);
 	teardown(&f);
 }
@@ -218,7 +218,7 @@ START_TEST(test_host_argv_plain)
 			 "--mount-overlay=lowerdir=/b,upperdir=ROOT/containers/web/upper,workdir=ROOT/containers/web/work",
 			 "--target=ROOT/containers/web/rootfs", "--", NSPAWN_HEAD("pipe"), "--private-network",
 			 NSPAWN_BINDS, "/run/volt/policy.json", "--", "/bin/sh"));
-	ctr_strv_free(argv);
+	volt_strv_free(argv);
 	/* No resolv.conf for a container without a private network. */
 	resolv = test_path(f.rec.dir, "resolv.conf");
 	ck_assert(!test_exists(resolv));
@@ -338,7 +338,7 @@ static void assert_config_refused(json_t *config_patch, const char *needle)
 	teardown(&f);
 	json_decref(config_patch);
 	if (r == 0)
-		ctr_strv_free(argv);
+		volt_strv_free(argv);
 	ck_assert_msg(r == -EINVAL, "a record of the wrong types gave %d, not -EINVAL (wanted '%s')", r, needle);
 	ck_assert_ptr_null(argv);
 	ck_assert_int_eq(volt_error_code(), -EINVAL);

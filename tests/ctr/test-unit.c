@@ -123,7 +123,7 @@ static void expect_fixed(struct bus_fixture *b)
 	ck_assert_str_eq(env[0], "SYSTEMD_SECCOMP=0");
 	ck_assert_str_eq(env[1], "VOLT_CTR_SECCOMP_BPF=/state/containers/web/seccomp.bpf");
 	ck_assert_ptr_null(env[2]);
-	ctr_strv_free(env);
+	volt_strv_free(env);
 	leave(b);
 	expect_string(b, "DevicePolicy", "closed");
 	enter(b, "DeviceAllow", "a(ss)");
@@ -215,7 +215,7 @@ START_TEST(test_unit_start_bad_restart)
 	json_object_set_new(rec.config, "restart", json_string("sometimes"));
 	ck_assert_fails_with(ctr_unit_start(&rec), EINVAL, "unknown restart policy 'sometimes' in its record");
 	ctr_record_done(&rec);
-	ck_assert_int_eq(ctr_rm_rf(root), 0);
+	ck_assert_int_eq(common_rm_rf(root), 0);
 	free(root);
 	volt_ctr_close(ctr);
 }

@@ -130,12 +130,12 @@ START_TEST(learn_argv_goes_to_the_payload)
 	ck_assert_str_eq(v[4], "--learn-fd=3");
 	ck_assert_str_eq(v[5], "/run/volt/policy.json");
 	ck_assert_ptr_null(v[6]);
-	ctr_strv_free(v);
+	volt_strv_free(v);
 
 	v = calloc(2, sizeof(char *));
 	v[0] = strdup("nspawn");
 	ck_assert_fails_with(ctr_learn_argv(&v), EINVAL, "no launcher");
-	ctr_strv_free(v);
+	volt_strv_free(v);
 }
 END_TEST
 
