@@ -6,11 +6,15 @@
 # ignores Range still works (whole packs), a short Range answer and a
 # flipped byte in a pack blob are refused with nothing left in the store,
 # and an artifact in the old one-blob-per-block layout (pushed by OLD, a
-# stellarium before packs, when given) is still pulled.
-# Usage: test-registry-packs.sh STELLARIUM [OLD_STELLARIUM]
+# stellarium before packs, when given) is still pulled. An image pulled by
+# volt image pull, pushed by stellarium and pulled into an empty store
+# keeps its image record: volt run starts it there.
+# Usage: test-registry-packs.sh STELLARIUM VOLT LAUNCHER [OLD_STELLARIUM]
 set -eu
 ST=$1
-OLD=${2:-}
+VOLT=$2
+LAUNCHER=$3
+OLD=${4:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/registry.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/volt-img-packs-XXXXXX")
@@ -139,5 +143,37 @@ if [ -n "$OLD" ]; then
 	out=$($ST --root "$T/f" --json pull --tag os "$REGISTRY/volt/old:v1") || fail "pull of the old layout: $out"
 	$ST --root "$T/f" checkout os "$T/out-f"
 	diff -r "$T/src" "$T/out-f" >/dev/null || fail "checkout of the old layout differs"
+fi
+# An image record travels with its root: volt run works on the pulling host.
+cat >"$T/demo.json" <<'JSON'
+{"name": "1.0", "config": {"Cmd": ["/bin/cat", "/etc/hello"]}, "layers": [{"entries": [
+  {"path": "usr", "type": "dir"}, {"path": "usr/bin", "type": "dir"},
+  {"path": "usr/bin/busybox", "type": "file", "source": "/bin/busybox", "mode": 493},
+  {"path": "usr/bin/sh", "type": "symlink", "target": "busybox"},
+  {"path": "usr/bin/cat", "type": "symlink", "target": "busybox"},
+  {"path": "bin", "type": "symlink", "target": "usr/bin"},
+  {"path": "etc", "type": "dir"},
+  {"path": "etc/passwd", "type": "file", "content": "root:x:0:0:root:/root:/bin/sh\n"},
+  {"path": "etc/group", "type": "file", "content": "root:x:0:\n"},
+  {"path": "etc/hello", "type": "file", "content": "hello from packs\n"},
+  {"path": "tmp", "type": "dir", "mode": 1023}, {"path": "root", "type": "dir", "mode": 448},
+  {"path": "proc", "type": "dir"}, {"path": "sys", "type": "dir"}, {"path": "dev", "type": "dir"},
+  {"path": "run", "type": "dir"}, {"path": "var", "type": "dir"}]}]}
+JSON
+python3 "$HERE/oci-layout.py" "$T/demo.json" "$T/demo" >/dev/null
+registry_push "$T/demo" volt/demo:1.0 || fail "skopeo copy demo"
+"$VOLT" --root "$T/img1" image pull "$REGISTRY/volt/demo:1.0" >/dev/null || fail "volt image pull"
+ref=$($ST --root "$T/img1" refs | grep -o 'img\.image\.[0-9a-f]*' | head -1)
+[ -n "$ref" ] || fail "volt image pull left no img.image ref"
+$ST --root "$T/img1" push "$ref" "$REGISTRY/volt/demo-st:1" >/dev/null 2>&1 || fail "push of $ref"
+$ST --root "$T/img2" pull "$REGISTRY/volt/demo-st:1" >/dev/null 2>&1 || fail "pull of the image's root"
+"$VOLT" --root "$T/img2" image ls | grep -q "$REGISTRY/volt/demo:1.0" || fail "the image record did not travel"
+$ST --root "$T/img2" fsck >/dev/null || fail "fsck after the image pull"
+if [ "$(id -u)" = 0 ] && command -v systemd-nspawn >/dev/null; then
+	out=$(VOLT_CTR_LAUNCHER="$LAUNCHER" "$VOLT" --root "$T/img2" run --rm "$REGISTRY/volt/demo:1.0" 2>&1) ||
+		fail "volt run of the pulled image: $out"
+	echo "$out" | grep -q "hello from packs" || fail "volt run printed: $out"
+else
+	echo "note: volt run of the pulled image not tried (needs root and systemd-nspawn)"
 fi
 echo "PASS"
