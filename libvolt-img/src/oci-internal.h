@@ -80,6 +80,8 @@ int oci_config_check(const char *json, size_t len);
 struct json_t;
 int oci_record_write(volt_cas *cas, const char *full_name, struct json_t *rec);
 /* -ENOENT (with a message) when there is no record of that exact name. */
+/* The fields every reader relies on (-EBADMSG): for records from elsewhere. */
+int oci_record_check(struct json_t *rec, const char *what);
 int oci_record_read(volt_cas *cas, const char *full_name, struct json_t **out);
 int oci_record_remove(volt_cas *cas, const char *full_name);
 /* Every record, in name order; a corrupt one fails with -EBADMSG unless @skip_bad. */

@@ -54,7 +54,7 @@ int oci_record_write(volt_cas *cas, const char *full_name, json_t *rec)
 }
 
 /* Check the fields every reader relies on. */
-static int record_check(json_t *rec, const char *file)
+int oci_record_check(json_t *rec, const char *file)
 {
 	static const char *const keys[] = { "name", "id", "manifest_digest", "record", "rootfs", "layers",
 					    "layer_trees", "created", NULL };
@@ -107,7 +107,7 @@ static int record_load_at(int dfd, const char *file, json_t **out)
 	r = volt_json_parse(&rec, buf, len);
 	if (r < 0)
 		return volt_error_prefix(-EBADMSG, "image record %s", file);
-	r = record_check(rec, file);
+	r = oci_record_check(rec, file);
 	if (r < 0)
 		return r;
 	*out = TAKE_PTR(rec);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "registry-http.h"
 
 static const char manifest_accept[] = MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST;
@@ -232,4 +234,125 @@ int reg_blob_put(struct reg_client *c, const char *digest, const void *data, siz
 		r = reg_http_error(&resp, "PUT", what, put);
 	reg_response_clear(&resp);
 	return r;
+}
+
+int reg_blob_get_range(struct reg_client *c, const char *digest, uint64_t size, uint64_t off, uint64_t len,
+		       void **out, size_t *out_len, bool *out_whole, struct reg_progress *p)
+{
+	_cleanup_free_ char *url = NULL;
+	struct reg_sink sink = { .fd = -1, .progress = p };
+	struct reg_response resp = { .sink = &sink };
+	struct reg_request req = { .method = "GET", .follow = true };
+	char range[64], what[200], got[VOLT_IMG_DIGEST_SIZE];
+	int r;
+
+	if (len == 0 || off > size || len > size - off || size > SIZE_MAX - 1)
+		return volt_error_set(EINVAL, "range %llu+%llu of blob %.80s", (unsigned long long)off,
+				      (unsigned long long)len, digest);
+	if (asprintf(&url, "%s/blobs/%s", c->base, digest) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	snprintf(what, sizeof(what), "blob %.80s", digest);
+	snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)off, (unsigned long long)(off + len - 1));
+	req.url = url;
+	req.range = range;
+	/* The whole blob at most: what a registry ignoring Range sends. */
+	sink.limit = size;
+	sink.sha = EVP_MD_CTX_new();
+	if (!sink.sha || EVP_DigestInit_ex(sink.sha, EVP_sha256(), NULL) != 1) {
+		r = volt_error_set(ENOMEM, "SHA-256 context");
+		goto out;
+	}
+	r = reg_request_run(c, &req, &resp, what);
+	if (r >= 0 && resp.status != 206 && resp.status != 200)
+		r = reg_http_error(&resp, "GET", what, url);
+	if (r < 0)
+		goto out;
+	*out_whole = resp.status == 200;
+	if (resp.status == 206 && sink.got != len) {
+		r = volt_error_set(EBADMSG, "%s: the registry answered range %s with %llu bytes, not %llu", what, range,
+				   (unsigned long long)sink.got, (unsigned long long)len);
+		goto out;
+	}
+	if (resp.status == 200) {
+		if (sink.got != size) {
+			r = volt_error_set(EBADMSG, "%s is %llu bytes, but its descriptor says %llu (truncated?)", what,
+					   (unsigned long long)sink.got, (unsigned long long)size);
+			goto out;
+		}
+		sha_hex(sink.sha, got);
+		if (strcmp(got, digest) != 0) {
+			r = volt_error_set(EBADMSG, "%s: the registry sent content whose digest is %s", what, got);
+			goto out;
+		}
+	}
+	*out = sink.buf ? TAKE_PTR(sink.buf) : malloc(1);
+	if (!*out)
+		r = volt_error_set(ENOMEM, NULL);
+	*out_len = sink.len;
+out:
+	EVP_MD_CTX_free(sink.sha);
+	free(sink.buf);
+	reg_response_clear(&resp);
+	return r;
+}
+
+int reg_tags_list(struct reg_client *c, char ***out)
+{
+	_cleanup_free_ char *url = NULL;
+	struct reg_sink sink = { .fd = -1, .limit = REG_MANIFEST_MAX };
+	struct reg_response resp = { .sink = &sink };
+	struct reg_request req = { .method = "GET", .follow = true, .accept = "application/json" };
+	json_t *j = NULL, *tags;
+	char **v = NULL;
+	size_t n = 0;
+	int r;
+
+	if (asprintf(&url, "%s/tags/list", c->base) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	req.url = url;
+	r = reg_request_run(c, &req, &resp, "tag list");
+	if (r >= 0 && resp.status == 404) {
+		/* A repository nothing was pushed to yet. */
+		v = calloc(1, sizeof(*v));
+		r = v ? 0 : volt_error_set(ENOMEM, NULL);
+		goto done;
+	}
+	if (r >= 0 && resp.status != 200)
+		r = reg_http_error(&resp, "GET", "tag list", url);
+	if (r < 0)
+		goto done;
+	r = volt_json_parse(&j, sink.buf ? sink.buf : "", sink.len);
+	if (r < 0)
+		goto done;
+	tags = json_object_get(j, "tags");
+	if (tags && !json_is_array(tags) && !json_is_null(tags)) {
+		r = volt_error_set(EBADMSG, "registry %s: malformed tag list", c->registry);
+		goto done;
+	}
+	v = calloc(json_array_size(tags) + 1, sizeof(*v));
+	if (!v) {
+		r = volt_error_set(ENOMEM, NULL);
+		goto done;
+	}
+	for (size_t i = 0; i < json_array_size(tags); i++) {
+		const char *t = json_string_value(json_array_get(tags, i));
+
+		if (!t)
+			continue;
+		v[n] = strdup(t);
+		if (!v[n++]) {
+			r = volt_error_set(ENOMEM, NULL);
+			goto done;
+		}
+	}
+done:
+	json_decref(j);
+	free(sink.buf);
+	reg_response_clear(&resp);
+	if (r < 0) {
+		volt_strv_free(v);
+		return r;
+	}
+	*out = v;
+	return 0;
 }

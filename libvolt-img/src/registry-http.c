@@ -366,6 +366,8 @@ static int perform(struct reg_client *c, const struct reg_request *req, struct r
 		ADD_HEADER("Accept: %s", req->accept);
 	if (req->content_type)
 		ADD_HEADER("Content-Type: %s", req->content_type);
+	if (req->range)
+		ADD_HEADER("Range: bytes=%s", req->range);
 	if (send_auth && c->token && same_origin(c, req->url))
 		ADD_HEADER("Authorization: Bearer %s", c->token);
 	else if (send_auth && c->basic && c->user && same_origin(c, req->url)) {

@@ -57,6 +57,7 @@ struct reg_request {
 	const void *body;
 	size_t body_len;
 	bool follow;         /* follow redirects (blob downloads) */
+	const char *range;   /* "A-B": a Range header (bytes) */
 	/* Instead of @body: @body_fd_len bytes of @body_fd from offset 0
 	 * (uploads of big blobs), counted in @progress. */
 	bool body_from_fd;

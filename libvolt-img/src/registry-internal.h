@@ -28,6 +28,12 @@
 #define MT_VOLT_ARTIFACT "application/vnd.volt.stellarium.dag.v1"
 #define MT_VOLT_CONFIG "application/vnd.volt.stellarium.root.v1+json"
 #define MT_VOLT_BLOCK "application/vnd.volt.stellarium.block.v1"
+/* The pack artifact (docs/registry-packs.md), which replaced one blob per block. */
+#define MT_VOLT_PACKS_ARTIFACT "application/vnd.volt.stellarium.packs.v1"
+#define MT_VOLT_PACKS_CONFIG "application/vnd.volt.stellarium.packs.root.v1+json"
+#define MT_VOLT_PACKS_INDEX "application/vnd.volt.stellarium.packs.index.v1"
+#define MT_VOLT_PACK "application/vnd.volt.stellarium.pack.v1"
+#define MT_VOLT_IMAGE_RECORD "application/vnd.volt.stellarium.image-record.v1+json"
 
 /* Manifests and indexes are small; anything bigger is hostile. */
 #define REG_MANIFEST_MAX (8u * 1024 * 1024)
@@ -104,6 +110,51 @@ bool reg_layer_type_supported(const char *media_type);
 /* "sha256:<hex>" of @data into @out. */
 void reg_digest_of(char out[VOLT_IMG_DIGEST_SIZE], const void *data, size_t len);
 
+/* ---- Pack artifacts' index blob (registry-packidx.c) ---- */
+
+#define REG_PACKIDX_MAGIC "VOLTRIDX"
+#define REG_PACKIDX_VERSION 1
+#define REG_PACKIDX_HEADER (8 + 4 + 4 + 8 + VOLT_CAS_HASH_SIZE)
+#define REG_PACKIDX_PACK (VOLT_CAS_HASH_SIZE + 8)
+#define REG_PACKIDX_ENTRY (VOLT_CAS_HASH_SIZE + 4 + 4 + 8 + 4 + 4)
+#define REG_PACKIDX_MAX_PACKS (1u << 20)
+/* An index blob is read into memory: 10 million blocks at most. */
+#define REG_PACKIDX_MAX (REG_PACKIDX_HEADER + 10000000ull * REG_PACKIDX_ENTRY)
+/* Pack blobs: the on-disk pack header ("VOLTPACK", version) and records. */
+#define REG_PACK_HEADER 16
+#define REG_PACK_RECORD_HEADER (VOLT_CAS_HASH_SIZE + 4)
+#define REG_PACK_MAX_SIZE (1ull << 40)
+/* The largest encoding of a block (LZ4 kept only when smaller than raw). */
+#define REG_BLOCK_ENC_MAX (CAS_BLOCK_HEADER + CAS_BLOCK_MAX)
+
+struct reg_packidx_pack {
+	volt_cas_hash sum;   /* the pack blob's SHA-256 (its digest) */
+	uint64_t size;
+};
+
+struct reg_packidx_entry {
+	volt_cas_hash hash;
+	uint32_t pack;       /* index into packs */
+	uint32_t len;        /* of the block's encoding */
+	uint64_t offset;     /* of the encoding in the pack blob */
+	uint32_t raw_len;
+};
+
+struct reg_packidx {
+	volt_cas_hash root;
+	uint32_t n_packs;
+	struct reg_packidx_pack *packs;
+	uint64_t n;
+	struct reg_packidx_entry *e;  /* sorted by hash, strictly */
+};
+
+/* -EBADMSG (or -EPROTONOSUPPORT for another version) when malformed. */
+int reg_packidx_parse(struct reg_packidx *out, const void *data, size_t len);
+int reg_packidx_build(void **out, size_t *out_len, const struct reg_packidx *x);
+void reg_packidx_clear(struct reg_packidx *x);
+/* Index of @h in @x->e, or -1. */
+int64_t reg_packidx_find(const struct reg_packidx *x, const volt_cas_hash *h);
+
 /* ---- HTTP (registry-http.c, registry-blob.c) ---- */
 
 struct reg_client;
@@ -136,6 +187,13 @@ int reg_blob_get_mem(struct reg_client *c, const char *digest, uint64_t size, si
 /* 1 when the registry has blob @digest, 0 when not. */
 int reg_blob_exists(struct reg_client *c, const char *digest);
 int reg_blob_put(struct reg_client *c, const char *digest, const void *data, size_t len);
+/* Bytes @off..@off+@len-1 of blob @digest (@size bytes) into memory. A
+ * registry that ignores Range answers 200 with the whole blob: then
+ * *@out_whole is set and *@out holds all @size bytes, digest checked. */
+int reg_blob_get_range(struct reg_client *c, const char *digest, uint64_t size, uint64_t off, uint64_t len,
+		       void **out, size_t *out_len, bool *out_whole, struct reg_progress *p);
+/* GET /v2/<repository>/tags/list: the tags (NULL-terminated); none when the repository is unknown. */
+int reg_tags_list(struct reg_client *c, char ***out);
 /* An upload Location made absolute (it may be relative to the registry). */
 int reg_absolute_url(const struct reg_client *c, const char *loc, char **out);
 
@@ -146,6 +204,13 @@ typedef int (*reg_item_fn)(struct reg_client *c, size_t i, void *ctx);
 #define REG_PARALLEL_MAX 16
 int reg_parallel(const struct reg_client *c, size_t n, unsigned threads, reg_item_fn fn, void *ctx,
 		 struct reg_progress *prog);
+
+/* registry-dag.c: pulls of the one-blob-per-block layout (MT_VOLT_CONFIG),
+ * and the check that everything under a pulled root is present. */
+int reg_dag_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas, struct reg_client *c,
+		  const struct reg_manifest *m, const char *src, const char *tag, volt_img_registry_result *res,
+		  struct reg_progress *prog);
+int reg_dag_check(volt_cas *cas, const volt_cas_hash *root);
 
 void reg_options_init(volt_img_registry_options *o, const volt_img_registry_options *in);
 

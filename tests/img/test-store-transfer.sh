@@ -85,6 +85,6 @@ head -c "$size" /dev/zero >"$victim"
 set +e
 err=$($ST --root "$T/c" pull --tag bad "$REGISTRY/volt/store:v1" 2>&1); rc=$?
 set -e
-[ $rc -eq 1 ] && echo "$err" | grep -q "digest" || fail "tampered blob: $rc $err"
+[ $rc -eq 1 ] && echo "$err" | grep -Eq "digest|block .*(format|hash|corrupt)" || fail "tampered blob: $rc $err"
 [ -z "$($ST --root "$T/c" refs 2>/dev/null)" ] || fail "a failed pull left a ref"
 echo "PASS"

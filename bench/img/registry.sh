@@ -1,0 +1,85 @@
+#!/bin/sh
+# stellarium push/pull (pack artifacts) against skopeo copy and volt image
+# pull of the same tree as one gzip layer, side by side in one run, from
+# one docker-registry on loopback.
+#
+#   bench/img/registry.sh [WORKDIR]       (default /var/tmp/volt-registry-bench)
+#
+# Trees: a Debian bookworm minbase rootfs (the tarball under
+# /var/cache/volt-tests/) and a perl+python library tree (/usr/share/perl,
+# /usr/lib/python3*). For each: the tree as one gzip layer (an OCI layout)
+# pushed with `skopeo copy oci:... docker://...` against `stellarium push`
+# of the imported tree; `stellarium pull` into an empty store against
+# `volt image pull` of the layer into an empty state root; the bytes the
+# push put in the registry against the gzip layer; and a second push
+# after a 1 % change (every 100th regular file grows by 100 bytes)
+# against the first. Needs docker-registry, skopeo, python3, bc.
+# ST and VOLT override the binaries.
+set -eu
+W=${1:-/var/tmp/volt-registry-bench}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ST=${ST:-$HERE/../../build/tools/stellarium}
+VOLT=${VOLT:-$HERE/../../build/tools/volt}
+T=$HERE/../../tests/img
+MINBASE=${MINBASE:-/var/cache/volt-tests/bookworm-minbase-gcc.tar}
+for t in skopeo python3 bc "$ST" "$VOLT" /usr/bin/docker-registry; do
+	command -v "$t" >/dev/null || { echo "missing: $t"; exit 1; }
+done
+[ -r "$MINBASE" ] || { echo "missing: $MINBASE"; exit 1; }
+rm -rf "$W"
+mkdir -p "$W"
+HERE=$T
+. "$T/registry.sh"
+trap 'registry_stop' EXIT
+registry_start "$W/registry"
+
+now() { date +%s.%N; }
+timed() { # OUTFILE CMD...: seconds on stdout, the command's output in OUTFILE
+	out=$1
+	shift
+	sync
+	t0=$(now)
+	"$@" >"$out" 2>"$out.err" || { echo "FAILED: $*" >&2; cat "$out" "$out.err" >&2; exit 1; }
+	echo "$(now) - $t0" | bc -l | awk '{printf "%.2f", $1}'
+}
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.2f", $1}'; }
+
+bench_tree() { # NAME DIR
+	name=$1 dir=$2 w=$W/$1
+	mkdir -p "$w"
+	raw=$(du -sb "$dir" | cut -f1)
+	printf '{"layers": [{"entries": [{"path": "", "type": "tree", "source": "%s"}]}]}\n' "$dir" |
+		python3 "$T/oci-layout.py" - "$w/layout" >"$w/layout.json"
+	layer=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['layers'][0][7:])" "$w/layout.json")
+	gz=$(stat -c %s "$w/layout/blobs/sha256/$layer")
+	"$ST" --root "$w/store" import --tag tree "$dir" >/dev/null 2>&1
+
+	t_skopeo=$(timed "$w/skopeo.out" skopeo copy -q --dest-tls-verify=false "oci:$w/layout" "docker://$REGISTRY/bench/$name-gz:1")
+	t_push=$(timed "$w/push1.json" "$ST" --root "$w/store" --json push tree "$REGISTRY/bench/$name:1")
+	sent1=$(json "$w/push1.json" 'd["bytes_sent"]')
+	t_pull=$(timed "$w/pull.json" "$ST" --root "$w/empty" --json pull --tag tree "$REGISTRY/bench/$name:1")
+	t_volt=$(timed "$w/volt.out" "$VOLT" --root "$w/volt-root" image pull "$REGISTRY/bench/$name-gz:1")
+
+	# 1 %: every 100th regular file grows by 100 bytes.
+	find "$dir" -type f | sort | awk 'NR % 100 == 0' >"$w/changed"
+	while read -r f; do head -c 100 /dev/urandom >>"$f"; done <"$w/changed"
+	"$ST" --root "$w/store" import --tag tree "$dir" >/dev/null 2>&1
+	t_push2=$(timed "$w/push2.json" "$ST" --root "$w/store" --json push tree "$REGISTRY/bench/$name:2")
+	sent2=$(json "$w/push2.json" 'd["bytes_sent"]')
+
+	echo "== $name: $raw bytes, $(json "$w/push1.json" 'd["blocks"]') blocks, gzip layer $gz bytes"
+	echo "push:  stellarium push ${t_push}s   skopeo copy ${t_skopeo}s   ratio $(ratio "$t_push" "$t_skopeo") (target <= 3)"
+	echo "pull:  stellarium pull ${t_pull}s   volt image pull ${t_volt}s   ratio $(ratio "$t_pull" "$t_volt") (target <= 1.5)"
+	echo "bytes: stellarium push $sent1   gzip layer $gz   ratio $(ratio "$sent1" "$gz") (target <= 1.2)"
+	echo "1 %:   second push $sent2 bytes ($(wc -l <"$w/changed") files changed) in ${t_push2}s   of the first $(ratio "$sent2 * 100" "$sent1") % (target <= 10)"
+}
+
+mkdir -p "$W/minbase"
+tar -xf "$MINBASE" -C "$W/minbase"
+mkdir -p "$W/libs/usr/share" "$W/libs/usr/lib"
+cp -a /usr/share/perl "$W/libs/usr/share/"
+cp -a /usr/lib/python3* "$W/libs/usr/lib/"
+echo "registry: $REGISTRY; stellarium $ST; volt $VOLT"
+bench_tree minbase "$W/minbase"
+bench_tree libs "$W/libs"
