@@ -697,6 +697,28 @@ static int parse_packs_config(const char *data, size_t len, volt_cas_hash *out)
 	return 0;
 }
 
+/* The record's rootfs is the root's "rootfs" directory: what volt run
+ * starts is data the pull fetched and checked, not another tree. */
+static int record_trees_check(volt_cas *cas, const volt_cas_hash *root, json_t *rec)
+{
+	struct cas_tree t = {};
+	volt_cas_hash rootfs;
+	bool ok = false;
+	int r;
+
+	r = volt_cas_hash_from_hex(&rootfs, json_string_value(json_object_get(rec, "rootfs")));
+	if (r < 0)
+		return r;
+	r = cas_tree_load(cas, root, &t);
+	if (r < 0)
+		return volt_error_set(EBADMSG, "the root is not a record tree");
+	for (size_t i = 0; i < t.n && !ok; i++)
+		ok = strcmp(t.entries[i].name, "rootfs") == 0 &&
+		     memcmp(t.entries[i].hash.bytes, rootfs.bytes, VOLT_CAS_HASH_SIZE) == 0;
+	cas_tree_clear(&t);
+	return ok ? 0 : volt_error_set(EBADMSG, "its rootfs is not the root's rootfs/ directory");
+}
+
 /* The image records that came with the root, written once its data is durable. */
 static int write_records(volt_cas *cas, const volt_cas_hash *root, const char *data, size_t len, const char *src)
 {
@@ -716,7 +738,25 @@ static int write_records(volt_cas *cas, const volt_cas_hash *root, const char *d
 		if (!json_is_object(rec) || oci_record_check(rec, "in the artifact") < 0 ||
 		    strcmp(json_string_value(json_object_get(rec, "record")), hex) != 0)
 			return volt_error_set(EBADMSG, "%s: image record %zu is malformed or names another root", src, i);
+		r = record_trees_check(cas, root, rec);
+		if (r < 0)
+			return volt_error_prefix(r, "%s: image record %zu", src, i);
 		name = json_string_value(json_object_get(rec, "name"));
+		/* A registry names the image: it may not replace one this host
+		 * already has under that name with other content. */
+		{
+			_cleanup_json_ json_t *old = NULL;
+
+			r = oci_record_read(cas, name, &old);
+			if (r >= 0 && strcmp(json_string_value(json_object_get(old, "record")), hex) != 0) {
+				volt_log(VOLT_LOG_WARNING, "%s: not replacing image %s, which this store has with "
+					 "other content", src, name);
+				continue;
+			}
+			if (r < 0 && r != -ENOENT)
+				return r;
+			volt_error_clear();
+		}
 		r = oci_record_write(cas, name, rec);
 		if (r < 0)
 			return volt_error_prefix(r, "%s: image %s", src, name);
