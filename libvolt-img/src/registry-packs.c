@@ -79,7 +79,8 @@ static int collect_blocks(volt_cas *cas, const volt_cas_hash *root, struct blk *
 		bytes += b[n].raw_len;
 		n++;
 	}
-	qsort(b, n, sizeof(*b), cmp_blk);
+	if (n > 0)
+		qsort(b, n, sizeof(*b), cmp_blk);
 	*out = TAKE_PTR(b);
 	*out_n = n;
 	*out_bytes = bytes;
@@ -223,7 +224,8 @@ static int learn_repository(struct push *x)
 	volt_strv_free(tags);
 	if (r < 0)
 		return r;
-	qsort(x->known, x->n_known, sizeof(*x->known), cmp_entry);
+	if (x->n_known > 0) /* qsort() of NULL is undefined, even for 0 entries */
+		qsort(x->known, x->n_known, sizeof(*x->known), cmp_entry);
 	return 0;
 }
 
@@ -848,7 +850,8 @@ static int fetch_packs(volt_cas_hash *out_root, volt_img_registry_result *out, v
 		}
 	}
 	res->objects_skipped = idx.n - x.n_miss;
-	qsort_r(x.miss, x.n_miss, sizeof(*x.miss), cmp_miss, &idx);
+	if (x.n_miss > 0)
+		qsort_r(x.miss, x.n_miss, sizeof(*x.miss), cmp_miss, &idx);
 	r = build_jobs(&x);
 	if (r < 0)
 		return r;
