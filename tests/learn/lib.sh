@@ -3,6 +3,10 @@
 # namespace, uid 65534 outside), free ports, and checks of a learned policy.
 # Each test sources it after setting VOLT.
 set -u
+# An empty environment (CI's) has no HOME: the checks below need the
+# account's home, as a learned run would see it.
+[ -n "${HOME:-}" ] || HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+export HOME
 # System directories only: a PATH entry under $HOME (pyenv shims) is not
 # reachable for uid 65534 under the sandbox.
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
