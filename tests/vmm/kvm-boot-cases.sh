@@ -42,7 +42,8 @@ run_case() {
 	name=$1
 	shift
 	rm -f "$work/$name.out" "$work/$name.rc"
-	timeout "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
+	echo "VOLT-CASE-BEGIN $name"
+	timeout -k 10 "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
 		--timing "$@" < /dev/null > "$work/$name.out" 2>&1
 	echo $? > "$work/$name.rc"
 }
@@ -54,7 +55,8 @@ run_input_case() {
 	shift
 	rm -f "$work/in" "$work/$name.out" "$work/$name.rc"
 	mkfifo "$work/in"
-	(timeout "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
+	echo "VOLT-CASE-BEGIN $name"
+	(timeout -k 10 "${VOLT_CASE_TIMEOUT:-120}" "$VOLTVM" --initrd "$work/initrd.cpio.gz" --memory 256M \
 		--timing "$@" < "$work/in" > "$work/$name.out" 2>&1
 	 echo $? > "$work/$name.rc") &
 	exec 3> "$work/in"
