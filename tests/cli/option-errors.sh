@@ -46,6 +46,8 @@ echo "== did you mean, for commands"
 usage_error "unknown command 'strat' (did you mean 'start'?)" strat x
 usage_error "unknown command 'imgae' (did you mean 'image'?)" imgae ls
 usage_error "unknown container command 'lsit' (did you mean 'list'?)" container lsit
+usage_error "unknown image command 'pul' (did you mean 'pull'?)" image pul
+usage_error "unknown vm command 'strat' (did you mean 'start'?)" vm strat
 usage_error "unknown command 'frobnicate'" frobnicate
 grep -q "did you mean" "$tmp/out" && fail "a suggestion for a word that is near nothing: $(cat "$tmp/out")"
 

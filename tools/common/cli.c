@@ -227,6 +227,23 @@ int cli_print_json(const char *program, json_t *value)
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
+int cli_dispatch_group(const struct cli_global *g, const char *what, const struct cli_verb *verbs,
+		       void (*usage)(FILE *out), int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	for (const struct cli_verb *v = verbs; v->name; v++)
+		if (strcmp(v->name, argv[1]) == 0)
+			return v->run(g, argc - 1, argv + 1);
+	return cli_unknown_verb(g->program, what, argv[1], verbs);
+}
+
 void cli_print_verbs(FILE *out, const struct cli_verb *verbs)
 {
 	int width = 0;

@@ -44,6 +44,16 @@ void cli_log_init(const char *program);
 int cli_dispatch(struct cli_global *g, const struct cli_verb *verbs, void (*usage)(FILE *out),
 		 int argc, char **argv);
 
+/*
+ * Run the command of a group ("volt container CMD ..."): argv[0] is the
+ * group, argv[1] the command looked up in @verbs, which gets argc - 1 and
+ * argv + 1. With no command, or --help/-h, @usage prints the group's help;
+ * an unknown command of @what ("container command") is a usage error
+ * naming the closest one. Returns an exit code.
+ */
+int cli_dispatch_group(const struct cli_global *g, const char *what, const struct cli_verb *verbs,
+		       void (*usage)(FILE *out), int argc, char **argv);
+
 /* Print the verbs table, aligned, for --help. */
 void cli_print_verbs(FILE *out, const struct cli_verb *verbs);
 

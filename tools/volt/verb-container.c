@@ -105,18 +105,7 @@ static void usage(FILE *out)
 
 int verb_container(const struct cli_global *g, int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	for (const struct cli_verb *v = verbs; v->name; v++)
-		if (strcmp(v->name, argv[1]) == 0)
-			return v->run(g, argc - 1, argv + 1);
-	return cli_unknown_verb(g->program, "container command", argv[1], verbs);
+	return cli_dispatch_group(g, "container command", verbs, usage, argc, argv);
 }
 
 int container_open(const struct cli_global *g, volt_ctr **out)

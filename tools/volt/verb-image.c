@@ -48,18 +48,7 @@ static void usage(FILE *out)
 
 int verb_image(const struct cli_global *g, int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	for (const struct cli_verb *v = verbs; v->name; v++)
-		if (strcmp(v->name, argv[1]) == 0)
-			return v->run(g, argc - 1, argv + 1);
-	return cli_usage_error(g->program, "unknown image command '%s'", argv[1]);
+	return cli_dispatch_group(g, "image command", verbs, usage, argc, argv);
 }
 
 int image_store_open(const struct cli_global *g, bool create, volt_cas **out)

@@ -42,21 +42,10 @@ static void usage(FILE *out)
 
 int verb_vm(const struct cli_global *g, int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
 	/* Not listed: what a VM's unit runs, not a user's command. */
-	if (strcmp(argv[1], "console-relay") == 0)
+	if (argc >= 2 && strcmp(argv[1], "console-relay") == 0)
 		return vm_console_relay(g, argc - 1, argv + 1);
-	for (const struct cli_verb *v = verbs; v->name; v++)
-		if (strcmp(v->name, argv[1]) == 0)
-			return v->run(g, argc - 1, argv + 1);
-	return cli_usage_error(g->program, "unknown vm command '%s'", argv[1]);
+	return cli_dispatch_group(g, "vm command", verbs, usage, argc, argv);
 }
 
 int vm_open(const struct cli_global *g, volt_vm **out)
