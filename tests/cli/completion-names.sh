@@ -13,34 +13,8 @@ mkdir -p "$tmp/bin" && ln -s "$volt" "$tmp/bin/volt"
 PATH=$tmp/bin:$PATH
 # shellcheck disable=SC1090
 source "$script"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-complete_line() {
-	COMP_WORDS=("$@")
-	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-	COMPREPLY=()
-	_volt_complete
-	echo " ${COMPREPLY[*]} "
-}
-# want "WORDS" LINE...: the completions include every word of WORDS.
-want() {
-	local expected=$1 got w
-	shift
-	got=$(complete_line "$@")
-	for w in $expected; do
-		[[ $got == *" $w "* ]] || fail "completing '$*' gave '${got:0:300}', lacking '$w'"
-	done
-}
-# lacks "WORDS" LINE...: none of WORDS is offered.
-lacks() {
-	local unwanted=$1 got w
-	shift
-	got=$(complete_line "$@")
-	for w in $unwanted; do
-		[[ $got == *" $w "* ]] && fail "completing '$*' offered '$w': '${got:0:300}'"
-	done
-}
+# shellcheck source=completion-lib.sh
+. "$(dirname "$0")/completion-lib.sh"
 
 volt container create alpha --image busybox -- /bin/true >/dev/null || fail "create alpha"
 volt container create beta --image busybox -- /bin/true >/dev/null || fail "create beta"

@@ -12,31 +12,8 @@ mkdir -p "$tmp/bin" && ln -s "$volt" "$tmp/bin/volt"
 PATH=$tmp/bin:$PATH
 # shellcheck disable=SC1090
 source "$script"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-complete_line() {
-	COMP_WORDS=("$@")
-	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-	COMPREPLY=()
-	_volt_complete
-	echo " ${COMPREPLY[*]} "
-}
-want() {
-	local expected=$1 got w
-	shift
-	got=$(complete_line "$@")
-	for w in $expected; do
-		[[ $got == *" $w "* ]] || fail "completing '$*' gave '${got:0:300}', lacking '$w'"
-	done
-}
-lacks() {
-	local unwanted=$1 got w
-	shift
-	got=$(complete_line "$@")
-	for w in $unwanted; do
-		[[ $got == *" $w "* ]] && fail "completing '$*' offered '$w': '${got:0:300}'"
-	done
-}
+# shellcheck source=../cli/completion-lib.sh
+. "$(dirname "$0")/../cli/completion-lib.sh"
 
 echo '{"layers": [{"entries": [{"path": "etc", "type": "dir"}]}]}' | python3 "$IMG/oci-layout.py" - "$tmp/l" >/dev/null &&
 	skopeo copy -q "oci:$tmp/l" "oci-archive:$tmp/l.tar" </dev/null &&
