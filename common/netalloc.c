@@ -15,6 +15,7 @@
 #include <volt/core.h>
 
 #include "netalloc.h"
+#include "record.h"
 #include "shared/json-cleanup.h"
 #include "shared/macro.h"
 
@@ -49,26 +50,43 @@ int common_net_lock(const char *root, int *out_fd)
 	return 0;
 }
 
-/* Mark the indexes recorded in ROOT/@kind/NAME/@record. */
+/*
+ * Mark the indexes recorded in ROOT/@kind/NAME/@record, read as every
+ * record is (record.h): a planted link must not hold an index either.
+ */
 static int mark_used(unsigned char *used, const char *root, const char *kind, const char *record)
 {
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_close_ int kind_fd = -1;
 	struct dirent *e;
+	int scan, r;
 
 	if (asprintf(&dir, "%s/%s", root, kind) < 0)
 		return volt_error_set(ENOMEM, NULL);
-	d = opendir(dir);
-	while (d && (e = readdir(d))) {
-		_cleanup_free_ char *path = NULL;
+	r = common_record_kind_open(&kind_fd, root, kind);
+	if (r == -ENOENT) {
+		volt_error_clear();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	scan = fcntl(kind_fd, F_DUPFD_CLOEXEC, 3);
+	d = scan < 0 ? NULL : fdopendir(scan);
+	if (!d) {
+		if (scan >= 0)
+			close(scan);
+		return volt_error_set_errno(errno, "open %s", dir);
+	}
+	while ((e = readdir(d))) {
 		_cleanup_json_ json_t *config = NULL;
+		_cleanup_close_ int dfd = -1;
 		long long idx;
 
 		if (e->d_name[0] == '.')
 			continue;
-		if (asprintf(&path, "%s/%s/%s", dir, e->d_name, record) < 0)
-			return volt_error_set(ENOMEM, NULL);
-		if (volt_json_load_file(&config, path) < 0 ||
+		if (common_record_dir_open(&dfd, kind_fd, dir, e->d_name) < 0 ||
+		    common_record_load_json(&config, dfd, dir, record) < 0 ||
 		    volt_json_get_int(&idx, config, "network_index", false, record, 1, COMMON_NET_MAX) != 0) {
 			volt_error_clear();
 			continue;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `volt vm rm` on a VM directory holding what a hostile writer could
 # leave there: the removal (common_rm_rf) never follows a symlink, the
-# VM directory itself included, and never crosses a mount point.
+# VM directory itself included (refused, --force removes the link
+# alone), and never crosses a mount point.
 # usage: vm-rm-hostile.sh VOLT
 set -u
 volt=$(realpath "$1")
@@ -49,7 +50,8 @@ cp "$vms/h2/vm.json" "$tmp/outside2/vm.json"
 echo keep >"$tmp/outside2/precious"
 rm -rf "$vms/h2"
 ln -s "$tmp/outside2" "$vms/h2"
-"$volt" vm rm h2 >"$tmp/out" 2>&1
+"$volt" vm rm h2 >"$tmp/out" 2>&1 && fail "vm rm h2 (no --force) took a symlink for a VM"
+"$volt" vm rm --force h2 >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "vm rm --force h2 (the link alone)"; }
 [ -f "$tmp/outside2/precious" ] || fail "the VM directory's symlink was followed: outside2/precious removed"
 [ ! -e "$vms/h2" ] && [ ! -L "$vms/h2" ] || fail "$vms/h2 is still there"
 [ $status = 0 ] && echo PASS
