@@ -27,6 +27,22 @@ void common_net_addresses(unsigned index, char host[COMMON_INET_ADDR_BUF], char 
 	snprintf(guest, COMMON_INET_ADDR_BUF, "10.213.%u.%u", (base >> 8) & 255, (base & 255) + 2);
 }
 
+void common_net_mac(char out[COMMON_MAC_BUF], unsigned index)
+{
+	/* 52:54:00 is the locally administered prefix QEMU made customary. */
+	snprintf(out, COMMON_MAC_BUF, "52:54:00:d5:%02x:%02x", (index >> 8) & 255, index & 255);
+}
+
+void common_net_lease_for(common_net_lease *out, common_net_kind kind, unsigned index)
+{
+	memset(out, 0, sizeof(*out));
+	out->index = index;
+	/* Both kinds from one counter: "vtap" and "volt" never meet, and each index is one workload's. */
+	snprintf(out->ifname, sizeof(out->ifname), "%s%u", kind == COMMON_NET_TAP ? "vtap" : "volt", index);
+	common_net_addresses(index, out->host, out->guest);
+	common_net_mac(out->mac, index);
+}
+
 int common_net_lock(const char *root, int *out_fd)
 {
 	_cleanup_free_ char *path = NULL;

@@ -115,7 +115,11 @@ int vm_voltvm_argv(const vm_record *rec, const volt_vm *vm, const char *console,
 int vm_tap_name_check(const char *name);
 int vm_tap_setup(const char *name, const char *host_addr);
 int vm_tap_remove(const char *name);
-void vm_mac_for(char out[18], unsigned index);
+/* The MAC of private network @index: common_net_mac(), by the name tests/vm knows. */
+static inline void vm_mac_for(char out[COMMON_MAC_BUF], unsigned index)
+{
+	common_net_mac(out, index);
+}
 
 static inline void vm_strv_freep(char ***v)
 {

@@ -224,16 +224,14 @@ static uint64_t now_realtime_ns(void)
 /* Give the record its network: an index, the TAP name, the addresses and a MAC. */
 static void set_network(json_t *c, unsigned index)
 {
-	char host[COMMON_INET_ADDR_BUF], guest[COMMON_INET_ADDR_BUF], tap[IFNAMSIZ], mac[18];
+	common_net_lease l;
 
-	common_net_addresses(index, host, guest);
-	snprintf(tap, sizeof(tap), "vtap%u", index);
-	vm_mac_for(mac, index);
+	common_net_lease_for(&l, COMMON_NET_TAP, index);
 	json_object_set_new(c, "network_index", json_integer(index));
-	json_object_set_new(c, "tap", json_string(tap));
-	json_object_set_new(c, "host_address", json_string(host));
-	json_object_set_new(c, "guest_address", json_string(guest));
-	json_object_set_new(c, "mac", json_string(mac));
+	json_object_set_new(c, "tap", json_string(l.ifname));
+	json_object_set_new(c, "host_address", json_string(l.host));
+	json_object_set_new(c, "guest_address", json_string(l.guest));
+	json_object_set_new(c, "mac", json_string(l.mac));
 }
 
 VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *spec)
@@ -267,8 +265,13 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 	}
 	if (spec->network == VOLT_VM_NETWORK_PRIVATE)
 		set_network(c, COMMON_NET_MAX); /* the longest addresses, to check the command line's length */
-	else if (spec->network == VOLT_VM_NETWORK_TAP)
-		json_object_set_new(c, "mac", json_string("52:54:00:d5:ff:ff"));
+	else if (spec->network == VOLT_VM_NETWORK_TAP) {
+		char mac[COMMON_MAC_BUF];
+
+		/* A TAP of the user's: a MAC outside the private networks' (index 0xffff). */
+		common_net_mac(mac, 0xffff);
+		json_object_set_new(c, "mac", json_string(mac));
+	}
 	r = vm_guest_cmdline(&cmdline, c);
 	if (r < 0)
 		return volt_error_prefix(r, "VM '%s'", name);
