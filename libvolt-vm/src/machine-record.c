@@ -23,16 +23,26 @@ int vm_unit_name(char *buf, size_t size, const char *name)
 	return common_unit_name(buf, size, "vm", name);
 }
 
-int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name)
+static int check_name(const char *name)
 {
 	int r;
 
-	memset(rec, 0, sizeof(*rec));
 	if (!name)
 		return volt_error_set(EINVAL, "VM name: missing");
 	r = volt_name_validate(name);
 	if (r < 0)
 		return volt_error_prefix(r, "VM name");
+	return 0;
+}
+
+int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name)
+{
+	int r;
+
+	memset(rec, 0, sizeof(*rec));
+	r = check_name(name);
+	if (r < 0)
+		return r;
 	rec->name = strdup(name);
 	if (!rec->name)
 		return volt_error_set(ENOMEM, NULL);
@@ -79,11 +89,9 @@ int vm_record_load(vm_record *rec, const volt_vm *vm, const char *name)
 
 	memset(rec, 0, sizeof(*rec));
 	/* The name first: an error about it, not about ROOT/vms. */
-	if (!name)
-		return volt_error_set(EINVAL, "VM name: missing");
-	r = volt_name_validate(name);
+	r = check_name(name);
 	if (r < 0)
-		return volt_error_prefix(r, "VM name");
+		return r;
 	r = common_record_kind_open(&vms_fd, vm->root, "vms");
 	if (r < 0)
 		return no_vm(r, name);

@@ -10,11 +10,7 @@
 # usage: vm-record-symlink.sh VOLT
 set -u
 volt=$(realpath "$1")
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (the state root under /tmp, TAP devices)"; exit 77; }
-PATH=$PATH:/sbin:/usr/sbin
-command -v mkfs.ext4 >/dev/null || { echo "SKIP: mkfs.ext4 (e2fsprogs) is not installed"; exit 77; }
-
-tmp=$(mktemp -d /tmp/volt-vm-symlink-XXXXXX)
+. "$(dirname "$0")/vm-lib.sh" vm-symlink "the state root under /tmp, TAP devices"
 victim=
 tap=
 cleanup() {
@@ -23,13 +19,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-export VOLT_ROOT="$tmp/root"
-head -c 4000000 /dev/urandom >"$tmp/vmlinux"
-export VOLT_GUEST_KERNEL="$tmp/vmlinux"
-status=0
-# Every check runs (a failure does not stop the next): each says what it saw.
-fail() { echo "FAIL: $*"; status=1; }
-die() { echo "FAIL: $*"; exit 1; }
 # The crafted content must never show: it was read through a link.
 unread() { ! grep -q "OUTSIDE-CRAFTED" "$tmp/out" || fail "$1: the crafted record outside the root was read"; }
 alive() { kill -0 "$victim" 2>/dev/null || fail "$1: the process named by the crafted run.pid was killed"; }

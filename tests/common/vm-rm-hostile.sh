@@ -6,23 +6,12 @@
 # usage: vm-rm-hostile.sh VOLT
 set -u
 volt=$(realpath "$1")
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (bind mounts)"; exit 77; }
-PATH=$PATH:/sbin:/usr/sbin
-command -v mkfs.ext4 >/dev/null || { echo "SKIP: mkfs.ext4 (e2fsprogs) is not installed"; exit 77; }
-
-tmp=$(mktemp -d /tmp/volt-vm-rm-XXXXXX)
+. "$(dirname "$0")/vm-lib.sh" vm-rm "bind mounts"
 cleanup() {
 	umount "$tmp/root/vms/h1/sub/mnt" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-export VOLT_ROOT="$tmp/root"
-head -c 4000000 /dev/urandom >"$tmp/vmlinux"
-export VOLT_GUEST_KERNEL="$tmp/vmlinux"
-status=0
-# Every check runs (a failure does not stop the next): each says what it saw.
-fail() { echo "FAIL: $*"; status=1; }
-die() { echo "FAIL: $*"; exit 1; }
 
 "$volt" vm create h1 --image busybox -- /bin/true >"$tmp/out" 2>&1 || { cat "$tmp/out"; die "vm create h1"; }
 "$volt" vm create h2 --image busybox -- /bin/true >"$tmp/out" 2>&1 || { cat "$tmp/out"; die "vm create h2"; }

@@ -1,0 +1,19 @@
+# Sourced by the tests here that drive `volt vm` on records alone (no
+# guest boots): ". vm-lib.sh NAME WHY-ROOT". Needs root and mkfs.ext4
+# (a VM's root disk); makes $tmp (/tmp/volt-NAME-XXXXXX) with the state
+# root $VOLT_ROOT and a stand-in guest kernel in it, and fail/die that
+# record a failure in $status or end the test. The caller's EXIT trap
+# removes $tmp.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root ($2)"; exit 77; }
+PATH=$PATH:/sbin:/usr/sbin
+command -v mkfs.ext4 >/dev/null || { echo "SKIP: mkfs.ext4 (e2fsprogs) is not installed"; exit 77; }
+tmp=$(mktemp -d "/tmp/volt-$1-XXXXXX")
+export VOLT_ROOT="$tmp/root"
+# A kernel for the records only: no VM boots here.
+head -c 4000000 /dev/urandom >"$tmp/vmlinux"
+export VOLT_GUEST_KERNEL="$tmp/vmlinux"
+status=0
+# Every check runs (a failure does not stop the next): each says what it saw.
+fail() { echo "FAIL: $*"; status=1; }
+die() { echo "FAIL: $*"; exit 1; }
