@@ -10,7 +10,8 @@
 # usage: vm-record-symlink.sh VOLT
 set -u
 volt=$(realpath "$1")
-. "$(dirname "$0")/vm-lib.sh" vm-symlink "the state root under /tmp, TAP devices"
+test_name=vm-symlink root_why="the state root under /tmp, TAP devices"
+. "$(dirname "$0")/vm-lib.sh"
 victim=
 tap=
 cleanup() {

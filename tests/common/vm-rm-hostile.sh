@@ -6,7 +6,8 @@
 # usage: vm-rm-hostile.sh VOLT
 set -u
 volt=$(realpath "$1")
-. "$(dirname "$0")/vm-lib.sh" vm-rm "bind mounts"
+test_name=vm-rm root_why="bind mounts"
+. "$(dirname "$0")/vm-lib.sh"
 cleanup() {
 	umount "$tmp/root/vms/h1/sub/mnt" 2>/dev/null
 	rm -rf "$tmp"
