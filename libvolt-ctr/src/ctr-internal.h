@@ -158,12 +158,7 @@ int ctr_learn_argv(char ***argv);
  * a path in *@out (0), or *@out NULL (0) when none is attached. */
 int ctr_image_policy_find(const volt_ctr *ctr, const char *tree_hex, char **out);
 
-/* String vectors: common/strv.h, freed with volt_strv_free(). */
-static inline void ctr_strv_freep(char ***v)
-{
-	volt_strv_free(*v);
-}
-#define _cleanup_strv_ __attribute__((cleanup(ctr_strv_freep)))
+/* String vectors: common/strv.h (_cleanup_strv_), freed with volt_strv_free(). */
 
 static inline void ctr_record_donep(ctr_record *rec)
 {

@@ -121,12 +121,6 @@ static inline void vm_mac_for(char out[COMMON_MAC_BUF], unsigned index)
 	common_net_mac(out, index);
 }
 
-static inline void vm_strv_freep(char ***v)
-{
-	volt_strv_free(*v);
-}
-#define _cleanup_vm_strv_ __attribute__((cleanup(vm_strv_freep)))
-
 static inline void vm_record_donep(vm_record *rec)
 {
 	vm_record_done(rec);

@@ -200,7 +200,7 @@ static int console_relay_argv(const vm_record *rec, char ***argv)
 VOLT_API int volt_vm_start(volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
-	_cleanup_vm_strv_ char **argv = NULL;
+	_cleanup_strv_ char **argv = NULL;
 	_cleanup_free_ char *desc = NULL;
 	vm_live live;
 	int r;
@@ -304,7 +304,7 @@ static void relay_console(int in, int out, int *guest_status)
 VOLT_API int volt_vm_run(int *out_status, volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
-	_cleanup_vm_strv_ char **argv = NULL;
+	_cleanup_strv_ char **argv = NULL;
 	int pipefd[2], status, guest_status = -1, r;
 	vm_live live;
 	pid_t pid;

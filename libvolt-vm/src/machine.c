@@ -503,7 +503,7 @@ VOLT_API int volt_vm_inspect(json_t **out, volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
 	_cleanup_json_ json_t *o = NULL, *argv_json = NULL;
-	_cleanup_vm_strv_ char **argv = NULL;
+	_cleanup_strv_ char **argv = NULL;
 	vm_live live;
 	int r;
 
