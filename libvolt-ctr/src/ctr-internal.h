@@ -115,8 +115,7 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 /* Where the built-in image's tar file is (VOLT_IMAGES_DIR overrides it). */
 const char *ctr_images_dir(void);
 
-/* Private networks: common/netalloc.c, shared with VMs. */
-#define INET_ADDR_BUF COMMON_INET_ADDR_BUF
+/* Private networks: common/netalloc.c (common_net_lease_for()), shared with VMs. */
 /* network.c: write the container's resolv.conf; @out_path receives its path. */
 int ctr_net_resolv_conf(const ctr_record *rec, char **out_path);
 
