@@ -13,6 +13,7 @@ HEADER = ">IIBB"  # length, stream id, message type, flags
 
 def varint(n):
     out = b""
+    n &= (1 << 64) - 1  # a negative int64 as protobuf sends it: ten bytes
     while True:
         b = n & 0x7f
         n >>= 7
