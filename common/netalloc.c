@@ -15,6 +15,7 @@
 #include <volt/core.h>
 
 #include "netalloc.h"
+#include "record.h"
 #include "shared/json-cleanup.h"
 #include "shared/macro.h"
 
@@ -24,6 +25,22 @@ void common_net_addresses(unsigned index, char host[COMMON_INET_ADDR_BUF], char 
 
 	snprintf(host, COMMON_INET_ADDR_BUF, "10.213.%u.%u", (base >> 8) & 255, (base & 255) + 1);
 	snprintf(guest, COMMON_INET_ADDR_BUF, "10.213.%u.%u", (base >> 8) & 255, (base & 255) + 2);
+}
+
+void common_net_mac(char out[COMMON_MAC_BUF], unsigned index)
+{
+	/* 52:54:00 is the locally administered prefix QEMU made customary. */
+	snprintf(out, COMMON_MAC_BUF, "52:54:00:d5:%02x:%02x", (index >> 8) & 255, index & 255);
+}
+
+void common_net_lease_for(common_net_lease *out, common_net_kind kind, unsigned index)
+{
+	memset(out, 0, sizeof(*out));
+	out->index = index;
+	/* Both kinds from one counter: "vtap" and "volt" never meet, and each index is one workload's. */
+	snprintf(out->ifname, sizeof(out->ifname), "%s%u", kind == COMMON_NET_TAP ? "vtap" : "volt", index);
+	common_net_addresses(index, out->host, out->guest);
+	common_net_mac(out->mac, index);
 }
 
 int common_net_lock(const char *root, int *out_fd)
@@ -49,26 +66,43 @@ int common_net_lock(const char *root, int *out_fd)
 	return 0;
 }
 
-/* Mark the indexes recorded in ROOT/@kind/NAME/@record. */
+/*
+ * Mark the indexes recorded in ROOT/@kind/NAME/@record, read as every
+ * record is (record.h): a planted link must not hold an index either.
+ */
 static int mark_used(unsigned char *used, const char *root, const char *kind, const char *record)
 {
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_close_ int kind_fd = -1;
 	struct dirent *e;
+	int scan, r;
 
 	if (asprintf(&dir, "%s/%s", root, kind) < 0)
 		return volt_error_set(ENOMEM, NULL);
-	d = opendir(dir);
-	while (d && (e = readdir(d))) {
-		_cleanup_free_ char *path = NULL;
+	r = common_record_kind_open(&kind_fd, root, kind);
+	if (r == -ENOENT) {
+		volt_error_clear();
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	scan = fcntl(kind_fd, F_DUPFD_CLOEXEC, 3);
+	d = scan < 0 ? NULL : fdopendir(scan);
+	if (!d) {
+		if (scan >= 0)
+			close(scan);
+		return volt_error_set_errno(errno, "open %s", dir);
+	}
+	while ((e = readdir(d))) {
 		_cleanup_json_ json_t *config = NULL;
+		_cleanup_close_ int dfd = -1;
 		long long idx;
 
 		if (e->d_name[0] == '.')
 			continue;
-		if (asprintf(&path, "%s/%s/%s", dir, e->d_name, record) < 0)
-			return volt_error_set(ENOMEM, NULL);
-		if (volt_json_load_file(&config, path) < 0 ||
+		if (common_record_dir_open(&dfd, kind_fd, dir, e->d_name) < 0 ||
+		    common_record_load_json(&config, dfd, dir, record) < 0 ||
 		    volt_json_get_int(&idx, config, "network_index", false, record, 1, COMMON_NET_MAX) != 0) {
 			volt_error_clear();
 			continue;

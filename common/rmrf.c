@@ -98,19 +98,19 @@ static int walk(int fd, const char *path, dev_t dev, bool remove)
 	}
 }
 
-int common_rm_rf(const char *path)
+int common_rm_rf_at(int dfd, const char *name, const char *path)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 	int scan, r;
 
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
 		/* A file or a symlink: itself only. */
 		if (errno == ENOTDIR || errno == ELOOP) {
-			if (unlink(path) < 0 && errno != ENOENT)
+			if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
 				return volt_error_set_errno(errno, "remove %s", path);
 			return 0;
 		}
@@ -129,7 +129,12 @@ int common_rm_rf(const char *path)
 	fd = -1;
 	if (r < 0)
 		return r;
-	if (rmdir(path) < 0 && errno != ENOENT)
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return volt_error_set_errno(errno, "remove %s", path);
 	return 0;
+}
+
+int common_rm_rf(const char *path)
+{
+	return common_rm_rf_at(AT_FDCWD, path, path);
 }

@@ -13,5 +13,7 @@
  * before anything is removed. 0 when @path does not exist.
  */
 int common_rm_rf(const char *path);
+/* The same for @name under the directory @dfd (@path names it in messages). */
+int common_rm_rf_at(int dfd, const char *name, const char *path);
 
 #endif

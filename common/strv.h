@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include <volt/core.h>
+
 /* A JSON array of strings as a NULL-terminated vector (a non-string as ""); NULL on ENOMEM. */
 char **common_strv_from_json(const json_t *array);
 
@@ -20,5 +22,12 @@ enum {
 
 /* @v as the array @key of @obj; each element valid UTF-8 and as @flags ask. */
 int common_strv_to_json(json_t *obj, const char *key, const char *const *v, unsigned flags);
+
+/* A vector freed when it goes out of scope: `_cleanup_strv_ char **v = NULL;`. */
+static inline void common_strv_freep(char ***v)
+{
+	volt_strv_free(*v);
+}
+#define _cleanup_strv_ __attribute__((cleanup(common_strv_freep)))
 
 #endif

@@ -115,8 +115,7 @@ int ctr_base_prepare_image(const volt_ctr *ctr, const char *image, char **out_ba
 /* Where the built-in image's tar file is (VOLT_IMAGES_DIR overrides it). */
 const char *ctr_images_dir(void);
 
-/* Private networks: common/netalloc.c, shared with VMs. */
-#define INET_ADDR_BUF COMMON_INET_ADDR_BUF
+/* Private networks: common/netalloc.c (common_net_lease_for()), shared with VMs. */
 /* network.c: write the container's resolv.conf; @out_path receives its path. */
 int ctr_net_resolv_conf(const ctr_record *rec, char **out_path);
 
@@ -158,12 +157,7 @@ int ctr_learn_argv(char ***argv);
  * a path in *@out (0), or *@out NULL (0) when none is attached. */
 int ctr_image_policy_find(const volt_ctr *ctr, const char *tree_hex, char **out);
 
-/* String vectors: common/strv.h, freed with volt_strv_free(). */
-static inline void ctr_strv_freep(char ***v)
-{
-	volt_strv_free(*v);
-}
-#define _cleanup_strv_ __attribute__((cleanup(ctr_strv_freep)))
+/* String vectors: common/strv.h (_cleanup_strv_), freed with volt_strv_free(). */
 
 static inline void ctr_record_donep(ctr_record *rec)
 {

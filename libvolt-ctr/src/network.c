@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <volt/core.h>
 
 #include "ctr-internal.h"
+#include "record.h"
 #include "shared/json-cleanup.h"
 #include "shared/macro.h"
 
@@ -68,6 +70,7 @@ int ctr_net_resolv_conf(const ctr_record *rec, char **out_path)
 {
 	char servers[MAX_SERVERS][INET_ADDRSTRLEN], search[512] = "";
 	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_close_ int dfd = -1;
 	json_t *dns = json_object_get(rec->config, "dns"), *v;
 	const char *host = secure_getenv("VOLT_HOST_RESOLV_CONF");
 	bool loopback = false;
@@ -103,7 +106,11 @@ int ctr_net_resolv_conf(const ctr_record *rec, char **out_path)
 		return volt_error_set(ENOMEM, NULL);
 	if (asprintf(&path, "%s/resolv.conf", rec->dir) < 0)
 		return volt_error_set(ENOMEM, NULL);
-	r = volt_file_write_atomic(path, text, len, 0644);
+	/* Into the container's own directory, never through a link put in its place. */
+	dfd = open(rec->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return volt_error_set_errno(errno, "open %s", rec->dir);
+	r = common_record_write(dfd, rec->dir, "resolv.conf", text, len, 0644, true);
 	if (r < 0)
 		return r;
 	*out_path = TAKE_PTR(path);
@@ -113,7 +120,7 @@ int ctr_net_resolv_conf(const ctr_record *rec, char **out_path)
 VOLT_API int volt_ctr_set_dns(volt_ctr *ctr, const char *name, const char *const *servers)
 {
 	_cleanup_record_ ctr_record rec = {};
-	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int kind_fd = -1, dfd = -1;
 	json_t *list;
 	size_t n = 0;
 	int r;
@@ -140,7 +147,9 @@ VOLT_API int volt_ctr_set_dns(volt_ctr *ctr, const char *name, const char *const
 		if (json_array_append_new(list, json_string(*s)) < 0)
 			return volt_error_set(ENOMEM, NULL);
 	}
-	if (asprintf(&path, "%s/config.json", rec.dir) < 0)
-		return volt_error_set(ENOMEM, NULL);
-	return volt_json_write_file(path, rec.config, VOLT_JSON_PRETTY, 0600);
+	/* The record is rewritten where it is, never through a link (common/record.h). */
+	if ((r = common_record_kind_open(&kind_fd, ctr->root, "containers")) < 0 ||
+	    (r = common_record_dir_open(&dfd, kind_fd, ctr->containers, name)) < 0)
+		return volt_error_prefix(r, "container '%s'", name);
+	return common_record_write_json(dfd, rec.dir, "config.json", rec.config, VOLT_JSON_PRETTY, 0600);
 }

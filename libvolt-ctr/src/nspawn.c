@@ -203,8 +203,11 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv,
 	if (strcmp(network, "none") == 0 || strcmp(network, "private") == 0)
 		add(&b, "--private-network");
 	if (strcmp(network, "private") == 0) {
-		add(&b, "--network-veth-extra=volt%lld:host0",
-		    (long long)json_integer_value(json_object_get(rec->config, "network_index")));
+		common_net_lease l;
+
+		common_net_lease_for(&l, COMMON_NET_VETH,
+				     (unsigned)json_integer_value(json_object_get(rec->config, "network_index")));
+		add(&b, "--network-veth-extra=%s:host0", l.ifname);
 		/* Volt's own resolv.conf (network.c), never nspawn's copy of the
 		 * host's, whose loopback stub the container cannot reach. */
 		add(&b, "--resolv-conf=off");
@@ -226,11 +229,11 @@ int ctr_nspawn_argv(const ctr_record *rec, bool interactive, const char *resolv,
 	if (strict)
 		add(&b, "--strict");
 	if (strcmp(network, "private") == 0) {
-		char host[INET_ADDR_BUF], inside[INET_ADDR_BUF];
+		common_net_lease l;
 
-		common_net_addresses((unsigned)json_integer_value(json_object_get(rec->config, "network_index")), host,
-				      inside);
-		add(&b, "--net=host0,%s/%d,%s", inside, COMMON_NET_PREFIX_LEN, COMMON_NET_GATEWAY);
+		common_net_lease_for(&l, COMMON_NET_VETH,
+				     (unsigned)json_integer_value(json_object_get(rec->config, "network_index")));
+		add(&b, "--net=host0,%s/%d,%s", l.guest, COMMON_NET_PREFIX_LEN, COMMON_NET_GATEWAY);
 	}
 	if (strcmp(user, "root") != 0) {
 		_cleanup_free_ char *vars = NULL;
@@ -277,19 +280,19 @@ int ctr_host_argv(const ctr_record *rec, bool interactive, char ***out)
 	add(&b, "--mount-overlay=%s", overlay);
 	add(&b, "--target=%s", rec->rootfs);
 	if (strcmp(network, "private") == 0) {
-		char host[INET_ADDR_BUF], inside[INET_ADDR_BUF];
-		long long idx = json_integer_value(json_object_get(rec->config, "network_index"));
+		common_net_lease l;
 		json_t *port;
 		size_t i;
 
-		common_net_addresses((unsigned)idx, host, inside);
-		add(&b, "--host-veth=volt%lld,%s,%s", idx, COMMON_NET_BRIDGE_CIDR, COMMON_NET_SUBNET);
+		common_net_lease_for(&l, COMMON_NET_VETH,
+				     (unsigned)json_integer_value(json_object_get(rec->config, "network_index")));
+		add(&b, "--host-veth=%s,%s,%s", l.ifname, COMMON_NET_BRIDGE_CIDR, COMMON_NET_SUBNET);
 		json_array_foreach(json_object_get(rec->config, "ports"), i, port) {
 			const char *ip = json_string_value(json_object_get(port, "host_ip"));
 			const char *proto = json_string_value(json_object_get(port, "protocol"));
 
 			add(&b, "--publish=%s:%lld:%s:%lld/%s", ip ? ip : "0.0.0.0",
-			    (long long)json_integer_value(json_object_get(port, "host")), inside,
+			    (long long)json_integer_value(json_object_get(port, "host")), l.guest,
 			    (long long)json_integer_value(json_object_get(port, "container")), proto ? proto : "tcp");
 		}
 	}

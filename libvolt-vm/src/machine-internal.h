@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <jansson.h>
 
 #include <volt/core.h>
@@ -15,6 +16,7 @@
 
 #include "image-run.h"
 #include "netalloc.h"
+#include "record.h"
 #include "rmrf.h"
 #include "strv.h"
 #include "unit.h"
@@ -32,7 +34,12 @@ struct volt_vm {
 	char *store;  /* ROOT/cas */
 };
 
-/* One VM's record (vm.json) and paths. */
+/*
+ * One VM's record (vm.json) and paths. Once loaded, its directory is
+ * open (never through a symlink: common/record.h) and the files in it
+ * are read and written under that fd; the paths are for messages and
+ * for the processes given them (voltvm, the console relay).
+ */
 typedef struct vm_record {
 	char *name;
 	json_t *config;
@@ -40,12 +47,25 @@ typedef struct vm_record {
 	char *config_path;  /* ROOT/vms/NAME/vm.json */
 	char *overlay;      /* ROOT/vms/NAME/overlay */
 	char *run_file;     /* ROOT/vms/NAME/run.pid: a foreground voltvm */
+	bool fds_open;      /* vms_fd and dir_fd are open (a zeroed record has none) */
+	int vms_fd;         /* ROOT/vms */
+	int dir_fd;         /* ROOT/vms/NAME */
 } vm_record;
+
+#define VM_RECORD_FILE "vm.json"
+#define VM_RUN_FILE "run.pid"
 
 /* machine-record.c */
 int vm_record_paths(vm_record *rec, const volt_vm *vm, const char *name);
+/* -ENOENT: no such VM; -ELOOP: ROOT/vms, its NAME or vm.json is a symlink (refused). */
 int vm_record_load(vm_record *rec, const volt_vm *vm, const char *name);
+/* The same under ROOT/vms opened already (@vms_fd stays the caller's). */
+int vm_record_load_at(vm_record *rec, const volt_vm *vm, int vms_fd, const char *name);
 void vm_record_done(vm_record *rec);
+/* The pid in a loaded record's run.pid, if that process lives; 0 if none. */
+pid_t vm_record_run_pid(const vm_record *rec);
+int vm_record_run_pid_write(const vm_record *rec, pid_t pid);
+void vm_record_run_pid_remove(const vm_record *rec);
 int vm_unit_name(char *buf, size_t size, const char *name);
 
 /* machine-paths.c: installed components, overridable by environment */
@@ -95,13 +115,11 @@ int vm_voltvm_argv(const vm_record *rec, const volt_vm *vm, const char *console,
 int vm_tap_name_check(const char *name);
 int vm_tap_setup(const char *name, const char *host_addr);
 int vm_tap_remove(const char *name);
-void vm_mac_for(char out[18], unsigned index);
-
-static inline void vm_strv_freep(char ***v)
+/* The MAC of private network @index: common_net_mac(), by the name tests/vm knows. */
+static inline void vm_mac_for(char out[COMMON_MAC_BUF], unsigned index)
 {
-	volt_strv_free(*v);
+	common_net_mac(out, index);
 }
-#define _cleanup_vm_strv_ __attribute__((cleanup(vm_strv_freep)))
 
 static inline void vm_record_donep(vm_record *rec)
 {

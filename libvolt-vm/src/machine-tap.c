@@ -42,12 +42,6 @@ int vm_tap_name_check(const char *name)
 	return 0;
 }
 
-void vm_mac_for(char out[18], unsigned index)
-{
-	/* 52:54:00 is the locally administered prefix QEMU made customary. */
-	snprintf(out, 18, "52:54:00:d5:%02x:%02x", (index >> 8) & 255, index & 255);
-}
-
 static int tap_open(const char *name, struct ifreq *ifr)
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);

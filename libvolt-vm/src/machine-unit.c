@@ -69,21 +69,6 @@ static int guest_exit_from_journal(const char *unit)
 	return -1;
 }
 
-static int read_pid(const char *path, pid_t *out)
-{
-	_cleanup_free_ char *text = NULL;
-	int pid;
-
-	*out = 0;
-	if (volt_file_read(&text, NULL, path, 64) < 0) {
-		volt_error_clear();
-		return 0;
-	}
-	if (sscanf(text, "%d", &pid) == 1 && pid > 0 && kill(pid, 0) == 0)
-		*out = pid;
-	return 0;
-}
-
 int vm_live_state(const vm_record *rec, vm_live *out)
 {
 	common_unit_status st;
@@ -95,7 +80,7 @@ int vm_live_state(const vm_record *rec, vm_live *out)
 	r = vm_unit_name(out->unit, sizeof(out->unit), rec->name);
 	if (r < 0)
 		return r;
-	read_pid(rec->run_file, &pid);
+	pid = vm_record_run_pid(rec);
 	if (pid > 0) {
 		struct stat s;
 		char proc[64];
@@ -215,7 +200,7 @@ static int console_relay_argv(const vm_record *rec, char ***argv)
 VOLT_API int volt_vm_start(volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
-	_cleanup_vm_strv_ char **argv = NULL;
+	_cleanup_strv_ char **argv = NULL;
 	_cleanup_free_ char *desc = NULL;
 	vm_live live;
 	int r;
@@ -319,11 +304,10 @@ static void relay_console(int in, int out, int *guest_status)
 VOLT_API int volt_vm_run(int *out_status, volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
-	_cleanup_vm_strv_ char **argv = NULL;
+	_cleanup_strv_ char **argv = NULL;
 	int pipefd[2], status, guest_status = -1, r;
 	vm_live live;
 	pid_t pid;
-	char pidtext[32];
 
 	assert_return(vm, EINVAL);
 	assert_return(out_status, EINVAL);
@@ -354,8 +338,7 @@ VOLT_API int volt_vm_run(int *out_status, volt_vm *vm, const char *name)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	snprintf(pidtext, sizeof(pidtext), "%d\n", (int)pid);
-	if (volt_file_write_atomic(rec.run_file, pidtext, strlen(pidtext), 0600) < 0)
+	if (vm_record_run_pid_write(&rec, pid) < 0)
 		volt_error_clear(); /* list shows it as not running: nothing worse */
 	relay_console(pipefd[0], STDOUT_FILENO, &guest_status);
 	close(pipefd[0]);
@@ -364,7 +347,7 @@ VOLT_API int volt_vm_run(int *out_status, volt_vm *vm, const char *name)
 			status = 0;
 			break;
 		}
-	unlink(rec.run_file);
+	vm_record_run_pid_remove(&rec);
 	if (guest_status >= 0) {
 		*out_status = guest_status;
 		return 0;

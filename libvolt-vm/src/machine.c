@@ -21,6 +21,7 @@
 
 #include "machine-internal.h"
 #include "machine-state.h"
+#include "path.h"
 #include "shared/json-cleanup.h"
 #include "shared/macro.h"
 
@@ -223,16 +224,14 @@ static uint64_t now_realtime_ns(void)
 /* Give the record its network: an index, the TAP name, the addresses and a MAC. */
 static void set_network(json_t *c, unsigned index)
 {
-	char host[COMMON_INET_ADDR_BUF], guest[COMMON_INET_ADDR_BUF], tap[IFNAMSIZ], mac[18];
+	common_net_lease l;
 
-	common_net_addresses(index, host, guest);
-	snprintf(tap, sizeof(tap), "vtap%u", index);
-	vm_mac_for(mac, index);
+	common_net_lease_for(&l, COMMON_NET_TAP, index);
 	json_object_set_new(c, "network_index", json_integer(index));
-	json_object_set_new(c, "tap", json_string(tap));
-	json_object_set_new(c, "host_address", json_string(host));
-	json_object_set_new(c, "guest_address", json_string(guest));
-	json_object_set_new(c, "mac", json_string(mac));
+	json_object_set_new(c, "tap", json_string(l.ifname));
+	json_object_set_new(c, "host_address", json_string(l.host));
+	json_object_set_new(c, "guest_address", json_string(l.guest));
+	json_object_set_new(c, "mac", json_string(l.mac));
 }
 
 VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *spec)
@@ -240,9 +239,10 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 	_cleanup_vm_record_ vm_record rec = {};
 	_cleanup_json_ json_t *c = NULL;
 	_cleanup_free_ char *tree = NULL, *ref = NULL, *cmdline = NULL;
-	_cleanup_close_ int net_lock = -1;
+	_cleanup_close_ int net_lock = -1, vms_fd = -1, dir_fd = -1;
 	__attribute__((cleanup(vm_image_config_clear))) vm_image_config ic = {};
 	uint64_t disk_size = 0;
+	struct stat st;
 	int r;
 
 	assert_return(vm, EINVAL);
@@ -251,7 +251,8 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 	r = vm_record_paths(&rec, vm, name);
 	if (r < 0)
 		return r;
-	if (access(rec.dir, F_OK) == 0)
+	/* A quick answer before the disk is built; mkdirat() below is the real test. */
+	if (lstat(rec.dir, &st) == 0)
 		return volt_error_set(EEXIST, "a VM named '%s' already exists", name);
 	if (spec->image && *spec->image && (r = vm_image_apply(&ic, vm, spec)) < 0)
 		return volt_error_prefix(r, "VM '%s': image '%s'", name, spec->image);
@@ -264,8 +265,13 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 	}
 	if (spec->network == VOLT_VM_NETWORK_PRIVATE)
 		set_network(c, COMMON_NET_MAX); /* the longest addresses, to check the command line's length */
-	else if (spec->network == VOLT_VM_NETWORK_TAP)
-		json_object_set_new(c, "mac", json_string("52:54:00:d5:ff:ff"));
+	else if (spec->network == VOLT_VM_NETWORK_TAP) {
+		char mac[COMMON_MAC_BUF];
+
+		/* A TAP of the user's: a MAC outside the private networks' (index 0xffff). */
+		common_net_mac(mac, 0xffff);
+		json_object_set_new(c, "mac", json_string(mac));
+	}
 	r = vm_guest_cmdline(&cmdline, c);
 	if (r < 0)
 		return volt_error_prefix(r, "VM '%s'", name);
@@ -279,7 +285,7 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 	json_object_set_new(c, "created_ns", json_integer((json_int_t)now_realtime_ns()));
 
 	r = volt_mkdir_p(vm->vms, 0700);
-	if (r < 0)
+	if (r < 0 || (r = common_record_kind_open(&vms_fd, vm->root, "vms")) < 0)
 		return r;
 	if (spec->network == VOLT_VM_NETWORK_PRIVATE) {
 		unsigned index;
@@ -298,16 +304,49 @@ VOLT_API int volt_vm_create(volt_vm *vm, const char *name, const volt_vm_spec *s
 	json_object_set_new(c, "cmdline", json_string(cmdline));
 
 	/* mkdir is the lock: of two creators of one name, one gets EEXIST. */
-	if (mkdir(rec.dir, 0700) < 0) {
+	if (mkdirat(vms_fd, name, 0700) < 0) {
 		if (errno == EEXIST)
 			return volt_error_set(EEXIST, "a VM named '%s' already exists", name);
 		return volt_error_set_errno(errno, "mkdir %s", rec.dir);
 	}
 	/* vm.json last: a VM without it was never created. */
-	r = volt_json_write_file(rec.config_path, c, VOLT_JSON_PRETTY, 0600);
+	r = common_record_dir_open(&dir_fd, vms_fd, vm->vms, name);
+	if (r == 0)
+		r = common_record_write_json(dir_fd, rec.dir, VM_RECORD_FILE, c, VOLT_JSON_PRETTY, 0600);
 	if (r < 0)
-		common_rm_rf(rec.dir);
+		common_rm_rf_at(vms_fd, name, rec.dir);
 	return r;
+}
+
+/* What a failed vm_record_load() says of a directory entry that is no VM a record can be read of. */
+static bool is_debris(int r)
+{
+	return r == -ELOOP || r == -ENOTDIR || r == -EINVAL || r == -EBADMSG || r == -EFBIG;
+}
+
+/*
+ * rm --force of ROOT/vms/NAME whose record cannot be read (a symlink in
+ * its place, a broken vm.json): the entry itself goes, a link without
+ * its target; nothing in it is obeyed (no pid killed, no TAP removed).
+ */
+static int remove_debris(volt_vm *vm, const char *name)
+{
+	_cleanup_free_ char *why = strdup(volt_error_message()), *path = NULL;
+	_cleanup_close_ int vms_fd = -1;
+	int r;
+
+	if (!why || common_path_join(&path, vm->vms, name) < 0)
+		return volt_error_set(ENOMEM, NULL);
+	/* ROOT/vms itself a link: refused, as for every reader. */
+	r = common_record_kind_open(&vms_fd, vm->root, "vms");
+	if (r < 0)
+		return volt_error_prefix(r, "VM '%s'", name);
+	r = common_rm_rf_at(vms_fd, name, path);
+	if (r < 0)
+		return r;
+	volt_log(VOLT_LOG_WARNING, "%s: removed %s without reading it", why, path);
+	volt_error_clear();
+	return 0;
 }
 
 VOLT_API int volt_vm_remove(volt_vm *vm, const char *name, bool force)
@@ -319,6 +358,15 @@ VOLT_API int volt_vm_remove(volt_vm *vm, const char *name, bool force)
 
 	assert_return(vm, EINVAL);
 	r = vm_record_load(&rec, vm, name);
+	if (r < 0 && is_debris(r) && volt_name_is_valid(name)) {
+		_cleanup_free_ char *why = NULL;
+
+		if (force)
+			return remove_debris(vm, name);
+		why = strdup(volt_error_message());
+		return volt_error_set(-r, "%s; a forced removal takes the entry itself, nothing it points at",
+				      why ? why : "unreadable");
+	}
 	if (r < 0)
 		return r;
 	r = vm_live_state(&rec, &live);
@@ -336,7 +384,7 @@ VOLT_API int volt_vm_remove(volt_vm *vm, const char *name, bool force)
 	tap = json_string_value(json_object_get(rec.config, "tap"));
 	if (tap && json_object_get(rec.config, "network_index") && (r = vm_tap_remove(tap)) < 0)
 		return volt_error_prefix(r, "VM '%s'", name);
-	return common_rm_rf(rec.dir);
+	return common_rm_rf_at(rec.vms_fd, rec.name, rec.dir);
 }
 
 static int info_fill(volt_vm_info **out, const vm_record *rec)
@@ -377,27 +425,43 @@ static int by_name(const void *a, const void *b)
 VOLT_API int volt_vm_list(volt_vm_info ***out, size_t *out_n, volt_vm *vm)
 {
 	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_close_ int vms_fd = -1;
 	volt_vm_info **list = NULL;
 	size_t n = 0;
 	struct dirent *e;
+	int r;
 
 	assert_return(vm, EINVAL);
 	assert_return(out, EINVAL);
-	d = opendir(vm->vms);
-	if (!d && errno != ENOENT)
-		return volt_error_set_errno(errno, "open %s", vm->vms);
+	r = common_record_kind_open(&vms_fd, vm->root, "vms");
+	if (r < 0 && r != -ENOENT)
+		return r;
+	volt_error_clear();
+	if (vms_fd >= 0) {
+		int scan = fcntl(vms_fd, F_DUPFD_CLOEXEC, 3);
+
+		d = scan < 0 ? NULL : fdopendir(scan);
+		if (!d) {
+			r = volt_error_set_errno(errno, "open %s", vm->vms);
+			if (scan >= 0)
+				close(scan);
+			return r;
+		}
+	}
 	list = calloc(1, sizeof(*list));
 	if (!list)
 		return volt_error_set(ENOMEM, NULL);
 	while (d && (e = readdir(d))) {
 		_cleanup_vm_record_ vm_record rec = {};
 		volt_vm_info **grown;
-		int r;
 
 		if (e->d_name[0] == '.' || !volt_name_is_valid(e->d_name))
 			continue;
-		/* A directory without vm.json is a create in progress, or debris. */
-		if (vm_record_load(&rec, vm, e->d_name) < 0) {
+		/* A directory without vm.json is a create in progress; anything else unreadable is said. */
+		r = vm_record_load_at(&rec, vm, vms_fd, e->d_name);
+		if (r < 0) {
+			if (r != -ENOENT)
+				volt_log(VOLT_LOG_WARNING, "%s: not listed", volt_error_message());
 			volt_error_clear();
 			continue;
 		}
@@ -439,7 +503,7 @@ VOLT_API int volt_vm_inspect(json_t **out, volt_vm *vm, const char *name)
 {
 	_cleanup_vm_record_ vm_record rec = {};
 	_cleanup_json_ json_t *o = NULL, *argv_json = NULL;
-	_cleanup_vm_strv_ char **argv = NULL;
+	_cleanup_strv_ char **argv = NULL;
 	vm_live live;
 	int r;
 

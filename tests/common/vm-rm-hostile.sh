@@ -1,27 +1,18 @@
 #!/bin/sh
 # `volt vm rm` on a VM directory holding what a hostile writer could
 # leave there: the removal (common_rm_rf) never follows a symlink, the
-# VM directory itself included, and never crosses a mount point.
+# VM directory itself included (refused, --force removes the link
+# alone), and never crosses a mount point.
 # usage: vm-rm-hostile.sh VOLT
 set -u
 volt=$(realpath "$1")
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (bind mounts)"; exit 77; }
-PATH=$PATH:/sbin:/usr/sbin
-command -v mkfs.ext4 >/dev/null || { echo "SKIP: mkfs.ext4 (e2fsprogs) is not installed"; exit 77; }
-
-tmp=$(mktemp -d /tmp/volt-vm-rm-XXXXXX)
+test_name=vm-rm root_why="bind mounts"
+. "$(dirname "$0")/vm-lib.sh"
 cleanup() {
 	umount "$tmp/root/vms/h1/sub/mnt" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-export VOLT_ROOT="$tmp/root"
-head -c 4000000 /dev/urandom >"$tmp/vmlinux"
-export VOLT_GUEST_KERNEL="$tmp/vmlinux"
-status=0
-# Every check runs (a failure does not stop the next): each says what it saw.
-fail() { echo "FAIL: $*"; status=1; }
-die() { echo "FAIL: $*"; exit 1; }
 
 "$volt" vm create h1 --image busybox -- /bin/true >"$tmp/out" 2>&1 || { cat "$tmp/out"; die "vm create h1"; }
 "$volt" vm create h2 --image busybox -- /bin/true >"$tmp/out" 2>&1 || { cat "$tmp/out"; die "vm create h2"; }
@@ -49,7 +40,8 @@ cp "$vms/h2/vm.json" "$tmp/outside2/vm.json"
 echo keep >"$tmp/outside2/precious"
 rm -rf "$vms/h2"
 ln -s "$tmp/outside2" "$vms/h2"
-"$volt" vm rm h2 >"$tmp/out" 2>&1
+"$volt" vm rm h2 >"$tmp/out" 2>&1 && fail "vm rm h2 (no --force) took a symlink for a VM"
+"$volt" vm rm --force h2 >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "vm rm --force h2 (the link alone)"; }
 [ -f "$tmp/outside2/precious" ] || fail "the VM directory's symlink was followed: outside2/precious removed"
 [ ! -e "$vms/h2" ] && [ ! -L "$vms/h2" ] || fail "$vms/h2 is still there"
 [ $status = 0 ] && echo PASS

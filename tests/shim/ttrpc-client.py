@@ -6,7 +6,16 @@
 # usage: ttrpc-client.py SOCKET SHIM_PID
 # Prints "ok: ..." / "FAIL: ..." lines; exits 1 on a failure.
 # SPDX-License-Identifier: LGPL-2.1-or-later
-import os, socket, struct, sys, time
+import os
+import socket
+import struct
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from ttrpc import TASK, msg, parse, recv_frame, send_frame
+from ttrpc import connect as ttrpc_connect
+from ttrpc import request as call
 
 sock_path, shim_pid = sys.argv[1], int(sys.argv[2])
 failures = 0
@@ -19,96 +28,8 @@ def check(cond, what):
         failures += 1
 
 
-def varint(n):
-    out = b""
-    while True:
-        b = n & 0x7f
-        n >>= 7
-        out += bytes([b | (0x80 if n else 0)])
-        if not n:
-            return out
-
-
-def field(num, value):
-    if isinstance(value, int):
-        return varint(num << 3) + varint(value)
-    if isinstance(value, str):
-        value = value.encode()
-    return varint(num << 3 | 2) + varint(len(value)) + value
-
-
-def msg(*fields):
-    return b"".join(field(n, v) for n, v in fields)
-
-
-def parse(data):
-    """A protobuf message as {field: [values]} (varints and bytes only)."""
-    out, i = {}, 0
-    while i < len(data):
-        key, i = read_varint(data, i)
-        num, wire = key >> 3, key & 7
-        if wire == 0:
-            v, i = read_varint(data, i)
-        elif wire == 2:
-            n, i = read_varint(data, i)
-            v, i = data[i:i + n], i + n
-        else:
-            raise ValueError("wire type %d" % wire)
-        out.setdefault(num, []).append(v)
-    return out
-
-
-def read_varint(data, i):
-    n = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        n |= (b & 0x7f) << shift
-        shift += 7
-        if not b & 0x80:
-            return n, i
-
-
 def connect():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(sock_path)
-    return s
-
-
-def send_frame(s, body, stream=1, typ=1, length=None):
-    s.sendall(struct.pack(">IIBB", len(body) if length is None else length, stream, typ, 0) + body)
-
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
-
-
-def recv_frame(s):
-    hdr = recv_exact(s, 10)
-    if hdr is None:
-        return None
-    length, stream, typ, _ = struct.unpack(">IIBB", hdr)
-    return stream, typ, recv_exact(s, length)
-
-
-def call(s, method, payload, stream=1, service="containerd.task.v2.Task"):
-    send_frame(s, msg((1, service), (2, method), (3, payload)), stream)
-    r = recv_frame(s)
-    if r is None:
-        return None
-    got_stream, typ, body = r
-    resp = parse(body)
-    status = parse(resp.get(1, [b""])[0])
-    return {"stream": got_stream, "type": typ, "code": status.get(1, [0])[0],
-            "message": status.get(2, [b""])[0].decode(errors="replace"),
-            "payload": resp.get(2, [b""])[0]}
+    return ttrpc_connect(sock_path, 10)
 
 
 def closed(s):
@@ -142,7 +63,7 @@ r = call(s, "Create", msg((1, "other"), (2, "/nonexistent")), stream=19)
 check(r is not None and r["code"] == 3, "Create of another id than the shim's: InvalidArgument")
 # Many requests in one write, answered in order.
 batch = b"".join(struct.pack(">IIBB", len(b), 21 + 2 * i, 1, 0) + b
-                 for i, b in enumerate([msg((1, "containerd.task.v2.Task"), (2, "Connect"), (3, b""))] * 20))
+                 for i, b in enumerate([msg((1, TASK), (2, "Connect"), (3, b""))] * 20))
 s.sendall(batch)
 streams = [recv_frame(s)[0] for _ in range(20)]
 check(streams == [21 + 2 * i for i in range(20)], "20 pipelined requests, 20 answers")

@@ -6,7 +6,7 @@
 # the VM (137); Delete removes it, and no voltvm is left.
 #
 # KVM comes from the nested harness (tests/vmm/harness/run-nested.sh)
-# unless VOLT_TEST_KVM=direct. containerd does not run there: the level-1
+# unless VOLT_TEST_KVM=direct (tests/harness/kvm.sh). containerd does not run there: the level-1
 # guest is QEMU TCG (slow: containerd, a registry and a pull would take
 # most of the time budget for nothing the host test does not already
 # cover), so the shim is driven over its ttrpc socket as containerd
@@ -23,15 +23,9 @@ fi
 shim=$(realpath "$1") voltvm=$(realpath "$2") initrd=$(realpath "$3")
 images=$(realpath "$4") src=$(realpath "$5") build=$(realpath "$6")
 top=$src/../..
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root (the shim's /run/volt-shim, image checkouts)"
-command -v python3 >/dev/null || skip "python3 is not installed"
-release=$(python3 -c 'import sys
-h = open(sys.argv[1], "rb").read(128)
-n = h[10:h.index(b"\0", 10)].decode() if h[3] & 8 else ""
-print(n[len("volt-modules="):] if n.startswith("volt-modules=") else "")' "$initrd")
-[ -n "$release" ] || skip "the guest initrd carries no kernel modules (built where /boot had no kernel)"
-[ -r "/boot/vmlinuz-$release" ] || skip "/boot/vmlinuz-$release (the initrd's kernel) is not installed"
+. "$top/tests/harness/kvm.sh"
+[ "$(id -u)" = 0 ] || kvm_skip "needs root (the shim's /run/volt-shim, image checkouts)"
+kvm_need_distro_kernel "$initrd"
 
 work=$build/shim-vm-test
 rm -rf "$work"
@@ -81,18 +75,8 @@ echo "VMS-LEFT \$(ls "\$VOLT_ROOT/vms" 2>/dev/null | tr '\n' ' ')."
 echo "VOLTVM-LEFT \$(pgrep -c -x voltvm || true)"
 INNER
 
-if [ "${VOLT_TEST_KVM:-nested}" = direct ]; then
-	[ -c /dev/kvm ] || skip "VOLT_TEST_KVM=direct but there is no /dev/kvm"
-	TMPDIR=$work sh "$work/inner.sh" >"$work/console" 2>&1
-	rc=$?
-else
-	for attempt in 1 2; do
-		sh "$top/tests/vmm/harness/run-nested.sh" "$work/inner.sh" 600 >"$work/console" 2>&1
-		rc=$?
-		grep -q "level-1 guest timed out" "$work/console" || break
-		[ $attempt -eq 1 ] && echo "note: the level-1 guest timed out (attempt 1); retrying once"
-	done
-fi
+kvm_run "$work/inner.sh" "$work/console" "$work" 600
+rc=$?
 grep -a -E "^(v1|v2|VMS-LEFT|VOLTVM-LEFT|run-nested)" "$work/console"
 [ $rc -eq 77 ] && { grep SKIP "$work/console"; exit 77; }
 [ $rc -eq 0 ] || { echo "FAIL: the KVM harness exited with $rc"; tail -20 "$work/console"; exit 1; }

@@ -3,7 +3,6 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,7 @@
 
 #include <volt/core.h>
 
-#include "vm-verbs.h"
+#include "vm-options.h"
 
 static const char create_help[] =
 	"Usage: volt vm create NAME --image REF [OPTIONS] [-- COMMAND [ARGS...]]\n"
@@ -44,101 +43,43 @@ static const char create_help[] =
 	"  --json               print the created VM as JSON\n"
 	"  -h, --help           show this help\n";
 
-enum { OPT_IMAGE = 256, OPT_NETWORK, OPT_KERNEL, OPT_DISK_SIZE, OPT_JSON };
-
-static int parse_network(const struct cli_global *g, volt_vm_spec *spec, const char *arg)
-{
-	if (strcmp(arg, "none") == 0) {
-		spec->network = VOLT_VM_NETWORK_NONE;
-	} else if (strcmp(arg, "private") == 0) {
-		spec->network = VOLT_VM_NETWORK_PRIVATE;
-	} else if (strncmp(arg, "tap:", 4) == 0) {
-		spec->network = VOLT_VM_NETWORK_TAP;
-		spec->tap = arg + 4;
-	} else {
-		return cli_usage_error(g->program, "--network '%s': none, private or tap:IFNAME", arg);
-	}
-	return -1;
-}
+enum { OPT_IMAGE = 256, OPT_JSON };
 
 int vm_create(const struct cli_global *g, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "image", required_argument, NULL, OPT_IMAGE },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "network", required_argument, NULL, OPT_NETWORK },
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "disk-size", required_argument, NULL, OPT_DISK_SIZE },
-		{ "env", required_argument, NULL, 'e' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'u' },
+		VM_SPEC_OPTIONS,
+		VM_DISK_SIZE_OPTION,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	volt_vm_spec spec = VOLT_VM_SPEC_INIT;
-	const char **env = calloc((size_t)argc + 1, sizeof(char *));
-	size_t n_env = 0;
+	struct vm_spec_args a;
 	bool json = g->json;
 	volt_vm *vm = NULL;
-	unsigned long cpus;
-	char *end;
 	const char *name;
-	int c, r = -1;
+	int c, r;
 
-	if (!env)
-		return cli_usage_error(g->program, "out of memory");
+	r = vm_spec_args_init(g, &a, "create", argc);
+	if (r >= 0)
+		return r;
 	/* Everything after "--" is the command, untouched by getopt. */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
 			if (i + 1 < argc)
-				spec.argv = (const char *const *)argv + i + 1; /* argv is NULL-terminated */
+				a.spec.argv = (const char *const *)argv + i + 1; /* argv is NULL-terminated */
 			argc = i;
 			break;
 		}
 	opterr = 0;
 	optind = 0;
 	while (r < 0 && (c = getopt_long(argc, argv, ":m:c:e:w:u:h", options, NULL)) != -1) {
+		if (vm_spec_option(g, &a, c, optarg, &r))
+			continue;
 		switch (c) {
 		case OPT_IMAGE:
-			spec.image = optarg;
-			break;
-		case 'm':
-			if (volt_parse_size(&spec.memory_bytes, optarg) < 0)
-				r = cli_usage_error(g->program, "--memory: %s", volt_error_message());
-			else if (spec.memory_bytes == 0)
-				r = cli_usage_error(g->program, "--memory: 0 is not a size of memory");
-			break;
-		case 'c':
-			errno = 0;
-			cpus = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || optarg[0] == '-' || cpus == 0 || cpus > VOLT_VM_MAX_CPUS)
-				r = cli_usage_error(g->program, "--cpus '%s': a number from 1 to %d", optarg,
-						    VOLT_VM_MAX_CPUS);
-			spec.cpus = (unsigned)cpus;
-			break;
-		case OPT_NETWORK:
-			r = parse_network(g, &spec, optarg);
-			break;
-		case OPT_KERNEL:
-			spec.kernel = optarg;
-			break;
-		case OPT_DISK_SIZE:
-			if (volt_parse_size(&spec.disk_size, optarg) < 0)
-				r = cli_usage_error(g->program, "--disk-size: %s", volt_error_message());
-			else if (spec.disk_size == 0 || spec.disk_size % (1u << 20))
-				r = cli_usage_error(g->program, "--disk-size '%s': a whole number of MiB, such as 512M",
-						    optarg);
-			break;
-		case 'e':
-			env[n_env++] = optarg;
-			break;
-		case 'w':
-			spec.workdir = optarg;
-			break;
-		case 'u':
-			spec.user = optarg;
+			a.spec.image = optarg;
 			break;
 		case OPT_JSON:
 			json = true;
@@ -164,16 +105,16 @@ int vm_create(const struct cli_global *g, int argc, char **argv)
 				    argv[optind]);
 		goto out;
 	}
-	if (!spec.image) {
+	if (!a.spec.image) {
 		r = cli_usage_error(g->program, "create: which image? Give --image REF (e.g. --image busybox)");
 		goto out;
 	}
-	spec.env = n_env ? env : NULL;
+	vm_spec_args_finish(&a);
 
 	r = vm_open(g, &vm);
 	if (r >= 0)
 		goto out;
-	if (volt_vm_create(vm, name, &spec) < 0) {
+	if (volt_vm_create(vm, name, &a.spec) < 0) {
 		r = cli_fail(g->program);
 	} else if (json) {
 		json_t *o = NULL;
@@ -185,6 +126,6 @@ int vm_create(const struct cli_global *g, int argc, char **argv)
 	}
 out:
 	volt_vm_close(vm);
-	free(env);
+	vm_spec_args_done(&a);
 	return r;
 }

@@ -95,7 +95,8 @@ int vm_rm(const struct cli_global *g, int argc, char **argv)
 		"refused unless --force, which kills it.\n"
 		"\n"
 		"Options:\n"
-		"  -f, --force  kill (SIGKILL) a running VM first\n"
+		"  -f, --force  kill (SIGKILL) a running VM first; remove an entry that is\n"
+		"               no readable VM (a symlink, a broken vm.json) by itself\n"
 		"  -h, --help   show this help\n";
 	uint64_t t;
 	bool f;

@@ -17,7 +17,7 @@
 
 #include <volt/core.h>
 
-#include "vm-verbs.h"
+#include "vm-options.h"
 
 static const char run_vm_help[] =
 	"Usage: volt run --vm [OPTIONS] IMAGE [CMD [ARG...]]\n"
@@ -67,20 +67,7 @@ bool vm_run_image_wanted(int argc, char **argv)
 	return false;
 }
 
-enum { OPT_VM = 0x100, OPT_RM, OPT_NAME, OPT_CPUS, OPT_NETWORK, OPT_KERNEL };
-
-static int parse_network(const struct cli_global *g, volt_vm_spec *spec, const char *arg)
-{
-	if (strcmp(arg, "none") == 0)
-		spec->network = VOLT_VM_NETWORK_NONE;
-	else if (strcmp(arg, "private") == 0)
-		spec->network = VOLT_VM_NETWORK_PRIVATE;
-	else if (strncmp(arg, "tap:", 4) == 0 && arg[4])
-		spec->network = VOLT_VM_NETWORK_TAP, spec->tap = arg + 4;
-	else
-		return cli_usage_error(g->program, "run --vm: --network '%s': none, private or tap:IFNAME", arg);
-	return -1;
-}
+enum { OPT_VM = 0x100, OPT_RM, OPT_NAME };
 
 int vm_run_image(const struct cli_global *g, int argc, char **argv)
 {
@@ -88,35 +75,28 @@ int vm_run_image(const struct cli_global *g, int argc, char **argv)
 		{ "vm", no_argument, NULL, OPT_VM },
 		{ "rm", no_argument, NULL, OPT_RM },
 		{ "name", required_argument, NULL, OPT_NAME },
-		{ "env", required_argument, NULL, 'e' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "network", required_argument, NULL, OPT_NETWORK },
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		VM_SPEC_OPTIONS,
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	volt_vm_spec spec = VOLT_VM_SPEC_INIT;
-	const char **env = calloc((size_t)argc + 1, sizeof(char *));
+	struct vm_spec_args a;
 	const char *name = NULL;
 	char generated[16];
 	bool rm = false, interactive = false, tty = false;
-	size_t n_env = 0;
 	volt_vm *vm = NULL;
-	unsigned long cpus;
-	char *end;
-	int c, r = -1, status = 0;
+	int c, r, status = 0;
 
-	if (!env)
-		return cli_usage_error(g->program, "out of memory");
+	r = vm_spec_args_init(g, &a, "run --vm", argc);
+	if (r >= 0)
+		return r;
 	opterr = 0;
 	optind = 0;
 	/* "+": stop at IMAGE, the command's words are not ours. */
 	while (r < 0 && (c = getopt_long(argc, argv, "+:e:w:u:m:ith", options, NULL)) != -1) {
+		if (vm_spec_option(g, &a, c, optarg, &r))
+			continue;
 		switch (c) {
 		case OPT_VM:
 			break;
@@ -125,33 +105,6 @@ int vm_run_image(const struct cli_global *g, int argc, char **argv)
 			break;
 		case OPT_NAME:
 			name = optarg;
-			break;
-		case 'e':
-			env[n_env++] = optarg;
-			break;
-		case 'w':
-			spec.workdir = optarg;
-			break;
-		case 'u':
-			spec.user = optarg;
-			break;
-		case 'm':
-			if (volt_parse_size(&spec.memory_bytes, optarg) < 0 || spec.memory_bytes == 0)
-				r = cli_usage_error(g->program, "run --vm: --memory '%s': a size such as 256M", optarg);
-			break;
-		case OPT_CPUS:
-			errno = 0;
-			cpus = strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || optarg[0] == '-' || cpus == 0 || cpus > VOLT_VM_MAX_CPUS)
-				r = cli_usage_error(g->program, "run --vm: --cpus '%s': a whole number from 1 to %d",
-						    optarg, VOLT_VM_MAX_CPUS);
-			spec.cpus = (unsigned)cpus;
-			break;
-		case OPT_NETWORK:
-			r = parse_network(g, &spec, optarg);
-			break;
-		case OPT_KERNEL:
-			spec.kernel = optarg;
 			break;
 		case 'i':
 			interactive = true;
@@ -180,12 +133,12 @@ int vm_run_image(const struct cli_global *g, int argc, char **argv)
 		r = cli_usage_error(g->program, "run --vm: which image? (e.g. volt run --vm busybox)");
 		goto out;
 	}
-	spec.image = argv[optind++];
+	a.spec.image = argv[optind++];
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;
 	if (optind < argc)
-		spec.argv = (const char *const *)argv + optind; /* argv is NULL-terminated */
-	spec.env = n_env ? env : NULL;
+		a.spec.argv = (const char *const *)argv + optind; /* argv is NULL-terminated */
+	vm_spec_args_finish(&a);
 	if (tty && !isatty(STDIN_FILENO)) {
 		r = cli_usage_error(g->program, "run --vm: -t: standard input is not a terminal");
 		goto out;
@@ -215,7 +168,7 @@ int vm_run_image(const struct cli_global *g, int argc, char **argv)
 	r = vm_open(g, &vm);
 	if (r >= 0)
 		goto out;
-	if (volt_vm_create(vm, name, &spec) < 0) {
+	if (volt_vm_create(vm, name, &a.spec) < 0) {
 		r = cli_fail(g->program);
 		goto out;
 	}
@@ -230,6 +183,6 @@ int vm_run_image(const struct cli_global *g, int argc, char **argv)
 	}
 out:
 	volt_vm_close(vm);
-	free(env);
+	vm_spec_args_done(&a);
 	return r;
 }
