@@ -23,6 +23,7 @@
 #include <volt/cas.h>
 
 #include "ctr-internal.h"
+#include "record.h"
 #include "shared/json-cleanup.h"
 #include "shared/macro.h"
 
@@ -890,8 +891,10 @@ VOLT_API int volt_ctr_inspect(json_t **out, volt_ctr *ctr, const char *name)
 	r = ctr_unit_name(unit, sizeof(unit), name);
 	if (r < 0)
 		return r;
-	if (volt_json_load_file(&policy, rec.policy) < 0)
+	if (common_record_load_json(&policy, rec.dir_fd, rec.dir, CTR_POLICY_FILE) < 0) {
+		volt_error_clear();
 		policy = json_null();
+	}
 	o = json_pack("{s:s, s:O, s:O, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:I, s:b}}", "name", name, "config",
 		      rec.config, "policy", policy, "paths", "directory", rec.dir, "upper", rec.upper, "base",
 		      rec.base, "rootfs", rec.rootfs, "state", "status", volt_ctr_state_to_string(info.state), "unit",

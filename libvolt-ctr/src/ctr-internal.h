@@ -22,6 +22,9 @@
 /* Where the launcher and the policy appear inside every container. */
 #define CTR_LAUNCH_PATH "/run/volt/launch"
 #define CTR_POLICY_PATH "/run/volt/policy.json"
+/* Files of ROOT/containers/NAME (docs/ctr-state.md). */
+#define CTR_POLICY_FILE "policy.json"
+#define CTR_RUN_FILE "run.pid"
 
 struct volt_ctr {
 	char *root;         /* the state root */
@@ -40,12 +43,23 @@ typedef struct ctr_record {
 	json_t *config;     /* config.json */
 	char *dir;          /* ROOT/containers/NAME */
 	char *upper, *work, *rootfs, *policy, *run_file, *base;
+	/* ROOT/containers/NAME as opened by ctr_record_load(), never through
+	 * a link (common/record.h); dir_open false before, and after
+	 * ctr_record_paths() alone (a zeroed record owns no fd). */
+	int dir_fd;
+	bool dir_open;
 } ctr_record;
 
 /* record.c */
 int ctr_record_paths(ctr_record *rec, const volt_ctr *ctr, const char *name);
 int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name);
 void ctr_record_done(ctr_record *rec);
+/* A file of a loaded record's directory, under its fd (common_record_read/_write:
+ * never a link or a FIFO; written atomically, not durable); and its removal. */
+int ctr_record_read(char **out, size_t *out_len, const ctr_record *rec, const char *file, size_t max);
+int ctr_record_write(const ctr_record *rec, const char *file, const void *data, size_t len);
+void ctr_record_unlink(const ctr_record *rec, const char *file);
+bool ctr_record_has(const ctr_record *rec, const char *file);
 int ctr_unit_name(char *buf, size_t size, const char *name);
 /* The last foreground run, from state.json (known false when none). */
 typedef struct ctr_state {

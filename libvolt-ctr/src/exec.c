@@ -344,7 +344,7 @@ static int policy_memfd(const ctr_record *rec)
 	size_t len = 0;
 	int fd, r;
 
-	r = volt_file_read(&text, &len, rec->policy, VOLT_SEC_POLICY_FILE_MAX);
+	r = ctr_record_read(&text, &len, rec, CTR_POLICY_FILE, VOLT_SEC_POLICY_FILE_MAX);
 	if (r < 0)
 		return volt_error_prefix(r, "container '%s': policy", rec->name);
 	fd = memfd_create("volt-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);

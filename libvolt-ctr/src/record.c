@@ -16,6 +16,7 @@
 
 #include "ctr-internal.h"
 #include "path.h"
+#include "record.h"
 #include "shared/macro.h"
 
 int ctr_unit_name(char *buf, size_t size, const char *name)
@@ -38,15 +39,27 @@ int ctr_record_paths(ctr_record *rec, const volt_ctr *ctr, const char *name)
 	    (r = common_path_join(&rec->upper, rec->dir, "upper")) < 0 ||
 	    (r = common_path_join(&rec->work, rec->dir, "work")) < 0 ||
 	    (r = common_path_join(&rec->rootfs, rec->dir, "rootfs")) < 0 ||
-	    (r = common_path_join(&rec->policy, rec->dir, "policy.json")) < 0 ||
-	    (r = common_path_join(&rec->run_file, rec->dir, "run.pid")) < 0)
+	    (r = common_path_join(&rec->policy, rec->dir, CTR_POLICY_FILE)) < 0 ||
+	    (r = common_path_join(&rec->run_file, rec->dir, CTR_RUN_FILE)) < 0)
 		return r;
 	return 0;
 }
 
+static int no_container(int r, const char *name)
+{
+	if (r == -ENOENT)
+		return volt_error_set(ENOENT, "no container named '%s'", name);
+	return volt_error_prefix(r, "container '%s'", name);
+}
+
+/*
+ * Under directory fds, never through a link: ROOT/containers is Volt's,
+ * but whoever plants a link or a FIFO in it must not make Volt read,
+ * obey or remove what it points at.
+ */
 int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name)
 {
-	_cleanup_free_ char *config = NULL;
+	_cleanup_close_ int kind_fd = -1;
 	const char *base;
 	json_t *version;
 	int r;
@@ -54,14 +67,16 @@ int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name)
 	r = ctr_record_paths(rec, ctr, name);
 	if (r < 0)
 		return r;
-	r = common_path_join(&config, rec->dir, "config.json");
+	r = common_record_kind_open(&kind_fd, ctr->root, "containers");
 	if (r < 0)
-		return r;
-	r = volt_json_load_file(&rec->config, config);
-	if (r == -ENOENT)
-		return volt_error_set(ENOENT, "no container named '%s'", name);
+		return no_container(r, name);
+	r = common_record_dir_open(&rec->dir_fd, kind_fd, ctr->containers, name);
 	if (r < 0)
-		return volt_error_prefix(r, "container '%s'", name);
+		return no_container(r, name);
+	rec->dir_open = true;
+	r = common_record_load_json(&rec->config, rec->dir_fd, rec->dir, "config.json");
+	if (r < 0)
+		return no_container(r, name);
 	/* spec.c writes version 1: another is a layout this code cannot read. */
 	version = json_object_get(rec->config, "version");
 	if (!json_is_integer(version) || json_integer_value(version) != 1)
@@ -76,6 +91,31 @@ int ctr_record_load(ctr_record *rec, const volt_ctr *ctr, const char *name)
 	return 0;
 }
 
+int ctr_record_read(char **out, size_t *out_len, const ctr_record *rec, const char *file, size_t max)
+{
+	if (!rec->dir_open)
+		return volt_error_set(EBADF, "container '%s': its directory is not open", rec->name);
+	return common_record_read(out, out_len, rec->dir_fd, rec->dir, file, max);
+}
+
+int ctr_record_write(const ctr_record *rec, const char *file, const void *data, size_t len)
+{
+	if (!rec->dir_open)
+		return volt_error_set(EBADF, "container '%s': its directory is not open", rec->name);
+	return common_record_write(rec->dir_fd, rec->dir, file, data, len, 0600, false);
+}
+
+bool ctr_record_has(const ctr_record *rec, const char *file)
+{
+	return rec->dir_open && faccessat(rec->dir_fd, file, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+void ctr_record_unlink(const ctr_record *rec, const char *file)
+{
+	if (rec->dir_open)
+		(void)unlinkat(rec->dir_fd, file, 0);
+}
+
 void ctr_record_done(ctr_record *rec)
 {
 	free(rec->name);
@@ -87,6 +127,8 @@ void ctr_record_done(ctr_record *rec)
 	free(rec->policy);
 	free(rec->run_file);
 	free(rec->base);
+	if (rec->dir_open)
+		close(rec->dir_fd);
 	memset(rec, 0, sizeof(*rec));
 }
 
@@ -95,10 +137,7 @@ void ctr_record_done(ctr_record *rec)
  * (volt run, volt start -a) in the container's own directory, which the
  * container cannot reach; a unit's state comes from systemd instead.
  */
-static int state_path(char **out, const ctr_record *rec)
-{
-	return common_path_join(out, rec->dir, "state.json");
-}
+#define CTR_STATE_FILE "state.json"
 
 uint64_t ctr_now_ns(void)
 {
@@ -116,55 +155,28 @@ uint64_t ctr_now_ns(void)
  */
 int ctr_state_record(const ctr_record *rec, int exit_status, bool oom_killed, uint64_t started_ns)
 {
-	_cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
 	json_t *o;
-	size_t len;
-	int fd, r;
+	int r;
 
-	r = state_path(&path, rec);
-	if (r < 0)
-		return r;
+	if (!rec->dir_open)
+		return volt_error_set(EBADF, "container '%s': its directory is not open", rec->name);
 	o = json_pack("{s:s, s:i, s:b, s:I, s:I}", "status", "exited", "exit_status", exit_status, "oom_killed",
 		      oom_killed, "started_ns", (json_int_t)started_ns, "finished_ns", (json_int_t)ctr_now_ns());
 	if (!o)
 		return volt_error_set(ENOMEM, NULL);
-	r = volt_json_dump(&text, o, VOLT_JSON_PRETTY);
+	r = common_record_write_json(rec->dir_fd, rec->dir, CTR_STATE_FILE, o, VOLT_JSON_PRETTY | VOLT_JSON_NO_SYNC,
+				     0600);
 	json_decref(o);
-	if (r < 0)
-		return r;
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return volt_error_set(ENOMEM, NULL);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return volt_error_set_errno(errno, "create %s", tmp);
-	len = strlen(text);
-	r = volt_write_all(fd, text, len);
-	if (close(fd) < 0 && r == 0)
-		r = volt_error_set_errno(errno, "close %s", tmp);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = volt_error_set_errno(errno, "rename %s", tmp);
-	if (r < 0)
-		unlink(tmp);
 	return r;
 }
 
 int ctr_state_load(const ctr_record *rec, ctr_state *out)
 {
-	_cleanup_free_ char *path = NULL;
-	struct stat st;
 	json_t *o = NULL, *v;
-	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = state_path(&path, rec);
-	if (r < 0)
-		return r;
 	/* Volt's own plain file, or none: never a link or a FIFO someone left. */
-	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
-		return 0;
-	r = volt_json_load_file(&o, path);
-	if (r < 0) {
+	if (!rec->dir_open || common_record_load_json(&o, rec->dir_fd, rec->dir, CTR_STATE_FILE) < 0) {
 		volt_error_clear();
 		return 0;
 	}
@@ -183,9 +195,5 @@ int ctr_state_load(const ctr_record *rec, ctr_state *out)
 
 void ctr_state_clear(const ctr_record *rec)
 {
-	_cleanup_free_ char *path = NULL;
-
-	if (state_path(&path, rec) == 0)
-		(void)unlink(path);
-	volt_error_clear();
+	ctr_record_unlink(rec, CTR_STATE_FILE);
 }

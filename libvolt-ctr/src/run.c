@@ -54,14 +54,15 @@
  */
 static void *ctr_bpf_image(const volt_ctr *ctr, const ctr_record *rec, size_t *out_len)
 {
-	_cleanup_free_ char *cache = NULL;
+	_cleanup_free_ char *cache = NULL, *text = NULL;
 	volt_sec_policy *policy = NULL;
 	void *bpf = NULL, *image = NULL;
-	size_t len = 0, mlen = strlen(CTR_BPF_MAGIC);
+	size_t len = 0, tlen = 0, mlen = strlen(CTR_BPF_MAGIC);
 	int r;
 
 	*out_len = 0;
-	if (volt_sec_policy_load_file(&policy, rec->policy) < 0)
+	if (ctr_record_read(&text, &tlen, rec, CTR_POLICY_FILE, VOLT_SEC_POLICY_FILE_MAX) < 0 ||
+	    volt_sec_policy_parse(&policy, text, tlen) < 0)
 		goto out;
 	if (asprintf(&cache, "%s/cache/seccomp", strcmp(ctr->root, "/") == 0 ? "" : ctr->root) < 0)
 		goto out;
@@ -109,24 +110,12 @@ static int bpf_memfd(const void *image, size_t len)
 static void ctr_bpf_write(const volt_ctr *ctr, const ctr_record *rec)
 {
 	_cleanup_free_ void *image = NULL;
-	_cleanup_free_ char *path = NULL, *tmp = NULL;
 	size_t len;
-	int fd;
 
-	if (asprintf(&path, "%s/" CTR_BPF_FILE, rec->dir) < 0 || asprintf(&tmp, "%s.tmp", path) < 0)
-		return;
 	image = ctr_bpf_image(ctr, rec, &len);
-	if (!image) {
-		unlink(path);
-		return;
-	}
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return;
-	if (write(fd, image, len) != (ssize_t)len || close(fd) < 0 || rename(tmp, path) < 0) {
-		unlink(tmp);
-		unlink(path);
+	if (!image || ctr_record_write(rec, CTR_BPF_FILE, image, len) < 0) {
+		volt_error_clear();
+		ctr_record_unlink(rec, CTR_BPF_FILE);
 	}
 }
 
@@ -247,7 +236,7 @@ int ctr_run_pidfd(const ctr_record *rec, pid_t *out, int *out_pidfd)
 
 	*out = 0;
 	*out_pidfd = -1;
-	if (volt_file_read(&text, NULL, rec->run_file, 256) < 0) {
+	if (ctr_record_read(&text, NULL, rec, CTR_RUN_FILE, 256) < 0) {
 		volt_error_clear();
 		return 0;
 	}
@@ -277,40 +266,6 @@ int ctr_run_pid(const ctr_record *rec, pid_t *out)
 	if (fd >= 0)
 		close(fd);
 	return r;
-}
-
-/*
- * run.pid, atomically (a reader never sees half a line) but without
- * fsync: it only means something while this boot's process runs, and
- * every reader checks the boot id.
- */
-static int write_run_file(const char *path, const char *line)
-{
-	_cleanup_free_ char *tmp = NULL;
-	size_t len = strlen(line);
-	int fd;
-
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return volt_error_set(ENOMEM, NULL);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return volt_error_set_errno(errno, "create %s", tmp);
-	if (write(fd, line, len) != (ssize_t)len) {
-		int e = errno ? errno : EIO;
-
-		close(fd);
-		unlink(tmp);
-		return volt_error_set_errno(e, "write %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return volt_error_set_errno(e, "rename %s", tmp);
-	}
-	return 0;
 }
 
 static int wait_status(pid_t pid, int *exit_status)
@@ -752,7 +707,10 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 	/* The launcher becomes nspawn in place: same pid, same start time. */
 	r = run_pid_line(pid, pidbuf, sizeof(pidbuf));
 	if (r == 0)
-		r = write_run_file(rec.run_file, pidbuf);
+		/* Atomic (a reader never sees half a line) but not durable: it only
+		 * means something while this boot's process runs, and every
+		 * reader checks the boot id. */
+		r = ctr_record_write(&rec, CTR_RUN_FILE, pidbuf, strlen(pidbuf));
 	else
 		volt_error_set(-r, "no /proc/%d/stat", (int)pid);
 	if (r < 0)
@@ -766,7 +724,7 @@ int ctr_run_foreground(volt_ctr *ctr, const char *name, volt_ctr_console console
 	/* The end state first: whoever sees run.pid gone (volt stop) finds it. */
 	if (r == 0 && ctr_state_record(&rec, *exit_status, oom, started) < 0)
 		volt_log(VOLT_LOG_WARNING, "cannot record the container's state: %s", volt_error_message());
-	unlink(rec.run_file);
+	ctr_record_unlink(&rec, CTR_RUN_FILE);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 restore:
 	{
@@ -863,7 +821,7 @@ static int parent_pidfd(pid_t pid)
  */
 static int wait_recorded(const ctr_record *rec, int parent)
 {
-	for (int i = 0; i < 3000 && access(rec->run_file, F_OK) == 0; i++)
+	for (int i = 0; i < 3000 && ctr_record_has(rec, CTR_RUN_FILE); i++)
 		if (parent < 0 || poll(&(struct pollfd){ .fd = parent, .events = POLLIN }, 1, 10) != 0)
 			break;
 	return 0;

@@ -11,8 +11,10 @@
 #ifndef VOLT_CTR_TEST_H
 #define VOLT_CTR_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +106,27 @@ static inline bool test_exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
+}
+
+static inline bool test_is_symlink(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* Whether an entry of @dir starts with @prefix (a temporary file left behind). */
+static inline bool test_dir_has_prefix(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	ck_assert_msg(d, "opendir %s: %s", dir, strerror(errno));
+	while (!found && (e = readdir(d)))
+		found = strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return found;
 }
 
 #endif
