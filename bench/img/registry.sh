@@ -13,14 +13,17 @@
 # `volt image pull` of the layer into an empty state root; the bytes the
 # push put in the registry against the gzip layer; and a second push
 # after a 1 % change (every 100th regular file grows by 100 bytes)
-# against the first. Needs docker-registry, skopeo, python3, bc.
-# ST and VOLT override the binaries.
+# against the first. Needs docker-registry, skopeo, python3, bc, gzip.
+# ST and VOLT override the binaries; TREES picks trees (default "minbase libs"). The gzip layer is written by
+# gzip-layout.py (tar | gzip -6, streamed: no tree is held in memory).
 set -eu
 W=${1:-/var/tmp/volt-registry-bench}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ST=${ST:-$HERE/../../build/tools/stellarium}
 VOLT=${VOLT:-$HERE/../../build/tools/volt}
 T=$HERE/../../tests/img
+BENCH=$HERE
+TREES=${TREES:-minbase libs}
 MINBASE=${MINBASE:-/var/cache/volt-tests/bookworm-minbase-gcc.tar}
 for t in skopeo python3 bc "$ST" "$VOLT" /usr/bin/docker-registry; do
 	command -v "$t" >/dev/null || { echo "missing: $t"; exit 1; }
@@ -49,9 +52,7 @@ bench_tree() { # NAME DIR
 	name=$1 dir=$2 w=$W/$1
 	mkdir -p "$w"
 	raw=$(du -sb "$dir" | cut -f1)
-	printf '{"layers": [{"entries": [{"path": "", "type": "tree", "source": "%s"}]}]}\n' "$dir" |
-		python3 "$T/oci-layout.py" - "$w/layout" >"$w/layout.json"
-	layer=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['layers'][0][7:])" "$w/layout.json")
+	layer=$(python3 "$BENCH/gzip-layout.py" "$dir" "$w/layout")
 	gz=$(stat -c %s "$w/layout/blobs/sha256/$layer")
 	"$ST" --root "$w/store" import --tag tree "$dir" >/dev/null 2>&1
 
@@ -75,11 +76,22 @@ bench_tree() { # NAME DIR
 	echo "1 %:   second push $sent2 bytes ($(wc -l <"$w/changed") files changed) in ${t_push2}s   of the first $(ratio "$sent2 * 100" "$sent1") % (target <= 10)"
 }
 
-mkdir -p "$W/minbase"
-tar -xf "$MINBASE" -C "$W/minbase"
-mkdir -p "$W/libs/usr/share" "$W/libs/usr/lib"
-cp -a /usr/share/perl "$W/libs/usr/share/"
-cp -a /usr/lib/python3* "$W/libs/usr/lib/"
+echo "command: TREES='$TREES' $0 $W"
 echo "registry: $REGISTRY; stellarium $ST; volt $VOLT"
-bench_tree minbase "$W/minbase"
-bench_tree libs "$W/libs"
+for t in $TREES; do
+	case $t in
+	minbase)
+		mkdir -p "$W/trees/minbase"
+		tar -xf "$MINBASE" -C "$W/trees/minbase"
+		;;
+	libs)
+		mkdir -p "$W/trees/libs/usr/share" "$W/trees/libs/usr/lib"
+		cp -a /usr/share/perl "$W/trees/libs/usr/share/"
+		cp -a /usr/lib/python3* "$W/trees/libs/usr/lib/"
+		;;
+	*) echo "unknown tree: $t (minbase, libs)"; exit 1 ;;
+	esac
+	echo "load: $(uptime)"
+	bench_tree "$t" "$W/trees/$t"
+done
+echo "load: $(uptime)"

@@ -213,6 +213,8 @@ int reg_dag_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_c
 		  const struct reg_manifest *m, const char *src, const char *tag, volt_img_registry_result *res,
 		  struct reg_progress *prog);
 int reg_dag_check(volt_cas *cas, const volt_cas_hash *root);
+int reg_artifact_config_parse(volt_cas_hash *out, const char *data, size_t len, const char *const *keys,
+			      long long version);
 
 void reg_options_init(volt_img_registry_options *o, const volt_img_registry_options *in);
 

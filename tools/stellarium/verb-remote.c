@@ -16,7 +16,7 @@ static const char push_help[] =
 	"\n"
 	"Send the tree or disk image SPEC (a ref or a root hash) and every block\n"
 	"under it to an OCI registry, as an artifact that another store fetches\n"
-	"with 'stellarium pull': the blocks, compressed as stored, in pack blobs\n"
+	"with 'stellarium pull': the blocks, zstd-compressed, in pack blobs\n"
 	"and one index blob. The indexes of the artifacts already in the\n"
 	"repository say which blocks it holds: only packs of new blocks are sent.\n"
 	"Image records of SPEC (img.image.* refs) travel with it. The manifest\n"

@@ -118,20 +118,23 @@ VOLT_API int volt_img_registry_pull(volt_img_registry_result *out, volt_cas *cas
 
 /**
  * Push the Stellarium root @spec (a ref or a 64-digit hash; a tree or a
- * disk image) to @dest ("REGISTRY/REPOSITORY:TAG") as an OCI artifact:
- * every block and object under the root becomes a blob whose digest is
- * the block's hash (the blob is the block's uncompressed content), sent
- * only when a HEAD says the registry lacks it; then the manifest listing
- * them is put under the tag. Options used: flags, credentials,
- * timeout_sec, progress. The format is in docs/cas-format.md.
+ * disk image) to @dest ("REGISTRY/REPOSITORY:TAG") as an OCI pack
+ * artifact: the blocks under the root travel as the store keeps them
+ * (compressed) in pack blobs, found through one index blob. What the
+ * repository already holds is learnt from the indexes of its pack
+ * artifacts (no HEAD per block), and only packs of new blocks are sent;
+ * then the manifest is put under the tag. Image records whose record tree
+ * is the root travel with it. No limit on the number of blocks. Options
+ * used: flags, credentials, timeout_sec, progress. The format is in
+ * docs/registry-packs.md.
  *
  * @param out  if not NULL (version set): objects are blocks (objects
- *             included), transferred the ones uploaded, skipped the ones
- *             the registry had; digest is the manifest's.
+ *             included), transferred the ones uploaded in new packs,
+ *             skipped the ones the repository had; bytes count what was
+ *             uploaded; digest is the manifest's.
  * @return 0; -EINVAL for a malformed @dest; -ENOENT for an unknown @spec;
- *         -EBADMSG for corrupt data in the store; -E2BIG when the root
- *         has more blocks than one manifest may list (VOLT_IMG_REGISTRY_MAX_BLOBS);
- *         transport and HTTP errors as volt_img_registry_pull().
+ *         -EBADMSG for corrupt data in the store; transport and HTTP
+ *         errors as volt_img_registry_pull().
  */
 VOLT_API int volt_img_registry_push(volt_img_registry_result *out, volt_cas *cas, const char *spec,
 				    const char *dest, const volt_img_registry_options *opts);
@@ -167,9 +170,6 @@ VOLT_API int volt_img_registry_push(volt_img_registry_result *out, volt_cas *cas
  */
 VOLT_API int volt_img_image_push(volt_img_registry_result *out, volt_cas *cas, const char *name,
 				     const char *dest, const volt_img_registry_options *opts);
-
-/* The most blobs one pushed artifact lists (its manifest stays under about 4 MiB). */
-#define VOLT_IMG_REGISTRY_MAX_BLOBS 20000
 
 /**
  * Fetch a root pushed by volt_img_registry_push() from @src
