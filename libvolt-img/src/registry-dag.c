@@ -119,8 +119,8 @@ static int fetch_item(struct reg_client *c, size_t i, void *userdata)
 }
 
 int reg_dag_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas, struct reg_client *c,
-		  const struct reg_manifest *mp, const char *src, const char *tag, volt_img_registry_result *resp,
-		  struct reg_progress *progp)
+		  const struct reg_manifest *mp, const char *src, const char *tag, bool force,
+		  volt_img_registry_result *resp, struct reg_progress *progp)
 {
 	const struct reg_manifest m = *mp;
 	volt_img_registry_result res = *resp;
@@ -187,6 +187,9 @@ int reg_dag_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_c
 	}
 
 	r = reg_dag_check(cas, &root);
+	if (r < 0)
+		return volt_error_prefix(r, "%s", src);
+	r = reg_pull_names_check(cas, tag, &root, NULL, force);
 	if (r < 0)
 		return volt_error_prefix(r, "%s", src);
 	r = tag ? cas_ref_set_locked(cas, tag, &root) : cas_sync(cas);

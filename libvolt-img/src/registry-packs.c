@@ -776,8 +776,57 @@ static int record_trees_check(volt_cas *cas, const volt_cas_hash *root, json_t *
 	return ok ? 0 : volt_error_set(EBADMSG, "its rootfs is not the root's rootfs/ directory");
 }
 
-/* The image records that came with the root, written once its data is durable. */
-static int write_records(volt_cas *cas, const volt_cas_hash *root, const char *data, size_t len, const char *src)
+/* A pull names things on this host: ref @tag and the image records that
+ * came with the root. Neither may silently take a name this store gives to
+ * other content: that is -EEXIST unless @force. Run before the download
+ * (to fail early) and again under the lock, before anything is written. */
+int reg_pull_names_check(volt_cas *cas, const char *tag, const volt_cas_hash *root, json_t *records, bool force)
+{
+	char hex[VOLT_CAS_HASH_HEX_SIZE], old_hex[VOLT_CAS_HASH_HEX_SIZE];
+	volt_cas_hash old;
+	json_t *rec;
+	size_t i;
+	int r;
+
+	if (force)
+		return 0;
+	volt_cas_hash_to_hex(hex, root);
+	if (tag) {
+		r = volt_cas_ref_get(&old, cas, tag);
+		if (r >= 0 && memcmp(old.bytes, root->bytes, VOLT_CAS_HASH_SIZE) != 0)
+			return volt_error_set(EEXIST, "ref %s already points at another root (%.12s, the pull brings "
+					      "%.12s); force (--force) replaces it", tag,
+					      volt_cas_hash_to_hex(old_hex, &old), hex);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		volt_error_clear();
+	}
+	json_array_foreach(records, i, rec) {
+		const char *name = json_string_value(json_object_get(rec, "name"));
+		_cleanup_json_ json_t *have = NULL;
+		const char *t;
+
+		if (!name)
+			continue; /* malformed: refused when the records are checked */
+		r = oci_record_read(cas, name, &have);
+		if (r == -ENOENT) {
+			volt_error_clear();
+			continue;
+		}
+		if (r < 0)
+			return r;
+		t = json_string_value(json_object_get(have, "record"));
+		if (!t || strcmp(t, hex) != 0)
+			return volt_error_set(EEXIST, "image %s is already in this store with other content (record "
+					      "tree %.12s, the pull brings %.12s); force (--force) replaces it", name,
+					      t ? t : "unknown", hex);
+	}
+	return 0;
+}
+
+/* The records of the artifact (untrusted), each checked: an array. */
+static int records_parse(json_t **out, volt_cas *cas, const volt_cas_hash *root, const char *data, size_t len,
+			 const char *src, bool check_trees)
 {
 	_cleanup_json_ json_t *arr = NULL;
 	char hex[VOLT_CAS_HASH_HEX_SIZE];
@@ -790,35 +839,95 @@ static int write_records(volt_cas *cas, const volt_cas_hash *root, const char *d
 		return volt_error_set(EBADMSG, "%s: malformed image records", src);
 	volt_cas_hash_to_hex(hex, root);
 	json_array_foreach(arr, i, rec) {
-		const char *name;
-
 		if (!json_is_object(rec) || oci_record_check(rec, "in the artifact") < 0 ||
 		    strcmp(json_string_value(json_object_get(rec, "record")), hex) != 0)
 			return volt_error_set(EBADMSG, "%s: image record %zu is malformed or names another root", src, i);
-		r = record_trees_check(cas, root, rec);
-		if (r < 0)
+		if (check_trees && (r = record_trees_check(cas, root, rec)) < 0)
 			return volt_error_prefix(r, "%s: image record %zu", src, i);
-		name = json_string_value(json_object_get(rec, "name"));
-		/* A registry names the image: it may not replace one this host
-		 * already has under that name with other content. */
-		{
-			_cleanup_json_ json_t *old = NULL;
+	}
+	*out = TAKE_PTR(arr);
+	return 0;
+}
 
-			r = oci_record_read(cas, name, &old);
-			if (r >= 0 && strcmp(json_string_value(json_object_get(old, "record")), hex) != 0) {
-				volt_log(VOLT_LOG_WARNING, "%s: not replacing image %s, which this store has with "
-					 "other content", src, name);
-				continue;
-			}
-			if (r < 0 && r != -ENOENT)
-				return r;
-			volt_error_clear();
-		}
+/* Undo the record of @name: back to @old, or gone (with its root ref). */
+static void record_restore(volt_cas *cas, const char *name, json_t *old)
+{
+	char file[VOLT_CAS_HASH_HEX_SIZE];
+	volt_cas_hash h;
+
+	if (old) {
+		(void)oci_record_write(cas, name, old);
+		return;
+	}
+	(void)oci_record_remove(cas, name);
+	cas_sha256(&h, name, strlen(name));
+	(void)oci_root_drop(cas, OCI_ROOT_IMAGE, volt_cas_hash_to_hex(file, &h));
+}
+
+/* The pull's names, all or nothing: ref @tag, then the records; a record
+ * that cannot be written puts back every record before it and the ref as
+ * it was. The data is durable before any of them names it. The caller
+ * holds the store's lock. */
+static int pull_commit(volt_cas *cas, const volt_cas_hash *root, const char *tag, json_t *records, bool force)
+{
+	size_t n = json_array_size(records), done = 0;
+	_cleanup_free_ json_t **old = calloc(n + 1, sizeof(*old));
+	_cleanup_free_ char *msg = NULL;
+	volt_cas_hash old_ref;
+	bool had_ref = false;
+	int r;
+
+	if (!old)
+		return volt_error_set(ENOMEM, NULL);
+	r = reg_pull_names_check(cas, tag, root, records, force);
+	if (r < 0)
+		return r;
+	if (tag) {
+		r = volt_cas_ref_get(&old_ref, cas, tag);
+		had_ref = r >= 0;
+		if (r < 0 && r != -ENOENT)
+			return r;
+		volt_error_clear();
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = oci_record_read(cas, json_string_value(json_object_get(json_array_get(records, i), "name")), &old[i]);
+		if (r < 0 && r != -ENOENT)
+			goto out;
+		volt_error_clear();
+	}
+	/* Packs durable (published) before any ref or record names them. */
+	r = cas_sync(cas);
+	if (r >= 0 && tag)
+		r = cas_ref_set_locked(cas, tag, root);
+	if (r >= 0 && tag)
+		r = cas_sync(cas);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		json_t *rec = json_array_get(records, i);
+		const char *name = json_string_value(json_object_get(rec, "name"));
+
+		done = i + 1; /* tried: maybe half-written */
 		r = oci_record_write(cas, name, rec);
 		if (r < 0)
-			return volt_error_prefix(r, "%s: image %s", src, name);
+			r = volt_error_prefix(r, "image %s", name);
 	}
-	return 0;
+	if (r >= 0)
+		goto out;
+	/* Keep the first error's message through the undoing. */
+	msg = strdup(volt_error_message());
+	for (size_t i = done; i-- > 0;)
+		record_restore(cas, json_string_value(json_object_get(json_array_get(records, i), "name")), old[i]);
+	if (tag) {
+		if (had_ref)
+			(void)cas_ref_set_locked(cas, tag, &old_ref);
+		else
+			(void)volt_cas_ref_delete(cas, tag);
+	}
+	r = volt_error_set(-r, "%s (nothing was named: the ref and image records are as before)",
+			   msg ? msg : "writing the pull's names failed");
+out:
+	for (size_t i = 0; i < n; i++)
+		json_decref(old[i]);
+	return r;
 }
 
 static void pull_clear(struct pull *x)
@@ -829,9 +938,10 @@ static void pull_clear(struct pull *x)
 }
 
 static int fetch_packs(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas, struct reg_client *c,
-		       const struct reg_manifest *m, const char *src, const char *tag, volt_img_registry_result *res,
-		       struct reg_progress *prog)
+		       const struct reg_manifest *m, const char *src, const char *tag, bool force,
+		       volt_img_registry_result *res, struct reg_progress *prog)
 {
+	_cleanup_json_ json_t *recs = NULL;
 	_cleanup_(reg_packidx_clear) struct reg_packidx idx = {};
 	_cleanup_(pull_clear) struct pull x = { .cas = cas, .idx = &idx, .prog = prog,
 						.lock = PTHREAD_MUTEX_INITIALIZER };
@@ -884,7 +994,14 @@ static int fetch_packs(volt_cas_hash *out_root, volt_img_registry_result *out, v
 		r = reg_blob_get_mem(c, rec_layer->digest, rec_layer->size, RECORDS_MAX, &records, &records_len, NULL);
 		if (r < 0)
 			return r;
+		r = records_parse(&recs, cas, &root, records, records_len, src, false);
+		if (r < 0)
+			return r;
 	}
+	/* Before a byte is fetched: a pull that could not name its root fails now. */
+	r = reg_pull_names_check(cas, tag, &root, recs, force);
+	if (r < 0)
+		return volt_error_prefix(r, "%s", src);
 	res->root = root;
 	res->objects = idx.n;
 
@@ -947,14 +1064,15 @@ static int fetch_packs(volt_cas_hash *out_root, volt_img_registry_result *out, v
 	r = reg_dag_check(cas, &root);
 	if (r < 0)
 		return volt_error_prefix(r, "%s", src);
-	/* Packs durable (published) before any ref or record names them. */
-	r = tag ? cas_ref_set_locked(cas, tag, &root) : cas_sync(cas);
-	if (r >= 0 && tag)
-		r = cas_sync(cas);
-	if (r >= 0 && records)
-		r = write_records(cas, &root, records, records_len, src);
+	/* The records' rootfs is data this pull checked (now that it is here). */
+	for (size_t i = 0; i < json_array_size(recs); i++) {
+		r = record_trees_check(cas, &root, json_array_get(recs, i));
+		if (r < 0)
+			return volt_error_prefix(r, "%s: image record %zu", src, i);
+	}
+	r = pull_commit(cas, &root, tag, recs, force);
 	if (r < 0)
-		return r;
+		return volt_error_prefix(r, "%s", src);
 	reg_progress_tick(prog, true);
 	*out_root = root;
 	if (out)
@@ -1000,10 +1118,10 @@ VOLT_API int volt_img_registry_fetch(volt_cas_hash *out_root, volt_img_registry_
 		return volt_error_prefix(r, "%s", src);
 	if (m.kind == REG_MANIFEST_IMAGE && strcmp(m.config.media_type, MT_VOLT_CONFIG) == 0)
 		/* The 0.4-development layout, one blob per block: still pulled. */
-		return reg_dag_fetch(out_root, out, cas, c, &m, src, tag, &res, &prog);
+		return reg_dag_fetch(out_root, out, cas, c, &m, src, tag, o.flags & VOLT_IMG_REGISTRY_FORCE, &res, &prog);
 	if (m.kind != REG_MANIFEST_IMAGE || strcmp(m.config.media_type, MT_VOLT_PACKS_CONFIG) != 0)
 		return volt_error_set(EPROTONOSUPPORT, "%s is not a Stellarium artifact (config type %s); "
 				      "images are pulled with volt image pull", src,
 				      m.kind == REG_MANIFEST_IMAGE ? m.config.media_type : "none: an index");
-	return fetch_packs(out_root, out, cas, c, &m, src, tag, &res, &prog);
+	return fetch_packs(out_root, out, cas, c, &m, src, tag, o.flags & VOLT_IMG_REGISTRY_FORCE, &res, &prog);
 }

@@ -38,6 +38,9 @@ VOLT_BEGIN_DECLS
 
 /* Plain HTTP (and no certificate checks) for any registry, not only loopback. */
 #define VOLT_IMG_REGISTRY_INSECURE (1u << 0)
+/* volt_img_registry_fetch(): replace ref @tag and image records of the same
+ * names that this store gives to other content (else -EEXIST). */
+#define VOLT_IMG_REGISTRY_FORCE (1u << 1)
 
 /* "sha256:" and 64 hex digits, and a NUL. */
 #define VOLT_IMG_DIGEST_SIZE 72
@@ -176,15 +179,22 @@ VOLT_API int volt_img_image_push(volt_img_registry_result *out, volt_cas *cas, c
  * ("REGISTRY/REPOSITORY:TAG" or "@sha256:..."): the blobs the store lacks
  * are downloaded, each verified against its digest before it is stored;
  * then the whole DAG under the root is checked to be present and
- * readable, and only then is ref @tag (if not NULL) pointed at it. A
- * failed fetch sets no ref.
+ * readable, and only then is ref @tag (if not NULL) pointed at it and
+ * are the image records that came with the root written: all or nothing
+ * (a record that cannot be written puts the ref and the records back as
+ * they were). A failed fetch sets no ref. A ref or image record of the
+ * same name that names other content here is not replaced unless flags
+ * has VOLT_IMG_REGISTRY_FORCE (checked before the download and again
+ * before writing).
  *
  * @param out_root  the root's hash.
  * @param out       if not NULL, counters as volt_img_registry_push().
  * @return 0; -EINVAL for a malformed @src or @tag; -EBADMSG for a blob or
  *         manifest that does not match its digest, a malformed artifact,
  *         or a DAG with missing blocks; -EPROTONOSUPPORT when @src is not
- *         a Stellarium artifact; errors as volt_img_registry_pull().
+ *         a Stellarium artifact; -EEXIST when ref @tag or an image record
+ *         would replace other content (without VOLT_IMG_REGISTRY_FORCE);
+ *         errors as volt_img_registry_pull().
  */
 VOLT_API int volt_img_registry_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas,
 				     const char *src, const char *tag,
