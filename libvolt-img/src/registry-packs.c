@@ -671,7 +671,8 @@ static int build_jobs(struct pull *x)
  * are decoded (never past the raw length the header claims, at most a
  * block's maximum) and stored the store's way; the store's own
  * encodings as they are. Either only once it decodes to @h. */
-static int block_store(volt_cas *cas, const volt_cas_hash *h, const uint8_t *enc, size_t len, uint32_t *out_raw_len)
+static int block_store(volt_cas *cas, const volt_cas_hash *h, const uint8_t *enc, size_t len, uint32_t expect_raw_len,
+		       uint32_t *out_raw_len)
 {
 	_cleanup_free_ void *raw = NULL;
 	volt_cas_hash got;
@@ -682,7 +683,8 @@ static int block_store(volt_cas *cas, const volt_cas_hash *h, const uint8_t *enc
 	if (len < CAS_BLOCK_HEADER || enc[1] != CODEC_ZSTD)
 		return cas_block_put_encoded(cas, h, enc, len, out_raw_len);
 	raw_len = (uint32_t)enc[4] | (uint32_t)enc[5] << 8 | (uint32_t)enc[6] << 16 | (uint32_t)enc[7] << 24;
-	if (enc[0] != 1 || enc[2] || enc[3] || raw_len > CAS_BLOCK_MAX)
+	/* The index's raw length (checked against the maximum) before any allocation. */
+	if (enc[0] != 1 || enc[2] || enc[3] || raw_len > CAS_BLOCK_MAX || raw_len != expect_raw_len)
 		return volt_error_set(EBADMSG, "zstd block has a bad header");
 	r = cas_block_exists(cas, h);
 	if (r < 0)
@@ -744,7 +746,7 @@ static int pull_item(struct reg_client *c, size_t i, void *userdata)
 		if (e->offset < base || e->offset - base > len || e->len > len - (e->offset - base))
 			return volt_error_set(EBADMSG, "blob %s: block %s lies outside what was fetched", digest,
 					      volt_cas_hash_to_hex(hex, &e->hash));
-		r = block_store(x->cas, &e->hash, data + (e->offset - base), e->len, &raw_len);
+		r = block_store(x->cas, &e->hash, data + (e->offset - base), e->len, e->raw_len, &raw_len);
 		if (r >= 0 && raw_len != e->raw_len)
 			r = volt_error_set(EBADMSG, "the index says %u bytes, the block has %u", e->raw_len, raw_len);
 		if (r < 0)
