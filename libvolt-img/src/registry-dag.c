@@ -23,22 +23,25 @@
 /* Connections at once: enough to hide a registry's per-blob latency. */
 #define TRANSFER_THREADS 8
 
-/* The root named by an artifact's config blob. */
-static int parse_root_config(const char *data, size_t len, volt_cas_hash *out)
+/* The root named by an artifact's config blob: a JSON object of exactly
+ * @keys (NULL-terminated), "stellarium" @version, "root" 64 hex digits.
+ * Both layouts' configs (this one's and registry-packs.c's) go through here. */
+int reg_artifact_config_parse(volt_cas_hash *out, const char *data, size_t len, const char *const *keys,
+			      long long version)
 {
-	static const char *const keys[] = { "stellarium", "root", "kind", "blocks", "bytes", NULL };
 	_cleanup_json_ json_t *j = NULL;
 	const char *root = NULL;
-	long long version = 0;
+	long long v = 0;
 	int r;
 
 	r = volt_json_parse(&j, data, len);
 	if (r >= 0)
 		r = volt_json_check_keys(j, keys, "artifact config");
 	if (r >= 0)
-		r = volt_json_get_int(&version, j, "stellarium", true, "artifact config", 1, 1000);
-	if (r >= 0 && version != 1)
-		return volt_error_set(EPROTONOSUPPORT, "artifact config version %lld is not supported (only 1)", version);
+		r = volt_json_get_int(&v, j, "stellarium", true, "artifact config", 1, 1000);
+	if (r >= 0 && v != version)
+		return volt_error_set(EPROTONOSUPPORT, "Stellarium artifact config version %lld is not supported "
+				      "(only %lld)", v, version);
 	if (r >= 0)
 		r = volt_json_get_string(&root, j, "root", true, "artifact config");
 	if (r >= 0)
@@ -47,6 +50,8 @@ static int parse_root_config(const char *data, size_t len, volt_cas_hash *out)
 		return volt_error_set(EBADMSG, "malformed Stellarium artifact config: %s", volt_error_message());
 	return 0;
 }
+
+static const char *const dag_config_keys[] = { "stellarium", "root", "kind", "blocks", "bytes", NULL };
 
 struct fetch_check {
 	int missing;
@@ -114,8 +119,8 @@ static int fetch_item(struct reg_client *c, size_t i, void *userdata)
 }
 
 int reg_dag_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas, struct reg_client *c,
-		  const struct reg_manifest *mp, const char *src, const char *tag, volt_img_registry_result *resp,
-		  struct reg_progress *progp)
+		  const struct reg_manifest *mp, const char *src, const char *tag, bool force,
+		  volt_img_registry_result *resp, struct reg_progress *progp)
 {
 	const struct reg_manifest m = *mp;
 	volt_img_registry_result res = *resp;
@@ -131,7 +136,7 @@ int reg_dag_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_c
 	r = reg_blob_get_mem(c, m.config.digest, m.config.size, ROOT_CONFIG_MAX, &config, &config_len, NULL);
 	if (r < 0)
 		return r;
-	r = parse_root_config(config, config_len, &root);
+	r = reg_artifact_config_parse(&root, config, config_len, dag_config_keys, 1);
 	if (r < 0)
 		return volt_error_prefix(r, "%s", src);
 	res.root = root;
@@ -182,6 +187,9 @@ int reg_dag_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_c
 	}
 
 	r = reg_dag_check(cas, &root);
+	if (r < 0)
+		return volt_error_prefix(r, "%s", src);
+	r = reg_pull_names_check(cas, tag, &root, NULL, force);
 	if (r < 0)
 		return volt_error_prefix(r, "%s", src);
 	r = tag ? cas_ref_set_locked(cas, tag, &root) : cas_sync(cas);

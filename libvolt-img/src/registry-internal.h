@@ -210,9 +210,16 @@ int reg_parallel(const struct reg_client *c, size_t n, unsigned threads, reg_ite
 /* registry-dag.c: pulls of the one-blob-per-block layout (MT_VOLT_CONFIG),
  * and the check that everything under a pulled root is present. */
 int reg_dag_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas, struct reg_client *c,
-		  const struct reg_manifest *m, const char *src, const char *tag, volt_img_registry_result *res,
-		  struct reg_progress *prog);
+		  const struct reg_manifest *m, const char *src, const char *tag, bool force,
+		  volt_img_registry_result *res, struct reg_progress *prog);
+/* registry-packs.c: -EEXIST when ref @tag or a record of @records (a JSON
+ * array, may be NULL) names other content here, unless @force. */
+struct json_t;
+int reg_pull_names_check(volt_cas *cas, const char *tag, const volt_cas_hash *root, struct json_t *records,
+			 bool force);
 int reg_dag_check(volt_cas *cas, const volt_cas_hash *root);
+int reg_artifact_config_parse(volt_cas_hash *out, const char *data, size_t len, const char *const *keys,
+			      long long version);
 
 void reg_options_init(volt_img_registry_options *o, const volt_img_registry_options *in);
 

@@ -17,7 +17,9 @@
 #define DESCRIPTOR_SIZE_MAX (1LL << 53)
 /* An index with more entries than this is not an image's. */
 #define INDEX_MAX 4096
-#define LAYERS_MAX (VOLT_IMG_REGISTRY_MAX_BLOBS + 16)
+/* Layers of one manifest: the one-blob-per-block artifacts of 0.4
+ * development builds list up to 20 000 blocks; pack artifacts, images far fewer. */
+#define LAYERS_MAX (20000 + 16)
 
 static void descriptor_clear(struct reg_descriptor *d)
 {

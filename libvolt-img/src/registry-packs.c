@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <zstd.h>
 
 #include "cas-private.h"
 #include "oci-internal.h"
@@ -31,6 +32,13 @@
  * cheaper than a request); no range grows past RANGE_MAX. */
 #define RANGE_GAP (256u << 10)
 #define RANGE_MAX (16u << 20)
+/* New packs carry their blocks compressed with zstd at this level (codec
+ * 2, known to registry packs only; a pull stores them the store's way):
+ * about gzip -6's size at several times its speed, where the store's LZ4
+ * would leave the registry a quarter larger than an image's gzip layer. */
+#define PACK_ZSTD_LEVEL 1
+#define CODEC_RAW 0
+#define CODEC_ZSTD 2
 /* Artifacts whose indexes a push reads to learn what is there. */
 #define TAGS_MAX 256
 
@@ -242,6 +250,27 @@ static void put_le32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* The encoding of block @raw in a new pack at @dst (room for
+ * CAS_BLOCK_HEADER + ZSTD_compressBound(len)): zstd when that saves at
+ * least 1/32 (as the store's rule for LZ4), else raw. Its length. */
+static size_t block_encode_zstd(uint8_t *dst, ZSTD_CCtx *zc, const void *raw, size_t len)
+{
+	size_t clen = len >= 64 ? ZSTD_compressCCtx(zc, dst + CAS_BLOCK_HEADER, ZSTD_compressBound(len), raw, len,
+						    PACK_ZSTD_LEVEL) : 0;
+	bool zstd = !ZSTD_isError(clen) && clen > 0 && clen < len - len / 32;
+
+	dst[0] = 1; /* block format */
+	dst[1] = zstd ? CODEC_ZSTD : CODEC_RAW;
+	dst[2] = dst[3] = 0;
+	put_le32(dst + 4, (uint32_t)len);
+	if (!zstd) {
+		if (len)
+			memcpy(dst + CAS_BLOCK_HEADER, raw, len);
+		clen = len;
+	}
+	return CAS_BLOCK_HEADER + clen;
+}
+
 /* Build new pack @g from the store's encodings and upload it. */
 static int push_pack_item(struct reg_client *c, size_t g, void *userdata)
 {
@@ -249,48 +278,56 @@ static int push_pack_item(struct reg_client *c, size_t g, void *userdata)
 	size_t first = x->group_first[g], end = x->group_first[g + 1];
 	struct push_pack *pk = &x->packs[x->first_new_pack + g];
 	_cleanup_free_ uint8_t *buf = NULL;
+	ZSTD_CCtx *zc = NULL;
 	size_t len = REG_PACK_HEADER, cap = 0;
 	char digest[VOLT_IMG_DIGEST_SIZE];
-	int r;
+	int r = 0;
 
 	for (size_t i = first; i < end; i++)
-		cap += REG_PACK_RECORD_HEADER + CAS_BLOCK_HEADER + x->b[x->todo[i]].raw_len;
+		cap += REG_PACK_RECORD_HEADER + CAS_BLOCK_HEADER + ZSTD_compressBound(x->b[x->todo[i]].raw_len);
 	buf = malloc(cap + REG_PACK_HEADER);
-	if (!buf)
+	zc = ZSTD_createCCtx();
+	if (!buf || !zc) {
+		ZSTD_freeCCtx(zc);
 		return volt_error_set(ENOMEM, NULL);
+	}
 	memcpy(buf, "VOLTPACK", 8);
 	put_le32(buf + 8, 1);
 	put_le32(buf + 12, 0);
 	for (size_t i = first; i < end; i++) {
 		struct blk *b = &x->b[x->todo[i]];
-		_cleanup_free_ void *enc = NULL;
-		size_t enc_len;
+		_cleanup_free_ void *raw = NULL;
+		size_t raw_len, need;
 
 		/* Read back verified: a corrupt local block is never published. */
-		r = cas_block_get_encoded(x->cas, &b->hash, &enc, &enc_len);
+		r = cas_block_get(x->cas, &b->hash, &raw, &raw_len);
 		if (r < 0)
-			return r;
-		if (len + REG_PACK_RECORD_HEADER + enc_len > cap + REG_PACK_HEADER) {
+			break;
+		/* The walk leaves subtrees' raw length 0: the room is made here. */
+		need = len + REG_PACK_RECORD_HEADER + CAS_BLOCK_HEADER + ZSTD_compressBound(raw_len);
+		if (need > cap + REG_PACK_HEADER) {
 			uint8_t *nb;
 
-			cap = (len + REG_PACK_RECORD_HEADER + enc_len) * 2;
+			cap = need * 2;
 			nb = realloc(buf, cap + REG_PACK_HEADER);
-			if (!nb)
-				return volt_error_set(ENOMEM, NULL);
+			if (!nb) {
+				r = volt_error_set(ENOMEM, NULL);
+				break;
+			}
 			buf = nb;
 		}
 		memcpy(buf + len, b->hash.bytes, VOLT_CAS_HASH_SIZE);
-		put_le32(buf + len + VOLT_CAS_HASH_SIZE, (uint32_t)enc_len);
+		b->len = (uint32_t)block_encode_zstd(buf + len + REG_PACK_RECORD_HEADER, zc, raw, raw_len);
+		put_le32(buf + len + VOLT_CAS_HASH_SIZE, b->len);
 		len += REG_PACK_RECORD_HEADER;
 		b->offset = len;
-		b->len = (uint32_t)enc_len;
-		/* The walk leaves subtrees' raw length 0: the header has it. */
-		b->raw_len = (uint32_t)((const uint8_t *)enc)[4] | (uint32_t)((const uint8_t *)enc)[5] << 8 |
-			     (uint32_t)((const uint8_t *)enc)[6] << 16 | (uint32_t)((const uint8_t *)enc)[7] << 24;
+		b->raw_len = (uint32_t)raw_len;
 		b->pack = (uint32_t)(x->first_new_pack + g);
-		memcpy(buf + len, enc, enc_len);
-		len += enc_len;
+		len += b->len;
 	}
+	ZSTD_freeCCtx(zc);
+	if (r < 0)
+		return r;
 	cas_sha256(&pk->sum, buf, len);
 	pk->size = len;
 	pk->used = true;
@@ -567,6 +604,8 @@ fail_idx:
 
 /* ---- Pull ---- */
 
+static const char *const packs_config_keys[] = { "stellarium", "root", "kind", "blocks", "bytes", "packs", NULL };
+
 struct range_job {
 	uint32_t pack;
 	uint64_t off, len;
@@ -628,6 +667,49 @@ static int build_jobs(struct pull *x)
 	return 0;
 }
 
+/* Store block @h from its encoding in a pack blob (untrusted): zstd ones
+ * are decoded (never past the raw length the header claims, at most a
+ * block's maximum) and stored the store's way; the store's own
+ * encodings as they are. Either only once it decodes to @h. */
+static int block_store(volt_cas *cas, const volt_cas_hash *h, const uint8_t *enc, size_t len, uint32_t expect_raw_len,
+		       uint32_t *out_raw_len)
+{
+	_cleanup_free_ void *raw = NULL;
+	volt_cas_hash got;
+	uint32_t raw_len;
+	size_t n;
+	int r;
+
+	if (len < CAS_BLOCK_HEADER || enc[1] != CODEC_ZSTD)
+		return cas_block_put_encoded(cas, h, enc, len, out_raw_len);
+	raw_len = (uint32_t)enc[4] | (uint32_t)enc[5] << 8 | (uint32_t)enc[6] << 16 | (uint32_t)enc[7] << 24;
+	/* The index's raw length (checked against the maximum) before any allocation. */
+	if (enc[0] != 1 || enc[2] || enc[3] || raw_len > CAS_BLOCK_MAX || raw_len != expect_raw_len)
+		return volt_error_set(EBADMSG, "zstd block has a bad header");
+	r = cas_block_exists(cas, h);
+	if (r < 0)
+		return r;
+	raw = malloc(raw_len ? raw_len : 1);
+	if (!raw)
+		return volt_error_set(ENOMEM, NULL);
+	n = ZSTD_decompress(raw, raw_len, enc + CAS_BLOCK_HEADER, len - CAS_BLOCK_HEADER);
+	if (ZSTD_isError(n) || n != raw_len)
+		return volt_error_set(EBADMSG, "zstd data of block is corrupt");
+	*out_raw_len = raw_len;
+	if (r > 0) { /* here already: only check it */
+		cas_sha256(&got, raw, raw_len);
+	} else {
+		r = cas_block_put(cas, raw, raw_len, &got, NULL);
+		if (r < 0)
+			return r;
+	}
+	/* A mismatch stored a block under its own hash, which harms no one;
+	 * the failed pull publishes nothing. */
+	if (memcmp(got.bytes, h->bytes, VOLT_CAS_HASH_SIZE) != 0)
+		return volt_error_set(EBADMSG, "block content does not match its hash");
+	return 0;
+}
+
 static int pull_item(struct reg_client *c, size_t i, void *userdata)
 {
 	struct pull *x = userdata;
@@ -664,7 +746,7 @@ static int pull_item(struct reg_client *c, size_t i, void *userdata)
 		if (e->offset < base || e->offset - base > len || e->len > len - (e->offset - base))
 			return volt_error_set(EBADMSG, "blob %s: block %s lies outside what was fetched", digest,
 					      volt_cas_hash_to_hex(hex, &e->hash));
-		r = cas_block_put_encoded(x->cas, &e->hash, data + (e->offset - base), e->len, &raw_len);
+		r = block_store(x->cas, &e->hash, data + (e->offset - base), e->len, e->raw_len, &raw_len);
 		if (r >= 0 && raw_len != e->raw_len)
 			r = volt_error_set(EBADMSG, "the index says %u bytes, the block has %u", e->raw_len, raw_len);
 		if (r < 0)
@@ -672,31 +754,6 @@ static int pull_item(struct reg_client *c, size_t i, void *userdata)
 						 (unsigned long long)e->offset, volt_cas_hash_to_hex(hex, &e->hash));
 	}
 	return 1;
-}
-
-static int parse_packs_config(const char *data, size_t len, volt_cas_hash *out)
-{
-	static const char *const keys[] = { "stellarium", "root", "kind", "blocks", "bytes", "packs", NULL };
-	_cleanup_json_ json_t *j = NULL;
-	const char *root = NULL;
-	long long version = 0;
-	int r;
-
-	r = volt_json_parse(&j, data, len);
-	if (r >= 0)
-		r = volt_json_check_keys(j, keys, "artifact config");
-	if (r >= 0)
-		r = volt_json_get_int(&version, j, "stellarium", true, "artifact config", 1, 1000);
-	if (r >= 0 && version != 2)
-		return volt_error_set(EPROTONOSUPPORT, "pack artifact config version %lld is not supported (only 2)",
-				      version);
-	if (r >= 0)
-		r = volt_json_get_string(&root, j, "root", true, "artifact config");
-	if (r >= 0)
-		r = volt_cas_hash_from_hex(out, root);
-	if (r < 0)
-		return volt_error_set(EBADMSG, "malformed Stellarium artifact config: %s", volt_error_message());
-	return 0;
 }
 
 /* The record's rootfs is the root's "rootfs" directory: what volt run
@@ -721,8 +778,57 @@ static int record_trees_check(volt_cas *cas, const volt_cas_hash *root, json_t *
 	return ok ? 0 : volt_error_set(EBADMSG, "its rootfs is not the root's rootfs/ directory");
 }
 
-/* The image records that came with the root, written once its data is durable. */
-static int write_records(volt_cas *cas, const volt_cas_hash *root, const char *data, size_t len, const char *src)
+/* A pull names things on this host: ref @tag and the image records that
+ * came with the root. Neither may silently take a name this store gives to
+ * other content: that is -EEXIST unless @force. Run before the download
+ * (to fail early) and again under the lock, before anything is written. */
+int reg_pull_names_check(volt_cas *cas, const char *tag, const volt_cas_hash *root, json_t *records, bool force)
+{
+	char hex[VOLT_CAS_HASH_HEX_SIZE], old_hex[VOLT_CAS_HASH_HEX_SIZE];
+	volt_cas_hash old;
+	json_t *rec;
+	size_t i;
+	int r;
+
+	if (force)
+		return 0;
+	volt_cas_hash_to_hex(hex, root);
+	if (tag) {
+		r = volt_cas_ref_get(&old, cas, tag);
+		if (r >= 0 && memcmp(old.bytes, root->bytes, VOLT_CAS_HASH_SIZE) != 0)
+			return volt_error_set(EEXIST, "ref %s already points at another root (%.12s, the pull brings "
+					      "%.12s); force (--force) replaces it", tag,
+					      volt_cas_hash_to_hex(old_hex, &old), hex);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		volt_error_clear();
+	}
+	json_array_foreach(records, i, rec) {
+		const char *name = json_string_value(json_object_get(rec, "name"));
+		_cleanup_json_ json_t *have = NULL;
+		const char *t;
+
+		if (!name)
+			continue; /* malformed: refused when the records are checked */
+		r = oci_record_read(cas, name, &have);
+		if (r == -ENOENT) {
+			volt_error_clear();
+			continue;
+		}
+		if (r < 0)
+			return r;
+		t = json_string_value(json_object_get(have, "record"));
+		if (!t || strcmp(t, hex) != 0)
+			return volt_error_set(EEXIST, "image %s is already in this store with other content (record "
+					      "tree %.12s, the pull brings %.12s); force (--force) replaces it", name,
+					      t ? t : "unknown", hex);
+	}
+	return 0;
+}
+
+/* The records of the artifact (untrusted), each checked: an array. */
+static int records_parse(json_t **out, volt_cas *cas, const volt_cas_hash *root, const char *data, size_t len,
+			 const char *src, bool check_trees)
 {
 	_cleanup_json_ json_t *arr = NULL;
 	char hex[VOLT_CAS_HASH_HEX_SIZE];
@@ -735,35 +841,95 @@ static int write_records(volt_cas *cas, const volt_cas_hash *root, const char *d
 		return volt_error_set(EBADMSG, "%s: malformed image records", src);
 	volt_cas_hash_to_hex(hex, root);
 	json_array_foreach(arr, i, rec) {
-		const char *name;
-
 		if (!json_is_object(rec) || oci_record_check(rec, "in the artifact") < 0 ||
 		    strcmp(json_string_value(json_object_get(rec, "record")), hex) != 0)
 			return volt_error_set(EBADMSG, "%s: image record %zu is malformed or names another root", src, i);
-		r = record_trees_check(cas, root, rec);
-		if (r < 0)
+		if (check_trees && (r = record_trees_check(cas, root, rec)) < 0)
 			return volt_error_prefix(r, "%s: image record %zu", src, i);
-		name = json_string_value(json_object_get(rec, "name"));
-		/* A registry names the image: it may not replace one this host
-		 * already has under that name with other content. */
-		{
-			_cleanup_json_ json_t *old = NULL;
+	}
+	*out = TAKE_PTR(arr);
+	return 0;
+}
 
-			r = oci_record_read(cas, name, &old);
-			if (r >= 0 && strcmp(json_string_value(json_object_get(old, "record")), hex) != 0) {
-				volt_log(VOLT_LOG_WARNING, "%s: not replacing image %s, which this store has with "
-					 "other content", src, name);
-				continue;
-			}
-			if (r < 0 && r != -ENOENT)
-				return r;
-			volt_error_clear();
-		}
+/* Undo the record of @name: back to @old, or gone (with its root ref). */
+static void record_restore(volt_cas *cas, const char *name, json_t *old)
+{
+	char file[VOLT_CAS_HASH_HEX_SIZE];
+	volt_cas_hash h;
+
+	if (old) {
+		(void)oci_record_write(cas, name, old);
+		return;
+	}
+	(void)oci_record_remove(cas, name);
+	cas_sha256(&h, name, strlen(name));
+	(void)oci_root_drop(cas, OCI_ROOT_IMAGE, volt_cas_hash_to_hex(file, &h));
+}
+
+/* The pull's names, all or nothing: ref @tag, then the records; a record
+ * that cannot be written puts back every record before it and the ref as
+ * it was. The data is durable before any of them names it. The caller
+ * holds the store's lock. */
+static int pull_commit(volt_cas *cas, const volt_cas_hash *root, const char *tag, json_t *records, bool force)
+{
+	size_t n = json_array_size(records), done = 0;
+	_cleanup_free_ json_t **old = calloc(n + 1, sizeof(*old));
+	_cleanup_free_ char *msg = NULL;
+	volt_cas_hash old_ref;
+	bool had_ref = false;
+	int r;
+
+	if (!old)
+		return volt_error_set(ENOMEM, NULL);
+	r = reg_pull_names_check(cas, tag, root, records, force);
+	if (r < 0)
+		return r;
+	if (tag) {
+		r = volt_cas_ref_get(&old_ref, cas, tag);
+		had_ref = r >= 0;
+		if (r < 0 && r != -ENOENT)
+			return r;
+		volt_error_clear();
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = oci_record_read(cas, json_string_value(json_object_get(json_array_get(records, i), "name")), &old[i]);
+		if (r < 0 && r != -ENOENT)
+			goto out;
+		volt_error_clear();
+	}
+	/* Packs durable (published) before any ref or record names them. */
+	r = cas_sync(cas);
+	if (r >= 0 && tag)
+		r = cas_ref_set_locked(cas, tag, root);
+	if (r >= 0 && tag)
+		r = cas_sync(cas);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		json_t *rec = json_array_get(records, i);
+		const char *name = json_string_value(json_object_get(rec, "name"));
+
+		done = i + 1; /* tried: maybe half-written */
 		r = oci_record_write(cas, name, rec);
 		if (r < 0)
-			return volt_error_prefix(r, "%s: image %s", src, name);
+			r = volt_error_prefix(r, "image %s", name);
 	}
-	return 0;
+	if (r >= 0)
+		goto out;
+	/* Keep the first error's message through the undoing. */
+	msg = strdup(volt_error_message());
+	for (size_t i = done; i-- > 0;)
+		record_restore(cas, json_string_value(json_object_get(json_array_get(records, i), "name")), old[i]);
+	if (tag) {
+		if (had_ref)
+			(void)cas_ref_set_locked(cas, tag, &old_ref);
+		else
+			(void)volt_cas_ref_delete(cas, tag);
+	}
+	r = volt_error_set(-r, "%s (nothing was named: the ref and image records are as before)",
+			   msg ? msg : "writing the pull's names failed");
+out:
+	for (size_t i = 0; i < n; i++)
+		json_decref(old[i]);
+	return r;
 }
 
 static void pull_clear(struct pull *x)
@@ -774,9 +940,10 @@ static void pull_clear(struct pull *x)
 }
 
 static int fetch_packs(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas, struct reg_client *c,
-		       const struct reg_manifest *m, const char *src, const char *tag, volt_img_registry_result *res,
-		       struct reg_progress *prog)
+		       const struct reg_manifest *m, const char *src, const char *tag, bool force,
+		       volt_img_registry_result *res, struct reg_progress *prog)
 {
+	_cleanup_json_ json_t *recs = NULL;
 	_cleanup_(reg_packidx_clear) struct reg_packidx idx = {};
 	_cleanup_(pull_clear) struct pull x = { .cas = cas, .idx = &idx, .prog = prog,
 						.lock = PTHREAD_MUTEX_INITIALIZER };
@@ -790,7 +957,7 @@ static int fetch_packs(volt_cas_hash *out_root, volt_img_registry_result *out, v
 	r = reg_blob_get_mem(c, m->config.digest, m->config.size, ROOT_CONFIG_MAX, &config, &config_len, NULL);
 	if (r < 0)
 		return r;
-	r = parse_packs_config(config, config_len, &root);
+	r = reg_artifact_config_parse(&root, config, config_len, packs_config_keys, 2);
 	if (r < 0)
 		return volt_error_prefix(r, "%s", src);
 	if (m->n < 1 || strcmp(m->items[0].media_type, MT_VOLT_PACKS_INDEX) != 0)
@@ -829,7 +996,14 @@ static int fetch_packs(volt_cas_hash *out_root, volt_img_registry_result *out, v
 		r = reg_blob_get_mem(c, rec_layer->digest, rec_layer->size, RECORDS_MAX, &records, &records_len, NULL);
 		if (r < 0)
 			return r;
+		r = records_parse(&recs, cas, &root, records, records_len, src, false);
+		if (r < 0)
+			return r;
 	}
+	/* Before a byte is fetched: a pull that could not name its root fails now. */
+	r = reg_pull_names_check(cas, tag, &root, recs, force);
+	if (r < 0)
+		return volt_error_prefix(r, "%s", src);
 	res->root = root;
 	res->objects = idx.n;
 
@@ -892,14 +1066,15 @@ static int fetch_packs(volt_cas_hash *out_root, volt_img_registry_result *out, v
 	r = reg_dag_check(cas, &root);
 	if (r < 0)
 		return volt_error_prefix(r, "%s", src);
-	/* Packs durable (published) before any ref or record names them. */
-	r = tag ? cas_ref_set_locked(cas, tag, &root) : cas_sync(cas);
-	if (r >= 0 && tag)
-		r = cas_sync(cas);
-	if (r >= 0 && records)
-		r = write_records(cas, &root, records, records_len, src);
+	/* The records' rootfs is data this pull checked (now that it is here). */
+	for (size_t i = 0; i < json_array_size(recs); i++) {
+		r = record_trees_check(cas, &root, json_array_get(recs, i));
+		if (r < 0)
+			return volt_error_prefix(r, "%s: image record %zu", src, i);
+	}
+	r = pull_commit(cas, &root, tag, recs, force);
 	if (r < 0)
-		return r;
+		return volt_error_prefix(r, "%s", src);
 	reg_progress_tick(prog, true);
 	*out_root = root;
 	if (out)
@@ -945,10 +1120,10 @@ VOLT_API int volt_img_registry_fetch(volt_cas_hash *out_root, volt_img_registry_
 		return volt_error_prefix(r, "%s", src);
 	if (m.kind == REG_MANIFEST_IMAGE && strcmp(m.config.media_type, MT_VOLT_CONFIG) == 0)
 		/* The 0.4-development layout, one blob per block: still pulled. */
-		return reg_dag_fetch(out_root, out, cas, c, &m, src, tag, &res, &prog);
+		return reg_dag_fetch(out_root, out, cas, c, &m, src, tag, o.flags & VOLT_IMG_REGISTRY_FORCE, &res, &prog);
 	if (m.kind != REG_MANIFEST_IMAGE || strcmp(m.config.media_type, MT_VOLT_PACKS_CONFIG) != 0)
 		return volt_error_set(EPROTONOSUPPORT, "%s is not a Stellarium artifact (config type %s); "
 				      "images are pulled with volt image pull", src,
 				      m.kind == REG_MANIFEST_IMAGE ? m.config.media_type : "none: an index");
-	return fetch_packs(out_root, out, cas, c, &m, src, tag, &res, &prog);
+	return fetch_packs(out_root, out, cas, c, &m, src, tag, o.flags & VOLT_IMG_REGISTRY_FORCE, &res, &prog);
 }

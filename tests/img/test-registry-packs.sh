@@ -99,7 +99,8 @@ grown=$(( $(blob_bytes) - before ))
 echo "second push after a ~1 % change: sent $sent2 bytes ($(echo "$out" | json 'd["blocks_sent"]') blocks), registry grew by $grown"
 [ $((sent2 * 10)) -le "$sent1" ] || fail "second push sent $sent2 bytes, over 10 % of the first's $sent1"
 [ $((grown * 10)) -le "$stored" ] || fail "the registry grew by $grown bytes, over 10 % of $stored"
-out=$($ST --root "$T/b" --json pull --tag os "$REGISTRY/volt/packs:v2") || fail "pull v2: $out"
+# --force: ref os names v1 here, and a pull replaces a ref only when told.
+out=$($ST --root "$T/b" --json pull --force --tag os "$REGISTRY/volt/packs:v2") || fail "pull v2: $out"
 [ "$(echo "$out" | json 'd["blocks_fetched"]')" -le 20 ] || fail "pull of a small change fetches few blocks ($out)"
 $ST --root "$T/b" checkout os "$T/out-b2"
 diff -r "$T/src" "$T/out-b2" >/dev/null || fail "checkout after the second pull differs"

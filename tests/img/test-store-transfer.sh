@@ -65,7 +65,7 @@ printf 'changed\n' >"$T/src/etc/motd"
 $A import --tag os "$T/src" >/dev/null 2>&1
 out=$($A --json push os "$REGISTRY/volt/store:v2")
 [ "$(echo "$out" | json 'd["blocks_sent"]')" -le 3 ] || fail "push of a small change sends only new blocks ($out)"
-out=$($B --json pull --tag os "$REGISTRY/volt/store:v2")
+out=$($B --json pull --force --tag os "$REGISTRY/volt/store:v2") # ref os names v1 here
 [ "$(echo "$out" | json 'd["blocks_fetched"]')" -le 3 ] || fail "pull of a small change fetches only new blocks ($out)"
 [ "$($B cat os:etc/motd)" = changed ] || fail "changed file"
 

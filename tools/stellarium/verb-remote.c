@@ -16,7 +16,7 @@ static const char push_help[] =
 	"\n"
 	"Send the tree or disk image SPEC (a ref or a root hash) and every block\n"
 	"under it to an OCI registry, as an artifact that another store fetches\n"
-	"with 'stellarium pull': the blocks, compressed as stored, in pack blobs\n"
+	"with 'stellarium pull': the blocks, zstd-compressed, in pack blobs\n"
 	"and one index blob. The indexes of the artifacts already in the\n"
 	"repository say which blocks it holds: only packs of new blocks are sent.\n"
 	"Image records of SPEC (img.image.* refs) travel with it. The manifest\n"
@@ -37,11 +37,15 @@ static const char pull_help[] =
 	"blocks the store lacks are downloaded (HTTP Range requests on the pack\n"
 	"blobs), each checked against its hash before it is stored; then the\n"
 	"whole tree under the root is verified to be present, and only then is\n"
-	"the ref set and are the image records that came with it written. A\n"
-	"failed pull sets no ref. Prints the root hash.\n"
+	"the ref set and are the image records that came with it written, all\n"
+	"or nothing. A failed pull sets no ref. A ref or image of the same name\n"
+	"that names other content here is an error unless --force. Prints the\n"
+	"root hash.\n"
 	"\n"
 	"Options:\n"
 	"  -t, --tag NAME         point ref NAME at the fetched root\n"
+	"      --force            replace ref NAME and images of the same names\n"
+	"                         that this store has with other content\n"
 	CLI_REGISTRY_HELP
 	"      --json             print the result as JSON\n"
 	"  -h, --help             show this help\n"
@@ -50,14 +54,15 @@ static const char pull_help[] =
 	"A progress line is drawn on standard error when it is a terminal.\n"
 	"Exit status: 0 on success, 1 on failure, 2 on a usage error.\n";
 
-enum { OPT_JSON = 0x100 };
+enum { OPT_JSON = 0x100, OPT_FORCE };
 
 static int parse(const struct cli_global *g, int argc, char **argv, const char *help, bool pull,
-		 struct cli_registry_args *ra, const char **tag, bool *json)
+		 struct cli_registry_args *ra, const char **tag, bool *json, bool *force)
 {
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "tag", required_argument, NULL, 't' },
 		CLI_REGISTRY_LONG_OPTIONS,
 		{},
@@ -74,6 +79,11 @@ static int parse(const struct cli_global *g, int argc, char **argv, const char *
 		switch (opt) {
 		case 'h': fputs(help, stdout); return CLI_EXIT_OK;
 		case OPT_JSON: *json = true; break;
+		case OPT_FORCE:
+			if (!pull)
+				return cli_usage_error(g->program, "%s: unknown option '%s'", argv[0], argv[optind - 1]);
+			*force = true;
+			break;
 		case 't':
 			if (pull) {
 				*tag = optarg;
@@ -96,10 +106,10 @@ int verb_push(const struct cli_global *g, int argc, char **argv)
 	char hex[VOLT_CAS_HASH_HEX_SIZE], sz[VOLT_FORMAT_BUF_SIZE];
 	const char *tag = NULL, *spec, *dest;
 	volt_cas *cas = NULL;
-	bool json;
+	bool json, force = false;
 	int r;
 
-	r = parse(g, argc, argv, push_help, false, &ra, &tag, &json);
+	r = parse(g, argc, argv, push_help, false, &ra, &tag, &json, &force);
 	if (r < 0)
 		r = cli_registry_finish(g->program, &ra, &o);
 	if (r >= 0) {
@@ -142,10 +152,10 @@ int verb_pull(const struct cli_global *g, int argc, char **argv)
 	const char *tag = NULL, *src;
 	volt_cas *cas = NULL;
 	volt_cas_hash root;
-	bool json;
+	bool json, force = false;
 	int r;
 
-	r = parse(g, argc, argv, pull_help, true, &ra, &tag, &json);
+	r = parse(g, argc, argv, pull_help, true, &ra, &tag, &json, &force);
 	if (r < 0)
 		r = cli_registry_finish(g->program, &ra, &o);
 	if (r >= 0) {
@@ -153,6 +163,8 @@ int verb_pull(const struct cli_global *g, int argc, char **argv)
 		return r;
 	}
 	src = argv[optind];
+	if (force)
+		o.flags |= VOLT_IMG_REGISTRY_FORCE;
 	o.progress = cli_registry_progress;
 	o.userdata = (void *)"blocks";
 	r = st_open(g, true, &cas);

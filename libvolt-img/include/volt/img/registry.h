@@ -38,6 +38,9 @@ VOLT_BEGIN_DECLS
 
 /* Plain HTTP (and no certificate checks) for any registry, not only loopback. */
 #define VOLT_IMG_REGISTRY_INSECURE (1u << 0)
+/* volt_img_registry_fetch(): replace ref @tag and image records of the same
+ * names that this store gives to other content (else -EEXIST). */
+#define VOLT_IMG_REGISTRY_FORCE (1u << 1)
 
 /* "sha256:" and 64 hex digits, and a NUL. */
 #define VOLT_IMG_DIGEST_SIZE 72
@@ -118,20 +121,23 @@ VOLT_API int volt_img_registry_pull(volt_img_registry_result *out, volt_cas *cas
 
 /**
  * Push the Stellarium root @spec (a ref or a 64-digit hash; a tree or a
- * disk image) to @dest ("REGISTRY/REPOSITORY:TAG") as an OCI artifact:
- * every block and object under the root becomes a blob whose digest is
- * the block's hash (the blob is the block's uncompressed content), sent
- * only when a HEAD says the registry lacks it; then the manifest listing
- * them is put under the tag. Options used: flags, credentials,
- * timeout_sec, progress. The format is in docs/cas-format.md.
+ * disk image) to @dest ("REGISTRY/REPOSITORY:TAG") as an OCI pack
+ * artifact: the blocks under the root travel as the store keeps them
+ * (compressed) in pack blobs, found through one index blob. What the
+ * repository already holds is learnt from the indexes of its pack
+ * artifacts (no HEAD per block), and only packs of new blocks are sent;
+ * then the manifest is put under the tag. Image records whose record tree
+ * is the root travel with it. No limit on the number of blocks. Options
+ * used: flags, credentials, timeout_sec, progress. The format is in
+ * docs/registry-packs.md.
  *
  * @param out  if not NULL (version set): objects are blocks (objects
- *             included), transferred the ones uploaded, skipped the ones
- *             the registry had; digest is the manifest's.
+ *             included), transferred the ones uploaded in new packs,
+ *             skipped the ones the repository had; bytes count what was
+ *             uploaded; digest is the manifest's.
  * @return 0; -EINVAL for a malformed @dest; -ENOENT for an unknown @spec;
- *         -EBADMSG for corrupt data in the store; -E2BIG when the root
- *         has more blocks than one manifest may list (VOLT_IMG_REGISTRY_MAX_BLOBS);
- *         transport and HTTP errors as volt_img_registry_pull().
+ *         -EBADMSG for corrupt data in the store; transport and HTTP
+ *         errors as volt_img_registry_pull().
  */
 VOLT_API int volt_img_registry_push(volt_img_registry_result *out, volt_cas *cas, const char *spec,
 				    const char *dest, const volt_img_registry_options *opts);
@@ -168,23 +174,27 @@ VOLT_API int volt_img_registry_push(volt_img_registry_result *out, volt_cas *cas
 VOLT_API int volt_img_image_push(volt_img_registry_result *out, volt_cas *cas, const char *name,
 				     const char *dest, const volt_img_registry_options *opts);
 
-/* The most blobs one pushed artifact lists (its manifest stays under about 4 MiB). */
-#define VOLT_IMG_REGISTRY_MAX_BLOBS 20000
-
 /**
  * Fetch a root pushed by volt_img_registry_push() from @src
  * ("REGISTRY/REPOSITORY:TAG" or "@sha256:..."): the blobs the store lacks
  * are downloaded, each verified against its digest before it is stored;
  * then the whole DAG under the root is checked to be present and
- * readable, and only then is ref @tag (if not NULL) pointed at it. A
- * failed fetch sets no ref.
+ * readable, and only then is ref @tag (if not NULL) pointed at it and
+ * are the image records that came with the root written: all or nothing
+ * (a record that cannot be written puts the ref and the records back as
+ * they were). A failed fetch sets no ref. A ref or image record of the
+ * same name that names other content here is not replaced unless flags
+ * has VOLT_IMG_REGISTRY_FORCE (checked before the download and again
+ * before writing).
  *
  * @param out_root  the root's hash.
  * @param out       if not NULL, counters as volt_img_registry_push().
  * @return 0; -EINVAL for a malformed @src or @tag; -EBADMSG for a blob or
  *         manifest that does not match its digest, a malformed artifact,
  *         or a DAG with missing blocks; -EPROTONOSUPPORT when @src is not
- *         a Stellarium artifact; errors as volt_img_registry_pull().
+ *         a Stellarium artifact; -EEXIST when ref @tag or an image record
+ *         would replace other content (without VOLT_IMG_REGISTRY_FORCE);
+ *         errors as volt_img_registry_pull().
  */
 VOLT_API int volt_img_registry_fetch(volt_cas_hash *out_root, volt_img_registry_result *out, volt_cas *cas,
 				     const char *src, const char *tag,
