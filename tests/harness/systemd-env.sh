@@ -10,6 +10,9 @@
 # It has a network namespace of its own (so containers inside may make
 # veth pairs), and nspawn's own seccomp filter predates Landlock: the boot allows the
 # Landlock calls so that containers nested inside can use them.
+# VOLT_SYSTEMD_ENV_UNIT boots a smaller target than the default (e.g.
+# basic.target: the bus and the journal, none of the host's services),
+# where the boot itself is slow (the nested KVM harness, under TCG).
 set -u
 binds=""
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
@@ -27,7 +30,8 @@ log=$(mktemp /tmp/volt-systemd-env-XXXXXX.log)
 # shellcheck disable=SC2086
 systemd-nspawn --register=no --keep-unit -q --volatile=yes -D / -b --machine="$machine" $binds \
 	--system-call-filter='landlock_create_ruleset landlock_add_rule landlock_restrict_self' --private-network \
-	-- systemd.firstboot=off systemd.show_status=false >"$log" 2>&1 </dev/null &
+	-- systemd.firstboot=off systemd.show_status=false ${VOLT_SYSTEMD_ENV_UNIT:+systemd.unit="$VOLT_SYSTEMD_ENV_UNIT"} \
+	>"$log" 2>&1 </dev/null &
 nspawn=$!
 
 stop() {
