@@ -8,7 +8,8 @@
 #   (VOLT_GUEST_INITRD and VOLT_IMAGES_DIR from the environment)
 set -u
 volt=$1 voltvm=$2 release=$3
-tmp=$(mktemp -d /var/tmp/volt-unit-nested-XXXXXX)
+# /tmp: the container's own (its volatile root); it has no /var/tmp.
+tmp=$(mktemp -d /tmp/volt-unit-nested-XXXXXX) || { echo "FAIL: mktemp in /tmp"; exit 1; }
 # shellcheck source=../ctr/checks.sh
 . "$4"
 export VOLT_ROOT=$tmp/root VOLT_CLI=$volt VOLT_MINIMAL_KERNEL=/nonexistent/minimal-vmlinux PATH=$PATH:/sbin:/usr/sbin
@@ -29,6 +30,8 @@ if [ ! -c /dev/kvm ] || ! : 3<>/dev/kvm 2>"$tmp/kvm.err"; then
 	exit 1
 fi
 echo "inside: PID 1 is $(cat /proc/1/comm), $(systemctl is-system-running), /dev/kvm opens"
+# Where the environment's boot went (figures, not assertions).
+systemd-analyze blame 2>/dev/null | head -8 | sed 's/^/  boot: /'
 
 echo "== create: the distribution kernel, the built-in image, a private network"
 expect 0 "" "$volt" vm create lx --image busybox --memory 128M --network private -- /bin/sh -c \
