@@ -30,8 +30,6 @@ if [ ! -c /dev/kvm ] || ! : 3<>/dev/kvm 2>"$tmp/kvm.err"; then
 	exit 1
 fi
 echo "inside: PID 1 is $(cat /proc/1/comm), $(systemctl is-system-running), /dev/kvm opens"
-# Where the environment's boot went (figures, not assertions).
-systemd-analyze blame 2>/dev/null | head -8 | sed 's/^/  boot: /'
 
 echo "== create: the distribution kernel, the built-in image, a private network"
 expect 0 "" "$volt" vm create lx --image busybox --memory 128M --network private -- /bin/sh -c \
