@@ -14,7 +14,10 @@
 # basic.target: the bus and the journal, none of the host's services),
 # where the boot itself is slow (the nested KVM harness, under TCG); the
 # environment is then ready when that unit is active (a system booted to
-# a target other than the default may never say "running").
+# a target other than the default may never say "running"). That boot
+# also gets a machine id (bound read-only on /etc/machine-id), so it is
+# not a first boot: systemd applies no presets to the empty volatile /etc,
+# which under TCG costs tens of seconds and enables the host's services.
 # VOLT_SYSTEMD_ENV_WAIT: seconds to wait for the boot (default 120).
 # Never bind /tmp or /var/tmp themselves: the booted systemd's tmpfiles
 # empty them (a directory below them is its own mount point and is kept).
@@ -37,10 +40,15 @@ command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn is not inst
 
 machine=volt-sd-$$
 log=$(mktemp /tmp/volt-systemd-env-XXXXXX.log)
+small=""
+if [ -n "${VOLT_SYSTEMD_ENV_UNIT:-}" ]; then
+	od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$log.machine-id" && echo >>"$log.machine-id"
+	small="--bind-ro=$log.machine-id:/etc/machine-id"
+fi
 # shellcheck disable=SC2086
-systemd-nspawn --register=no --keep-unit -q --volatile=yes -D / -b --machine="$machine" $binds \
+systemd-nspawn --register=no --keep-unit -q --volatile=yes -D / -b --machine="$machine" $binds $small \
 	--system-call-filter='landlock_create_ruleset landlock_add_rule landlock_restrict_self' --private-network \
-	-- systemd.firstboot=off systemd.show_status=false ${VOLT_SYSTEMD_ENV_UNIT:+systemd.unit="$VOLT_SYSTEMD_ENV_UNIT"} \
+	-- systemd.firstboot=off systemd.show_status=false ${VOLT_SYSTEMD_ENV_UNIT:+systemd.unit="$VOLT_SYSTEMD_ENV_UNIT" systemd.mask=systemd-machine-id-commit.service} \
 	>"$log" 2>&1 </dev/null &
 nspawn=$!
 
@@ -49,7 +57,7 @@ stop() {
 	for _ in $(seq 50); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.2; done
 	kill -KILL "$nspawn" 2>/dev/null
 	wait "$nspawn" 2>/dev/null
-	rm -f "$log" "$log.probe"
+	rm -f "$log" "$log.probe" "$log.machine-id"
 }
 
 # systemd is nspawn's child once the container is up.
