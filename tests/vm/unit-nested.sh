@@ -39,8 +39,12 @@ mkdir -p "$work"
 # Each bind is a directory of its own (never /tmp itself, which the
 # booted systemd would empty).
 binds="$top /boot /dev/kvm"
-for d in "$build" "$images" "$(dirname "$initrd")" "$(dirname "$volt")" "$(dirname "$voltvm")"; do
-	case $d in "$top" | "$top"/*) ;; *) binds="$binds $d" ;; esac
+# The binaries' own shared libraries too (a build tree's libvolt-*.so).
+libdirs=$(ldd "$volt" "$voltvm" 2>/dev/null | sed -n 's|.*=> \(/[^ ]*\)/[^/ ]* (.*|\1|p')
+for d in "$build" "$images" "$(dirname "$initrd")" "$(dirname "$volt")" "$(dirname "$voltvm")" $libdirs; do
+	d=$(realpath "$d")
+	case $d in "$top" | "$top"/* | /usr | /usr/* | /lib | /lib/* | /lib64 | /lib64/*) continue ;; esac
+	case " $binds " in *" $d "*) ;; *) binds="$binds $d" ;; esac
 done
 
 # In the level-1 guest the host root is read-only over 9p: nspawn needs a
@@ -67,13 +71,24 @@ echo "VMUNIT-T \$((\$(date +%s) - t0)) s: the systemd environment is shut down (
 exit \$rc
 L1
 
-sh "$top/tests/vmm/harness/run-nested.sh" "$work/l1.sh" 600 >"$work/console" 2>&1
-rc=$?
+# A level-1 guest that ends without an exit status (QEMU gone, or TCG's
+# emulated machine reset under it: seen once in five runs here, mid-way
+# through the level-2 boot) is retried once; its console is kept and
+# shown as a note. A failure of Volt's (an exit status) is never retried.
+for attempt in 1 2; do
+	sh "$top/tests/vmm/harness/run-nested.sh" "$work/l1.sh" 600 >"$work/console" 2>&1
+	rc=$?
+	grep -q "level-1 guest never reported an exit status\|level-1 guest timed out" "$work/console" || break
+	[ $attempt = 2 ] && break
+	mv "$work/console" "$work/console.attempt1"
+	echo "note: the level-1 guest ended without an exit status (attempt 1, retried once); its last lines:"
+	tr -d '\r' <"$work/console.attempt1" | tail -8 | sed 's/^/  [attempt1] /'
+done
 # The console from the level-1 script on (the kernel's boot lines before it say nothing here).
 sed -n '/VOLT-L1-READY/,$p' "$work/console"
 grep -q "VOLT-L1-READY" "$work/console" || tail -30 "$work/console"
 # The harness itself skips (no QEMU, no kernel, no KVM in the level-1 guest) before the script runs.
-if [ $rc -eq 77 ] && ! grep -q "VOLT-L1-READY" "$work/console"; then
+if [ "$rc" -eq 77 ] && ! grep -q "VOLT-L1-READY" "$work/console"; then
 	grep "^SKIP" "$work/console" | head -1
 	exit 77
 fi
@@ -82,8 +97,8 @@ grep -q "L1-STEP-FAIL" "$work/console" && { echo "FAIL: $(grep L1-STEP-FAIL "$wo
 # kernel and nspawn are all here, so a SKIP from it is a failure.
 grep -q "SKIP: the systemd test environment" "$work/console" &&
 	{ echo "FAIL: the systemd test environment did not boot in the level-1 guest"; exit 1; }
-[ $rc -eq 77 ] && { echo "FAIL: skipped inside the level-1 guest (see above)"; exit 1; }
-[ $rc -eq 0 ] || { echo "FAIL: exit status $rc (level-1 guest, systemd environment or the unit test)"; exit 1; }
+[ "$rc" -eq 77 ] && { echo "FAIL: skipped inside the level-1 guest (see above)"; exit 1; }
+[ "$rc" -eq 0 ] || { echo "FAIL: exit status $rc (level-1 guest, systemd environment or the unit test)"; exit 1; }
 grep -q "^0 failure(s)" "$work/console" || { echo "FAIL: the unit test inside did not finish"; exit 1; }
 rm -rf "$work"
 echo "PASS: a Linux guest as a volt vm unit: create, start, logs, stop, rm"
