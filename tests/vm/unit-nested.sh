@@ -72,7 +72,7 @@ exit \$rc
 L1
 
 # A level-1 guest that ends without an exit status (QEMU gone, or TCG's
-# emulated machine reset under it: seen once in five runs here, mid-way
+# emulated machine reset under it: seen once in eight runs here, mid-way
 # through the level-2 boot) is retried once; its console is kept and
 # shown as a note. A failure of Volt's (an exit status) is never retried.
 for attempt in 1 2; do
