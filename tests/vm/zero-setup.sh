@@ -7,6 +7,11 @@
 # kernel in /boot the create says which release is needed and how to
 # rebuild the initrd, and creates nothing.
 #
+# README's VM command (the one line of README.md that starts with `volt
+# run --vm`) runs word for word in the same level-1 boot, with the build's
+# volt first on PATH: it must print its line on the distribution kernel
+# and leave no VM behind (--rm).
+#
 # KVM from the nested harness (tests/vmm/harness/run-nested.sh) unless
 # VOLT_TEST_KVM=direct. SKIP without root, QEMU or a matching /boot kernel.
 # usage: zero-setup.sh VOLT VOLTVM INITRD IMAGES_DIR SRCDIR BUILD_DIR
@@ -23,9 +28,13 @@ print(n[len("volt-modules="):] if n.startswith("volt-modules=") else "")' "$init
 [ -n "$release" ] || skip "the guest initrd carries no kernel modules (built where /boot had no kernel)"
 [ -r "/boot/vmlinuz-$release" ] || skip "/boot/vmlinuz-$release (the initrd's kernel) is not installed"
 
+readme=$(grep -c '^volt run --vm ' "$top/README.md")
+[ "$readme" = 1 ] || { echo "FAIL: README.md has $readme lines starting with 'volt run --vm ' (want its one VM command)"; exit 1; }
+
 work=$build/vm-zero-setup-test
 rm -rf "$work"
 mkdir -p "$work/emptyboot"
+grep '^volt run --vm ' "$top/README.md" >"$work/readme-cmd"
 export VOLT_ROOT=$work/root VOLT_VOLTVM=$voltvm VOLT_GUEST_INITRD=$initrd VOLT_IMAGES_DIR=$images
 export VOLT_MINIMAL_KERNEL=$work/no-minimal-kernel ASAN_OPTIONS=detect_leaks=0
 unset VOLT_GUEST_KERNEL
@@ -52,6 +61,10 @@ rm -rf "\$VOLT_ROOT"
 	echo "STEP-FAIL create"
 '$volt' vm inspect z | grep '"kernel'
 timeout 400 '$volt' vm run z; echo "RUN-EXIT \$?"
+'$volt' vm rm z >/dev/null || echo "STEP-FAIL rm z"
+echo "README-CMD: \$(cat '$work/readme-cmd')"
+PATH='$(dirname "$volt")':\$PATH timeout 400 sh '$work/readme-cmd'; echo "README-EXIT \$?"
+echo "README-LEFT [\$(ls -A "\$VOLT_ROOT/vms" 2>&1)]"
 INNER
 
 if [ "${VOLT_TEST_KVM:-nested}" = direct ]; then
@@ -75,6 +88,10 @@ want "\"kernel_release\": \"$release\"" "inspect names the release"
 want "\"kernel\": \"/boot/vmlinuz-$release\"" "the record holds /boot's kernel"
 want "ZERO-SETUP-WORKLOAD $release 42" "the workload runs on the distribution kernel"
 want "RUN-EXIT 4" "volt vm run exits with the workload's status"
+want "README-EXIT 0" "README's VM command exits 0"
+want "README-LEFT \[\]" "README's VM command (--rm) leaves no VM"
+grep -q "hello from a VM, kernel $release" "$work/console" ||
+	fail "README's VM command did not print its line on the distribution kernel $release"
 grep -q "STEP-FAIL" "$work/console" && fail "$(grep STEP-FAIL "$work/console")"
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
