@@ -38,6 +38,7 @@ struct inode_slot {
 #define BATCH_FILES 16
 #define BATCH_BYTES (1024u * 1024)
 #define QUEUE_BATCHES 16
+#define READAHEAD_MAX (8 * 1024 * 1024)
 
 struct file_item {
 	struct cas_node *node;
@@ -395,6 +396,13 @@ static int add_entry(struct dir_import *imp, int dfd, const char *path, const ch
 			}
 			s->leader = node;
 		}
+		/* The file waits in the queue: have the kernel read it meanwhile
+		 * (a page cache under pressure from other work no longer holds
+		 * every file, and workers otherwise wait for each read). The
+		 * start only: sequential readahead does the rest. */
+		if (st.st_size > 0)
+			(void)posix_fadvise(fd, 0, st.st_size < READAHEAD_MAX ? st.st_size : READAHEAD_MAX,
+					    POSIX_FADV_WILLNEED);
 		return batch_add(imp, node, TAKE_PTR(full), TAKE_FD(fd));
 	}
 	case VOLT_CAS_ENTRY_DIRECTORY:
