@@ -43,9 +43,35 @@ struct link_slot {
 	char *relpath;
 };
 
+/* Files go to the workers in batches (see import-dir.c); the queue's
+ * bound also bounds the descriptors held open. */
+#define BATCH_FILES 16
+#define BATCH_BYTES (1024u * 1024)
+#define QUEUE_BATCHES 16
+
+struct file_job {
+	int fd;
+	bool mode_final;     /* created with its final mode */
+	struct cas_entry e;  /* owned: name (the whole path), blocks, xattrs */
+};
+
+struct file_batch {
+	struct checkout *co;
+	size_t n;
+	uint64_t bytes;
+	struct file_job jobs[BATCH_FILES];
+};
+
 struct checkout {
 	volt_cas *cas;
 	struct cas_pool *pool;
+	struct file_batch *batch;  /* being filled by the calling thread */
+	/* What a new file gets without fchown()/fchmod(): known once the
+	 * checkout's own root directory is made (not for in-place checkouts). */
+	bool creator_known;
+	uid_t creator_uid;
+	gid_t creator_gid;
+	mode_t umask_bits;         /* the umask's bits among 0755 */
 	struct cas_counters c;
 	struct cas_progress_state ps;
 	int root_fd;
@@ -116,13 +142,33 @@ static int chmod_nofollow(int dfd, const char *name, mode_t mode)
 	return chmod(path, mode) < 0 ? -errno : 0;
 }
 
-static int set_meta_fd(struct checkout *co, int fd, const struct cas_entry *e, const char *what)
+/*
+ * The mode to create a regular file with. Normally 0600, changed by
+ * fchmod() once written; when the file will belong to its creator and
+ * its mode is one the umask is known to leave alone (no set-ID or
+ * sticky bit, no group or other write), the final mode right away, so
+ * set_meta_fd() can skip the fchmod(). The file is unreachable for
+ * anyone else until the checkout's root is renamed into place.
+ */
+static mode_t create_mode(struct checkout *co, const struct cas_entry *e, bool *out_final)
+{
+	mode_t m = e->mode & 07777;
+
+	*out_final = co->creator_known && !(m & ~(mode_t)0755) && !(m & co->umask_bits) &&
+		     (!co->chown || (e->uid == co->creator_uid && e->gid == co->creator_gid));
+	return *out_final ? m : 0600;
+}
+
+static int set_meta_fd(struct checkout *co, int fd, const struct cas_entry *e, const char *what, bool mode_final)
 {
 	struct timespec ts[2];
 
-	if (co->chown && fchown(fd, e->uid, e->gid) < 0)
+	/* A new entry already has the creator's ids: chown only to change them
+	 * (what chown would clear, set-ID bits and capabilities, is set below). */
+	if (co->chown && !(co->creator_known && e->uid == co->creator_uid && e->gid == co->creator_gid) &&
+	    fchown(fd, e->uid, e->gid) < 0)
 		return volt_error_set_errno(errno, "chown %s", what);
-	if (fchmod(fd, entry_mode(co, e)) < 0)
+	if (!mode_final && fchmod(fd, entry_mode(co, e)) < 0)
 		return volt_error_set_errno(errno, "chmod %s", what);
 	/* After chown, which would clear security.capability. */
 	for (size_t i = 0; i < e->n_xattrs; i++)
@@ -160,32 +206,27 @@ static int set_meta_at(struct checkout *co, int dfd, const struct cas_entry *e, 
 	return 0;
 }
 
-struct file_job {
-	struct checkout *co;
-	int fd;
-	struct cas_entry e;  /* owned: name, blocks, xattrs */
-};
-
-static void file_job_free(void *arg)
+static void file_batch_free(void *arg)
 {
-	struct file_job *j = arg;
+	struct file_batch *b = arg;
 
-	if (j->fd >= 0)
-		close(j->fd);
-	cas_entry_clear(&j->e);
-	free(j);
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->jobs[i].fd >= 0)
+			close(b->jobs[i].fd);
+		cas_entry_clear(&b->jobs[i].e);
+	}
+	free(b);
 }
 
-static int file_job_run(void *arg)
+static int file_job_run(struct checkout *co, struct file_job *j)
 {
-	struct file_job *j = arg;
 	int r;
 
 	for (size_t i = 0; i < j->e.n_blocks; i++) {
 		_cleanup_free_ void *data = NULL;
 		size_t len;
 
-		r = cas_block_get(j->co->cas, &j->e.blocks[i].hash, &data, &len);
+		r = cas_block_get(co->cas, &j->e.blocks[i].hash, &data, &len);
 		if (r < 0)
 			return volt_error_prefix(r, "%s", j->e.name);
 		if (len != j->e.blocks[i].len)
@@ -193,10 +234,34 @@ static int file_job_run(void *arg)
 		r = volt_write_all(j->fd, data, len);
 		if (r < 0)
 			return volt_error_set_errno(-r, "write %s", j->e.name);
-		cas_count(&j->co->c, bytes, len);
-		cas_count(&j->co->c, blocks, 1);
+		cas_count(&co->c, bytes, len);
+		cas_count(&co->c, blocks, 1);
 	}
-	return set_meta_fd(j->co, j->fd, &j->e, j->e.name);
+	return set_meta_fd(co, j->fd, &j->e, j->e.name, j->mode_final);
+}
+
+static int file_batch_run(void *arg)
+{
+	struct file_batch *b = arg;
+	int r;
+
+	for (size_t i = 0; i < b->n; i++) {
+		r = file_job_run(b->co, &b->jobs[i]);
+		if (r < 0)
+			return r;
+		close(TAKE_FD(b->jobs[i].fd));
+		cas_entry_clear(&b->jobs[i].e);
+	}
+	return 0;
+}
+
+static int batch_flush(struct checkout *co)
+{
+	struct file_batch *b = TAKE_PTR(co->batch);
+
+	if (!b)
+		return 0;
+	return cas_pool_submit(co->pool, file_batch_run, b, file_batch_free);
 }
 
 static const char *link_find(struct checkout *co, uint32_t group)
@@ -252,6 +317,7 @@ static int checkout_entry(struct checkout *co, struct cas_entry *e, int dfd, con
 	case VOLT_CAS_ENTRY_REGULAR: {
 		struct file_job *j;
 		const char *leader;
+		bool mode_final;
 		int fd;
 
 		if (e->link_group && (leader = link_find(co, e->link_group))) {
@@ -259,7 +325,8 @@ static int checkout_entry(struct checkout *co, struct cas_entry *e, int dfd, con
 				return volt_error_set_errno(errno, "link %s to %s", path, leader);
 			return 0;
 		}
-		fd = openat(dfd, e->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = openat(dfd, e->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    create_mode(co, e, &mode_final));
 		if (fd < 0)
 			return volt_error_set_errno(errno, "create %s", path);
 		if (e->link_group) {
@@ -269,18 +336,25 @@ static int checkout_entry(struct checkout *co, struct cas_entry *e, int dfd, con
 				return r;
 			}
 		}
-		j = calloc(1, sizeof(*j));
-		if (!j) {
-			close(fd);
-			return volt_error_set(ENOMEM, NULL);
+		if (!co->batch) {
+			co->batch = calloc(1, sizeof(*co->batch));
+			if (!co->batch) {
+				close(fd);
+				return volt_error_set(ENOMEM, NULL);
+			}
+			co->batch->co = co;
 		}
-		j->co = co;
+		j = &co->batch->jobs[co->batch->n++];
 		j->fd = fd;
+		j->mode_final = mode_final;
 		j->e = *e;
 		memset(e, 0, sizeof(*e)); /* the job owns it now */
 		free(j->e.name);          /* messages name the whole path */
 		j->e.name = TAKE_PTR(path);
-		return cas_pool_submit(co->pool, file_job_run, j, file_job_free);
+		co->batch->bytes += j->e.size;
+		if (co->batch->n == BATCH_FILES || co->batch->bytes >= BATCH_BYTES)
+			return batch_flush(co);
+		return 0;
 	}
 	case VOLT_CAS_ENTRY_DIRECTORY: {
 		_cleanup_close_ int sub = -1;
@@ -297,7 +371,7 @@ static int checkout_entry(struct checkout *co, struct cas_entry *e, int dfd, con
 		co->depth--;
 		if (r < 0)
 			return r;
-		return set_meta_fd(co, sub, e, path);
+		return set_meta_fd(co, sub, e, path, false);
 	}
 	case VOLT_CAS_ENTRY_SYMLINK:
 		if (symlinkat(e->target, dfd, e->name) < 0)
@@ -705,9 +779,27 @@ VOLT_API int volt_cas_checkout(volt_cas *cas, const char *spec, const char *dest
 		if (r < 0)
 			return r;
 	}
-	r = cas_pool_new(&co.pool, cas->workers, 8 * cas->workers);
+	if (!in_place) {
+		/* Entries below get our ids (the root is not set-group-ID: it is
+		 * 0700, and directories get their modes after their entries), and
+		 * the root's mode shows the umask's bits among 0755. */
+		co.creator_known = true;
+		co.creator_uid = geteuid();
+		co.creator_gid = getegid();
+		co.umask_bits = ~mode & 0755;
+		/* A default ACL inherited from the parent, not the umask, would
+		 * decide new modes: then always chmod. */
+		if (fgetxattr(co.root_fd, "system.posix_acl_default", NULL, 0) >= 0 ||
+		    (errno != ENODATA && errno != ENOTSUP))
+			co.creator_known = false;
+	}
+	r = cas_pool_new(&co.pool, cas->workers, QUEUE_BATCHES);
 	if (r >= 0) {
 		r = checkout_tree(&co, &tree, co.root_fd, "");
+		if (r >= 0)
+			r = batch_flush(&co);
+		if (co.batch)
+			file_batch_free(TAKE_PTR(co.batch));
 		if (r >= 0)
 			r = cas_pool_wait_progress(co.pool, &co.ps, &co.c);
 		else

@@ -30,6 +30,7 @@
 
 #define CRYPTO_FUNCTIONS(X)  \
 	X(EVP_sha256)        \
+	X(EVP_MD_fetch)      \
 	X(EVP_Digest)        \
 	X(EVP_MD_CTX_new)    \
 	X(EVP_MD_CTX_free)   \
@@ -75,6 +76,12 @@ const EVP_MD *EVP_sha256(void)
 {
 	need();
 	return real.EVP_sha256();
+}
+
+EVP_MD *EVP_MD_fetch(OSSL_LIB_CTX *ctx, const char *algorithm, const char *properties)
+{
+	need();
+	return real.EVP_MD_fetch(ctx, algorithm, properties);
 }
 
 int EVP_Digest(const void *data, size_t count, unsigned char *md, unsigned int *size, const EVP_MD *type,

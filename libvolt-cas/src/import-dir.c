@@ -29,6 +29,30 @@ struct inode_slot {
 	struct cas_node *leader;
 };
 
+/*
+ * Files go to the workers in batches (up to BATCH_FILES files or
+ * BATCH_BYTES of content), so that a tree of small files costs a few
+ * wake-ups per batch instead of per file; the queue holds at most
+ * QUEUE_BATCHES of them, which bounds the descriptors held open.
+ */
+#define BATCH_FILES 16
+#define BATCH_BYTES (1024u * 1024)
+#define QUEUE_BATCHES 16
+#define READAHEAD_MAX (8 * 1024 * 1024)
+
+struct file_item {
+	struct cas_node *node;
+	char *path;  /* for messages only */
+	int fd;
+};
+
+struct file_batch {
+	struct dir_import *imp;
+	size_t n;
+	uint64_t bytes;
+	struct file_item items[BATCH_FILES];
+};
+
 struct dir_import {
 	volt_cas *cas;
 	struct cas_pool *pool;
@@ -38,47 +62,104 @@ struct dir_import {
 	struct inode_slot *inodes;
 	size_t n_inodes, cap_inodes;
 	uint32_t next_group;
+	struct file_batch *batch;  /* being filled by the walk */
+	bool no_noatime;           /* O_NOATIME refused (not the owner, no CAP_FOWNER) */
 };
 
-struct file_job {
-	struct dir_import *imp;
-	struct cas_node *node;
-	char *path;  /* for messages only */
-	int fd;
-};
-
-static void file_job_free(void *arg)
+static void file_batch_free(void *arg)
 {
-	struct file_job *j = arg;
+	struct file_batch *b = arg;
 
-	if (j->fd >= 0)
-		close(j->fd);
-	free(j->path);
-	free(j);
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->items[i].fd >= 0)
+			close(b->items[i].fd);
+		free(b->items[i].path);
+	}
+	free(b);
 }
+
+/*
+ * A file the walk opened with O_NONBLOCK (a FIFO swapped in must not
+ * block it). Reads of regular files ignore the flag on local file
+ * systems; one that honours it gets the flag cleared and the read
+ * retried. A short read that reaches the size fstat() gave is the end
+ * of the file, without a read that returns 0.
+ */
+struct fd_src {
+	int fd;
+	uint64_t size, got;
+	bool eof;
+};
 
 static ssize_t fd_read(void *ctx, void *buf, size_t len)
 {
-	int fd = *(int *)ctx;
+	struct fd_src *s = ctx;
 
+	if (s->eof)
+		return 0;
 	for (;;) {
-		ssize_t n = read(fd, buf, len);
+		ssize_t n = read(s->fd, buf, len);
 
-		if (n >= 0)
+		if (n >= 0) {
+			s->got += (uint64_t)n;
+			if ((size_t)n < len && s->got == s->size)
+				s->eof = true;
 			return n;
+		}
+		if (errno == EAGAIN && fcntl(s->fd, F_SETFL, 0) == 0)
+			continue;
 		if (errno != EINTR)
 			return -errno;
 	}
 }
 
-static int file_job_run(void *arg)
+static int file_batch_run(void *arg)
 {
-	struct file_job *j = arg;
+	struct file_batch *b = arg;
 	int r;
 
-	r = cas_store_stream(j->imp->cas, &j->imp->ch, fd_read, &j->fd, j->node->e.size, &j->imp->c, &j->node->e);
-	if (r < 0)
-		return volt_error_prefix(r, "%s", j->path);
+	for (size_t i = 0; i < b->n; i++) {
+		struct file_item *it = &b->items[i];
+		struct fd_src src = { .fd = it->fd, .size = it->node->e.size };
+
+		r = cas_store_stream(b->imp->cas, &b->imp->ch, fd_read, &src, it->node->e.size, &b->imp->c,
+				     &it->node->e);
+		if (r < 0)
+			return volt_error_prefix(r, "%s", it->path);
+		/* Done with it: do not hold descriptors for the rest of the batch. */
+		close(TAKE_FD(it->fd));
+	}
+	return 0;
+}
+
+static int batch_flush(struct dir_import *imp)
+{
+	struct file_batch *b = TAKE_PTR(imp->batch);
+
+	if (!b)
+		return 0;
+	return cas_pool_submit(imp->pool, file_batch_run, b, file_batch_free);
+}
+
+/* Takes @path and @fd. */
+static int batch_add(struct dir_import *imp, struct cas_node *node, char *path, int fd)
+{
+	struct file_batch *b = imp->batch;
+
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b) {
+			free(path);
+			close(fd);
+			return volt_error_set(ENOMEM, NULL);
+		}
+		b->imp = imp;
+		imp->batch = b;
+	}
+	b->items[b->n++] = (struct file_item){ node, path, fd };
+	b->bytes += node->e.size;
+	if (b->n == BATCH_FILES || b->bytes >= BATCH_BYTES)
+		return batch_flush(imp);
 	return 0;
 }
 
@@ -211,11 +292,6 @@ static void fill_meta(struct cas_entry *e, const struct stat *st)
 	e->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int walk(struct dir_import *imp, int dfd, const char *path, struct cas_node *dir);
 
 static uint8_t entry_type(mode_t m)
@@ -232,7 +308,26 @@ static uint8_t entry_type(mode_t m)
 	}
 }
 
-static int add_entry(struct dir_import *imp, int dfd, const char *path, const char *name, struct cas_node *dir)
+/* Open a file or directory of the walk: O_NOFOLLOW, and O_NONBLOCK so a
+ * FIFO swapped in does not block; O_NOATIME where we may (reading a tree
+ * should not dirty every inode's atime). */
+static int open_entry(struct dir_import *imp, int dfd, const char *name, uint8_t type)
+{
+	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+		    (type == VOLT_CAS_ENTRY_DIRECTORY ? O_DIRECTORY : 0);
+	int fd = -1;
+
+	if (type == VOLT_CAS_ENTRY_REGULAR && !imp->no_noatime) {
+		fd = openat(dfd, name, flags | O_NOATIME);
+		if (fd >= 0 || errno != EPERM)
+			return fd;
+		imp->no_noatime = true;
+	}
+	return openat(dfd, name, flags);
+}
+
+static int add_entry(struct dir_import *imp, int dfd, const char *path, const char *name, unsigned char d_type,
+		     struct cas_node *dir)
 {
 	_cleanup_free_ char *full = NULL;
 	_cleanup_close_ int fd = -1;
@@ -243,19 +338,25 @@ static int add_entry(struct dir_import *imp, int dfd, const char *path, const ch
 
 	if (asprintf(&full, "%s/%s", path, name) < 0)
 		return volt_error_set(ENOMEM, NULL);
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return volt_error_set_errno(errno, "stat %s", full);
 	r = cas_entry_name_check(name, strlen(name));
 	if (r < 0)
 		return volt_error_prefix(r, "%s", full);
-	type = entry_type(st.st_mode);
-	if (!type)
-		return volt_error_set(EINVAL, "%s: unknown file type", full);
-	/* Files and directories: from here on, only what this descriptor names counts.
-	 * O_NONBLOCK: a FIFO swapped in must not block the walk. */
+	/* readdir's type saves a stat for files and directories: the
+	 * descriptor's fstat() below is what counts either way. */
+	if (d_type == DT_REG)
+		type = VOLT_CAS_ENTRY_REGULAR;
+	else if (d_type == DT_DIR)
+		type = VOLT_CAS_ENTRY_DIRECTORY;
+	else {
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return volt_error_set_errno(errno, "stat %s", full);
+		type = entry_type(st.st_mode);
+		if (!type)
+			return volt_error_set(EINVAL, "%s: unknown file type", full);
+	}
+	/* Files and directories: from here on, only what this descriptor names counts. */
 	if (type == VOLT_CAS_ENTRY_REGULAR || type == VOLT_CAS_ENTRY_DIRECTORY) {
-		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-				       (type == VOLT_CAS_ENTRY_DIRECTORY ? O_DIRECTORY : 0));
+		fd = open_entry(imp, dfd, name, type);
 		if (fd < 0)
 			return volt_error_set_errno(errno, errno == ELOOP || errno == ENOTDIR ? "open %s (it changed during the import)"
 									      : "open %s", full);
@@ -263,12 +364,6 @@ static int add_entry(struct dir_import *imp, int dfd, const char *path, const ch
 			return volt_error_set_errno(errno, "stat %s", full);
 		if (entry_type(st.st_mode) != type)
 			return volt_error_set(EAGAIN, "%s changed type during the import", full);
-		if (type == VOLT_CAS_ENTRY_REGULAR) {
-			int fl = fcntl(fd, F_GETFL);
-
-			if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-				return volt_error_set_errno(errno, "open %s", full);
-		}
 	}
 	r = cas_node_new(&node, name, type);
 	if (r < 0)
@@ -286,8 +381,6 @@ static int add_entry(struct dir_import *imp, int dfd, const char *path, const ch
 
 	switch (type) {
 	case VOLT_CAS_ENTRY_REGULAR: {
-		struct file_job *j;
-
 		node->e.size = (uint64_t)st.st_size;
 		if (st.st_nlink > 1) {
 			bool found;
@@ -303,14 +396,14 @@ static int add_entry(struct dir_import *imp, int dfd, const char *path, const ch
 			}
 			s->leader = node;
 		}
-		j = calloc(1, sizeof(*j));
-		if (!j)
-			return volt_error_set(ENOMEM, NULL);
-		j->imp = imp;
-		j->node = node;
-		j->path = TAKE_PTR(full);
-		j->fd = TAKE_FD(fd);
-		return cas_pool_submit(imp->pool, file_job_run, j, file_job_free);
+		/* The file waits in the queue: have the kernel read it meanwhile
+		 * (a page cache under pressure from other work no longer holds
+		 * every file, and workers otherwise wait for each read). The
+		 * start only: sequential readahead does the rest. */
+		if (st.st_size > 0)
+			(void)posix_fadvise(fd, 0, st.st_size < READAHEAD_MAX ? st.st_size : READAHEAD_MAX,
+					    POSIX_FADV_WILLNEED);
+		return batch_add(imp, node, TAKE_PTR(full), TAKE_FD(fd));
 	}
 	case VOLT_CAS_ENTRY_DIRECTORY:
 		return walk(imp, fd, full, node);
@@ -333,6 +426,12 @@ static int add_entry(struct dir_import *imp, int dfd, const char *path, const ch
 	default:
 		return 0;
 	}
+}
+
+/* A name and readdir's type for it, in one allocation (the type first). */
+static int dname_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 static int walk(struct dir_import *imp, int dfd, const char *path, struct cas_node *dir)
@@ -363,17 +462,23 @@ static int walk(struct dir_import *imp, int dfd, const char *path, struct cas_no
 			}
 			names = nn;
 		}
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			r = volt_error_set(ENOMEM, NULL);
-			goto out;
+		{
+			size_t l = strlen(de->d_name);
+
+			names[n] = malloc(l + 2);
+			if (!names[n]) {
+				r = volt_error_set(ENOMEM, NULL);
+				goto out;
+			}
+			names[n][0] = (char)de->d_type;
+			memcpy(names[n] + 1, de->d_name, l + 1);
 		}
 		n++;
 	}
 	if (n > 1)
-		qsort(names, n, sizeof(char *), name_cmp);
+		qsort(names, n, sizeof(char *), dname_cmp);
 	for (size_t i = 0; i < n && r >= 0; i++) {
-		r = add_entry(imp, dfd, path, names[i], dir);
+		r = add_entry(imp, dfd, path, names[i] + 1, (unsigned char)names[i][0], dir);
 		if (r >= 0 && cas_pool_failed(imp->pool))
 			r = cas_pool_wait(imp->pool);
 		cas_progress_update(&imp->ps, &imp->c, false);
@@ -410,7 +515,7 @@ VOLT_API int volt_cas_import_dir(volt_cas_hash *out_root, volt_cas_progress *out
 	if (r < 0)
 		return r;
 	cas_progress_init(&imp.ps, o.progress, o.userdata);
-	r = cas_pool_new(&imp.pool, cas->workers, 4 * cas->workers);
+	r = cas_pool_new(&imp.pool, cas->workers, QUEUE_BATCHES);
 	if (r < 0)
 		return r;
 	r = cas_node_new(&root, "", VOLT_CAS_ENTRY_DIRECTORY);
@@ -418,6 +523,10 @@ VOLT_API int volt_cas_import_dir(volt_cas_hash *out_root, volt_cas_progress *out
 		fill_meta(&root->e, &st);
 		r = walk(&imp, dfd, dir, root);
 	}
+	if (r >= 0)
+		r = batch_flush(&imp);
+	if (imp.batch)
+		file_batch_free(TAKE_PTR(imp.batch));
 	/* Always drain the pool: jobs point into the tree. */
 	if (r >= 0)
 		r = cas_pool_wait_progress(imp.pool, &imp.ps, &imp.c);

@@ -3,8 +3,11 @@
  * own pack, an unnamed O_TMPFILE in packs/ (so importers in different
  * processes never share an append offset and never wait for each
  * other, and a killed writer leaves nothing). Threads of one handle
- * share the pack under a mutex held only for the append: hashing and
- * compression happen before. Publishing (from cas_sync, before any ref
+ * share the pack under a mutex held only to place a record in the
+ * buffer: hashing and compression happen before, and the thread that
+ * fills a buffer checksums and writes it after releasing the mutex
+ * (one buffer in flight at a time, so the pack's checksum sees the
+ * bytes in file order) while the others fill the next. Publishing (from cas_sync, before any ref
  * is written) syncs the pack, links it into place, then writes the
  * index with fsync, rename and a sync of packs/: the index appearing is
  * what makes the pack visible, and it appears only once both are
@@ -35,11 +38,21 @@ void cas_pack_writer_init(struct cas_pack_writer *w)
 {
 	memset(w, 0, sizeof(*w));
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->flushed, NULL);
 	w->fd = w->dir_fd = -1;
+}
+
+/* Wait for the buffer in flight, if any (the lock is held). */
+static void wait_flushed(struct cas_pack_writer *w)
+{
+	while (w->flushing)
+		pthread_cond_wait(&w->flushed, &w->lock);
 }
 
 static void reset(struct cas_pack_writer *w)
 {
+	wait_flushed(w);
+	w->fl_error = 0;
 	if (w->fd >= 0)
 		close(w->fd);
 	if (w->tmpname[0] && w->dir_fd >= 0)
@@ -61,40 +74,109 @@ void cas_pack_writer_clear(struct cas_pack_writer *w)
 {
 	reset(w);
 	free(w->buf);
-	w->buf = NULL;
+	free(w->spare);
+	w->buf = w->spare = NULL;
+	pthread_cond_destroy(&w->flushed);
 	pthread_mutex_destroy(&w->lock);
 }
 
-static int flush_buf(volt_cas *cas, struct cas_pack_writer *w)
+static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
 {
-	int r;
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
 
-	if (!w->buf_len)
-		return 0;
-	r = volt_write_all(w->fd, w->buf, w->buf_len);
-	if (r < 0)
-		return volt_error_set_errno(-r, "write a pack in %s/packs", cas->path);
-	w->written += w->buf_len;
-	w->buf_len = 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
 	return 0;
 }
 
-/* Append to the pack (through the buffer) and to its running checksum. */
-static int append(volt_cas *cas, struct cas_pack_writer *w, const void *data, size_t len)
+/* Checksum and write @len bytes at @off (the caller holds the right to). */
+static int put(volt_cas *cas, struct cas_pack_writer *w, const uint8_t *data, size_t len, uint64_t off)
 {
 	int r;
 
 	if (EVP_DigestUpdate(w->sha, data, len) != 1)
 		return volt_error_set(ENOMEM, "SHA-256 of a pack");
+	r = pwrite_all(w->fd, data, len, off);
+	if (r < 0)
+		return volt_error_set_errno(-r, "write a pack in %s/packs", cas->path);
+	return 0;
+}
+
+/* Write out the buffer with the lock held (publishing, large records). */
+static int flush_buf(volt_cas *cas, struct cas_pack_writer *w)
+{
+	int r;
+
+	wait_flushed(w);
+	if (w->fl_error)
+		return volt_error_set(-w->fl_error, "write a pack in %s/packs (an earlier write failed)", cas->path);
+	if (!w->buf_len)
+		return 0;
+	r = put(cas, w, w->buf, w->buf_len, w->written);
+	if (r < 0)
+		return r;
+	w->written += w->buf_len;
+	w->buf_len = 0;
+	return 0;
+}
+
+/* Hand the full buffer to this thread for writing without the lock, and
+ * continue in the spare one. Returns with the lock held again. */
+static int flush_async(volt_cas *cas, struct cas_pack_writer *w)
+{
+	uint8_t *b;
+	int r;
+
+	wait_flushed(w);
+	if (w->fl_error)
+		return volt_error_set(-w->fl_error, "write a pack in %s/packs (an earlier write failed)", cas->path);
+	if (!w->spare) {
+		w->spare = malloc(WRITE_BUF);
+		if (!w->spare)
+			return flush_buf(cas, w);
+	}
+	b = w->buf;
+	w->fl_buf = b;
+	w->fl_len = w->buf_len;
+	w->fl_off = w->written;
+	w->flushing = true;
+	w->buf = TAKE_PTR(w->spare);
+	w->written += w->buf_len;
+	w->buf_len = 0;
+	pthread_mutex_unlock(&w->lock);
+	/* Only the flusher touches the checksum: buffers go out in file order. */
+	r = put(cas, w, b, w->fl_len, w->fl_off);
+	pthread_mutex_lock(&w->lock);
+	w->spare = b;
+	w->fl_buf = NULL;
+	w->flushing = false;
+	if (r < 0)
+		w->fl_error = r;
+	pthread_cond_broadcast(&w->flushed);
+	return r;
+}
+
+/* Append to the pack (through the buffer). */
+static int append(volt_cas *cas, struct cas_pack_writer *w, const void *data, size_t len)
+{
+	int r;
+
 	if (w->buf_len + len > WRITE_BUF) {
-		r = flush_buf(cas, w);
+		r = len > WRITE_BUF ? flush_buf(cas, w) : flush_async(cas, w);
 		if (r < 0)
 			return r;
 	}
 	if (len > WRITE_BUF) {
-		r = volt_write_all(w->fd, data, len);
+		r = put(cas, w, data, len, w->written);
 		if (r < 0)
-			return volt_error_set_errno(-r, "write a pack in %s/packs", cas->path);
+			return r;
 		w->written += len;
 		return 0;
 	}
@@ -149,7 +231,10 @@ int cas_pack_writer_add(volt_cas *cas, struct cas_pack_writer *w, const volt_cas
 	struct cas_pack_entry *e;
 	int r = 0;
 
+	memcpy(rec, h->bytes, VOLT_CAS_HASH_SIZE);
+	put_le(rec + VOLT_CAS_HASH_SIZE, enc_len, 4);
 	pthread_mutex_lock(&w->lock);
+again:
 	if (cas_hashset_contains(&w->pending, h)) {
 		r = 1;
 		goto out;
@@ -172,8 +257,23 @@ int cas_pack_writer_add(volt_cas *cas, struct cas_pack_writer *w, const volt_cas
 		w->e = v;
 		w->cap = cap;
 	}
-	memcpy(rec, h->bytes, VOLT_CAS_HASH_SIZE);
-	put_le(rec + VOLT_CAS_HASH_SIZE, enc_len, 4);
+	/* Make room before the offset is taken: waiting for or writing a
+	 * buffer lets other threads in (which may add this block, or publish
+	 * the pack), so everything is checked again. From here to the end
+	 * the lock is not released: a large record's flush_buf() does not
+	 * wait once nothing is in flight. */
+	if (w->flushing && sizeof(rec) + enc_len > WRITE_BUF) {
+		wait_flushed(w);
+		goto again;
+	}
+	if (w->buf_len + sizeof(rec) + enc_len > WRITE_BUF && sizeof(rec) + enc_len <= WRITE_BUF) {
+		r = flush_async(cas, w);
+		if (r < 0) {
+			reset(w);
+			goto out;
+		}
+		goto again;
+	}
 	e = &w->e[w->n];
 	e->hash = *h;
 	e->offset = w->written + w->buf_len + sizeof(rec);
@@ -222,6 +322,9 @@ int cas_pack_writer_get(struct cas_pack_writer *w, const volt_cas_hash *h, void 
 	}
 	if (e.offset >= w->written) {
 		memcpy(buf, w->buf + (e.offset - w->written), e.len);
+	} else if (w->flushing && e.offset >= w->fl_off) {
+		/* In the buffer being written: it stays until the write is done. */
+		memcpy(buf, w->fl_buf + (e.offset - w->fl_off), e.len);
 	} else {
 		size_t got = 0;
 
@@ -301,6 +404,8 @@ static int publish_locked(volt_cas *cas, struct cas_pack_writer *w)
 	size_t idx_len = 0;
 	int r;
 
+	/* After this wait nothing releases the lock until the pack is out. */
+	wait_flushed(w);
 	if (w->fd < 0)
 		return 0;
 	if (!w->n) {

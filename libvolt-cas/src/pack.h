@@ -61,10 +61,20 @@ struct cas_pack_writer {
 	int fd;                  /* -1: no pack started */
 	int dir_fd;              /* packs/ (not owned) */
 	char tmpname[64];        /* named temporary, or "" for an O_TMPFILE */
-	uint64_t written;        /* bytes on the file */
+	uint64_t written;        /* bytes on the file or being written (where buf starts) */
 	uint8_t *buf;            /* appended, not yet written */
 	size_t buf_len;
 	void *sha;               /* EVP_MD_CTX over the whole pack */
+	/* A full buffer is checksummed and written by the thread that filled
+	 * it without the lock held, one at a time and in file order, while
+	 * other threads append to the next one. */
+	pthread_cond_t flushed;
+	bool flushing;
+	uint8_t *fl_buf;         /* the buffer being written, at fl_off */
+	size_t fl_len;
+	uint64_t fl_off;
+	uint8_t *spare;
+	int fl_error;            /* a write failed: the pack's tail is unknown */
 	struct cas_pack_entry *e;
 	size_t n, cap;
 	struct cas_hashset pending;  /* hash -> index into e */
