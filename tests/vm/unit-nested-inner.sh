@@ -43,9 +43,17 @@ echo "== start: a unit running voltvm, which boots the guest"
 expect 0 "" "$volt" vm start lx
 expect 0 "^active" systemctl is-active "$unit"
 cg=$(systemctl show -P ControlGroup "$unit")
+# Active comes before voltvm: the unit's main process is volt's console
+# relay, which starts voltvm (in the ASan build, seconds later), so look
+# for a while.
 vmm=""
-for pid in $(cat "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null); do
-	[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$voltvm")" ] && vmm=$pid
+i=0
+while [ -z "$vmm" ] && [ $i -lt 300 ]; do
+	for pid in $(cat "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null); do
+		[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$voltvm")" ] && vmm=$pid
+	done
+	[ -n "$vmm" ] || sleep 0.1
+	i=$((i + 1))
 done
 [ -n "$vmm" ] && echo "  voltvm is pid $vmm in the unit's cgroup $cg" || fail "no voltvm process in the unit's cgroup $cg"
 expect 0 "lx .*running" "$volt" vm list
