@@ -5,25 +5,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import os, struct, sys
 
-def varint(n):
-    out = b""
-    n &= (1 << 64) - 1
-    while True:
-        b = n & 0x7f
-        n >>= 7
-        out += bytes([b | (0x80 if n else 0)])
-        if not n:
-            return out
-
-def field(num, value):
-    if isinstance(value, int):
-        return varint(num << 3) + varint(value)
-    if isinstance(value, str):
-        value = value.encode()
-    return varint(num << 3 | 2) + varint(len(value)) + value
-
-def msg(*fields):
-    return b"".join(field(n, v) for n, v in fields)
+# The protobuf encoding the shim tests speak (tests/shim/ttrpc.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "shim"))
+sys.dont_write_bytecode = True
+from ttrpc import msg  # noqa: E402
 
 def request(method, payload, service="containerd.task.v2.Task"):
     return msg((1, service), (2, method), (3, payload), (4, 5000000000), (5, msg((1, "k"), (2, "v"))))

@@ -5,28 +5,8 @@ set -u
 # shellcheck disable=SC1090
 source "$1"
 PATH=$2:$PATH
-failures=0
-
-complete_line() {
-	COMP_WORDS=("$@")
-	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-	COMPREPLY=()
-	_volt_complete
-	echo "${COMPREPLY[*]}"
-}
-
-want() {
-	local expected=$1
-	shift
-	local got
-	got=$(complete_line "$@")
-	for w in $expected; do
-		case " $got " in
-		*" $w "*) ;;
-		*) echo "FAIL: completing '$*' gave '$got', lacking '$w'"; failures=$((failures + 1)) ;;
-		esac
-	done
-}
+# shellcheck source=../cli/completion-lib.sh
+. "$(dirname "$0")/../cli/completion-lib.sh"
 
 want "info version" volt ""
 want "version" volt ver
