@@ -13,6 +13,15 @@
  * what makes the pack visible, and it appears only once both are
  * durable.
  *
+ * Where the file system allows, a pack is written with O_DIRECT, in
+ * whole aligned pages (an unaligned tail moves to the next buffer): an
+ * import writes hundreds of megabytes that nobody reads soon, and
+ * through the page cache the kernel would copy each byte, allocate a page
+ * for it and evict what the host's workloads cached. Reads of the
+ * pending pack go through a second, ordinary descriptor. Anything that
+ * cannot be written aligned (the last bytes, a record larger than a
+ * buffer) turns the pack back to ordinary writes.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
@@ -27,6 +36,10 @@
 #include "pack.h"
 
 #define WRITE_BUF (4u * 1024 * 1024)
+/* O_DIRECT alignment of buffers, offsets and lengths: the page size
+ * covers every logical block size in use; a file system that wants more
+ * refuses the write with EINVAL and the pack goes on without O_DIRECT. */
+#define DIRECT_ALIGN 4096u
 
 static void put_le(uint8_t *p, uint64_t v, unsigned width)
 {
@@ -39,7 +52,7 @@ void cas_pack_writer_init(struct cas_pack_writer *w)
 	memset(w, 0, sizeof(*w));
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->flushed, NULL);
-	w->fd = w->dir_fd = -1;
+	w->fd = w->rfd = w->dir_fd = -1;
 }
 
 /* Wait for the buffer in flight, if any (the lock is held). */
@@ -55,9 +68,12 @@ static void reset(struct cas_pack_writer *w)
 	w->fl_error = 0;
 	if (w->fd >= 0)
 		close(w->fd);
+	if (w->rfd >= 0)
+		close(w->rfd);
 	if (w->tmpname[0] && w->dir_fd >= 0)
 		unlinkat(w->dir_fd, w->tmpname, 0);
-	w->fd = -1;
+	w->fd = w->rfd = -1;
+	w->direct = false;
 	w->tmpname[0] = 0;
 	w->written = 0;
 	w->buf_len = 0;
@@ -96,14 +112,39 @@ static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
 	return 0;
 }
 
+/* Ordinary writes from here on (only the writing thread calls this). */
+static int direct_off(struct cas_pack_writer *w)
+{
+	int fl = fcntl(w->fd, F_GETFL);
+
+	if (fl < 0 || fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) < 0)
+		return -errno;
+	w->direct = false;
+	return 0;
+}
+
+static bool aligned(const void *p, size_t len, uint64_t off)
+{
+	return (((uintptr_t)p | len | off) & (DIRECT_ALIGN - 1)) == 0;
+}
+
 /* Checksum and write @len bytes at @off (the caller holds the right to). */
 static int put(volt_cas *cas, struct cas_pack_writer *w, const uint8_t *data, size_t len, uint64_t off)
 {
-	int r;
+	int r = 0;
 
 	if (EVP_DigestUpdate(w->sha, data, len) != 1)
 		return volt_error_set(ENOMEM, "SHA-256 of a pack");
-	r = pwrite_all(w->fd, data, len, off);
+	if (w->direct && !aligned(data, len, off))
+		r = direct_off(w);
+	if (r >= 0) {
+		r = pwrite_all(w->fd, data, len, off);
+		/* EINVAL: the file system wants another alignment (a short
+		 * write leaves nothing written past @off that matters: the
+		 * same bytes are written again). */
+		if (r == -EINVAL && w->direct && (r = direct_off(w)) >= 0)
+			r = pwrite_all(w->fd, data, len, off);
+	}
 	if (r < 0)
 		return volt_error_set_errno(-r, "write a pack in %s/packs", cas->path);
 	return 0;
@@ -131,25 +172,36 @@ static int flush_buf(volt_cas *cas, struct cas_pack_writer *w)
  * continue in the spare one. Returns with the lock held again. */
 static int flush_async(volt_cas *cas, struct cas_pack_writer *w)
 {
+	size_t len, tail = 0;
 	uint8_t *b;
 	int r;
 
+	/* Others may append while this waits: the length is taken after. */
 	wait_flushed(w);
 	if (w->fl_error)
 		return volt_error_set(-w->fl_error, "write a pack in %s/packs (an earlier write failed)", cas->path);
 	if (!w->spare) {
-		w->spare = malloc(WRITE_BUF);
+		w->spare = aligned_alloc(DIRECT_ALIGN, WRITE_BUF);
 		if (!w->spare)
 			return flush_buf(cas, w);
 	}
+	/* O_DIRECT: whole pages now, the rest at the start of the next
+	 * buffer (this one keeps it too, for readers, until written). */
+	len = w->buf_len;
+	if (w->direct && w->written % DIRECT_ALIGN == 0 && len >= DIRECT_ALIGN) {
+		tail = len % DIRECT_ALIGN;
+		len -= tail;
+	}
 	b = w->buf;
 	w->fl_buf = b;
-	w->fl_len = w->buf_len;
+	w->fl_len = len;
+	w->fl_held = w->buf_len;
 	w->fl_off = w->written;
 	w->flushing = true;
 	w->buf = TAKE_PTR(w->spare);
-	w->written += w->buf_len;
-	w->buf_len = 0;
+	memcpy(w->buf, b + len, tail);
+	w->written += len;
+	w->buf_len = tail;
 	pthread_mutex_unlock(&w->lock);
 	/* Only the flusher touches the checksum: buffers go out in file order. */
 	r = put(cas, w, b, w->fl_len, w->fl_off);
@@ -185,6 +237,26 @@ static int append(volt_cas *cas, struct cas_pack_writer *w, const void *data, si
 	return 0;
 }
 
+/* O_DIRECT where the file system has it and the pack can be opened again
+ * for reads (through /proc); else ordinary writes. */
+static void direct_on(struct cas_pack_writer *w)
+{
+	char procpath[64];
+	int fl;
+
+	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", w->fd);
+	w->rfd = open(procpath, O_RDONLY | O_CLOEXEC);
+	if (w->rfd < 0)
+		return;
+	fl = fcntl(w->fd, F_GETFL);
+	if (fl >= 0 && fcntl(w->fd, F_SETFL, fl | O_DIRECT) == 0) {
+		w->direct = true;
+		return;
+	}
+	close(w->rfd);
+	w->rfd = -1;
+}
+
 static int start(volt_cas *cas, struct cas_pack_writer *w)
 {
 	uint8_t hdr[CAS_PACK_HEADER] = {};
@@ -195,7 +267,7 @@ static int start(volt_cas *cas, struct cas_pack_writer *w)
 		return r;
 	w->dir_fd = cas->packs_fd;
 	if (!w->buf) {
-		w->buf = malloc(WRITE_BUF);
+		w->buf = aligned_alloc(DIRECT_ALIGN, WRITE_BUF);
 		if (!w->buf)
 			return volt_error_set(ENOMEM, NULL);
 	}
@@ -214,6 +286,7 @@ static int start(volt_cas *cas, struct cas_pack_writer *w)
 		if (w->fd < 0)
 			return volt_error_set_errno(errno, "create %s/packs/%s", cas->path, w->tmpname);
 	}
+	direct_on(w);
 	w->sha = EVP_MD_CTX_new();
 	if (!w->sha || EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL) != 1)
 		return volt_error_set(ENOMEM, "SHA-256 of a pack");
@@ -300,6 +373,42 @@ out:
 	return r;
 }
 
+/* Bytes [@off, @off + @len) of the pending pack (the lock is held): those
+ * on the file, then those of the buffer being written, then those of the
+ * buffer being filled (which starts where the file will end). */
+static int read_pending(struct cas_pack_writer *w, uint64_t off, size_t len, uint8_t *dst)
+{
+	uint64_t on_file = w->flushing ? w->fl_off : w->written;
+	int fd = w->rfd >= 0 ? w->rfd : w->fd;
+
+	while (len > 0 && off < on_file) {
+		size_t want = on_file - off < len ? (size_t)(on_file - off) : len;
+		ssize_t n = pread(fd, dst, want, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return volt_error_set_errno(n < 0 ? errno : EIO, "read back a pending pack");
+		dst += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	if (len > 0 && w->flushing && off < w->fl_off + w->fl_held) {
+		size_t n = w->fl_off + w->fl_held - off < len ? (size_t)(w->fl_off + w->fl_held - off) : len;
+
+		memcpy(dst, w->fl_buf + (off - w->fl_off), n);
+		dst += n;
+		off += n;
+		len -= n;
+	}
+	if (len > 0) {
+		if (off < w->written || off + len > w->written + w->buf_len)
+			return volt_error_set(EIO, "a pending pack record lies outside the pack");
+		memcpy(dst, w->buf + (off - w->written), len);
+	}
+	return 0;
+}
+
 int cas_pack_writer_get(struct cas_pack_writer *w, const volt_cas_hash *h, void **out, size_t *out_len)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
@@ -320,27 +429,9 @@ int cas_pack_writer_get(struct cas_pack_writer *w, const volt_cas_hash *h, void 
 		r = volt_error_set(ENOMEM, NULL);
 		goto out;
 	}
-	if (e.offset >= w->written) {
-		memcpy(buf, w->buf + (e.offset - w->written), e.len);
-	} else if (w->flushing && e.offset >= w->fl_off) {
-		/* In the buffer being written: it stays until the write is done. */
-		memcpy(buf, w->fl_buf + (e.offset - w->fl_off), e.len);
-	} else {
-		size_t got = 0;
-
-		/* Records are appended whole: one already written lies before the buffer. */
-		while (got < e.len) {
-			ssize_t n = pread(w->fd, buf + got, e.len - got, (off_t)(e.offset + got));
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				r = volt_error_set_errno(n < 0 ? errno : EIO, "read back a pending pack");
-				goto out;
-			}
-			got += (size_t)n;
-		}
-	}
+	r = read_pending(w, e.offset, e.len, buf);
+	if (r < 0)
+		goto out;
 	r = cas_block_decode(out, out_len, buf, e.len, h);
 	if (r >= 0)
 		r = 1;
@@ -415,6 +506,11 @@ static int publish_locked(volt_cas *cas, struct cas_pack_writer *w)
 	r = flush_buf(cas, w);
 	if (r < 0)
 		goto fail;
+	/* Readers of the published pack use this descriptor: no O_DIRECT. */
+	if (w->direct && (r = direct_off(w)) < 0) {
+		r = volt_error_set_errno(-r, "reopen a pack in %s/packs", cas->path);
+		goto fail;
+	}
 	size = w->written;
 	if (fsync(w->fd) < 0) {
 		r = volt_error_set_errno(errno, "sync a pack in %s/packs", cas->path);

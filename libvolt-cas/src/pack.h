@@ -59,6 +59,8 @@ struct cas_packs {
 struct cas_pack_writer {
 	pthread_mutex_t lock;
 	int fd;                  /* -1: no pack started */
+	int rfd;                 /* the pack opened again for reads while fd is O_DIRECT, or -1 */
+	bool direct;             /* fd writes bypass the page cache (aligned writes only) */
 	int dir_fd;              /* packs/ (not owned) */
 	char tmpname[64];        /* named temporary, or "" for an O_TMPFILE */
 	uint64_t written;        /* bytes on the file or being written (where buf starts) */
@@ -71,7 +73,8 @@ struct cas_pack_writer {
 	pthread_cond_t flushed;
 	bool flushing;
 	uint8_t *fl_buf;         /* the buffer being written, at fl_off */
-	size_t fl_len;
+	size_t fl_len;           /* bytes of it being written */
+	size_t fl_held;          /* bytes of it that stay readable (an unaligned tail too) */
 	uint64_t fl_off;
 	uint8_t *spare;
 	int fl_error;            /* a write failed: the pack's tail is unknown */
