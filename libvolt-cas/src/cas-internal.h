@@ -19,12 +19,33 @@
 #define CAS_BLOCK_MAX (64u * 1024 * 1024)
 /* Bytes before the payload of a block file (docs/cas-format.md). */
 #define CAS_BLOCK_HEADER 8
+/* Codecs of a block's payload (its header's second byte): new blocks are
+ * zstd or raw; LZ4 ones, from before zstd, are still read. */
+#define CAS_CODEC_RAW 0
+#define CAS_CODEC_LZ4 1
+#define CAS_CODEC_ZSTD 2
 /* "ab/cdef...": two hex digits, a slash, 62 hex digits, NUL. */
 #define CAS_BLOCK_RELPATH_SIZE 66
 
-/* Store formats (the "format" file): 1 writes loose block files, 2 packs. */
+/* Store formats (the "format" file): 1 writes loose block files, 2 packs
+ * of LZ4 blocks, 3 packs of zstd blocks. Each reads what the ones before
+ * wrote; a binary refuses a format newer than it knows, so an older one
+ * never takes a zstd block for a corrupt one. */
 #define CAS_FORMAT_LOOSE 1
 #define CAS_FORMAT_PACKS 2
+#define CAS_FORMAT_ZSTD 3
+#define CAS_FORMAT_LATEST CAS_FORMAT_ZSTD
+
+static inline bool cas_format_has_packs(int format)
+{
+	return format >= CAS_FORMAT_PACKS;
+}
+
+/* The codec a store of @format compresses new blocks with. */
+static inline int cas_format_codec(int format)
+{
+	return format >= CAS_FORMAT_ZSTD ? CAS_CODEC_ZSTD : CAS_CODEC_LZ4;
+}
 
 struct cas_packs;
 struct cas_pack_writer;
@@ -55,7 +76,8 @@ struct cas_counters {
 #define cas_count(c, field, n) __atomic_add_fetch(&(c)->field, (n), __ATOMIC_RELAXED)
 
 /* block.c */
-int cas_block_encode(void **out, size_t *out_len, const void *raw, size_t len);
+/* @codec: CAS_CODEC_ZSTD or CAS_CODEC_LZ4 (raw when that saves too little). */
+int cas_block_encode(void **out, size_t *out_len, const void *raw, size_t len, int codec);
 int cas_block_decode(void **out, size_t *out_len, const void *file, size_t file_len,
 		     const volt_cas_hash *expect);
 int cas_block_put(volt_cas *cas, const void *data, size_t len, volt_cas_hash *out, struct cas_counters *c);

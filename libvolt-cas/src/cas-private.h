@@ -32,8 +32,9 @@ CAS_PRIVATE int cas_block_put(volt_cas *cas, const void *data, size_t len, volt_
 			      struct cas_counters *c);
 CAS_PRIVATE int cas_block_get(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out_len);
 CAS_PRIVATE int cas_block_exists(volt_cas *cas, const volt_cas_hash *h);
-/* A block as encoded in the store (header, LZ4 or raw payload), verified;
- * and an encoded block stored as it is once it decodes to its hash @h. */
+/* A block as the store encodes it (header, zstd or raw payload), verified;
+ * and an encoded block (any codec) stored as it is once it decodes to its
+ * hash @h. */
 CAS_PRIVATE int cas_block_get_encoded(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out_len);
 CAS_PRIVATE int cas_block_put_encoded(volt_cas *cas, const volt_cas_hash *h, const void *enc, size_t len,
 				      uint32_t *out_raw_len);

@@ -127,8 +127,16 @@ VOLT_API int volt_cas_migrate(volt_cas_migrate_result *out, volt_cas *cas, unsig
 	if (r < 0)
 		return r;
 	res.format_before = (unsigned)cas->format;
-	if (cas->blocks_fd < 0 && cas->format == CAS_FORMAT_PACKS)
+	if (cas->blocks_fd < 0 && cas->format == CAS_FORMAT_LATEST)
 		goto done;
+	/* Packs of LZ4 blocks: they stay as they are (every codec is read);
+	 * new blocks are zstd once the format says so. */
+	if (cas->blocks_fd < 0 && cas_format_has_packs(cas->format)) {
+		r = cas_store_set_format(cas, CAS_FORMAT_LATEST);
+		if (r < 0)
+			return volt_error_prefix(r, "migrate %s", cas->path);
+		goto done;
+	}
 	r = cas_packs_dir(cas, true);
 	if (r < 0)
 		return r;
@@ -144,8 +152,8 @@ VOLT_API int volt_cas_migrate(volt_cas_migrate_result *out, volt_cas *cas, unsig
 	cas_pack_writer_clear(&w);
 	if (r >= 0 && fsync(cas->packs_fd) < 0)
 		r = volt_error_set_errno(errno, "sync %s/packs", cas->path);
-	if (r >= 0 && cas->format != CAS_FORMAT_PACKS)
-		r = cas_store_set_format(cas, CAS_FORMAT_PACKS);
+	if (r >= 0 && cas->format != CAS_FORMAT_LATEST)
+		r = cas_store_set_format(cas, CAS_FORMAT_LATEST);
 	if (r < 0)
 		return volt_error_prefix(r, "migrate %s", cas->path);
 	for (unsigned i = 0; i < 256 && r >= 0; i++) {

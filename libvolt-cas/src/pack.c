@@ -477,8 +477,10 @@ int cas_packs_get(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out
 }
 
 /* The encoding (header and payload as stored) of @h in a published pack,
- * verified by decoding it against its hash: what a registry push sends. */
-static int packs_get_encoded(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out_len)
+ * verified by decoding it against its hash: what a registry push sends;
+ * the decoded bytes too in @raw_out. */
+static int packs_get_encoded(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out_len, void **raw_out,
+			     size_t *raw_len_out)
 {
 	_cleanup_free_ uint8_t *enc = NULL;
 	_cleanup_free_ void *raw = NULL;
@@ -517,22 +519,32 @@ static int packs_get_encoded(volt_cas *cas, const volt_cas_hash *h, void **out, 
 		return r;
 	*out = TAKE_PTR(enc);
 	*out_len = e.len;
+	*raw_out = TAKE_PTR(raw);
+	*raw_len_out = raw_len;
 	return 1;
 }
 
 int cas_block_get_encoded(volt_cas *cas, const volt_cas_hash *h, void **out, size_t *out_len)
 {
-	_cleanup_free_ void *raw = NULL;
-	size_t raw_len;
-	int r = packs_get_encoded(cas, h, out, out_len);
+	_cleanup_free_ void *raw = NULL, *enc = NULL;
+	size_t raw_len, enc_len;
+	int r = packs_get_encoded(cas, h, &enc, &enc_len, &raw, &raw_len);
 
-	if (r != 0)
-		return r < 0 ? r : 0;
-	/* Pending or loose: encode it again (as the store would). */
-	r = cas_block_get(cas, h, &raw, &raw_len);
+	/* As stored, unless it is LZ4 (stores of format 1 and 2): that one,
+	 * and pending or loose blocks, are encoded again with zstd. */
+	if (r > 0 && ((const uint8_t *)enc)[1] != CAS_CODEC_LZ4) {
+		*out = TAKE_PTR(enc);
+		*out_len = enc_len;
+		return 0;
+	}
 	if (r < 0)
 		return r;
-	return cas_block_encode(out, out_len, raw, raw_len);
+	if (r == 0) {
+		r = cas_block_get(cas, h, &raw, &raw_len);
+		if (r < 0)
+			return r;
+	}
+	return cas_block_encode(out, out_len, raw, raw_len, CAS_CODEC_ZSTD);
 }
 
 int cas_block_put_encoded(volt_cas *cas, const volt_cas_hash *h, const void *enc, size_t len, uint32_t *out_raw_len)
@@ -551,7 +563,10 @@ int cas_block_put_encoded(volt_cas *cas, const volt_cas_hash *h, const void *enc
 	r = cas_block_exists(cas, h);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	if (cas->format != CAS_FORMAT_PACKS)
+	/* Loose files, or a zstd block in a store older binaries read (LZ4):
+	 * encoded again the store's way. */
+	if (!cas_format_has_packs(cas->format) ||
+	    (((const uint8_t *)enc)[1] == CAS_CODEC_ZSTD && cas_format_codec(cas->format) != CAS_CODEC_ZSTD))
 		return cas_block_put(cas, raw, raw_len, &got, NULL);
 	r = cas_pack_writer_add(cas, cas->writer, h, enc, len, (uint32_t)raw_len);
 	return r < 0 ? r : 0;

@@ -2,8 +2,9 @@
  * Opening a store, its lock file, and refs.
  *
  * A store directory holds: "format" (a version line: "stellarium 1",
- * loose blocks, or "stellarium 2", packs), "lock" (the lock file, see
- * volt_cas_gc()), "packs/" (format 2, pack.c), "blocks/00".."blocks/ff"
+ * loose blocks, "stellarium 2", packs of LZ4 blocks, or "stellarium 3",
+ * packs of zstd blocks), "lock" (the lock file, see volt_cas_gc()),
+ * "packs/" (formats 2 and 3, pack.c), "blocks/00".."blocks/ff"
  * (loose blocks of format 1 and of stores migrated from it), "refs/"
  * (one file per ref holding a hash in hex), "quarantine/" (fsck's
  * corrupt blocks).
@@ -23,13 +24,25 @@
 #include "object.h"
 #include "pack.h"
 
-#define FORMAT_LINE_1 "stellarium 1\n"
-#define FORMAT_LINE_2 "stellarium 2\n"
+static const char *const format_lines[] = {
+	[CAS_FORMAT_LOOSE] = "stellarium 1\n",
+	[CAS_FORMAT_PACKS] = "stellarium 2\n",
+	[CAS_FORMAT_ZSTD] = "stellarium 3\n",
+};
+
+/* The format a "format" file's bytes name, or 0. */
+static int format_parse(const char *buf)
+{
+	for (int f = CAS_FORMAT_LOOSE; f <= CAS_FORMAT_LATEST; f++)
+		if (strcmp(buf, format_lines[f]) == 0)
+			return f;
+	return 0;
+}
 
 int cas_store_init(const char *path, int format)
 {
 	_cleanup_free_ char *fmt = NULL;
-	const char *line = format == CAS_FORMAT_LOOSE ? FORMAT_LINE_1 : FORMAT_LINE_2;
+	const char *line = format_lines[format];
 	char sub[64];
 	int r;
 
@@ -62,7 +75,7 @@ int cas_store_init(const char *path, int format)
 int cas_store_set_format(volt_cas *cas, int format)
 {
 	_cleanup_free_ char *fmt = NULL;
-	const char *line = format == CAS_FORMAT_LOOSE ? FORMAT_LINE_1 : FORMAT_LINE_2;
+	const char *line = format_lines[format];
 	int r;
 
 	if (asprintf(&fmt, "%s/format", cas->path) < 0)
@@ -116,7 +129,7 @@ VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open
 
 	fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && (o.flags & VOLT_CAS_OPEN_CREATE)) {
-		r = cas_store_init(path, CAS_FORMAT_PACKS);
+		r = cas_store_init(path, CAS_FORMAT_LATEST);
 		if (r < 0)
 			return volt_error_prefix(r, "create store %s", path);
 		fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -127,7 +140,7 @@ VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open
 		_cleanup_close_ int ffd = openat(fd, "format", O_RDONLY | O_CLOEXEC);
 
 		if (ffd < 0 && errno == ENOENT && (o.flags & VOLT_CAS_OPEN_CREATE)) {
-			r = cas_store_init(path, CAS_FORMAT_PACKS);
+			r = cas_store_init(path, CAS_FORMAT_LATEST);
 			if (r < 0) {
 				close(fd);
 				return volt_error_prefix(r, "create store %s", path);
@@ -142,11 +155,8 @@ VOLT_API int volt_cas_open(volt_cas **out, const char *path, const volt_cas_open
 			return volt_error_set_errno(-r, "open %s/format", path);
 		}
 		n = read(ffd, buf, sizeof(buf) - 1);
-		if (n >= 0 && strcmp(buf, FORMAT_LINE_1) == 0)
-			format = CAS_FORMAT_LOOSE;
-		else if (n >= 0 && strcmp(buf, FORMAT_LINE_2) == 0)
-			format = CAS_FORMAT_PACKS;
-		else {
+		format = n > 0 ? format_parse(buf) : 0;
+		if (!format) {
 			close(fd);
 			return volt_error_set(EINVAL, "%s/format: unsupported store format", path);
 		}
@@ -243,13 +253,14 @@ int cas_lock(volt_cas *cas, bool exclusive, bool wait, int *out_fd)
 	}
 	cas_packs_revalidate(cas);
 	/* A migration (under the exclusive lock) may have run since this
-	 * handle opened: write where the store's format now says. */
-	if (cas->format == CAS_FORMAT_LOOSE) {
+	 * handle opened: write as the store's format now says. */
+	if (cas->format < CAS_FORMAT_LATEST) {
 		_cleanup_close_ int ffd = openat(cas->dir_fd, "format", O_RDONLY | O_CLOEXEC);
 		char buf[32] = {};
+		int f;
 
-		if (ffd >= 0 && read(ffd, buf, sizeof(buf) - 1) > 0 && strcmp(buf, FORMAT_LINE_2) == 0)
-			cas->format = CAS_FORMAT_PACKS;
+		if (ffd >= 0 && read(ffd, buf, sizeof(buf) - 1) > 0 && (f = format_parse(buf)) > cas->format)
+			cas->format = f;
 	}
 	*out_fd = TAKE_FD(fd);
 	return 0;

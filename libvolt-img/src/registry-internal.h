@@ -126,7 +126,7 @@ void reg_digest_of(char out[VOLT_IMG_DIGEST_SIZE], const void *data, size_t len)
 /* Our packs are about 8 MiB (a block is at most 64 MiB): a claimed size
  * past this is hostile (and bounds what a whole-blob fallback reads). */
 #define REG_PACK_MAX_SIZE (1ull << 30)
-/* The largest encoding of a block (LZ4 kept only when smaller than raw). */
+/* The largest encoding of a block (a codec is kept only when smaller than raw). */
 #define REG_BLOCK_ENC_MAX (CAS_BLOCK_HEADER + CAS_BLOCK_MAX)
 
 struct reg_packidx_pack {

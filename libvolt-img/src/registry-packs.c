@@ -1,6 +1,6 @@
 /*
  * Moving a Stellarium root between stores through an OCI registry as a
- * pack artifact: the blocks travel as the store keeps them (LZ4 or raw
+ * pack artifact: the blocks travel as the store keeps them (zstd or raw
  * encodings) in a few pack blobs, found through one index blob. A push
  * reads the indexes of the artifacts the repository already holds and
  * uploads packs of the new blocks only; a pull fetches only the blocks
@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <zstd.h>
 
 #include "cas-private.h"
 #include "oci-internal.h"
@@ -32,13 +31,6 @@
  * cheaper than a request); no range grows past RANGE_MAX. */
 #define RANGE_GAP (256u << 10)
 #define RANGE_MAX (16u << 20)
-/* New packs carry their blocks compressed with zstd at this level (codec
- * 2, known to registry packs only; a pull stores them the store's way):
- * about gzip -6's size at several times its speed, where the store's LZ4
- * would leave the registry a quarter larger than an image's gzip layer. */
-#define PACK_ZSTD_LEVEL 1
-#define CODEC_RAW 0
-#define CODEC_ZSTD 2
 /* Artifacts whose indexes a push reads to learn what is there. */
 #define TAGS_MAX 256
 
@@ -250,27 +242,6 @@ static void put_le32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* The encoding of block @raw in a new pack at @dst (room for
- * CAS_BLOCK_HEADER + ZSTD_compressBound(len)): zstd when that saves at
- * least 1/32 (as the store's rule for LZ4), else raw. Its length. */
-static size_t block_encode_zstd(uint8_t *dst, ZSTD_CCtx *zc, const void *raw, size_t len)
-{
-	size_t clen = len >= 64 ? ZSTD_compressCCtx(zc, dst + CAS_BLOCK_HEADER, ZSTD_compressBound(len), raw, len,
-						    PACK_ZSTD_LEVEL) : 0;
-	bool zstd = !ZSTD_isError(clen) && clen > 0 && clen < len - len / 32;
-
-	dst[0] = 1; /* block format */
-	dst[1] = zstd ? CODEC_ZSTD : CODEC_RAW;
-	dst[2] = dst[3] = 0;
-	put_le32(dst + 4, (uint32_t)len);
-	if (!zstd) {
-		if (len)
-			memcpy(dst + CAS_BLOCK_HEADER, raw, len);
-		clen = len;
-	}
-	return CAS_BLOCK_HEADER + clen;
-}
-
 /* Build new pack @g from the store's encodings and upload it. */
 static int push_pack_item(struct reg_client *c, size_t g, void *userdata)
 {
@@ -278,33 +249,34 @@ static int push_pack_item(struct reg_client *c, size_t g, void *userdata)
 	size_t first = x->group_first[g], end = x->group_first[g + 1];
 	struct push_pack *pk = &x->packs[x->first_new_pack + g];
 	_cleanup_free_ uint8_t *buf = NULL;
-	ZSTD_CCtx *zc = NULL;
 	size_t len = REG_PACK_HEADER, cap = 0;
 	char digest[VOLT_IMG_DIGEST_SIZE];
 	int r = 0;
 
 	for (size_t i = first; i < end; i++)
-		cap += REG_PACK_RECORD_HEADER + CAS_BLOCK_HEADER + ZSTD_compressBound(x->b[x->todo[i]].raw_len);
+		cap += REG_PACK_RECORD_HEADER + CAS_BLOCK_HEADER + x->b[x->todo[i]].raw_len;
 	buf = malloc(cap + REG_PACK_HEADER);
-	zc = ZSTD_createCCtx();
-	if (!buf || !zc) {
-		ZSTD_freeCCtx(zc);
+	if (!buf)
 		return volt_error_set(ENOMEM, NULL);
-	}
 	memcpy(buf, "VOLTPACK", 8);
 	put_le32(buf + 8, 1);
 	put_le32(buf + 12, 0);
 	for (size_t i = first; i < end; i++) {
 		struct blk *b = &x->b[x->todo[i]];
-		_cleanup_free_ void *raw = NULL;
-		size_t raw_len, need;
+		_cleanup_free_ uint8_t *enc = NULL;
+		size_t enc_len, need;
 
-		/* Read back verified: a corrupt local block is never published. */
-		r = cas_block_get(x->cas, &b->hash, &raw, &raw_len);
+		/* As stored (zstd or raw), read back verified: a corrupt local
+		 * block is never published. */
+		r = cas_block_get_encoded(x->cas, &b->hash, (void **)&enc, &enc_len);
 		if (r < 0)
 			break;
+		if (enc_len < CAS_BLOCK_HEADER || enc_len > UINT32_MAX) {
+			r = volt_error_set(EBADMSG, "the store gave a block of %zu bytes", enc_len);
+			break;
+		}
 		/* The walk leaves subtrees' raw length 0: the room is made here. */
-		need = len + REG_PACK_RECORD_HEADER + CAS_BLOCK_HEADER + ZSTD_compressBound(raw_len);
+		need = len + REG_PACK_RECORD_HEADER + enc_len;
 		if (need > cap + REG_PACK_HEADER) {
 			uint8_t *nb;
 
@@ -317,15 +289,15 @@ static int push_pack_item(struct reg_client *c, size_t g, void *userdata)
 			buf = nb;
 		}
 		memcpy(buf + len, b->hash.bytes, VOLT_CAS_HASH_SIZE);
-		b->len = (uint32_t)block_encode_zstd(buf + len + REG_PACK_RECORD_HEADER, zc, raw, raw_len);
+		b->len = (uint32_t)enc_len;
 		put_le32(buf + len + VOLT_CAS_HASH_SIZE, b->len);
 		len += REG_PACK_RECORD_HEADER;
+		memcpy(buf + len, enc, enc_len);
 		b->offset = len;
-		b->raw_len = (uint32_t)raw_len;
+		b->raw_len = (uint32_t)enc[4] | (uint32_t)enc[5] << 8 | (uint32_t)enc[6] << 16 | (uint32_t)enc[7] << 24;
 		b->pack = (uint32_t)(x->first_new_pack + g);
 		len += b->len;
 	}
-	ZSTD_freeCCtx(zc);
 	if (r < 0)
 		return r;
 	cas_sha256(&pk->sum, buf, len);
@@ -667,47 +639,22 @@ static int build_jobs(struct pull *x)
 	return 0;
 }
 
-/* Store block @h from its encoding in a pack blob (untrusted): zstd ones
- * are decoded (never past the raw length the header claims, at most a
- * block's maximum) and stored the store's way; the store's own
- * encodings as they are. Either only once it decodes to @h. */
+/* Store block @h from its encoding in a pack blob (untrusted), as it is
+ * (zstd, raw, or LZ4 from an older store) once it decodes to @h; a raw
+ * length other than the index's (checked against the maximum) is refused
+ * before anything is allocated for it. */
 static int block_store(volt_cas *cas, const volt_cas_hash *h, const uint8_t *enc, size_t len, uint32_t expect_raw_len,
 		       uint32_t *out_raw_len)
 {
-	_cleanup_free_ void *raw = NULL;
-	volt_cas_hash got;
 	uint32_t raw_len;
-	size_t n;
-	int r;
 
-	if (len < CAS_BLOCK_HEADER || enc[1] != CODEC_ZSTD)
-		return cas_block_put_encoded(cas, h, enc, len, out_raw_len);
+	if (len < CAS_BLOCK_HEADER)
+		return volt_error_set(EBADMSG, "block of %zu bytes is shorter than its header", len);
 	raw_len = (uint32_t)enc[4] | (uint32_t)enc[5] << 8 | (uint32_t)enc[6] << 16 | (uint32_t)enc[7] << 24;
-	/* The index's raw length (checked against the maximum) before any allocation. */
-	if (enc[0] != 1 || enc[2] || enc[3] || raw_len > CAS_BLOCK_MAX || raw_len != expect_raw_len)
-		return volt_error_set(EBADMSG, "zstd block has a bad header");
-	r = cas_block_exists(cas, h);
-	if (r < 0)
-		return r;
-	raw = malloc(raw_len ? raw_len : 1);
-	if (!raw)
-		return volt_error_set(ENOMEM, NULL);
-	n = ZSTD_decompress(raw, raw_len, enc + CAS_BLOCK_HEADER, len - CAS_BLOCK_HEADER);
-	if (ZSTD_isError(n) || n != raw_len)
-		return volt_error_set(EBADMSG, "zstd data of block is corrupt");
-	*out_raw_len = raw_len;
-	if (r > 0) { /* here already: only check it */
-		cas_sha256(&got, raw, raw_len);
-	} else {
-		r = cas_block_put(cas, raw, raw_len, &got, NULL);
-		if (r < 0)
-			return r;
-	}
-	/* A mismatch stored a block under its own hash, which harms no one;
-	 * the failed pull publishes nothing. */
-	if (memcmp(got.bytes, h->bytes, VOLT_CAS_HASH_SIZE) != 0)
-		return volt_error_set(EBADMSG, "block content does not match its hash");
-	return 0;
+	if (raw_len != expect_raw_len)
+		return volt_error_set(EBADMSG, "corrupt block header: %u bytes, the index says %u", raw_len,
+				      expect_raw_len);
+	return cas_block_put_encoded(cas, h, enc, len, out_raw_len);
 }
 
 static int pull_item(struct reg_client *c, size_t i, void *userdata)

@@ -4,6 +4,8 @@
 #   packtool.py flip STORE [HASH]    flip one byte in the middle of that block
 #                                    (default: the largest block), print its hash
 #   packtool.py count STORE          print the number of packs and of blocks in them
+#   packtool.py codecs STORE         print "raw=N lz4=N zstd=N": the blocks in packs
+#                                    by the codec of their encoding
 import glob, os, struct, sys
 
 HDR, FAN, ENT = 56, 1024, 48
@@ -22,6 +24,15 @@ def entries(store):
 
 def main():
     cmd, store = sys.argv[1], sys.argv[2]
+    if cmd == "codecs":
+        n = {0: 0, 1: 0, 2: 0}
+        for pack, _, o, _ in entries(store):
+            with open(pack, "rb") as f:
+                f.seek(o)
+                c = f.read(2)[1]
+            n[c] = n.get(c, 0) + 1
+        print(f"raw={n[0]} lz4={n[1]} zstd={n[2]}")
+        return
     if cmd == "count":
         packs = glob.glob(os.path.join(store, "packs", "pack-*.idx"))
         print(len(packs), sum(1 for _ in entries(store)))

@@ -106,24 +106,29 @@ START_TEST(test_chunker_streaming_asks_for_more)
 }
 END_TEST
 
+/* Both codecs a store writes (zstd in format 3, LZ4 in formats 1 and 2). */
+static const int codecs[] = { CAS_CODEC_ZSTD, CAS_CODEC_LZ4 };
+
 START_TEST(test_block_codec_verifies)
 {
+	int codec = codecs[_i];
 	uint8_t raw[70000], *bad;
 	void *enc = NULL, *dec = NULL;
 	size_t enc_len, dec_len;
 	volt_cas_hash h;
 
-	for (size_t i = 0; i < sizeof(raw); i++) /* compressible: LZ4 path */
+	for (size_t i = 0; i < sizeof(raw); i++) /* compressible */
 		raw[i] = (uint8_t)("stellarium"[i % 10] + (i / 777) % 3);
 	cas_sha256(&h, raw, sizeof(raw));
-	ck_assert_int_eq(cas_block_encode(&enc, &enc_len, raw, sizeof(raw)), 0);
+	ck_assert_int_eq(cas_block_encode(&enc, &enc_len, raw, sizeof(raw), codec), 0);
 	ck_assert_uint_lt(enc_len, sizeof(raw) / 10);
+	ck_assert_uint_eq(((uint8_t *)enc)[1], codec);
 	ck_assert_int_eq(cas_block_decode(&dec, &dec_len, enc, enc_len, &h), 0);
 	ck_assert_uint_eq(dec_len, sizeof(raw));
 	ck_assert(memcmp(dec, raw, sizeof(raw)) == 0);
 	free(dec);
-	/* A flipped byte gives an error or (when LZ4 happens to decode to
-	 * the same bytes) the right data: never wrong data. */
+	/* A flipped byte gives an error or (when the codec happens to decode
+	 * to the same bytes) the right data: never wrong data. */
 	bad = malloc(enc_len);
 	for (size_t i = 0; i < enc_len; i++) {
 		memcpy(bad, enc, enc_len);
@@ -144,12 +149,17 @@ START_TEST(test_block_codec_verifies)
 	}
 	ck_assert_int_eq(cas_block_decode(&dec, &dec_len, enc, enc_len - 1, &h), -EBADMSG);
 	ck_assert_int_eq(cas_block_decode(&dec, &dec_len, enc, 3, &h), -EBADMSG);
+	/* A header claiming one byte more or less than the payload holds. */
+	memcpy(bad, enc, enc_len);
+	bad[4] ^= 0x01;
+	ck_assert_int_eq(cas_block_decode(&dec, &dec_len, bad, enc_len, NULL), -EBADMSG);
 	free(bad);
 	free(enc);
 	/* Incompressible data is kept raw. */
 	t_random(raw, sizeof(raw), 4);
-	ck_assert_int_eq(cas_block_encode(&enc, &enc_len, raw, sizeof(raw)), 0);
+	ck_assert_int_eq(cas_block_encode(&enc, &enc_len, raw, sizeof(raw), codec), 0);
 	ck_assert_uint_eq(enc_len, sizeof(raw) + CAS_BLOCK_HEADER);
+	ck_assert_uint_eq(((uint8_t *)enc)[1], CAS_CODEC_RAW);
 	free(enc);
 }
 END_TEST
@@ -314,7 +324,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_chunks_respect_bounds_and_average);
 	tcase_add_test(tc, test_insertion_shifts_few_chunks);
 	tcase_add_test(tc, test_chunker_streaming_asks_for_more);
-	tcase_add_test(tc, test_block_codec_verifies);
+	tcase_add_loop_test(tc, test_block_codec_verifies, 0, 2);
 	tcase_add_test(tc, test_tree_roundtrip_and_truncation);
 	tcase_add_test(tc, test_tree_hostile_entries_refused);
 	tcase_add_test(tc, test_image_object);

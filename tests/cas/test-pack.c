@@ -373,7 +373,7 @@ START_TEST(test_migrate_format1)
 	o.tag = "t";
 	ck_assert_uint_ge(res.blocks_packed, 4);
 	ck_assert_int_eq(volt_file_read(&line, NULL, fmt, 64), 0);
-	ck_assert_str_eq(line, "stellarium 2\n");
+	ck_assert_str_eq(line, "stellarium 3\n");
 	{
 		struct stat st;
 
@@ -387,7 +387,7 @@ START_TEST(test_migrate_format1)
 	ck_assert_int_eq(volt_cas_fsck(&fr, old, 0, NULL, NULL), 0);
 	res = (volt_cas_migrate_result)VOLT_CAS_MIGRATE_RESULT_INIT;
 	ck_assert_int_eq(volt_cas_migrate(&res, old, 0), 0);
-	ck_assert_uint_eq(res.format_before, 2);
+	ck_assert_uint_eq(res.format_before, 3);
 	ck_assert_uint_eq(res.blocks_packed, 0);
 	volt_cas_close(old);
 	free(store);

@@ -46,7 +46,7 @@ check() {
 echo "== blocks go into packs"
 mk "$T/src-base" 1 40 100 5000 70000 200000
 $S import --tag base "$T/src-base" >/dev/null 2>&1
-[ "$(cat "$C/format")" = "stellarium 2" ] || fail "a new store is not of format 2: $(cat "$C/format")"
+[ "$(cat "$C/format")" = "stellarium 3" ] || fail "a new store is not of format 3: $(cat "$C/format")"
 [ ! -e "$C/blocks" ] || fail "a new store has blocks/ ($(find "$C/blocks" -type f | wc -l) files)"
 set -- $(python3 "$HERE/packtool.py" count "$C")
 [ "$1" -ge 1 ] && [ "$2" -gt 40 ] || fail "expected the blocks in packs, found $1 packs holding $2 blocks"
@@ -190,8 +190,51 @@ kill -9 $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
 check "a killed migration"
 $S --json migrate >"$T/m.json" || fail "migrate"
-[ "$(cat "$C/format")" = "stellarium 2" ] || fail "the migrated store is not of format 2"
+[ "$(cat "$C/format")" = "stellarium 3" ] || fail "the migrated store is not of format 3"
 [ ! -e "$C/blocks" ] || fail "blocks/ stays after the migration"
 check "the migration"
 $S migrate | grep -q "already" || fail "a second migrate does not say the store is migrated"
-echo "ok: packs written and read, 6 killed imports, 5 killed repacks, gc with imports, corruption found, format 1 migrated"
+
+echo "== format 2 (packs of LZ4 blocks): written as older binaries read it until migrated"
+# Compressible files (random ones would all be stored raw).
+mktext() {
+	python3 - "$@" <<'PY'
+import os, random, sys
+root, seed = sys.argv[1], int(sys.argv[2])
+r = random.Random(seed)
+words = [bytes(r.choice(b"abcdefghij") for _ in range(r.randint(2, 9))) for _ in range(300)]
+os.makedirs(root, exist_ok=True)
+for i in range(20):
+    with open(f"{root}/t{i}", "wb") as f:
+        f.write(b" ".join(r.choice(words) for _ in range(r.randint(100, 40000))))
+PY
+}
+F2=$T/f2
+mktext "$T/src-old" 1
+mktext "$T/src-f3" 2
+mkdir "$T/f2-empty"
+$ST --root "$F2" import "$T/f2-empty" >/dev/null 2>&1 || fail "create a store under $F2"
+[ "$(cat "$F2/cas/format")" = "stellarium 3" ] || fail "a new store is not of format 3"
+echo "stellarium 2" >"$F2/cas/format"
+$ST --root "$F2" import --tag old "$T/src-old" >/dev/null 2>&1 || fail "import into a format-2 store"
+codecs=$(python3 "$HERE/packtool.py" codecs "$F2/cas")
+case $codecs in *" zstd=0") ;; *) fail "a format-2 store got zstd blocks ($codecs)" ;; esac
+case $codecs in *"lz4=0 "*) fail "a format-2 store got no LZ4 blocks ($codecs)" ;; esac
+$ST --root "$F2" --json migrate >"$T/m2.json" || fail "migrate from format 2"
+[ "$(cat "$F2/cas/format")" = "stellarium 3" ] || fail "the store migrated from format 2 is not of format 3"
+grep -q '"format_before": *2' "$T/m2.json" || fail "migrate --json: $(cat "$T/m2.json")"
+$ST --root "$F2" import --tag new "$T/src-f3" >/dev/null 2>&1 || fail "import after migrating from format 2"
+codecs=$(python3 "$HERE/packtool.py" codecs "$F2/cas")
+case $codecs in *" zstd=0") fail "no zstd blocks after migrating from format 2 ($codecs)" ;; esac
+for ref in old f3; do
+	rm -rf "$T/out"
+	tag=$ref; [ $ref = f3 ] && tag=new
+	$ST --root "$F2" checkout --no-owner $tag "$T/out" >/dev/null 2>&1 || fail "checkout $tag of the migrated store"
+	diff -r "$T/src-$ref" "$T/out" >/dev/null || fail "ref $tag differs in the migrated store"
+done
+$ST --root "$F2" fsck >/dev/null 2>&1 || fail "fsck of the store migrated from format 2"
+echo "stellarium 4" >"$F2/cas/format"
+err=$($ST --root "$F2" refs 2>&1) && fail "a store of an unknown format 4 opened"
+echo "$err" | grep -q "unsupported store format" || fail "format 4: $err"
+
+echo "ok: packs written and read, 6 killed imports, 5 killed repacks, gc with imports, corruption found, formats 1 and 2 migrated"

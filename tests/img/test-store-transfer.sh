@@ -33,6 +33,7 @@ mkdir -p "$T/src/etc" "$T/src/usr/bin"
 printf 'hello\n' >"$T/src/etc/motd"
 : >"$T/src/etc/empty"
 head -c 700000 /dev/urandom >"$T/src/usr/bin/big"
+seq 1 40000 >"$T/src/etc/numbers" # compressible: zstd blocks
 ln "$T/src/usr/bin/big" "$T/src/usr/bin/big-link"
 ln -s ../etc/motd "$T/src/usr/motd"
 $A import --tag os "$T/src" >/dev/null 2>&1
@@ -56,6 +57,20 @@ $B checkout os "$T/out"
 diff -r "$T/src" "$T/out" || fail "checkout differs"
 [ "$(stat -c %i "$T/out/usr/bin/big")" = "$(stat -c %i "$T/out/usr/bin/big-link")" ] || fail "hard link lost"
 [ "$(readlink "$T/out/usr/motd")" = ../etc/motd ] || fail "symlink lost"
+
+# Blocks travel as stored (zstd) and are stored as they come...
+PT="python3 $HERE/../cas/packtool.py codecs"
+case $($PT "$T/b/cas") in *" zstd=0") fail "the pulled store has no zstd block ($($PT "$T/b/cas"))" ;; esac
+# ...except into a store of format 2, which older binaries read: LZ4 there.
+mkdir "$T/e"
+$ST --root "$T/c2" import "$T/e" >/dev/null 2>&1
+echo "stellarium 2" >"$T/c2/cas/format"
+$ST --root "$T/c2" pull --tag os "$REGISTRY/volt/store:v1" >/dev/null || fail "pull into a format-2 store"
+case $($PT "$T/c2/cas") in *" zstd=0") ;; *) fail "a format-2 store got zstd blocks ($($PT "$T/c2/cas"))" ;; esac
+case $($PT "$T/c2/cas") in *"lz4=0 "*) fail "a format-2 store got no LZ4 block ($($PT "$T/c2/cas"))" ;; esac
+$ST --root "$T/c2" fsck >/dev/null || fail "fsck of the format-2 store after pull"
+$ST --root "$T/c2" checkout os "$T/out2"
+diff -r "$T/src" "$T/out2" || fail "checkout of the format-2 store differs"
 
 out=$($B --json pull --tag os2 "$REGISTRY/volt/store@$digest")
 [ "$(echo "$out" | json 'd["blocks_fetched"]')" = 0 ] || fail "a pull of what the store has fetches nothing ($out)"

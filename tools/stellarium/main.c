@@ -21,7 +21,7 @@ static const struct cli_verb verbs[] = {
 	{ "untag", "NAME...", "delete refs", verb_untag },
 	{ "gc", "[--dry-run] [--no-wait]", "delete blocks no ref reaches", verb_gc },
 	{ "fsck", "[--quarantine]", "verify every block and ref", verb_fsck },
-	{ "migrate", "[--no-wait]", "move a store of loose block files to packs", verb_migrate },
+	{ "migrate", "[--no-wait]", "bring a store to the current format (packs, zstd)", verb_migrate },
 	{ "stats", "", "logical, unique and stored bytes; ratios", verb_stats },
 	{ "push", "SPEC REGISTRY/REPO:TAG", "send a root to an OCI registry (missing blocks only)", verb_push },
 	{ "pull", "[--tag NAME] REGISTRY/REPO:TAG", "fetch a pushed root (missing blocks only)", verb_pull },

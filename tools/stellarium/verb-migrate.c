@@ -1,5 +1,5 @@
 /*
- * stellarium migrate: move a store of loose block files to packs.
+ * stellarium migrate: bring a store to the current format (packs, zstd blocks).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -12,14 +12,17 @@
 static const char migrate_help[] =
 	"Usage: stellarium migrate [OPTIONS]\n"
 	"\n"
-	"Move a store of format 1 (one file per block under blocks/) to format 2\n"
-	"(blocks in pack files with indexes). Every block is verified and copied\n"
-	"into packs, the packs are synced, the store's format file is rewritten,\n"
-	"and only then are the block files removed. The store's lock is held\n"
-	"exclusively, like gc: running imports are waited for. A migration that\n"
-	"is interrupted leaves a store that works; run it again to finish it. A\n"
-	"store with a corrupt block is not migrated: run fsck --quarantine first.\n"
-	"Binaries older than 0.4 cannot open a migrated store.\n"
+	"Bring a store to format 3: blocks in pack files with indexes, new\n"
+	"blocks compressed with zstd. From format 1 (one file per block under\n"
+	"blocks/), every block is verified and copied into packs, the packs are\n"
+	"synced, the store's format file is rewritten, and only then are the\n"
+	"block files removed. From format 2 (packs of LZ4 blocks) only the format\n"
+	"file changes: old blocks stay LZ4 (every codec is read), new ones are\n"
+	"zstd. The store's lock is held exclusively, like gc: running imports\n"
+	"are waited for. A migration that is interrupted leaves a store that\n"
+	"works; run it again to finish it. A store with a corrupt block is not\n"
+	"migrated: run fsck --quarantine first. Binaries that know only formats\n"
+	"1 and 2 refuse a store of format 3 (\"unsupported store format\").\n"
 	"\n"
 	"Options:\n"
 	"      --no-wait  fail at once if an import is running\n"
@@ -63,13 +66,13 @@ int verb_migrate(const struct cli_global *g, int argc, char **argv)
 	if (json)
 		return cli_print_json(g->program,
 				      json_pack("{s:i, s:i, s:I, s:I, s:I}", "format_before", (int)res.format_before,
-						"format", 2, "blocks_packed", (json_int_t)res.blocks_packed,
+						"format", 3, "blocks_packed", (json_int_t)res.blocks_packed,
 						"blocks_dropped", (json_int_t)res.blocks_dropped,
 						"bytes_packed", (json_int_t)res.bytes_packed));
-	if (res.format_before == 2 && !res.blocks_packed && !res.blocks_dropped)
-		printf("The store is already of format 2 (packs)\n");
+	if (res.format_before == 3 && !res.blocks_packed && !res.blocks_dropped)
+		printf("The store is already of format 3 (packs, zstd blocks)\n");
 	else
-		printf("Migrated from format %u to 2: %llu blocks packed (%s), %llu already in packs\n",
+		printf("Migrated from format %u to 3: %llu blocks packed (%s), %llu already in packs\n",
 		       res.format_before, (unsigned long long)res.blocks_packed, volt_format_size(sz, res.bytes_packed),
 		       (unsigned long long)res.blocks_dropped);
 	return CLI_EXIT_OK;

@@ -5,7 +5,7 @@
  * libvolt-core's convention: negative errno, message in volt_error_message().
  *
  * Data is cut into blocks addressed by their SHA-256; blocks are stored
- * once (LZ4-compressed where that saves space). Trees, files and disk
+ * once (zstd-compressed where that saves space). Trees, files and disk
  * images are objects stored the same way, forming a Merkle DAG; a ref
  * (tag) names one root object. The on-disk formats are described in
  * docs/cas-format.md.
@@ -439,7 +439,7 @@ VOLT_API int volt_cas_fsck(volt_cas_fsck_result *out, volt_cas *cas, unsigned in
 
 typedef struct volt_cas_migrate_result {
 	unsigned int version;       /* VOLT_CAS_RESULT_VERSION */
-	unsigned int format_before; /* 1: loose block files, 2: packs */
+	unsigned int format_before; /* 1: loose block files, 2: packs of LZ4 blocks, 3: packs of zstd blocks */
 	uint64_t blocks_packed;     /* loose blocks copied into packs */
 	uint64_t blocks_dropped;    /* loose blocks a pack already held */
 	uint64_t bytes_packed;      /* their stored (encoded) bytes */
@@ -448,13 +448,15 @@ typedef struct volt_cas_migrate_result {
 #define VOLT_CAS_MIGRATE_RESULT_INIT { VOLT_CAS_RESULT_VERSION, 0, 0, 0, 0 }
 
 /**
- * Move a store of format 1 (one file per block under blocks/) to format 2
- * (pack files with indexes, docs/cas-packs.md): every loose block is
- * verified and copied into packs, the packs are made durable, the format
- * file is rewritten, and only then are the loose files removed. Holds the
- * store's lock exclusively (like gc). A migration that is killed leaves a
- * store that opens and reads; running it again finishes it. A store
- * already of format 2 with no loose blocks is left as it is.
+ * Bring a store to format 3 (pack files with indexes, new blocks zstd,
+ * docs/cas-packs.md). From format 1 (one file per block under blocks/),
+ * every loose block is verified and copied into packs, the packs are made
+ * durable, the format file is rewritten, and only then are the loose
+ * files removed; from format 2 (packs of LZ4 blocks), only the format
+ * file is rewritten (LZ4 blocks stay readable). Holds the store's lock
+ * exclusively (like gc). A migration that is killed leaves a store that
+ * opens and reads; running it again finishes it. A store already of
+ * format 3 with no loose blocks is left as it is.
  *
  * @return 0; -EBADMSG when a loose block is corrupt (nothing is changed:
  *         run fsck with QUARANTINE first); -EBUSY with NO_WAIT; I/O errors.
