@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <stdbool.h>
 
 #include <volt/core.h>
 
@@ -59,6 +60,43 @@ int cas_chunker_init(struct cas_chunker *c, uint32_t min, uint32_t avg, uint32_t
 	return 0;
 }
 
+/* Run the gear hash over data[*at, end) and stop after the first byte
+ * where no bit of @mask is set (returns true) or at @end. Four bytes per
+ * step: h after each of them is (h << k) + a sum of the next k gear
+ * values, so the four hashes do not wait for each other and the loop is
+ * not bound by the one-shift-one-add chain per byte. Same hashes, same
+ * cut points as byte by byte. */
+static bool gear_scan(const uint8_t *data, size_t *at, size_t end, uint64_t *hp, uint64_t mask)
+{
+	uint64_t h = *hp;
+	size_t i = *at;
+
+	for (; i + 4 <= end; i += 4) {
+		uint64_t g0 = gear[data[i]], g1 = gear[data[i + 1]], g2 = gear[data[i + 2]], g3 = gear[data[i + 3]];
+		uint64_t h1 = (h << 1) + g0;
+		uint64_t h2 = (h << 2) + (g0 << 1) + g1;
+		uint64_t h3 = (h << 3) + (g0 << 2) + (g1 << 1) + g2;
+		uint64_t h4 = (h << 4) + (g0 << 3) + (g1 << 2) + (g2 << 1) + g3;
+
+		if (!((h1 & mask) && (h2 & mask) && (h3 & mask) && (h4 & mask))) {
+			/* One of these four: find the first, byte by byte. */
+			break;
+		}
+		h = h4;
+	}
+	for (; i < end; i++) {
+		h = (h << 1) + gear[data[i]];
+		if (!(h & mask)) {
+			*at = i + 1;
+			*hp = h;
+			return true;
+		}
+	}
+	*at = i;
+	*hp = h;
+	return false;
+}
+
 size_t cas_chunker_next(const struct cas_chunker *c, const uint8_t *data, size_t len, int last)
 {
 	size_t n = len < c->max ? len : c->max;
@@ -73,16 +111,8 @@ size_t cas_chunker_next(const struct cas_chunker *c, const uint8_t *data, size_t
 	i = c->min > 64 ? c->min - 64 : 0;
 	for (; i < c->min; i++)
 		h = (h << 1) + gear[data[i]];
-	for (; i < mid; i++) {
-		h = (h << 1) + gear[data[i]];
-		if (!(h & c->mask_hard))
-			return i + 1;
-	}
-	for (; i < n; i++) {
-		h = (h << 1) + gear[data[i]];
-		if (!(h & c->mask_easy))
-			return i + 1;
-	}
+	if (gear_scan(data, &i, mid, &h, c->mask_hard) || gear_scan(data, &i, n, &h, c->mask_easy))
+		return i;
 	if (n == c->max || last)
 		return n;
 	return 0;

@@ -89,6 +89,70 @@ START_TEST(test_insertion_shifts_few_chunks)
 }
 END_TEST
 
+/* The chunker byte by byte, as its comments define it (gear table: the
+ * splitmix64 sequence from "STELLAR1"): cut points are part of the store's
+ * contract (two stores deduplicate against each other only if they cut
+ * alike), so the fast scan must give exactly these. */
+static uint64_t ref_gear[256];
+
+static size_t ref_next(uint32_t min, uint32_t avg, uint32_t max, const uint8_t *d, size_t len, int last)
+{
+	unsigned bits = 0;
+	uint64_t h = 0, hard, easy;
+	size_t n = len < max ? len : max, mid = avg < n ? avg : n;
+
+	while ((1u << bits) < avg)
+		bits++;
+	hard = ~UINT64_C(0) << (64 - (bits + 2));
+	easy = ~UINT64_C(0) << (64 - (bits - 2));
+	if (n <= min)
+		return (last || len >= max) ? n : 0;
+	for (size_t i = min > 64 ? min - 64 : 0; i < n; i++) {
+		h = (h << 1) + ref_gear[d[i]];
+		if (i >= min && !(h & (i < mid ? hard : easy)))
+			return i + 1;
+	}
+	return (n == max || last) ? n : 0;
+}
+
+START_TEST(test_chunker_cuts_as_defined)
+{
+	static uint8_t data[3 << 20];
+	uint64_t x = UINT64_C(0x5354454c4c415231);
+	struct cas_chunker c;
+	size_t cuts = 0;
+
+	for (int i = 0; i < 256; i++) {
+		uint64_t z = (x += UINT64_C(0x9e3779b97f4a7c15));
+
+		z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+		z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+		ref_gear[i] = z ^ (z >> 31);
+	}
+	/* Random bytes, then text-like runs (few distinct bytes). */
+	t_random(data, sizeof(data) / 2, 11);
+	for (size_t i = sizeof(data) / 2; i < sizeof(data); i++)
+		data[i] = (uint8_t)("abcab "[(i * 7 + i / 13) % 6]);
+	for (unsigned k = 0; k < 3; k++) {
+		static const uint32_t sizes[3][3] = { { 16384, 65536, 262144 }, { 64, 256, 1024 }, { 2048, 8192, 9000 } };
+		const uint32_t *z = sizes[k];
+
+		ck_assert_int_eq(cas_chunker_init(&c, z[0], z[1], z[2]), 0);
+		for (size_t off = 0; off < sizeof(data);) {
+			size_t len = sizeof(data) - off, got = cas_chunker_next(&c, data + off, len, 1);
+
+			ck_assert_uint_eq(got, ref_next(z[0], z[1], z[2], data + off, len, 1));
+			/* Short of the maximum and not the end: the same answer, or more wanted. */
+			ck_assert_uint_eq(cas_chunker_next(&c, data + off, got - 1, 0),
+					  ref_next(z[0], z[1], z[2], data + off, got - 1, 0));
+			off += got;
+			cuts++;
+		}
+	}
+	ck_assert_uint_gt(cuts, 100);
+}
+END_TEST
+
 START_TEST(test_chunker_streaming_asks_for_more)
 {
 	struct cas_chunker c;
@@ -324,6 +388,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_chunks_respect_bounds_and_average);
 	tcase_add_test(tc, test_insertion_shifts_few_chunks);
 	tcase_add_test(tc, test_chunker_streaming_asks_for_more);
+	tcase_add_test(tc, test_chunker_cuts_as_defined);
 	tcase_add_loop_test(tc, test_block_codec_verifies, 0, 2);
 	tcase_add_test(tc, test_tree_roundtrip_and_truncation);
 	tcase_add_test(tc, test_tree_hostile_entries_refused);
