@@ -1,10 +1,10 @@
 /*
  * Blocks: an 8-byte header and the data, zstd-compressed (level 1) when
  * that saves space, named by the SHA-256 of the raw data (LZ4 in stores
- * of format 1 and 2, which older binaries read; every codec is read). A store of format 2
- * appends new blocks to packs (pack-write.c); a store of format 1 keeps
- * one file per block in 256 fan-out directories (blocks/ab/cdef...),
- * and reads find blocks in either. A block file appears atomically
+ * of format 1 and 2, which older binaries read; every codec is read). A
+ * store of format 2 or 3 appends new blocks to packs (pack-write.c); a
+ * store of format 1 keeps one file per block in 256 fan-out directories
+ * (blocks/ab/cdef...), and reads find blocks in either. A block file appears atomically
  * (O_TMPFILE linked into place, or a temporary name renamed), so a
  * reader sees a whole block or none. Reads verify the hash: a corrupt
  * block is an error, never data. Layouts: docs/cas-format.md,

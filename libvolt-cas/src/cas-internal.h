@@ -19,6 +19,11 @@
 #define CAS_BLOCK_MAX (64u * 1024 * 1024)
 /* Bytes before the payload of a block file (docs/cas-format.md). */
 #define CAS_BLOCK_HEADER 8
+/* The raw length in a block header (bytes 4..7, little-endian). */
+static inline uint32_t cas_block_raw_len(const uint8_t hdr[CAS_BLOCK_HEADER])
+{
+	return (uint32_t)hdr[4] | (uint32_t)hdr[5] << 8 | (uint32_t)hdr[6] << 16 | (uint32_t)hdr[7] << 24;
+}
 /* Codecs of a block's payload (its header's second byte): new blocks are
  * zstd or raw; LZ4 ones, from before zstd, are still read. */
 #define CAS_CODEC_RAW 0

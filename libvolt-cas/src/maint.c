@@ -355,8 +355,7 @@ static int stat_block_file(volt_cas *cas, int dfd, const char *name, const volt_
 	a->s->disk_bytes += (uint64_t)st.st_blocks * 512;
 	/* The raw length is in the header; unreadable headers count as stored size. */
 	if (pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr))
-		a->raw_total += (uint64_t)hdr[4] | (uint64_t)hdr[5] << 8 | (uint64_t)hdr[6] << 16 |
-				(uint64_t)hdr[7] << 24;
+		a->raw_total += cas_block_raw_len(hdr);
 	else
 		a->raw_total += (uint64_t)st.st_size;
 	return 0;

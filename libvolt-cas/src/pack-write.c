@@ -508,7 +508,7 @@ static int publish_locked(volt_cas *cas, struct cas_pack_writer *w)
 		goto fail;
 	/* Readers of the published pack use this descriptor: no O_DIRECT. */
 	if (w->direct && (r = direct_off(w)) < 0) {
-		r = volt_error_set_errno(-r, "reopen a pack in %s/packs", cas->path);
+		r = volt_error_set_errno(-r, "turn off O_DIRECT on a pack in %s/packs", cas->path);
 		goto fail;
 	}
 	size = w->written;

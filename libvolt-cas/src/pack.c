@@ -427,7 +427,7 @@ int cas_pack_read_entry(const struct cas_pack *p, const struct cas_pack_entry *e
 		got += (size_t)n;
 	}
 	if (hdr[0] == 1 && hdr[1] == 0 && !hdr[2] && !hdr[3] &&
-	    ((uint32_t)hdr[4] | (uint32_t)hdr[5] << 8 | (uint32_t)hdr[6] << 16 | (uint32_t)hdr[7] << 24) == plen) {
+	    cas_block_raw_len(hdr) == plen) {
 		cas_sha256(&h, payload, plen);
 		if (memcmp(h.bytes, e->hash.bytes, VOLT_CAS_HASH_SIZE) != 0)
 			return volt_error_set(EBADMSG, "packs/%s.pack at %llu: block content does not match its hash",

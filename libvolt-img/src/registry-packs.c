@@ -294,7 +294,7 @@ static int push_pack_item(struct reg_client *c, size_t g, void *userdata)
 		len += REG_PACK_RECORD_HEADER;
 		memcpy(buf + len, enc, enc_len);
 		b->offset = len;
-		b->raw_len = (uint32_t)enc[4] | (uint32_t)enc[5] << 8 | (uint32_t)enc[6] << 16 | (uint32_t)enc[7] << 24;
+		b->raw_len = cas_block_raw_len(enc);
 		b->pack = (uint32_t)(x->first_new_pack + g);
 		len += b->len;
 	}
@@ -650,7 +650,7 @@ static int block_store(volt_cas *cas, const volt_cas_hash *h, const uint8_t *enc
 
 	if (len < CAS_BLOCK_HEADER)
 		return volt_error_set(EBADMSG, "block of %zu bytes is shorter than its header", len);
-	raw_len = (uint32_t)enc[4] | (uint32_t)enc[5] << 8 | (uint32_t)enc[6] << 16 | (uint32_t)enc[7] << 24;
+	raw_len = cas_block_raw_len(enc);
 	if (raw_len != expect_raw_len)
 		return volt_error_set(EBADMSG, "corrupt block header: %u bytes, the index says %u", raw_len,
 				      expect_raw_len);
